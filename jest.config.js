@@ -1,0 +1,14 @@
+// Two projects: unit (pure code and synth, fast, parallel) and integration
+// (real test hosts, sshd, iptables, terraform; run in band).
+const base = {
+  preset: "ts-jest",
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
+  modulePathIgnorePatterns: ["<rootDir>/dist/", "cdktf.out"],
+};
+module.exports = {
+  projects: [
+    { ...base, displayName: "unit", testMatch: ["<rootDir>/test/**/*.test.ts"], testPathIgnorePatterns: ["/test/integration/"] },
+    { ...base, displayName: "integration", testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },
+  ],
+};
