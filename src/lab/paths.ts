@@ -1,0 +1,52 @@
+import * as path from "path";
+import { DEFAULT_LAB } from "./naming";
+
+/** Files of one lab under `<dir>/<lab>/`. All paths are absolute. */
+export interface LabFiles {
+  readonly dir: string;
+  readonly inventory: string;
+  /** Client private key (ed25519, no passphrase), authorized on every host. */
+  readonly identityFile: string;
+  readonly publicKey: string;
+  readonly authorizedKeys: string;
+  readonly knownHosts: string;
+  hostDir(host: string): string;
+  sshdConfig(host: string): string;
+  hostKey(host: string): string;
+  pidFile(host: string): string;
+  sshdLog(host: string): string;
+}
+
+/** Directory that holds the labs: `$HOSTNET_LAB_DIR`, else `<cwd>/.lab`, made absolute. */
+export function labRoot(dir?: string): string {
+  return path.resolve(dir ?? process.env.HOSTNET_LAB_DIR ?? path.join(process.cwd(), ".lab"));
+}
+
+/** Paths of a lab's files. */
+export function labFiles(lab: string, dir?: string): LabFiles {
+  return labFilesAt(path.join(labRoot(dir), lab));
+}
+
+/** Paths of the files of the lab whose directory is `labDir` (as in `Inventory.dir`). */
+export function labFilesAt(labDir: string): LabFiles {
+  const root = path.resolve(labDir);
+  const hostDir = (host: string) => path.join(root, "hosts", host);
+  return {
+    dir: root,
+    inventory: path.join(root, "inventory.json"),
+    identityFile: path.join(root, "id_ed25519"),
+    publicKey: path.join(root, "id_ed25519.pub"),
+    authorizedKeys: path.join(root, "authorized_keys"),
+    knownHosts: path.join(root, "known_hosts"),
+    hostDir,
+    sshdConfig: (h) => path.join(hostDir(h), "sshd_config"),
+    hostKey: (h) => path.join(hostDir(h), "ssh_host_ed25519_key"),
+    pidFile: (h) => path.join(hostDir(h), "sshd.pid"),
+    sshdLog: (h) => path.join(hostDir(h), "sshd.log"),
+  };
+}
+
+/** Inventory path of a lab in the default lab directory. */
+export function defaultInventoryPath(lab: string = DEFAULT_LAB): string {
+  return labFiles(lab).inventory;
+}
