@@ -1,0 +1,74 @@
+import { Construct } from "constructs";
+import { deriveName } from "../src/plan/names";
+import { renderBridge } from "../src/render/bridge";
+import { Hooks, ObjectRef } from "../src/render/types";
+import { checkInterfaceName, checkMtu } from "../src/validate/names";
+import { Host } from "./host";
+import { Namespace } from "./namespace";
+import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
+
+export interface BridgeProps {
+  /** Interface name, 1-15 bytes. @default the construct id, shortened with a hash when too long */
+  readonly name?: string;
+  /** @default 1500 */
+  readonly mtu?: number;
+  /** Address of the bridge itself, usually the subnet's gateway (`subnet.gateway`). @default none */
+  readonly address?: AddressInput;
+  /** Namespace the bridge lives in. @default the namespace whose scope it is created in, else the host's root namespace */
+  readonly namespace?: Namespace;
+}
+
+/** A Linux bridge (`ip link add type bridge`) on a host or in a namespace. */
+export class Bridge extends NetObject {
+  readonly name: string;
+  readonly mtu: number;
+  readonly namespace?: Namespace;
+  readonly address?: AddressInput;
+
+  constructor(scope: Construct, id: string, props: BridgeProps = {}) {
+    const ns = props.namespace ?? findAncestor(scope, Namespace);
+    const host = ns?.host ?? findAncestor(scope, Host);
+    if (!host) throw new Error(`${scope.node.path}/${id}: a Bridge must be created inside a Host's scope, e.g. new Bridge(hostA, "${id}").`);
+    super(scope, id, host);
+    this.namespace = ns;
+    this.name = props.name ?? deriveName(id, this.node.path, 15);
+    this.mtu = props.mtu ?? 1500;
+    this.address = props.address;
+  }
+
+  get kind(): string {
+    return "bridge";
+  }
+
+  get objectName(): string {
+    return this.name;
+  }
+
+  hooks(ref: ObjectRef): Hooks {
+    return renderBridge({ name: this.name, netns: this.namespace?.name, mtu: this.mtu, addresses: this.address ? [addressCidr(this.address)] : [] }, ref);
+  }
+
+  dependencies(): NetObject[] {
+    return this.namespace ? [this.namespace] : [];
+  }
+
+  interfaces(): Array<{ name: string; namespace?: Namespace }> {
+    return [{ name: this.name, namespace: this.namespace }];
+  }
+
+  summary(): ObjectSummary {
+    return { kind: "bridge", name: this.name, where: placeName(this.namespace), addresses: this.address ? [addressCidr(this.address)] : [], detail: `mtu ${this.mtu}` };
+  }
+
+  protected validateObject(): string[] {
+    const errs: string[] = [];
+    const n = checkInterfaceName(this.name);
+    if (n) errs.push(`${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.name or shorten the construct id.`);
+    const m = checkMtu(this.mtu);
+    if (m) errs.push(`${m} Fix props.mtu.`);
+    if (this.namespace && this.namespace.host !== this.host) errs.push(`namespace ${this.namespace.node.path} is on another host. Create the bridge on that host.`);
+    if (this.address) errs.push(...checkAddressInput(this.address, "address"));
+    return errs;
+  }
+}

@@ -1,0 +1,149 @@
+import { Construct } from "constructs";
+import { readFileSync } from "fs";
+import { createHookResource, HookResource } from "../src/plan/hook-resource";
+import { renderHostCreate, renderHostDestroy } from "../src/render/host";
+import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../src/validate/names";
+import { SshTarget, sshEnvironment } from "../src/transport/ssh";
+import { HostnetStack } from "./hostnet-stack";
+import type { NetObject } from "./net-object";
+import { Sysctl } from "./sysctl";
+
+export interface JumpHostProps {
+  /** Address or DNS name of the jump host. */
+  readonly address: string;
+  /** @default 22 */
+  readonly port?: number;
+  /** @default the target's user */
+  readonly user?: string;
+}
+
+export interface HostProps {
+  /** Address or DNS name hostnet connects to over SSH. */
+  readonly address: string;
+  /** @default 22 */
+  readonly port?: number;
+  /** @default "root" */
+  readonly user?: string;
+  /** Path of the private key file. Only the path is stored, never the key. @default ssh's defaults and agent */
+  readonly identityFile?: string;
+  /** known_hosts file that holds the host's key. One of knownHostsFile or hostKey is required. */
+  readonly knownHostsFile?: string;
+  /** The host's public key ("ssh-ed25519 AAAA..."), pinned. */
+  readonly hostKey?: string;
+  /**
+   * Accept whatever key the host presents. Only for throwaway hosts: anyone on
+   * the path can impersonate the host.
+   * @default false
+   */
+  readonly insecureIgnoreHostKey?: boolean;
+  /** Reach the host through this jump host (same identity file; its key must be in knownHostsFile). */
+  readonly jumpHost?: JumpHostProps;
+}
+
+/** The part of a lab inventory (`hostnet lab up`) that describes one host. */
+export interface InventoryHost {
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+  readonly identityFile?: string;
+  readonly knownHostsFile?: string;
+  readonly hostKey?: string;
+}
+
+/**
+ * A Linux host hostnet configures over SSH. Network objects are created in its
+ * scope (`new Namespace(host, "web")`). It also carries one hook of its own that
+ * runs before every other hook on the host: a preflight (the needed commands
+ * exist) and a sweep that removes objects which have left the stack.
+ */
+export class Host extends Construct {
+  /** A host from an inventory file written by `hostnet lab up` (or one you write in that format). */
+  static fromInventory(scope: Construct, id: string, inventoryFile: string, hostName: string = id): Host {
+    let inv: { hosts?: Record<string, InventoryHost> };
+    try {
+      inv = JSON.parse(readFileSync(inventoryFile, "utf8"));
+    } catch (e) {
+      throw new Error(`${scope.node.path}/${id}: cannot read inventory ${inventoryFile} (${(e as Error).message}). Run "hostnet lab up" first or pass another inventory file.`);
+    }
+    const h = inv.hosts?.[hostName];
+    if (!h) throw new Error(`${scope.node.path}/${id}: inventory ${inventoryFile} has no host "${hostName}"; it has: ${Object.keys(inv.hosts ?? {}).join(", ") || "none"}.`);
+    return new Host(scope, id, {
+      address: h.address,
+      port: h.port,
+      user: h.user,
+      identityFile: h.identityFile,
+      knownHostsFile: h.knownHostsFile,
+      hostKey: h.knownHostsFile ? undefined : h.hostKey,
+    });
+  }
+
+  readonly target: SshTarget;
+  readonly resource: HookResource;
+  private readonly objects: NetObject[] = [];
+  private forwarding?: Sysctl;
+
+  constructor(scope: Construct, id: string, props: HostProps) {
+    super(scope, id);
+    this.target = {
+      address: props.address,
+      port: props.port ?? 22,
+      user: props.user ?? "root",
+      identityFile: props.identityFile,
+      knownHostsFile: props.knownHostsFile,
+      hostKey: props.hostKey?.trim(),
+      insecureIgnoreHostKey: props.insecureIgnoreHostKey ?? false,
+      jump: props.jumpHost && { address: props.jumpHost.address, port: props.jumpHost.port ?? 22, user: props.jumpHost.user ?? props.user ?? "root" },
+    };
+    const stack = HostnetStack.of(this);
+    this.resource = createHookResource(this, "hostnet", {
+      type: stack.resourceType,
+      path: this.node.path,
+      environment: sshEnvironment(this.target),
+      triggers: () => ({
+          address: this.target.address,
+          port: String(this.target.port),
+          create: renderHostCreate({
+            stack: stack.stackName,
+            host: this.node.id,
+            keep: this.objects.map((o) => o.ref.id),
+            commands: [...new Set(this.objects.flatMap((o) => o.requiredCommands()))].sort(),
+          }),
+          destroy: renderHostDestroy({ stack: stack.stackName, host: this.node.id }),
+          after: "",
+        }),
+    });
+    this.node.addValidation({ validate: () => this.validate().map((m) => `${this.node.path}: ${m}`) });
+  }
+
+  /** Every object on this host, in creation order. */
+  get netObjects(): readonly NetObject[] {
+    return this.objects;
+  }
+
+  /** @internal called by NetObject */
+  register(o: NetObject): void {
+    this.objects.push(o);
+  }
+
+  /** net.ipv4.ip_forward=1 in the root namespace, restored on destroy; one per host. */
+  enableForwarding(): Sysctl {
+    this.forwarding ??= new Sysctl(this, "ip-forward", { key: "net.ipv4.ip_forward", value: "1" });
+    return this.forwarding;
+  }
+
+  private validate(): string[] {
+    const t = this.target;
+    const errs = [checkHostAddress(t.address), checkPort(t.port, "SSH port"), checkUser(t.user)];
+    if (t.identityFile !== undefined) errs.push(checkPath(t.identityFile, "identity file path"));
+    if (t.knownHostsFile !== undefined) errs.push(checkPath(t.knownHostsFile, "known_hosts path"));
+    if (t.hostKey !== undefined) errs.push(checkHostKey(t.hostKey));
+    if (!t.insecureIgnoreHostKey && !t.knownHostsFile && !t.hostKey) {
+      errs.push(`no pinned host key for ${t.address}. Set props.hostKey ("ssh-ed25519 AAAA...") or props.knownHostsFile, or set insecureIgnoreHostKey: true to accept any key.`);
+    }
+    if (t.jump) {
+      errs.push(checkHostAddress(t.jump.address), checkPort(t.jump.port, "jump host port"), checkUser(t.jump.user));
+      if (!t.insecureIgnoreHostKey && !t.knownHostsFile) errs.push(`a jump host needs props.knownHostsFile holding both the jump host's and the target's keys.`);
+    }
+    return errs.filter((e): e is string => e !== null);
+  }
+}

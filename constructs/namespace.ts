@@ -1,0 +1,58 @@
+import { Construct } from "constructs";
+import { deriveName } from "../src/plan/names";
+import { renderNamespace } from "../src/render/namespace";
+import { Hooks } from "../src/render/types";
+import { checkNamespaceName } from "../src/validate/names";
+import { Host } from "./host";
+import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+
+export interface NamespaceProps {
+  /** Name under /run/netns (what `ip netns exec NAME` takes). @default the construct id */
+  readonly name?: string;
+  /**
+   * Stop processes still running inside the namespace when it is destroyed
+   * (SIGTERM, then SIGKILL after a second). A process left inside keeps the
+   * namespace, its links and addresses alive after `ip netns del`.
+   * @default true
+   */
+  readonly killProcessesOnDestroy?: boolean;
+}
+
+/** A named network namespace on a host (`ip netns add`). Create it in a Host's scope. */
+export class Namespace extends NetObject {
+  readonly name: string;
+  private readonly killProcesses: boolean;
+
+  constructor(scope: Construct, id: string, props: NamespaceProps = {}) {
+    const host = findAncestor(scope, Host);
+    if (!host) throw new Error(`${scope.node.path}/${id}: a Namespace must be created inside a Host's scope, e.g. new Namespace(hostA, "${id}").`);
+    super(scope, id, host);
+    this.name = props.name ?? deriveName(id, this.node.path, 64);
+    this.killProcesses = props.killProcessesOnDestroy ?? true;
+  }
+
+  get kind(): string {
+    return "netns";
+  }
+
+  get objectName(): string {
+    return this.name;
+  }
+
+  hooks(): Hooks {
+    return renderNamespace({ name: this.name, killProcesses: this.killProcesses });
+  }
+
+  dependencies(): NetObject[] {
+    return [];
+  }
+
+  summary(): ObjectSummary {
+    return { kind: "netns", name: this.name, where: "host", addresses: [] };
+  }
+
+  protected validateObject(): string[] {
+    const e = checkNamespaceName(this.name);
+    return e ? [`${e} Set props.name or change the construct id.`] : [];
+  }
+}

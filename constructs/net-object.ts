@@ -1,0 +1,102 @@
+import { Construct, IConstruct } from "constructs";
+import { createHookResource, HookResource, HookTriggers } from "../src/plan/hook-resource";
+import { objectId, objectTag } from "../src/plan/names";
+import { createScript, destroyScript } from "../src/render/script";
+import { Hooks, ObjectRef } from "../src/render/types";
+import { sshEnvironment } from "../src/transport/ssh";
+import type { Host } from "./host";
+import { HostnetStack } from "./hostnet-stack";
+
+/** A row of the review table: what the object is and where it lives. */
+export interface ObjectSummary {
+  readonly kind: string;
+  readonly name: string;
+  /** "root" or "netns <name>". */
+  readonly where: string;
+  readonly addresses: readonly string[];
+  readonly detail?: string;
+}
+
+/**
+ * Base of every construct that becomes one object on one host with one Terraform
+ * resource. Subclasses describe the object (`hooks`, `dependencies`); this class
+ * renders the scripts at synth time (lazily, after all props and allocations are
+ * known), wires dependencies as references and registers the object with its host.
+ */
+export abstract class NetObject extends Construct {
+  readonly host: Host;
+  /** The Terraform resource that carries this object's hooks. */
+  readonly resource: HookResource;
+
+  protected constructor(scope: Construct, id: string, host: Host) {
+    super(scope, id);
+    this.host = host;
+    const stack = HostnetStack.of(this);
+    this.resource = createHookResource(this, "hook", {
+      type: stack.resourceType,
+      path: this.node.path,
+      environment: sshEnvironment(host.target),
+      triggers: () => this.triggers(),
+      dependsOn: [host.resource],
+    });
+    host.register(this);
+    this.node.addValidation({ validate: () => this.validateObject().map((m) => `${this.node.path}: ${m}`) });
+  }
+
+  /** Short kind name for comments and review output ("bridge", "veth", ...). */
+  abstract get kind(): string;
+  /** The object's name on the host (interface, namespace, rule summary). */
+  abstract get objectName(): string;
+  /** Shell lines that create and destroy the object. Pure: called at synth. */
+  abstract hooks(ref: ObjectRef): Hooks;
+  /** Objects that must exist before this one (created first, destroyed after). */
+  abstract dependencies(): NetObject[];
+  /** Review row. */
+  abstract summary(): ObjectSummary;
+
+  /** Problems with the props, without the path prefix. */
+  protected validateObject(): string[] {
+    return [];
+  }
+
+  /** Commands the host needs for this object's hooks. */
+  requiredCommands(): string[] {
+    return ["ip"];
+  }
+
+  get ref(): ObjectRef {
+    const stack = HostnetStack.of(this).stackName;
+    return { stack, path: this.node.path, id: objectId(this.node.path), tag: objectTag(stack, this.node.path) };
+  }
+
+  /** The create script exactly as it runs on the host. */
+  createScript(): string {
+    return createScript(this.hooks(this.ref), this.ref, { kind: this.kind, name: this.objectName });
+  }
+
+  destroyScript(): string {
+    return destroyScript(this.hooks(this.ref), this.ref, { kind: this.kind, name: this.objectName });
+  }
+
+  private triggers(): HookTriggers {
+    const deps = uniq(this.dependencies()).filter((d) => d !== this);
+    return {
+      address: this.host.target.address,
+      port: String(this.host.target.port),
+      create: this.createScript(),
+      destroy: this.destroyScript(),
+      // References, not just ordering: when an object underneath is replaced, this one is too.
+      after: deps.map((d) => d.resource.id).join(" "),
+    };
+  }
+}
+
+export function uniq<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+/** The nearest ancestor (or self) of a type. */
+export function findAncestor<T>(c: IConstruct, type: abstract new (...a: any[]) => T): T | undefined {
+  for (let s: IConstruct | undefined = c; s; s = s.node.scope) if (s instanceof type) return s as T;
+  return undefined;
+}

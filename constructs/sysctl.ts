@@ -1,0 +1,63 @@
+import { Construct } from "constructs";
+import { renderSysctl } from "../src/render/sysctl";
+import { Hooks, ObjectRef } from "../src/render/types";
+import { Host } from "./host";
+import { Namespace } from "./namespace";
+import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { placeName } from "./place";
+
+export interface SysctlProps {
+  /** Dotted key under /proc/sys, e.g. "net.ipv4.ip_forward". */
+  readonly key: string;
+  readonly value: string;
+  /** Namespace to set it in (net.* keys are per namespace). @default the host's root namespace */
+  readonly namespace?: Namespace;
+}
+
+/** A kernel setting on a host or in a namespace; destroy restores the value it had before. */
+export class Sysctl extends NetObject {
+  readonly key: string;
+  readonly value: string;
+  readonly namespace?: Namespace;
+
+  constructor(scope: Construct, id: string, props: SysctlProps) {
+    const ns = props.namespace ?? findAncestor(scope, Namespace);
+    const host = ns?.host ?? findAncestor(scope, Host);
+    if (!host) throw new Error(`${scope.node.path}/${id}: a Sysctl must be created inside a Host's scope.`);
+    super(scope, id, host);
+    this.key = props.key;
+    this.value = props.value;
+    this.namespace = ns;
+  }
+
+  get kind(): string {
+    return "sysctl";
+  }
+
+  get objectName(): string {
+    return `${this.key}=${this.value}`;
+  }
+
+  hooks(ref: ObjectRef): Hooks {
+    return renderSysctl({ key: this.key, value: this.value, netns: this.namespace?.name }, ref);
+  }
+
+  dependencies(): NetObject[] {
+    return this.namespace ? [this.namespace] : [];
+  }
+
+  requiredCommands(): string[] {
+    return ["ip", "sysctl"];
+  }
+
+  summary(): ObjectSummary {
+    return { kind: "sysctl", name: this.objectName, where: placeName(this.namespace), addresses: [] };
+  }
+
+  protected validateObject(): string[] {
+    const errs: string[] = [];
+    if (!/^[a-z0-9_]+(\.[a-z0-9_-]+)+$/.test(this.key)) errs.push(`sysctl key "${JSON.stringify(this.key).slice(1, -1)}" is not a dotted sysctl name like net.ipv4.ip_forward. Fix props.key.`);
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(this.value)) errs.push(`sysctl value "${JSON.stringify(this.value).slice(1, -1)}" may hold only letters, digits and "_.:-". Fix props.value.`);
+    return errs;
+  }
+}

@@ -1,0 +1,117 @@
+import { Construct } from "constructs";
+import { deriveName } from "../src/plan/names";
+import { renderVeth } from "../src/render/veth";
+import { Hooks, ObjectRef } from "../src/render/types";
+import { checkInterfaceName, checkMtu } from "../src/validate/names";
+import { Bridge } from "./bridge";
+import { Host } from "./host";
+import { Namespace } from "./namespace";
+import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
+
+export interface VethEndProps {
+  /** Interface name, 1-15 bytes. @default "eth0" inside a namespace, else "ve-" plus the construct id */
+  readonly name?: string;
+  /** Namespace this end lives in. @default the bridge's namespace, else the host's root namespace */
+  readonly namespace?: Namespace;
+  /** Bridge to enslave this end to; it must live where the end lives. @default none */
+  readonly bridge?: Bridge;
+  /** Address of this end: `subnet.allocate(...)`, `subnet.address("...")` or "a.b.c.d/len". @default none */
+  readonly address?: AddressInput;
+}
+
+export interface VethPairProps {
+  readonly a: VethEndProps;
+  readonly b: VethEndProps;
+  /** MTU of both ends. @default 1500 */
+  readonly mtu?: number;
+}
+
+/** One end of a veth pair, resolved. */
+export interface VethEnd {
+  readonly name: string;
+  readonly namespace?: Namespace;
+  readonly bridge?: Bridge;
+  readonly address?: AddressInput;
+}
+
+/**
+ * A veth pair: a virtual cable between two places on one host, each end in the
+ * root namespace or a Namespace, optionally enslaved to a Bridge and addressed.
+ */
+export class VethPair extends NetObject {
+  readonly a: VethEnd;
+  readonly b: VethEnd;
+  readonly mtu: number;
+  private readonly props: VethPairProps;
+
+  constructor(scope: Construct, id: string, props: VethPairProps) {
+    const host = props.a.namespace?.host ?? props.a.bridge?.host ?? props.b.namespace?.host ?? props.b.bridge?.host ?? findAncestor(scope, Host);
+    if (!host) throw new Error(`${scope.node.path}/${id}: a VethPair must be created inside a Host's scope or have an end in a Namespace or Bridge.`);
+    super(scope, id, host);
+    this.props = props;
+    this.mtu = props.mtu ?? 1500;
+    const nsA = props.a.namespace ?? props.a.bridge?.namespace;
+    const nsB = props.b.namespace ?? props.b.bridge?.namespace;
+    const same = nsA === nsB;
+    this.a = { namespace: nsA, bridge: props.a.bridge, address: props.a.address, name: props.a.name ?? this.defaultName(id, nsA, same ? "-a" : "") };
+    this.b = { namespace: nsB, bridge: props.b.bridge, address: props.b.address, name: props.b.name ?? this.defaultName(id, nsB, same ? "-b" : "") };
+  }
+
+  get kind(): string {
+    return "veth";
+  }
+
+  get objectName(): string {
+    return `${this.a.name}~${this.b.name}`;
+  }
+
+  hooks(ref: ObjectRef): Hooks {
+    const end = (e: VethEnd) => ({ name: e.name, netns: e.namespace?.name, master: e.bridge?.name, addresses: e.address ? [addressCidr(e.address)] : [] });
+    return renderVeth({ a: end(this.a), b: end(this.b), mtu: this.mtu }, ref);
+  }
+
+  dependencies(): NetObject[] {
+    return [this.a.namespace, this.b.namespace, this.a.bridge, this.b.bridge].filter((o): o is Namespace | Bridge => o !== undefined);
+  }
+
+  interfaces(): Array<{ name: string; namespace?: Namespace }> {
+    return [this.a, this.b].map((e) => ({ name: e.name, namespace: e.namespace }));
+  }
+
+  summary(): ObjectSummary {
+    const side = (e: VethEnd) => `${e.name}@${placeName(e.namespace)}${e.bridge ? ` (bridge ${e.bridge.name})` : ""}`;
+    return {
+      kind: "veth",
+      name: `${this.a.name} ~ ${this.b.name}`,
+      where: `${placeName(this.a.namespace)} ~ ${placeName(this.b.namespace)}`,
+      addresses: [this.a.address, this.b.address].filter((a): a is AddressInput => a !== undefined).map(addressCidr),
+      detail: `${side(this.a)} <-> ${side(this.b)}, mtu ${this.mtu}`,
+    };
+  }
+
+  protected validateObject(): string[] {
+    const errs: string[] = [];
+    const m = checkMtu(this.mtu);
+    if (m) errs.push(`${m} Fix props.mtu.`);
+    for (const [side, end, given] of [["a", this.a, this.props.a], ["b", this.b, this.props.b]] as const) {
+      const n = checkInterfaceName(end.name);
+      if (n) errs.push(`end ${side}: ${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.${side}.name${given.name ? "" : " or shorten the construct id"}.`);
+      if (given.namespace && given.bridge && given.bridge.namespace !== given.namespace) {
+        errs.push(`end ${side} is in ${placeName(given.namespace)} but bridge ${given.bridge.name} is in ${placeName(given.bridge.namespace)}; an interface can only join a bridge in its own namespace.`);
+      }
+      for (const o of [end.namespace, end.bridge]) {
+        if (o && o.host !== this.host) errs.push(`end ${side} refers to ${o.node.path}, which is on another host; a veth pair joins two places on one host. Use a cross-host link instead.`);
+      }
+      if (end.bridge && end.bridge.mtu < this.mtu) errs.push(`end ${side}: MTU ${this.mtu} is larger than bridge ${end.bridge.name}'s MTU ${end.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${end.bridge.mtu}.`);
+      if (end.address) errs.push(...checkAddressInput(end.address, `end ${side} address`));
+    }
+    if (this.a.namespace === this.b.namespace && this.a.name === this.b.name) errs.push(`both ends are named ${this.a.name} in ${placeName(this.a.namespace)}. Give them different names.`);
+    return errs;
+  }
+
+  private defaultName(id: string, ns: Namespace | undefined, suffix: string): string {
+    if (ns) return suffix ? deriveName(id + suffix, this.node.path + suffix, 15) : "eth0";
+    return deriveName(id + suffix, this.node.path + suffix, 15, "ve-");
+  }
+}

@@ -1,0 +1,73 @@
+/** IPv4 address and CIDR arithmetic on plain numbers. Parsing goes through ip-address. */
+import { Address4, Address6 } from "ip-address";
+
+export interface Cidr4 {
+  /** Network address as an unsigned 32-bit number. */
+  readonly network: number;
+  readonly prefix: number;
+}
+
+export class AddressError extends Error {}
+
+/** Parse a dotted-quad IPv4 address; throws AddressError with a fix for anything else (IPv6 included). */
+export function parseIp4(text: string): number {
+  if (typeof text !== "string" || !/^\d{1,3}(\.\d{1,3}){3}$/.test(text) || !Address4.isValid(text)) {
+    if (typeof text === "string" && Address6.isValid(text)) {
+      throw new AddressError(`"${text}" is an IPv6 address; hostnet supports IPv4 here. Use an IPv4 address.`);
+    }
+    throw new AddressError(`"${text}" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1.`);
+  }
+  const parts = text.split(".").map(Number);
+  if (parts.some((p, i) => p > 255 || (text.split(".")[i].length > 1 && text.split(".")[i].startsWith("0")))) {
+    throw new AddressError(`"${text}" is not an IPv4 address. Each part is 0-255 without leading zeros.`);
+  }
+  return ((parts[0] << 24) >>> 0) + (parts[1] << 16) + (parts[2] << 8) + parts[3];
+}
+
+export function formatIp4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+export function maskOf(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+/** Parse "a.b.c.d/len". With `strict`, host bits must be zero (a network is expected). */
+export function parseCidr4(text: string, strict = true): Cidr4 & { address: number } {
+  const m = typeof text === "string" ? /^([^/]+)\/(\d{1,2})$/.exec(text) : null;
+  if (!m) {
+    if (typeof text === "string" && text.includes(":")) {
+      throw new AddressError(`"${text}" is an IPv6 prefix; hostnet supports IPv4 subnets here. Use an IPv4 CIDR such as 10.0.0.0/24.`);
+    }
+    throw new AddressError(`"${text}" is not a CIDR. Write it as address/prefix, e.g. 10.0.0.0/24.`);
+  }
+  const address = parseIp4(m[1]);
+  const prefix = Number(m[2]);
+  if (prefix > 32) throw new AddressError(`"${text}" has prefix length ${prefix}; IPv4 allows 0-32.`);
+  const network = (address & maskOf(prefix)) >>> 0;
+  if (strict && network !== address) {
+    throw new AddressError(`"${text}" has host bits set; the network is ${formatIp4(network)}/${prefix}. Use that.`);
+  }
+  return { network, prefix, address };
+}
+
+export function cidrSize(c: Cidr4): number {
+  return 2 ** (32 - c.prefix);
+}
+
+export function broadcastOf(c: Cidr4): number {
+  return (c.network + cidrSize(c) - 1) >>> 0;
+}
+
+export function contains(c: Cidr4, ip: number): boolean {
+  return ((ip & maskOf(c.prefix)) >>> 0) === c.network;
+}
+
+export function overlaps(a: Cidr4, b: Cidr4): boolean {
+  const p = Math.min(a.prefix, b.prefix);
+  return ((a.network & maskOf(p)) >>> 0) === ((b.network & maskOf(p)) >>> 0);
+}
+
+export function formatCidr4(c: Cidr4): string {
+  return `${formatIp4(c.network)}/${c.prefix}`;
+}

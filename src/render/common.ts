@@ -1,0 +1,64 @@
+import { argv, shq } from "./quote";
+import { ObjectRef } from "./types";
+
+/** Where hostnet keeps, on each host, the destroy script of every object it created. */
+export const LEDGER_ROOT = "/run/hostnet";
+/** iproute2 keeps named namespaces here (NETNS_RUN_DIR). */
+export const NETNS_DIR = "/run/netns";
+/** Route protocol number that marks routes hostnet added (ip route ... proto 199). */
+export const ROUTE_PROTO = 199;
+
+export function ledgerDir(stack: string): string {
+  return `${LEDGER_ROOT}/${stack}`;
+}
+
+export function ledgerFile(ref: ObjectRef): string {
+  return `${ledgerDir(ref.stack)}/${ref.id}.down`;
+}
+
+/** `ip` or `ip -n <ns>`, followed by the given words. */
+export function ip(netns: string | undefined, ...words: Array<string | number>): string {
+  return netns ? argv("ip", "-n", netns, ...words) : argv("ip", ...words);
+}
+
+/** Run a command inside a namespace (for tools without a -n flag). */
+export function inNetns(netns: string | undefined, ...words: Array<string | number>): string {
+  return netns ? argv("ip", "netns", "exec", netns, ...words) : argv(...words);
+}
+
+/** Test that holds when the namespace is absent (then nothing inside it needs removing). */
+export function netnsGone(netns: string | undefined): string | null {
+  return netns ? `[ ! -e ${shq(`${NETNS_DIR}/${netns}`)} ]` : null;
+}
+
+export function where(netns: string | undefined): string {
+  return netns ? `namespace ${netns}` : "the root namespace";
+}
+
+/**
+ * Create-side ownership: the link must be absent (then `add` runs), or carry this
+ * object's tag, or carry no tag while this object's ledger entry existed before
+ * the run (a create that stopped between `link add` and `alias`).
+ */
+export function ensureLink(netns: string | undefined, name: string, tag: string, add: string[], what: string): string[] {
+  return [
+    `if ${ip(netns, "link", "show", "dev", name)} >/dev/null 2>&1; then`,
+    `  a=$(${ip(netns, "link", "show", "dev", name)} | sed -n 's/^    alias //p')`,
+    `  [ "$a" = ${shq(tag)} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail ${shq(`${what} ${name} already exists in ${where(netns)} and hostnet did not create it for this object; remove it or choose another name`)}`,
+    `else`,
+    ...add.map((l) => `  ${l}`),
+    `fi`,
+    `${ip(netns, "link", "set", "dev", name, "alias", tag)}`,
+  ];
+}
+
+/** Destroy-side: delete the link only when it carries this object's tag. */
+export function deleteOwnedLink(netns: string | undefined, name: string, tag: string): string[] {
+  const gone = netnsGone(netns);
+  const body = [
+    `if ${ip(netns, "link", "show", "dev", name)} >/dev/null 2>&1 && [ "$(${ip(netns, "link", "show", "dev", name)} | sed -n 's/^    alias //p')" = ${shq(tag)} ]; then`,
+    `  ${ip(netns, "link", "del", "dev", name)}`,
+    `fi`,
+  ];
+  return gone ? [`if ! ${gone}; then`, ...body.map((l) => `  ${l}`), `fi`] : body;
+}

@@ -1,0 +1,79 @@
+import { inNetns, netnsGone } from "./common";
+import { argv } from "./quote";
+import { DnatSpec, Hooks, MasqueradeSpec, NatSpec, ObjectRef, SnatSpec } from "./types";
+
+/** One iptables rule: table, chain and match/target words (without the comment). */
+export interface Rule {
+  readonly table: "nat" | "filter";
+  readonly chain: string;
+  readonly spec: readonly (string | number)[];
+}
+
+/** The rules a NAT object installs, in order. Every rule carries the object's tag as a comment. */
+export function natRules(n: NatSpec): Rule[] {
+  switch (n.type) {
+    case "masquerade":
+      return masqueradeRules(n);
+    case "snat":
+      return snatRules(n);
+    case "dnat":
+      return dnatRules(n);
+  }
+}
+
+function masqueradeRules(n: MasqueradeSpec): Rule[] {
+  const rules: Rule[] = [
+    { table: "nat", chain: "POSTROUTING", spec: ["-s", n.source, ...(n.notOutInterface ? ["!", "-o", n.notOutInterface] : []), "-j", "MASQUERADE"] },
+  ];
+  if (n.allowForward) rules.push(...forwardSubnet(n.source));
+  return rules;
+}
+
+function snatRules(n: SnatSpec): Rule[] {
+  const rules: Rule[] = [
+    { table: "nat", chain: "POSTROUTING", spec: ["-s", n.source, ...(n.outInterface ? ["-o", n.outInterface] : []), "-j", "SNAT", "--to-source", n.toSource] },
+  ];
+  if (n.allowForward) rules.push(...forwardSubnet(n.source));
+  return rules;
+}
+
+// Where the FORWARD policy is DROP (Docker sets it), forwarded traffic needs these.
+function forwardSubnet(source: string): Rule[] {
+  return [
+    { table: "filter", chain: "FORWARD", spec: ["-s", source, "-j", "ACCEPT"] },
+    { table: "filter", chain: "FORWARD", spec: ["-d", source, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+  ];
+}
+
+function dnatRules(n: DnatSpec): Rule[] {
+  const dst = n.hostAddress ? ["-d", n.hostAddress] : ["-m", "addrtype", "--dst-type", "LOCAL"];
+  const target = ["-j", "DNAT", "--to-destination", `${n.toAddress}:${n.toPort}`];
+  const rules: Rule[] = [{ table: "nat", chain: "PREROUTING", spec: ["-p", n.protocol, ...dst, "--dport", n.hostPort, ...target] }];
+  if (n.fromHost) {
+    // Connections the host opens itself skip PREROUTING; loopback is left out (it would need route_localnet).
+    rules.push({ table: "nat", chain: "OUTPUT", spec: ["-p", n.protocol, ...dst, "!", "-d", "127.0.0.0/8", "--dport", n.hostPort, ...target] });
+  }
+  if (n.allowForward) {
+    rules.push({ table: "filter", chain: "FORWARD", spec: ["-p", n.protocol, "-d", n.toAddress, "--dport", n.toPort, "-j", "ACCEPT"] });
+  }
+  return rules;
+}
+
+function ruleWords(r: Rule, op: "-C" | "-A" | "-D", tag: string): Array<string | number> {
+  // -w: wait for the xtables lock instead of failing when another hook holds it.
+  return ["iptables", "-w", "-t", r.table, op, r.chain, ...r.spec, "-m", "comment", "--comment", tag];
+}
+
+export function renderNat(n: NatSpec, ref: ObjectRef): Hooks {
+  const netns = n.type === "dnat" ? n.netns : undefined;
+  const rules = natRules(n);
+  const create = rules.map((r) => `${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null || ${inNetns(netns, ...ruleWords(r, "-A", ref.tag))}`);
+  const del = [...rules].reverse().map((r) => `while ${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null; do ${inNetns(netns, ...ruleWords(r, "-D", ref.tag))}; done`);
+  const gone = netnsGone(netns);
+  return { create, destroy: gone ? [`if ! ${gone}; then`, ...del.map((l) => `  ${l}`), `fi`] : del };
+}
+
+/** For review output: the rule as iptables-save would list it. */
+export function describeRule(r: Rule, tag: string): string {
+  return `-t ${r.table} ${argv("-A", r.chain, ...r.spec, "-m", "comment", "--comment", tag)}`;
+}

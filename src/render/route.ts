@@ -1,0 +1,29 @@
+import { ip, netnsGone, ROUTE_PROTO, where } from "./common";
+import { shq } from "./quote";
+import { Hooks, RouteSpec } from "./types";
+
+/** Routes carry `proto 199` so hostnet only ever replaces or deletes its own. */
+export function renderRoute(r: RouteSpec): Hooks {
+  const sel = [r.destination];
+  const spec = [
+    ...sel,
+    ...(r.via ? ["via", r.via] : []),
+    ...(r.dev ? ["dev", r.dev] : []),
+    ...(r.metric !== undefined ? ["metric", r.metric] : []),
+    "proto",
+    ROUTE_PROTO,
+  ];
+  const show = ip(r.netns, "route", "show", "exact", r.destination === "default" ? "0.0.0.0/0" : r.destination);
+  const create = [
+    `cur=$(${show})`,
+    `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto ${ROUTE_PROTO}'; then hn_fail ${shq(`a route to ${r.destination} already exists in ${where(r.netns)} and hostnet did not add it; remove it or drop this Route`)}; fi`,
+    ip(r.netns, "route", "replace", ...spec),
+  ];
+  const del = [
+    `if ${show} proto ${ROUTE_PROTO} | grep -q .; then`,
+    `  ${ip(r.netns, "route", "del", ...sel, ...(r.metric !== undefined ? ["metric", r.metric] : []), "proto", ROUTE_PROTO)}`,
+    `fi`,
+  ];
+  const gone = netnsGone(r.netns);
+  return { create, destroy: gone ? [`if ! ${gone}; then`, ...del.map((l) => `  ${l}`), `fi`] : del };
+}

@@ -1,0 +1,51 @@
+import { ledgerDir, ledgerFile } from "./common";
+import { commentSafe, shq } from "./quote";
+import { Hooks, ObjectRef } from "./types";
+
+// Quoted heredoc delimiter: the destroy script is stored verbatim, never expanded.
+const EOF_MARK = "HOSTNET_DOWN_SCRIPT";
+
+/** What the hook is about, for the first comment line of both scripts. */
+export interface ScriptHeader {
+  readonly kind: string;
+  readonly name: string;
+}
+
+/**
+ * The destroy script as it runs and as it is kept in the host's ledger: it
+ * removes only what carries this object's tag, succeeds when the object is gone,
+ * and ends by deleting its own ledger entry.
+ */
+export function destroyScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): string {
+  return [
+    `# hostnet destroy ${commentSafe(h.kind)} ${commentSafe(h.name)} (${commentSafe(ref.path)})`,
+    "set -eu",
+    ...hooks.destroy,
+    `rm -f ${shq(ledgerFile(ref))}`,
+  ].join("\n");
+}
+
+/**
+ * The create script. Before touching anything it records the destroy script in
+ * the ledger (/run/hostnet/<stack>/<id>.down), so an object whose resource block
+ * later disappears, or whose create stopped half-way, can still be removed.
+ * `hn_own` says whether that entry existed before this run; `hn_fail` reports a
+ * conflict and withdraws an entry this run wrote, so a foreign object is never adopted.
+ */
+export function createScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): string {
+  const down = destroyScript(hooks, ref, h);
+  if (down.split("\n").includes(EOF_MARK)) throw new Error(`destroy script of ${ref.path} contains the heredoc marker`);
+  const L = shq(ledgerFile(ref));
+  return [
+    `# hostnet create ${commentSafe(h.kind)} ${commentSafe(h.name)} (${commentSafe(ref.path)})`,
+    "set -eu",
+    `hn_own=0; [ -f ${L} ] && hn_own=1`,
+    `hn_fail() { [ "$hn_own" = 1 ] || rm -f ${L}; echo "hostnet: ${commentSafe(ref.path).replace(/[^A-Za-z0-9_.:\/ -]/g, "_")}: $*" >&2; exit 1; }`,
+    `mkdir -p ${shq(ledgerDir(ref.stack))}`,
+    `cat > ${L}.tmp <<'${EOF_MARK}'`,
+    down,
+    EOF_MARK,
+    `mv -f ${L}.tmp ${L}`,
+    ...hooks.create,
+  ].join("\n");
+}

@@ -1,0 +1,103 @@
+/**
+ * What the renderers take: plain, already-validated data. Constructs build these;
+ * renderers turn them into shell. `netns` undefined means the host's root namespace.
+ */
+
+/** Identity of the object a hook manages: used for tags, comments and the on-host ledger. */
+export interface ObjectRef {
+  /** Stack name (validated, [A-Za-z0-9_-]). */
+  readonly stack: string;
+  /** Construct path, for comments and messages. */
+  readonly path: string;
+  /** Short stable id of the object within the stack (ledger file name). */
+  readonly id: string;
+  /** Tag stored on links and rules: "hostnet:<stack>:<path>", shell-safe. */
+  readonly tag: string;
+}
+
+export interface NamespaceSpec {
+  readonly name: string;
+  /** SIGTERM then SIGKILL processes still inside the namespace at destroy. */
+  readonly killProcesses: boolean;
+}
+
+export interface BridgeSpec {
+  readonly name: string;
+  readonly netns?: string;
+  readonly mtu: number;
+  /** Addresses in CIDR form ("10.0.0.1/24"). */
+  readonly addresses: readonly string[];
+}
+
+export interface VethEndSpec {
+  readonly name: string;
+  readonly netns?: string;
+  /** Bridge (in the same namespace) to enslave this end to. */
+  readonly master?: string;
+  readonly addresses: readonly string[];
+}
+
+export interface VethSpec {
+  readonly a: VethEndSpec;
+  readonly b: VethEndSpec;
+  readonly mtu: number;
+}
+
+export interface RouteSpec {
+  readonly netns?: string;
+  /** "default" or an IPv4 CIDR. */
+  readonly destination: string;
+  readonly via?: string;
+  readonly dev?: string;
+  readonly metric?: number;
+}
+
+export type Protocol = "tcp" | "udp";
+
+export interface MasqueradeSpec {
+  readonly type: "masquerade";
+  /** Source subnet (CIDR). */
+  readonly source: string;
+  /** Leave traffic that goes back out of this interface (the subnet's own bridge) alone. */
+  readonly notOutInterface?: string;
+  /** Allow forwarding of this subnet's traffic in the FORWARD chain (needed where its policy is DROP). */
+  readonly allowForward: boolean;
+}
+
+export interface SnatSpec {
+  readonly type: "snat";
+  readonly source: string;
+  readonly toSource: string;
+  readonly outInterface?: string;
+  readonly allowForward: boolean;
+}
+
+export interface DnatSpec {
+  readonly type: "dnat";
+  readonly protocol: Protocol;
+  readonly hostPort: number;
+  /** Match only this destination address; default: any address local to the host. */
+  readonly hostAddress?: string;
+  readonly toAddress: string;
+  readonly toPort: number;
+  /** Also DNAT connections the host itself opens (OUTPUT chain). */
+  readonly fromHost: boolean;
+  readonly allowForward: boolean;
+  /** Namespace whose netfilter tables get the rules; default the root namespace. */
+  readonly netns?: string;
+}
+
+export type NatSpec = MasqueradeSpec | SnatSpec | DnatSpec;
+
+export interface SysctlSpec {
+  readonly netns?: string;
+  /** Dotted key, e.g. net.ipv4.ip_forward. */
+  readonly key: string;
+  readonly value: string;
+}
+
+/** A hook pair: shell lines to create and to destroy one object. */
+export interface Hooks {
+  readonly create: string[];
+  readonly destroy: string[];
+}

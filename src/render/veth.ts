@@ -1,0 +1,31 @@
+import { deleteOwnedLink, ensureLink, ip, where } from "./common";
+import { argv, shq } from "./quote";
+import { Hooks, ObjectRef, VethEndSpec, VethSpec } from "./types";
+
+/**
+ * A veth pair is created from the host's root namespace with each end placed
+ * straight into its namespace (`netns` on both ends), so neither name has to be
+ * free in the root namespace. Deleting one end deletes both.
+ */
+export function renderVeth(v: VethSpec, ref: ObjectRef): Hooks {
+  const add = [
+    `if ${ip(v.b.netns, "link", "show", "dev", v.b.name)} >/dev/null 2>&1; then hn_fail ${shq(`interface ${v.b.name} already exists in ${where(v.b.netns)}; remove it or choose another name for this veth end`)}; fi`,
+    argv("ip", "link", "add", "name", v.a.name, ...(v.a.netns ? ["netns", v.a.netns] : []), "type", "veth", "peer", "name", v.b.name, ...(v.b.netns ? ["netns", v.b.netns] : [])),
+  ];
+  const create = [
+    ...ensureLink(v.a.netns, v.a.name, ref.tag, add, "interface"),
+    ip(v.b.netns, "link", "set", "dev", v.b.name, "alias", ref.tag),
+    ...configureEnd(v.a, v.mtu),
+    ...configureEnd(v.b, v.mtu),
+  ];
+  return { create, destroy: deleteOwnedLink(v.a.netns, v.a.name, ref.tag) };
+}
+
+function configureEnd(end: VethEndSpec, mtu: number): string[] {
+  return [
+    ip(end.netns, "link", "set", "dev", end.name, "mtu", mtu),
+    ...(end.master ? [ip(end.netns, "link", "set", "dev", end.name, "master", end.master)] : []),
+    ...end.addresses.map((a) => ip(end.netns, "addr", "replace", a, "dev", end.name)),
+    ip(end.netns, "link", "set", "dev", end.name, "up"),
+  ];
+}
