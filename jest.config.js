@@ -3,7 +3,7 @@
 const base = {
   preset: "ts-jest",
   testEnvironment: "node",
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
+  transform: { "^.+\\.ts$": ["ts-jest", {}] },
   modulePathIgnorePatterns: ["<rootDir>/dist/", "cdktf.out"],
 };
 module.exports = {

@@ -57,6 +57,10 @@ export class Bridge extends NetObject {
     return [{ name: this.name, namespace: this.namespace }];
   }
 
+  assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: Namespace }> {
+    return this.address ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
+  }
+
   summary(): ObjectSummary {
     return { kind: "bridge", name: this.name, where: placeName(this.namespace), addresses: this.address ? [addressCidr(this.address)] : [], detail: `mtu ${this.mtu}` };
   }

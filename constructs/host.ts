@@ -5,7 +5,9 @@ import { renderHostCreate, renderHostDestroy } from "../src/render/host";
 import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../src/validate/names";
 import { SshTarget, sshEnvironment } from "../src/transport/ssh";
 import { HostnetStack } from "./hostnet-stack";
-import type { NetObject } from "./net-object";
+import type { NamespaceLike, NetObject } from "./net-object";
+import { Subnet } from "./subnet";
+import { checkHostFacts } from "../src/validate/topology";
 import { Sysctl } from "./sysctl";
 
 export interface JumpHostProps {
@@ -112,7 +114,7 @@ export class Host extends Construct {
           after: "",
         }),
     });
-    this.node.addValidation({ validate: () => this.validate().map((m) => `${this.node.path}: ${m}`) });
+    this.node.addValidation({ validate: () => [...this.validate().map((m) => `${this.node.path}: ${m}`), ...this.validateObjects()] });
   }
 
   /** Every object on this host, in creation order. */
@@ -145,5 +147,18 @@ export class Host extends Construct {
       if (!t.insecureIgnoreHostKey && !t.knownHostsFile) errs.push(`a jump host needs props.knownHostsFile holding both the jump host's and the target's keys.`);
     }
     return errs.filter((e): e is string => e !== null);
+  }
+
+  /** Clashes between the objects of this host (names, addresses, subnets, published ports). */
+  private validateObjects(): string[] {
+    const place = (ns?: NamespaceLike) => (ns ? `netns ${ns.name}` : "root");
+    const objs = this.objects;
+    return checkHostFacts({
+      namespaces: objs.filter((o) => o.kind === "netns").map((o) => ({ name: o.objectName, place: "host", path: o.node.path })),
+      interfaces: objs.flatMap((o) => o.interfaces().map((i) => ({ name: i.name, place: place(i.namespace), path: o.node.path }))),
+      addresses: objs.flatMap((o) => o.assignedAddresses().map((a) => ({ cidr: a.cidr, iface: a.iface, place: place(a.namespace), path: o.node.path }))),
+      subnets: this.node.findAll().filter((c): c is Subnet => c instanceof Subnet).map((s) => ({ cidr: s.cidr, path: s.node.path })),
+      publishes: objs.flatMap((o) => o.publishedPorts().map((p) => ({ ...p, path: o.node.path }))),
+    });
   }
 }

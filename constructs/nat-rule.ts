@@ -111,6 +111,11 @@ export class NatRule extends NetObject {
     return [this.forwarding];
   }
 
+  publishedPorts(): Array<{ protocol: string; port: number; hostAddress?: string }> {
+    const p = this.props;
+    return p.type === "dnat" ? [{ protocol: p.protocol ?? "tcp", port: p.hostPort, hostAddress: p.hostAddress }] : [];
+  }
+
   requiredCommands(): string[] {
     return ["iptables"];
   }

@@ -7,6 +7,11 @@ import { sshEnvironment } from "../src/transport/ssh";
 import type { Host } from "./host";
 import { HostnetStack } from "./hostnet-stack";
 
+/** What place checks need of a Namespace (avoids an import cycle). */
+export interface NamespaceLike {
+  readonly name: string;
+}
+
 /** A row of the review table: what the object is and where it lives. */
 export interface ObjectSummary {
   readonly kind: string;
@@ -56,6 +61,21 @@ export abstract class NetObject extends Construct {
 
   /** Problems with the props, without the path prefix. */
   protected validateObject(): string[] {
+    return [];
+  }
+
+  /** Interfaces this object creates, for per-host uniqueness checks. */
+  interfaces(): Array<{ name: string; namespace?: NamespaceLike }> {
+    return [];
+  }
+
+  /** Addresses this object assigns, for per-host uniqueness checks. */
+  assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: NamespaceLike }> {
+    return [];
+  }
+
+  /** Host ports this object publishes, for per-host uniqueness checks. */
+  publishedPorts(): Array<{ protocol: string; port: number; hostAddress?: string }> {
     return [];
   }
 

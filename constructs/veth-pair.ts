@@ -8,6 +8,7 @@ import { Host } from "./host";
 import { Namespace } from "./namespace";
 import { findAncestor, NetObject, ObjectSummary } from "./net-object";
 import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
+import { Address } from "./subnet";
 
 export interface VethEndProps {
   /** Interface name, 1-15 bytes. @default "eth0" inside a namespace, else "ve-" plus the construct id */
@@ -79,6 +80,10 @@ export class VethPair extends NetObject {
     return [this.a, this.b].map((e) => ({ name: e.name, namespace: e.namespace }));
   }
 
+  assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: Namespace }> {
+    return [this.a, this.b].filter((e) => e.address !== undefined).map((e) => ({ cidr: addressCidr(e.address!), iface: e.name, namespace: e.namespace }));
+  }
+
   summary(): ObjectSummary {
     const side = (e: VethEnd) => `${e.name}@${placeName(e.namespace)}${e.bridge ? ` (bridge ${e.bridge.name})` : ""}`;
     return {
@@ -105,6 +110,14 @@ export class VethPair extends NetObject {
       }
       if (end.bridge && end.bridge.mtu < this.mtu) errs.push(`end ${side}: MTU ${this.mtu} is larger than bridge ${end.bridge.name}'s MTU ${end.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${end.bridge.mtu}.`);
       if (end.address) errs.push(...checkAddressInput(end.address, `end ${side} address`));
+    }
+    // One L2 segment, one subnet: an IPAM address on one end must match the subnet of the bridge the other end joins.
+    for (const [side, end, other] of [["a", this.a, this.b], ["b", this.b, this.a]] as const) {
+      const sub = end.address instanceof Address ? end.address.subnet : undefined;
+      const brSub = other.bridge?.address instanceof Address ? other.bridge.address.subnet : undefined;
+      if (sub && brSub && sub !== brSub) {
+        errs.push(`end ${side} has an address from ${sub.node.path} (${sub.cidr}) but the other end joins bridge ${other.bridge!.name} on ${brSub.node.path} (${brSub.cidr}). Allocate the address from ${brSub.node.path}.`);
+      }
     }
     if (this.a.namespace === this.b.namespace && this.a.name === this.b.name) errs.push(`both ends are named ${this.a.name} in ${placeName(this.a.namespace)}. Give them different names.`);
     return errs;

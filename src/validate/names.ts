@@ -53,8 +53,8 @@ export function checkUser(user: string): string | null {
 
 /** Paths that reach ssh options: absolute-or-relative plain paths only. */
 export function checkPath(path: string, what: string): string | null {
-  if (typeof path !== "string" || !/^[A-Za-z0-9_.\/~+-]+$/.test(path) || path.startsWith("-")) {
-    return `${what} "${printable(String(path))}" may hold only letters, digits and "_.-/~+" and not start with "-". Move the file to such a path.`;
+  if (typeof path !== "string" || !/^[A-Za-z0-9_.\/~+-]{1,4095}$/.test(path) || path.startsWith("-")) {
+    return `${what} "${printable(String(path))}" may hold only letters, digits and "_.-/~+", at most 4095 of them, and not start with "-". Move the file to such a path.`;
   }
   return null;
 }

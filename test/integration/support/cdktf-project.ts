@@ -20,7 +20,7 @@ export class CdktfProject {
   readonly dir: string;
 
   constructor(
-    private readonly app: string,
+    app: string,
     readonly stack: string,
     private readonly env: Record<string, string>,
   ) {

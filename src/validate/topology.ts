@@ -1,0 +1,83 @@
+/**
+ * Checks across the objects of one host: what no single construct can see.
+ * Input is plain data gathered from the construct tree; each message names the
+ * construct path of the later object, the clash and the fix.
+ */
+import { AddressError, formatCidr4, overlaps, parseCidr4 } from "../ipam/ipv4";
+
+export interface NamedThing {
+  readonly name: string;
+  /** "root" or "netns <name>". */
+  readonly place: string;
+  readonly path: string;
+}
+
+export interface AssignedAddress {
+  /** "a.b.c.d/len" */
+  readonly cidr: string;
+  readonly place: string;
+  readonly iface: string;
+  readonly path: string;
+  /** Path of the Subnet it came from, when it came from IPAM. */
+  readonly subnet?: string;
+}
+
+export interface SubnetUse {
+  readonly cidr: string;
+  readonly path: string;
+}
+
+export interface Publish {
+  readonly protocol: string;
+  readonly port: number;
+  readonly hostAddress?: string;
+  readonly path: string;
+}
+
+export interface HostFacts {
+  readonly namespaces: readonly NamedThing[];
+  readonly interfaces: readonly NamedThing[];
+  readonly addresses: readonly AssignedAddress[];
+  readonly subnets: readonly SubnetUse[];
+  readonly publishes: readonly Publish[];
+}
+
+export function checkHostFacts(f: HostFacts): string[] {
+  return [
+    ...dupes(f.namespaces, (n) => n.name, (n, first) => `${n.path}: namespace name "${n.name}" is also used by ${first.path} on this host. Give one of them another name (props.name).`),
+    ...dupes(f.interfaces, (i) => `${i.place}|${i.name}`, (i, first) => `${i.path}: interface name "${i.name}" in ${i.place === "root" ? "the root namespace" : i.place} is also used by ${first.path}. Set a different name on one of them.`),
+    ...dupes(f.addresses, (a) => a.cidr.split("/")[0], (a, first) => `${a.path}: address ${a.cidr.split("/")[0]} (on ${a.iface}) is also assigned to ${first.iface} by ${first.path}. Give one of them another address, or allocate both from a Subnet.`),
+    ...subnetOverlaps(f.subnets),
+    ...dupes(f.publishes, (p) => `${p.protocol}|${p.port}|${p.hostAddress ?? "*"}`, (p, first) => `${p.path}: host port ${p.protocol}/${p.port} is already published by ${first.path}. Use another hostPort.`),
+  ];
+}
+
+function dupes<T>(items: readonly T[], key: (t: T) => string, message: (t: T, first: T) => string): string[] {
+  const seen = new Map<string, T>();
+  const out: string[] = [];
+  for (const it of items) {
+    const k = key(it);
+    const first = seen.get(k);
+    if (first === undefined) seen.set(k, it);
+    else out.push(message(it, first));
+  }
+  return out;
+}
+
+function subnetOverlaps(subnets: readonly SubnetUse[]): string[] {
+  const parsed: Array<{ s: SubnetUse; c: ReturnType<typeof parseCidr4> }> = [];
+  const out: string[] = [];
+  for (const s of subnets) {
+    let c;
+    try {
+      c = parseCidr4(s.cidr);
+    } catch (e) {
+      if (e instanceof AddressError) continue; // reported by the Subnet itself
+      throw e;
+    }
+    const clash = parsed.find((p) => overlaps(p.c, c));
+    if (clash) out.push(`${s.path}: subnet ${formatCidr4(c)} overlaps ${formatCidr4(clash.c)} of ${clash.s.path} on the same host. Use non-overlapping subnets.`);
+    parsed.push({ s, c });
+  }
+  return out;
+}
