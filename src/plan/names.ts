@@ -6,14 +6,16 @@ export function shortHash(text: string, len = 6): string {
 
 /**
  * A deterministic name from a construct id that fits `max` bytes: the id itself
- * (cleaned) when it fits, else a readable head plus a short hash of the full path,
- * so two long ids that share a head still get different names.
+ * when it fits and needs no cleaning, else a readable head plus a short hash of the
+ * full path, so two long ids that share a head, or two ids that clean to the same
+ * text, still get different names.
  */
 export function deriveName(id: string, path: string, max: number, prefix = ""): string {
   let clean = id.replace(/[^A-Za-z0-9_.-]/g, "-").replace(/^[-.]+/, "");
   if (clean === "") clean = "x";
   const whole = prefix + clean;
-  if (whole.length <= max) return whole;
+  // A cleaned id could equal another id as written ("web app" and "web-app"), so it gets the hash too.
+  if (whole.length <= max && clean === id) return whole;
   const hash = shortHash(path, 4);
   return prefix + clean.slice(0, max - prefix.length - hash.length - 1) + "-" + hash;
 }

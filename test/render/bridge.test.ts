@@ -1,0 +1,143 @@
+import { renderBridge } from "../../src/render/bridge";
+import { createScript, destroyScript } from "../../src/render/script";
+import { BridgeSpec, ObjectRef } from "../../src/render/types";
+import { FakeHost, syntaxErrors } from "../support/fake-host";
+
+const ref: ObjectRef = { stack: "s", path: "s/a/br0", id: "0123456789ab", tag: "hostnet:s:s/a/br0" };
+const TAG = ref.tag;
+const header = { kind: "bridge", name: "br0" };
+
+describe("renderBridge", () => {
+  test("root namespace, no address", () => {
+    expect(renderBridge({ name: "br0", mtu: 1500, addresses: [] }, ref)).toEqual({
+      create: [
+        "if ip link show dev br0 >/dev/null 2>&1; then",
+        "  a=$(ip link show dev br0 | sed -n 's/^    alias //p')",
+        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in the root namespace and hostnet did not create it for this object; remove it or choose another name'`,
+        "else",
+        "  ip link add name br0 type bridge",
+        "fi",
+        `ip link set dev br0 alias ${TAG}`,
+        "ip link set dev br0 mtu 1500",
+        "ip link set dev br0 up",
+      ],
+      destroy: [
+        `if ip link show dev br0 >/dev/null 2>&1 && [ "$(ip link show dev br0 | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
+        "  ip link del dev br0",
+        "fi",
+      ],
+    });
+  });
+
+  test("in a namespace with two addresses and jumbo MTU", () => {
+    expect(renderBridge({ name: "br0", netns: "web", mtu: 9000, addresses: ["10.0.0.1/24", "10.1.0.1/16"] }, ref)).toEqual({
+      create: [
+        "if ip -n web link show dev br0 >/dev/null 2>&1; then",
+        "  a=$(ip -n web link show dev br0 | sed -n 's/^    alias //p')",
+        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in namespace web and hostnet did not create it for this object; remove it or choose another name'`,
+        "else",
+        "  ip -n web link add name br0 type bridge",
+        "fi",
+        `ip -n web link set dev br0 alias ${TAG}`,
+        "ip -n web link set dev br0 mtu 9000",
+        "ip -n web addr replace 10.0.0.1/24 dev br0",
+        "ip -n web addr replace 10.1.0.1/16 dev br0",
+        "ip -n web link set dev br0 up",
+      ],
+      destroy: [
+        "if ! [ ! -e /run/netns/web ]; then",
+        `  if ip -n web link show dev br0 >/dev/null 2>&1 && [ "$(ip -n web link show dev br0 | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
+        "    ip -n web link del dev br0",
+        "  fi",
+        "fi",
+      ],
+    });
+  });
+
+  test.each<BridgeSpec>([
+    { name: "br0", mtu: 1500, addresses: [] },
+    { name: "br0", netns: "web", mtu: 1500, addresses: ["10.0.0.1/24"] },
+  ])("scripts parse with sh -n and bash -n (%j)", (spec) => {
+    const hooks = renderBridge(spec, ref);
+    for (const s of [createScript(hooks, ref, header), destroyScript(hooks, ref, header)]) {
+      expect(syntaxErrors(s, "sh")).toBe("");
+      expect(syntaxErrors(s, "bash")).toBe("");
+    }
+  });
+});
+
+describe("bridge hooks on a fake host", () => {
+  let host: FakeHost;
+  beforeEach(() => (host = new FakeHost()));
+  afterEach(() => host.dispose());
+  const hooks = renderBridge({ name: "br0", mtu: 1500, addresses: ["10.0.0.1/24"] }, ref);
+  const create = createScript(hooks, ref, header);
+  const destroy = destroyScript(hooks, ref, header);
+
+  test("create adds and tags the bridge", () => {
+    expect(host.run(create)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.link("br0")).toBe(TAG);
+    expect(host.log()).toEqual([
+      "ip link show dev br0",
+      "ip link add name br0 type bridge",
+      `ip link set dev br0 alias ${TAG}`,
+      "ip link set dev br0 mtu 1500",
+      "ip addr replace 10.0.0.1/24 dev br0",
+      "ip link set dev br0 up",
+    ]);
+  });
+
+  test("create run again does not add the bridge a second time", () => {
+    host.run(create);
+    host.clearLog();
+    expect(host.run(create)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.log().filter((l) => l.includes(" add "))).toEqual([]);
+  });
+
+  test("create refuses a bridge of the same name made by hand and leaves it alone", () => {
+    host.addLink("br0");
+    const r = host.run(create);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("hostnet: s/a/br0: interface br0 already exists in the root namespace and hostnet did not create it for this object; remove it or choose another name\n");
+    expect(host.link("br0")).toBe("");
+    expect(host.ledgerFiles("s")).toEqual([]);
+  });
+
+  test("create refuses a bridge tagged by another hostnet object even when this object's ledger entry exists", () => {
+    host.addLink("br0", "hostnet:s:s/a/other");
+    host.writeLedger("s/0123456789ab.down", "# an earlier run\n");
+    expect(host.run(create).status).toBe(1);
+    expect(host.link("br0")).toBe("hostnet:s:s/a/other");
+    // The entry predates this run, so it stays: it belongs to this object.
+    expect(host.ledgerFiles("s")).toEqual(["0123456789ab.down"]);
+  });
+
+  test("create adopts an untagged bridge left by its own interrupted run (ledger entry present)", () => {
+    host.addLink("br0");
+    host.writeLedger("s/0123456789ab.down", "# an earlier run\n");
+    expect(host.run(create)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.link("br0")).toBe(TAG);
+  });
+
+  test("destroy deletes the bridge and the ledger entry", () => {
+    host.run(create);
+    expect(host.run(destroy)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.link("br0")).toBeUndefined();
+    expect(host.ledgerFiles("s")).toEqual([]);
+  });
+
+  test("destroy succeeds when the bridge was already deleted by hand", () => {
+    host.run(create);
+    host.deleteLink("br0");
+    host.clearLog();
+    expect(host.run(destroy)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.log()).toEqual(["ip link show dev br0"]);
+    expect(host.ledgerFiles("s")).toEqual([]);
+  });
+
+  test("destroy leaves a bridge of the same name that carries another tag", () => {
+    host.addLink("br0", "someone-else");
+    expect(host.run(destroy).status).toBe(0);
+    expect(host.link("br0")).toBe("someone-else");
+  });
+});

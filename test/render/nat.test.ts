@@ -1,0 +1,148 @@
+import { describeRule, natRules, renderNat, Rule } from "../../src/render/nat";
+import { createScript, destroyScript } from "../../src/render/script";
+import { NatSpec, ObjectRef } from "../../src/render/types";
+import { FakeHost, syntaxErrors } from "../support/fake-host";
+
+const ref: ObjectRef = { stack: "s", path: "s/a/nat", id: "0123456789ab", tag: "hostnet:s:s/a/nat" };
+const TAG = ref.tag;
+const header = { kind: "nat", name: "nat" };
+
+describe("natRules", () => {
+  test.each<[string, NatSpec, Rule[]]>([
+    [
+      "masquerade that leaves the bridge alone, with forwarding",
+      { type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br0", allowForward: true },
+      [
+        { table: "nat", chain: "POSTROUTING", spec: ["-s", "10.0.0.0/24", "!", "-o", "br0", "-j", "MASQUERADE"] },
+        { table: "filter", chain: "FORWARD", spec: ["-s", "10.0.0.0/24", "-j", "ACCEPT"] },
+        { table: "filter", chain: "FORWARD", spec: ["-d", "10.0.0.0/24", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+      ],
+    ],
+    [
+      "bare masquerade",
+      { type: "masquerade", source: "10.0.0.0/24", allowForward: false },
+      [{ table: "nat", chain: "POSTROUTING", spec: ["-s", "10.0.0.0/24", "-j", "MASQUERADE"] }],
+    ],
+    [
+      "snat out of one interface",
+      { type: "snat", source: "10.0.0.0/24", toSource: "192.0.2.1", outInterface: "eth0", allowForward: false },
+      [{ table: "nat", chain: "POSTROUTING", spec: ["-s", "10.0.0.0/24", "-o", "eth0", "-j", "SNAT", "--to-source", "192.0.2.1"] }],
+    ],
+    [
+      "snat with forwarding",
+      { type: "snat", source: "10.0.0.5/32", toSource: "192.0.2.1", allowForward: true },
+      [
+        { table: "nat", chain: "POSTROUTING", spec: ["-s", "10.0.0.5/32", "-j", "SNAT", "--to-source", "192.0.2.1"] },
+        { table: "filter", chain: "FORWARD", spec: ["-s", "10.0.0.5/32", "-j", "ACCEPT"] },
+        { table: "filter", chain: "FORWARD", spec: ["-d", "10.0.0.5/32", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+      ],
+    ],
+    [
+      "port forward on any local address, from the host too, with forwarding both ways",
+      { type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: true, allowForward: true },
+      [
+        { table: "nat", chain: "PREROUTING", spec: ["-p", "tcp", "-m", "addrtype", "--dst-type", "LOCAL", "--dport", 8080, "-j", "DNAT", "--to-destination", "10.0.0.2:80"] },
+        { table: "nat", chain: "OUTPUT", spec: ["-p", "tcp", "-m", "addrtype", "--dst-type", "LOCAL", "!", "-d", "127.0.0.0/8", "--dport", 8080, "-j", "DNAT", "--to-destination", "10.0.0.2:80"] },
+        { table: "filter", chain: "FORWARD", spec: ["-p", "tcp", "-d", "10.0.0.2", "--dport", 80, "-j", "ACCEPT"] },
+        // The service's replies are forwarded too; without this a FORWARD policy of DROP eats them.
+        { table: "filter", chain: "FORWARD", spec: ["-p", "tcp", "-s", "10.0.0.2", "--sport", 80, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+      ],
+    ],
+    [
+      "udp port forward on one host address only",
+      { type: "dnat", protocol: "udp", hostPort: 53, hostAddress: "192.0.2.1", toAddress: "10.0.0.3", toPort: 5353, fromHost: false, allowForward: false },
+      [{ table: "nat", chain: "PREROUTING", spec: ["-p", "udp", "-d", "192.0.2.1", "--dport", 53, "-j", "DNAT", "--to-destination", "10.0.0.3:5353"] }],
+    ],
+  ])("%s", (_name, spec, rules) => {
+    expect(natRules(spec)).toEqual(rules);
+  });
+});
+
+describe("renderNat", () => {
+  test("masquerade: check-then-append in order, delete every copy in reverse order", () => {
+    const hooks = renderNat({ type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br0", allowForward: true }, ref);
+    const c = `-m comment --comment ${TAG}`;
+    expect(hooks).toEqual({
+      create: [
+        `iptables -w -t nat -C POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c} 2>/dev/null || iptables -w -t nat -A POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c}`,
+        `iptables -w -t filter -C FORWARD -s 10.0.0.0/24 -j ACCEPT ${c} 2>/dev/null || iptables -w -t filter -A FORWARD -s 10.0.0.0/24 -j ACCEPT ${c}`,
+        `iptables -w -t filter -C FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c} 2>/dev/null || iptables -w -t filter -A FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c}`,
+      ],
+      destroy: [
+        `while iptables -w -t filter -C FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c} 2>/dev/null; do iptables -w -t filter -D FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c}; done`,
+        `while iptables -w -t filter -C FORWARD -s 10.0.0.0/24 -j ACCEPT ${c} 2>/dev/null; do iptables -w -t filter -D FORWARD -s 10.0.0.0/24 -j ACCEPT ${c}; done`,
+        `while iptables -w -t nat -C POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c} 2>/dev/null; do iptables -w -t nat -D POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c}; done`,
+      ],
+    });
+  });
+
+  test("dnat inside a namespace runs iptables there and skips destroy when the namespace is gone", () => {
+    const hooks = renderNat({ type: "dnat", protocol: "tcp", hostPort: 80, toAddress: "10.0.0.2", toPort: 8080, fromHost: false, allowForward: false, netns: "edge" }, ref);
+    const rule = `-p tcp -m addrtype --dst-type LOCAL --dport 80 -j DNAT --to-destination 10.0.0.2:8080 -m comment --comment ${TAG}`;
+    expect(hooks).toEqual({
+      create: [`ip netns exec edge iptables -w -t nat -C PREROUTING ${rule} 2>/dev/null || ip netns exec edge iptables -w -t nat -A PREROUTING ${rule}`],
+      destroy: [
+        "if ! [ ! -e /run/netns/edge ]; then",
+        `  while ip netns exec edge iptables -w -t nat -C PREROUTING ${rule} 2>/dev/null; do ip netns exec edge iptables -w -t nat -D PREROUTING ${rule}; done`,
+        "fi",
+      ],
+    });
+  });
+
+  test("every rule line carries the tag as its comment", () => {
+    const hooks = renderNat({ type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: true, allowForward: true }, ref);
+    for (const line of [...hooks.create, ...hooks.destroy]) {
+      for (const part of line.split(/ \|\| | do |; done/).filter((p) => p.includes("iptables"))) expect(part).toContain(`-m comment --comment ${TAG}`);
+    }
+  });
+
+  test("describeRule lists a rule as iptables-save would", () => {
+    const [r] = natRules({ type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br0", allowForward: false });
+    expect(describeRule(r, TAG)).toBe(`-t nat -A POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE -m comment --comment ${TAG}`);
+  });
+
+  test.each<NatSpec>([
+    { type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br0", allowForward: true },
+    { type: "snat", source: "10.0.0.0/24", toSource: "192.0.2.1", outInterface: "eth0", allowForward: true },
+    { type: "dnat", protocol: "udp", hostPort: 53, toAddress: "10.0.0.2", toPort: 53, fromHost: true, allowForward: true, netns: "edge" },
+  ])("scripts parse with sh -n and bash -n (%j)", (spec) => {
+    const hooks = renderNat(spec, ref);
+    for (const s of [createScript(hooks, ref, header), destroyScript(hooks, ref, header)]) {
+      expect(syntaxErrors(s, "sh")).toBe("");
+      expect(syntaxErrors(s, "bash")).toBe("");
+    }
+  });
+});
+
+describe("nat hooks on a fake host", () => {
+  let host: FakeHost;
+  beforeEach(() => (host = new FakeHost()));
+  afterEach(() => host.dispose());
+  const hooks = renderNat({ type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br0", allowForward: true }, ref);
+  const create = createScript(hooks, ref, header);
+  const destroy = destroyScript(hooks, ref, header);
+  const c = `-m comment --comment ${TAG}`;
+
+  test("create appends each rule once, however often it runs", () => {
+    host.run(create);
+    expect(host.run(create)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.rules()).toEqual([
+      `nat POSTROUTING -s 10.0.0.0/24 ! -o br0 -j MASQUERADE ${c}`,
+      `filter FORWARD -s 10.0.0.0/24 -j ACCEPT ${c}`,
+      `filter FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c}`,
+    ]);
+  });
+
+  test("destroy removes every copy of its rules and leaves other rules", () => {
+    host.addRule("filter FORWARD -j DOCKER-USER");
+    host.run(create);
+    host.addRule(`filter FORWARD -s 10.0.0.0/24 -j ACCEPT ${c}`);
+    expect(host.run(destroy)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.rules()).toEqual(["filter FORWARD -j DOCKER-USER"]);
+  });
+
+  test("destroy succeeds when the rules were already deleted by hand", () => {
+    expect(host.run(destroy)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.rules()).toEqual([]);
+  });
+});

@@ -1,0 +1,63 @@
+import { renderRoutedEndpoint, RoutedEndpointSpec } from "../../src/render/routed-endpoint";
+import { createScript, destroyScript } from "../../src/render/script";
+import { ObjectRef } from "../../src/render/types";
+import { syntaxErrors } from "../support/fake-host";
+
+const ref: ObjectRef = { stack: "s", path: "s/a/pod", id: "0123456789ab", tag: "hostnet:s:s/a/pod" };
+const TAG = ref.tag;
+const spec: RoutedEndpointSpec = { hostName: "rt-pod", netns: "pod", name: "eth0", address: "10.63.0.1", gateway: "169.254.1.1", mtu: 1500 };
+
+describe("renderRoutedEndpoint", () => {
+  test("veth into the namespace, /32 inside, default via the gateway onlink, proxy ARP and a /32 route on the host", () => {
+    expect(renderRoutedEndpoint(spec, ref)).toEqual({
+      create: [
+        "if ip link show dev rt-pod >/dev/null 2>&1; then",
+        "  a=$(ip link show dev rt-pod | sed -n 's/^    alias //p')",
+        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface rt-pod already exists in the root namespace and hostnet did not create it for this object; remove it or choose another name'`,
+        "else",
+        "  if ip -n pod link show dev eth0 >/dev/null 2>&1; then hn_fail 'interface eth0 already exists in namespace pod; remove it or choose another name for this endpoint'; fi",
+        "  ip link add name rt-pod type veth peer name eth0 netns pod",
+        "fi",
+        `ip link set dev rt-pod alias ${TAG}`,
+        `ip -n pod link set dev eth0 alias ${TAG}`,
+        "ip link set dev rt-pod mtu 1500",
+        "ip -n pod link set dev eth0 mtu 1500",
+        "ip -n pod addr replace 10.63.0.1/32 dev eth0",
+        "ip -n pod link set dev eth0 up",
+        "ip link set dev rt-pod up",
+        "echo 1 > /proc/sys/net/ipv4/conf/rt-pod/proxy_arp",
+        "echo 0 > /proc/sys/net/ipv4/neigh/rt-pod/proxy_delay",
+        "ip -n pod route replace default via 169.254.1.1 dev eth0 onlink",
+        "cur=$(ip route show exact 10.63.0.1/32)",
+        `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto 199'; then hn_fail 'a route to 10.63.0.1/32 already exists in the root namespace and hostnet did not add it; remove it or give this endpoint another address'; fi`,
+        "ip route replace 10.63.0.1/32 dev rt-pod scope link proto 199",
+      ],
+      destroy: [
+        `if ip link show dev rt-pod >/dev/null 2>&1 && [ "$(ip link show dev rt-pod | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
+        "  ip link del dev rt-pod",
+        "fi",
+      ],
+    });
+  });
+
+  test("another gateway, inner name and MTU", () => {
+    const c = renderRoutedEndpoint({ ...spec, name: "veth0", gateway: "169.254.0.1", mtu: 1440 }, ref).create;
+    expect(c).toContain("ip -n pod route replace default via 169.254.0.1 dev veth0 onlink");
+    expect(c).toContain("ip -n pod link set dev veth0 mtu 1440");
+    expect(c).toContain("  ip link add name rt-pod type veth peer name veth0 netns pod");
+  });
+
+  test("a dotted interface name keeps its dot in the /proc path (a sysctl key would need it as a slash)", () => {
+    const c = renderRoutedEndpoint({ ...spec, hostName: "rt.pod" }, ref).create;
+    expect(c).toContain("echo 1 > /proc/sys/net/ipv4/conf/rt.pod/proxy_arp");
+  });
+
+  test("scripts parse with sh -n and bash -n", () => {
+    const hooks = renderRoutedEndpoint(spec, ref);
+    const header = { kind: "routed", name: "rt-pod~eth0" };
+    for (const s of [createScript(hooks, ref, header), destroyScript(hooks, ref, header)]) {
+      expect(syntaxErrors(s, "sh")).toBe("");
+      expect(syntaxErrors(s, "bash")).toBe("");
+    }
+  });
+});

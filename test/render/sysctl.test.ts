@@ -1,0 +1,84 @@
+import { createScript, destroyScript } from "../../src/render/script";
+import { renderSysctl } from "../../src/render/sysctl";
+import { ObjectRef, SysctlSpec } from "../../src/render/types";
+import { FakeHost, syntaxErrors } from "../support/fake-host";
+
+const ref: ObjectRef = { stack: "s", path: "s/a/ip-forward", id: "0123456789ab", tag: "hostnet:s:s/a/ip-forward" };
+const header = { kind: "sysctl", name: "net.ipv4.ip_forward=1" };
+const PREV = "/run/hostnet/s/0123456789ab.prev";
+
+describe("renderSysctl", () => {
+  test("root namespace: save the old value once, set, restore on destroy", () => {
+    expect(renderSysctl({ key: "net.ipv4.ip_forward", value: "1" }, ref)).toEqual({
+      create: [`[ -f ${PREV} ] || sysctl -n net.ipv4.ip_forward > ${PREV}`, "sysctl -q -w net.ipv4.ip_forward=1"],
+      destroy: [`if [ -f ${PREV} ]; then`, `  sysctl -q -w net.ipv4.ip_forward="$(cat ${PREV})"`, `  rm -f ${PREV}`, "fi"],
+    });
+  });
+
+  test("namespace: runs through ip netns exec; destroy only drops the saved value when the namespace is gone", () => {
+    expect(renderSysctl({ netns: "web", key: "net.ipv4.conf.all.forwarding", value: "1" }, ref)).toEqual({
+      create: [
+        `[ -f ${PREV} ] || ip netns exec web sysctl -n net.ipv4.conf.all.forwarding > ${PREV}`,
+        "ip netns exec web sysctl -q -w net.ipv4.conf.all.forwarding=1",
+      ],
+      destroy: [
+        "if [ -e /run/netns/web ]; then",
+        `  if [ -f ${PREV} ]; then`,
+        `    ip netns exec web sysctl -q -w net.ipv4.conf.all.forwarding="$(cat ${PREV})"`,
+        `    rm -f ${PREV}`,
+        "  fi",
+        "else",
+        `  rm -f ${PREV}`,
+        "fi",
+      ],
+    });
+  });
+
+  test.each<SysctlSpec>([
+    { key: "net.ipv4.ip_forward", value: "1" },
+    { netns: "web", key: "net.ipv6.conf.all.disable_ipv6", value: "1" },
+  ])("scripts parse with sh -n and bash -n (%j)", (spec) => {
+    const hooks = renderSysctl(spec, ref);
+    for (const s of [createScript(hooks, ref, header), destroyScript(hooks, ref, header)]) {
+      expect(syntaxErrors(s, "sh")).toBe("");
+      expect(syntaxErrors(s, "bash")).toBe("");
+    }
+  });
+});
+
+describe("sysctl hooks on a fake host", () => {
+  let host: FakeHost;
+  beforeEach(() => (host = new FakeHost()));
+  afterEach(() => host.dispose());
+  const hooks = renderSysctl({ key: "net.ipv4.ip_forward", value: "1" }, ref);
+  const create = createScript(hooks, ref, header);
+  const destroy = destroyScript(hooks, ref, header);
+
+  test("create sets the value and destroy puts the old one back", () => {
+    expect(host.run(create)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.sysctl("net.ipv4.ip_forward")).toBe("1");
+    expect(host.ledger("s/0123456789ab.prev")).toBe("0\n");
+    expect(host.run(destroy)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.sysctl("net.ipv4.ip_forward")).toBe("0");
+    expect(host.ledgerFiles("s")).toEqual([]);
+  });
+
+  test("a second create keeps the value saved by the first, so destroy restores the original", () => {
+    host.run(create);
+    host.run(create);
+    expect(host.ledger("s/0123456789ab.prev")).toBe("0\n");
+    host.run(destroy);
+    expect(host.sysctl("net.ipv4.ip_forward")).toBe("0");
+  });
+
+  test("destroy in a namespace that is gone drops the saved value and succeeds", () => {
+    const nsHooks = renderSysctl({ netns: "web", key: "net.ipv4.ip_forward", value: "1" }, ref);
+    host.addNetns("web");
+    expect(host.run(createScript(nsHooks, ref, header)).status).toBe(0);
+    host.deleteNetns("web");
+    host.clearLog();
+    expect(host.run(destroyScript(nsHooks, ref, header))).toMatchObject({ status: 0, stderr: "" });
+    expect(host.log()).toEqual([]);
+    expect(host.ledgerFiles("s")).toEqual([]);
+  });
+});

@@ -1,0 +1,133 @@
+import { createScript, destroyScript } from "../../src/render/script";
+import { ObjectRef, VethSpec } from "../../src/render/types";
+import { renderVeth } from "../../src/render/veth";
+import { FakeHost, syntaxErrors } from "../support/fake-host";
+
+const ref: ObjectRef = { stack: "s", path: "s/a/web-veth", id: "0123456789ab", tag: "hostnet:s:s/a/web-veth" };
+const TAG = ref.tag;
+const header = { kind: "veth", name: "eth0~ve-web" };
+
+// The usual shape: one end in a namespace with an address, the other on a bridge in the root namespace.
+const nsToBridge: VethSpec = {
+  a: { name: "eth0", netns: "web", addresses: ["10.0.0.2/24"] },
+  b: { name: "ve-web", master: "br0", addresses: [] },
+  mtu: 1500,
+};
+
+describe("renderVeth", () => {
+  test("namespace end with an address, root end on a bridge", () => {
+    expect(renderVeth(nsToBridge, ref)).toEqual({
+      create: [
+        "if ip -n web link show dev eth0 >/dev/null 2>&1; then",
+        "  a=$(ip -n web link show dev eth0 | sed -n 's/^    alias //p')",
+        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface eth0 already exists in namespace web and hostnet did not create it for this object; remove it or choose another name'`,
+        "else",
+        "  if ip link show dev ve-web >/dev/null 2>&1; then hn_fail 'interface ve-web already exists in the root namespace; remove it or choose another name for this veth end'; fi",
+        "  ip link add name eth0 netns web type veth peer name ve-web",
+        "fi",
+        `ip -n web link set dev eth0 alias ${TAG}`,
+        `ip link set dev ve-web alias ${TAG}`,
+        "ip -n web link set dev eth0 mtu 1500",
+        "ip -n web addr replace 10.0.0.2/24 dev eth0",
+        "ip -n web link set dev eth0 up",
+        "ip link set dev ve-web mtu 1500",
+        "ip link set dev ve-web master br0",
+        "ip link set dev ve-web up",
+      ],
+      destroy: [
+        "if ! [ ! -e /run/netns/web ]; then",
+        `  if ip -n web link show dev eth0 >/dev/null 2>&1 && [ "$(ip -n web link show dev eth0 | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
+        "    ip -n web link del dev eth0",
+        "  fi",
+        "fi",
+      ],
+    });
+  });
+
+  test("both ends in the root namespace, no master, no address", () => {
+    const hooks = renderVeth({ a: { name: "v-a", addresses: [] }, b: { name: "v-b", addresses: [] }, mtu: 9000 }, ref);
+    expect(hooks.create.slice(3)).toEqual([
+      "else",
+      "  if ip link show dev v-b >/dev/null 2>&1; then hn_fail 'interface v-b already exists in the root namespace; remove it or choose another name for this veth end'; fi",
+      "  ip link add name v-a type veth peer name v-b",
+      "fi",
+      `ip link set dev v-a alias ${TAG}`,
+      `ip link set dev v-b alias ${TAG}`,
+      "ip link set dev v-a mtu 9000",
+      "ip link set dev v-a up",
+      "ip link set dev v-b mtu 9000",
+      "ip link set dev v-b up",
+    ]);
+    expect(hooks.destroy).toEqual([
+      `if ip link show dev v-a >/dev/null 2>&1 && [ "$(ip link show dev v-a | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
+      "  ip link del dev v-a",
+      "fi",
+    ]);
+  });
+
+  test("root end first, namespace end second: each end goes straight to its namespace", () => {
+    const hooks = renderVeth({ a: { name: "ve-db", addresses: [] }, b: { name: "eth0", netns: "db", addresses: ["10.0.0.3/24"] }, mtu: 1500 }, ref);
+    expect(hooks.create).toContain("  ip link add name ve-db type veth peer name eth0 netns db");
+    expect(hooks.create).toContain("  if ip -n db link show dev eth0 >/dev/null 2>&1; then hn_fail 'interface eth0 already exists in namespace db; remove it or choose another name for this veth end'; fi");
+    expect(hooks.create).toContain("ip -n db addr replace 10.0.0.3/24 dev eth0");
+  });
+
+  test("namespace to namespace, both ends with masters in their namespaces", () => {
+    const hooks = renderVeth({ a: { name: "eth0", netns: "x", master: "brx", addresses: [] }, b: { name: "eth0", netns: "y", master: "bry", addresses: [] }, mtu: 1500 }, ref);
+    expect(hooks.create).toContain("  ip link add name eth0 netns x type veth peer name eth0 netns y");
+    expect(hooks.create).toContain("ip -n x link set dev eth0 master brx");
+    expect(hooks.create).toContain("ip -n y link set dev eth0 master bry");
+  });
+
+  test("scripts parse with sh -n and bash -n", () => {
+    const hooks = renderVeth(nsToBridge, ref);
+    for (const s of [createScript(hooks, ref, header), destroyScript(hooks, ref, header)]) {
+      expect(syntaxErrors(s, "sh")).toBe("");
+      expect(syntaxErrors(s, "bash")).toBe("");
+    }
+  });
+});
+
+describe("veth hooks on a fake host", () => {
+  let host: FakeHost;
+  beforeEach(() => {
+    host = new FakeHost();
+    host.addNetns("web");
+    host.addLink("br0", "hostnet:s:s/a/br0");
+  });
+  afterEach(() => host.dispose());
+  const hooks = renderVeth(nsToBridge, ref);
+  const create = createScript(hooks, ref, header);
+  const destroy = destroyScript(hooks, ref, header);
+
+  test("create makes both ends and tags both", () => {
+    expect(host.run(create)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.link("eth0", "web")).toBe(TAG);
+    expect(host.link("ve-web")).toBe(TAG);
+  });
+
+  test("create refuses when the root end's name is taken, before adding anything", () => {
+    host.addLink("ve-web");
+    const r = host.run(create);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("hostnet: s/a/web-veth: interface ve-web already exists in the root namespace; remove it or choose another name for this veth end\n");
+    expect(host.link("eth0", "web")).toBeUndefined();
+    expect(host.log().filter((l) => l.includes("link add"))).toEqual([]);
+  });
+
+  test("destroy removes both ends", () => {
+    host.run(create);
+    expect(host.run(destroy)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.link("eth0", "web")).toBeUndefined();
+    expect(host.link("ve-web")).toBeUndefined();
+  });
+
+  test("destroy succeeds without touching the namespace when the namespace is already gone", () => {
+    host.run(create);
+    host.deleteNetns("web");
+    host.clearLog();
+    expect(host.run(destroy)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.log()).toEqual([]);
+    expect(host.ledgerFiles("s")).toEqual([]);
+  });
+});

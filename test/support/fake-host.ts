@@ -1,0 +1,210 @@
+/**
+ * A stand-in host for running rendered hook scripts in unit tests, without root
+ * and without touching the machine: `ip`, `iptables` and `sysctl` are small sh
+ * fakes on PATH that keep links, namespaces, rules and sysctls as files in a temp
+ * directory, and the on-host paths (/run/hostnet, /run/netns) are rewritten to
+ * folders of that directory. Every call of a fake is logged, one line each.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/** Run `sh -n` (or `bash -n`) on a script; returns the shell's complaint, or "" when it parses. */
+export function syntaxErrors(script: string, shell: "sh" | "bash" = "sh"): string {
+  const r = spawnSync(shell, ["-n"], { input: script, encoding: "utf8" });
+  return r.status === 0 ? "" : `${shell} -n exited ${r.status}: ${r.stderr}`;
+}
+
+/** Print each word through `printf '%s\0'` in a real shell and return the words it received. */
+export function wordsSeenByShell(commandLine: string, shell = "/bin/sh"): string[] {
+  const out = execFileSync(shell, ["-c", `printf '%s\\0' ${commandLine}`]);
+  const words = out.toString("utf8").split("\0");
+  words.pop();
+  return words;
+}
+
+// Links: links/<ns|root>/<name> holds the alias; a veth also has <name>.peer ("<ns> <name>").
+const FAKE_IP = String.raw`#!/bin/sh
+echo "ip $*" >> "$HN_T/log"
+ns=root
+if [ "$1" = -n ]; then ns=$2; shift 2; [ -e "$HN_T/netns/$ns" ] || { echo "Cannot open network namespace \"$ns\"" >&2; exit 1; }; fi
+d="$HN_T/links/$ns"
+mkdir -p "$d"
+case "$1 $2" in
+  "link show")
+    [ -f "$d/$4" ] || { echo "Device \"$4\" does not exist." >&2; exit 1; }
+    echo "7: $4: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000"
+    echo "    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff"
+    a=$(cat "$d/$4"); [ -z "$a" ] || echo "    alias $a" ;;
+  "link add")
+    shift 2; a=$2; ans=$ns; shift 2
+    if [ "$1" = netns ]; then ans=$2; shift 2; fi
+    t=$2; shift 2
+    mkdir -p "$HN_T/links/$ans"; : > "$HN_T/links/$ans/$a"
+    if [ "$t" = veth ]; then
+      b=$3; bns=$ns; shift 3
+      if [ "$1" = netns ]; then bns=$2; fi
+      mkdir -p "$HN_T/links/$bns"; : > "$HN_T/links/$bns/$b"
+      echo "$bns $b" > "$HN_T/links/$ans/$a.peer"; echo "$ans $a" > "$HN_T/links/$bns/$b.peer"
+    fi ;;
+  "link set")
+    [ -f "$d/$4" ] || { echo "Cannot find device \"$4\"" >&2; exit 1; }
+    if [ "$5" = alias ]; then printf '%s' "$6" > "$d/$4"; fi ;;
+  "link del")
+    [ -f "$d/$4" ] || { echo "Cannot find device \"$4\"" >&2; exit 1; }
+    if [ -f "$d/$4.peer" ]; then read -r pns pn < "$d/$4.peer"; rm -f "$HN_T/links/$pns/$pn" "$HN_T/links/$pns/$pn.peer"; fi
+    rm -f "$d/$4" "$d/$4.peer" ;;
+  "netns add") mkdir -p "$HN_T/netns" "$HN_T/links/$3"; [ ! -e "$HN_T/netns/$3" ] || exit 1; : > "$HN_T/netns/$3"; : > "$HN_T/links/$3/lo" ;;
+  "netns del") rm -f "$HN_T/netns/$3"; rm -rf "$HN_T/links/$3" ;;
+  "netns pids") ;;
+  "netns exec") [ -e "$HN_T/netns/$3" ] || exit 1; shift 3; exec "$@" ;;
+  "addr replace") ;;
+  "route show") ;;
+  "route replace") ;;
+  "route del") ;;
+  *) echo "fake ip: unexpected: $*" >&2; exit 2 ;;
+esac
+`;
+
+// Rules: one line "<table> <chain> <spec...>" per rule in the file "rules".
+const FAKE_IPTABLES = String.raw`#!/bin/sh
+echo "iptables $*" >> "$HN_T/log"
+[ "$1" = -w ] && shift
+[ "$1" = -t ] || { echo "fake iptables: want -w -t" >&2; exit 2; }
+t=$2; op=$3; shift 3
+rule="$t $*"
+f="$HN_T/rules"; touch "$f"
+case $op in
+  -C) grep -qxF -- "$rule" "$f" ;;
+  -A) printf '%s\n' "$rule" >> "$f" ;;
+  -D) grep -qxF -- "$rule" "$f" || exit 1
+      awk -v r="$rule" 'd == 0 && $0 == r { d = 1; next } { print }' "$f" > "$f.new"; mv "$f.new" "$f" ;;
+  *) exit 2 ;;
+esac
+`;
+
+// Sysctls: sysctl/<key> holds the value; unset keys read "0".
+const FAKE_SYSCTL = String.raw`#!/bin/sh
+echo "sysctl $*" >> "$HN_T/log"
+mkdir -p "$HN_T/sysctl"
+case $1 in
+  -n) if [ -f "$HN_T/sysctl/$2" ]; then cat "$HN_T/sysctl/$2"; else echo 0; fi ;;
+  -q) [ "$2" = -w ] || exit 2; k=$(printf '%s' "$3" | cut -d= -f1); printf '%s\n' "$3" | cut -d= -f2- > "$HN_T/sysctl/$k" ;;
+  *) exit 2 ;;
+esac
+`;
+
+export interface RunResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export class FakeHost {
+  readonly dir: string;
+
+  constructor() {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-fake-"));
+    const bin = path.join(this.dir, "bin");
+    fs.mkdirSync(bin);
+    for (const [name, text] of [["ip", FAKE_IP], ["iptables", FAKE_IPTABLES], ["sysctl", FAKE_SYSCTL]]) {
+      fs.writeFileSync(path.join(bin, name), text, { mode: 0o755 });
+    }
+    fs.writeFileSync(path.join(this.dir, "log"), "");
+  }
+
+  /** The script with its on-host paths moved into this fake host's directory. */
+  localize(script: string): string {
+    const out = script.split("/run/hostnet/").join(`${this.dir}/ledger/`).split("/run/netns/").join(`${this.dir}/netns/`);
+    // A path left behind would make the test act on the real machine.
+    if (out.includes("/run/")) throw new Error(`script still refers to /run after localizing:\n${out}`);
+    return out;
+  }
+
+  run(script: string): RunResult {
+    const r = spawnSync("/bin/sh", ["-c", this.localize(script)], {
+      encoding: "utf8",
+      env: { PATH: `${this.dir}/bin:/usr/bin:/bin`, HN_T: this.dir },
+      cwd: this.dir,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Calls the fakes received, one line each, since the last `clearLog`. */
+  log(): string[] {
+    return fs.readFileSync(path.join(this.dir, "log"), "utf8").split("\n").filter((l) => l !== "");
+  }
+
+  clearLog(): void {
+    fs.writeFileSync(path.join(this.dir, "log"), "");
+  }
+
+  /** Alias of a link, or undefined when the link does not exist. */
+  link(name: string, netns = "root"): string | undefined {
+    const f = path.join(this.dir, "links", netns, name);
+    return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined;
+  }
+
+  /** A link made by hand (not by hostnet), optionally with an alias. */
+  addLink(name: string, alias = "", netns = "root"): void {
+    fs.mkdirSync(path.join(this.dir, "links", netns), { recursive: true });
+    fs.writeFileSync(path.join(this.dir, "links", netns, name), alias);
+  }
+
+  deleteLink(name: string, netns = "root"): void {
+    fs.rmSync(path.join(this.dir, "links", netns, name));
+  }
+
+  hasNetns(name: string): boolean {
+    return fs.existsSync(path.join(this.dir, "netns", name));
+  }
+
+  addNetns(name: string): void {
+    fs.mkdirSync(path.join(this.dir, "netns"), { recursive: true });
+    fs.writeFileSync(path.join(this.dir, "netns", name), "");
+  }
+
+  deleteNetns(name: string): void {
+    fs.rmSync(path.join(this.dir, "netns", name));
+  }
+
+  rules(): string[] {
+    const f = path.join(this.dir, "rules");
+    return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter((l) => l !== "") : [];
+  }
+
+  addRule(line: string): void {
+    fs.appendFileSync(path.join(this.dir, "rules"), `${line}\n`);
+  }
+
+  sysctl(key: string): string | undefined {
+    const f = path.join(this.dir, "sysctl", key);
+    return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim() : undefined;
+  }
+
+  /** Path of a ledger file (as /run/hostnet/<rest> would be on a host). */
+  ledgerPath(rest: string): string {
+    return path.join(this.dir, "ledger", rest);
+  }
+
+  ledger(rest: string): string | undefined {
+    const f = this.ledgerPath(rest);
+    return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined;
+  }
+
+  /** Files in the ledger directory of a stack, sorted. */
+  ledgerFiles(stack: string): string[] {
+    const d = path.join(this.dir, "ledger", stack);
+    return fs.existsSync(d) ? fs.readdirSync(d).sort() : [];
+  }
+
+  writeLedger(rest: string, text: string): void {
+    fs.mkdirSync(path.dirname(this.ledgerPath(rest)), { recursive: true });
+    fs.writeFileSync(this.ledgerPath(rest), text);
+  }
+
+  dispose(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
