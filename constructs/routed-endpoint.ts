@@ -1,0 +1,147 @@
+import { Construct } from "constructs";
+import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
+import { deriveName } from "../src/plan/names";
+import { renderRoutedEndpoint, RoutedEndpointSpec } from "../src/render/routed-endpoint";
+import { Hooks, ObjectRef } from "../src/render/types";
+import { checkInterfaceName, checkMtu, printable } from "../src/validate/names";
+import { Host } from "./host";
+import { Namespace } from "./namespace";
+import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { placeName } from "./place";
+import { Address } from "./subnet";
+
+/** The gateway Calico gives every workload: link-local, so it clashes with nothing routed. */
+export const ROUTED_GATEWAY = "169.254.1.1";
+
+export interface RoutedEndpointProps {
+  /** Namespace that gets the endpoint. */
+  readonly namespace: Namespace;
+  /**
+   * The endpoint's address, always carried as a /32: an Address (e.g. `block.allocate(ns)`;
+   * only its IP is used), "a.b.c.d" or "a.b.c.d/32".
+   */
+  readonly address: Address | string;
+  /** Interface name inside the namespace. @default "eth0" */
+  readonly name?: string;
+  /** Name of the host-side veth, 1-15 bytes. @default "rt-" plus the construct id */
+  readonly hostName?: string;
+  /**
+   * Next hop of the namespace's default route. No interface has it: the host-side
+   * veth answers ARP for it (proxy ARP). The host answers only for addresses it
+   * routes through another interface, normally through its default route; on a
+   * host without one, add a route for the gateway (e.g. `destination: "169.254.1.1/32", dev: "eth0"`).
+   * @default "169.254.1.1"
+   */
+  readonly gateway?: string;
+  /** MTU of both veth ends. @default 1500 */
+  readonly mtu?: number;
+}
+
+/**
+ * A namespace attached Calico style: a /32 on a veth with no bridge, a default
+ * route via a link-local gateway, proxy ARP on the host-side veth and a /32
+ * route back to the namespace through it. Turns on net.ipv4.ip_forward. Other
+ * hosts reach the address through routes to this host (see `HostGw`).
+ */
+export class RoutedEndpoint extends NetObject {
+  readonly namespace: Namespace;
+  /** The endpoint's IPv4 address (dotted quad). */
+  readonly ip: string;
+  readonly name: string;
+  readonly hostName: string;
+  readonly gateway: string;
+  readonly mtu: number;
+  private readonly givenAddress: Address | string;
+  private readonly scopeHost?: Host;
+  private readonly forwarding: NetObject;
+
+  constructor(scope: Construct, id: string, props: RoutedEndpointProps) {
+    const scopeHost = findAncestor(scope, Host);
+    super(scope, id, props.namespace.host);
+    this.scopeHost = scopeHost;
+    this.namespace = props.namespace;
+    this.givenAddress = props.address;
+    this.ip = props.address instanceof Address ? props.address.ip : String(props.address).replace(/\/32$/, "");
+    this.name = props.name ?? "eth0";
+    this.hostName = props.hostName ?? deriveName(id, this.node.path, 15, "rt-");
+    this.gateway = props.gateway ?? ROUTED_GATEWAY;
+    this.mtu = props.mtu ?? 1500;
+    this.forwarding = this.host.enableForwarding();
+  }
+
+  /** The address as the namespace carries it. */
+  get cidr(): string {
+    return `${this.ip}/32`;
+  }
+
+  get kind(): string {
+    return "routed";
+  }
+
+  get objectName(): string {
+    return `${this.hostName}~${this.name}`;
+  }
+
+  spec(): RoutedEndpointSpec {
+    return { hostName: this.hostName, netns: this.namespace.name, name: this.name, address: this.ip, gateway: this.gateway, mtu: this.mtu };
+  }
+
+  hooks(ref: ObjectRef): Hooks {
+    return renderRoutedEndpoint(this.spec(), ref);
+  }
+
+  dependencies(): NetObject[] {
+    return [this.namespace, this.forwarding];
+  }
+
+  interfaces(): Array<{ name: string; namespace?: Namespace }> {
+    return [{ name: this.hostName }, { name: this.name, namespace: this.namespace }];
+  }
+
+  assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: Namespace }> {
+    return [{ cidr: this.cidr, iface: this.name, namespace: this.namespace }];
+  }
+
+  summary(): ObjectSummary {
+    return {
+      kind: "routed",
+      name: `${this.hostName} ~ ${this.name}`,
+      where: `root ~ ${placeName(this.namespace)}`,
+      addresses: [this.cidr],
+      detail: `default via ${this.gateway} onlink; proxy_arp on ${this.hostName}; route ${this.cidr} dev ${this.hostName}; mtu ${this.mtu}`,
+    };
+  }
+
+  protected validateObject(): string[] {
+    const errs: string[] = [];
+    if (!(this.givenAddress instanceof Address)) {
+      const given = String(this.givenAddress);
+      try {
+        if (given.includes("/")) {
+          const c = parseCidr4(given, false);
+          if (c.prefix !== 32) errs.push(`address ${printable(given)} has prefix /${c.prefix}; a routed endpoint carries a /32. Write ${printable(given.split("/")[0])} or ${printable(given.split("/")[0])}/32.`);
+        } else parseIp4(given);
+      } catch (e) {
+        if (!(e instanceof AddressError)) throw e;
+        errs.push(`address: ${e.message}`);
+      }
+    }
+    try {
+      parseIp4(this.gateway);
+    } catch (e) {
+      if (!(e instanceof AddressError)) throw e;
+      errs.push(`gateway: ${e.message}`);
+    }
+    if (this.gateway === this.ip) errs.push(`gateway ${this.gateway} is the endpoint's own address. Leave props.gateway unset (169.254.1.1) or pick an address no interface has.`);
+    for (const [what, name, given] of [["hostName", this.hostName, "or shorten the construct id"], ["name", this.name, ""]] as const) {
+      const n = checkInterfaceName(name);
+      if (n) errs.push(`${what}: ${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.${what}${given ? ` ${given}` : ""}.`);
+    }
+    const m = checkMtu(this.mtu);
+    if (m) errs.push(`${m} Fix props.mtu.`);
+    if (this.scopeHost && this.scopeHost !== this.host) {
+      errs.push(`is created in the scope of host ${this.scopeHost.node.path} but namespace ${this.namespace.node.path} is on host ${this.host.node.path}. Create the endpoint in that host's scope.`);
+    }
+    return errs;
+  }
+}

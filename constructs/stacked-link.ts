@@ -1,0 +1,123 @@
+import { Construct } from "constructs";
+import { deriveName } from "../src/plan/names";
+import { checkInterfaceName, checkMtu, printable } from "../src/validate/names";
+import { Bridge } from "./bridge";
+import { Host } from "./host";
+import { Namespace } from "./namespace";
+import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
+
+/** Props shared by links stacked on a parent device (Macvlan, Ipvlan). */
+export interface StackedLinkProps {
+  /** Parent device: a Bridge on the same host, or the name of an interface in the host's root namespace (e.g. "eth0"). */
+  readonly parent: Bridge | string;
+  /** Namespace the link lives in. @default the namespace whose scope it is created in, else the parent's namespace */
+  readonly namespace?: Namespace;
+  /** Interface name, 1-15 bytes. @default "eth0" inside a namespace, else a prefix plus the construct id */
+  readonly name?: string;
+  /** Address of the link: `subnet.allocate(...)`, `subnet.address("...")` or "a.b.c.d/len". @default none */
+  readonly address?: AddressInput;
+  /** MTU of the parent when it is given by name (a Bridge parent has its own). @default 1500 */
+  readonly parentMtu?: number;
+  /** MTU of the link; at most the parent's. @default the parent's MTU */
+  readonly mtu?: number;
+}
+
+/**
+ * Base of macvlan and ipvlan children: created on the parent's host from the
+ * parent's namespace, placed into their own namespace, addressed. Deleting the
+ * parent deletes them.
+ */
+export abstract class StackedLink extends NetObject {
+  readonly name: string;
+  readonly namespace?: Namespace;
+  /** Name of the parent device. */
+  readonly parentName: string;
+  /** The parent, when it is a Bridge. */
+  readonly parentBridge?: Bridge;
+  readonly parentMtu: number;
+  readonly mtu: number;
+  readonly address?: AddressInput;
+  private readonly scopeHost?: Host;
+
+  protected constructor(scope: Construct, id: string, props: StackedLinkProps, type: string, prefix: string) {
+    const ns = props.namespace ?? findAncestor(scope, Namespace);
+    const parentBridge = props.parent instanceof Bridge ? props.parent : undefined;
+    const scopeHost = findAncestor(scope, Host);
+    const host = parentBridge?.host ?? ns?.host ?? scopeHost;
+    if (!host) throw new Error(`${scope.node.path}/${id}: a ${type} must be created inside a Host's scope or have a Bridge as its parent.`);
+    super(scope, id, host);
+    this.scopeHost = scopeHost;
+    this.parentBridge = parentBridge;
+    this.parentName = parentBridge ? parentBridge.name : String(props.parent);
+    // No namespace given: the link stays beside its parent.
+    this.namespace = ns ?? parentBridge?.namespace;
+    this.parentMtu = parentBridge ? parentBridge.mtu : (props.parentMtu ?? 1500);
+    this.mtu = props.mtu ?? this.parentMtu;
+    this.address = props.address;
+    this.name = props.name ?? (this.namespace && this.namespace !== parentBridge?.namespace ? "eth0" : deriveName(id, this.node.path, 15, prefix));
+  }
+
+  /** Namespace of the parent device (undefined: the root namespace). */
+  get parentNamespace(): Namespace | undefined {
+    return this.parentBridge?.namespace;
+  }
+
+  get objectName(): string {
+    return this.name;
+  }
+
+  /** Mode, for the review row. */
+  protected abstract get modeName(): string;
+
+  dependencies(): NetObject[] {
+    return [this.namespace, this.parentBridge].filter((o): o is Namespace | Bridge => o !== undefined);
+  }
+
+  interfaces(): Array<{ name: string; namespace?: Namespace }> {
+    return [{ name: this.name, namespace: this.namespace }];
+  }
+
+  assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: Namespace }> {
+    return this.address ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
+  }
+
+  summary(): ObjectSummary {
+    return {
+      kind: this.kind,
+      name: this.name,
+      where: placeName(this.namespace),
+      addresses: this.address ? [addressCidr(this.address)] : [],
+      detail: `on ${this.parentName}@${placeName(this.parentNamespace)}, mode ${this.modeName}, mtu ${this.mtu}`,
+    };
+  }
+
+  protected validateObject(): string[] {
+    const errs: string[] = [];
+    const n = checkInterfaceName(this.name);
+    if (n) errs.push(`${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.name or shorten the construct id.`);
+    if (!this.parentBridge) {
+      const p = checkInterfaceName(this.parentName);
+      if (p) errs.push(`parent: ${p.replace(/ Set a shorter name\.| Choose another name\./, "")} Fix props.parent.`);
+    }
+    const pm = checkMtu(this.parentMtu);
+    if (pm) errs.push(`parent ${pm} Fix props.parentMtu.`);
+    const m = checkMtu(this.mtu);
+    if (m) errs.push(`${m} Fix props.mtu.`);
+    else if (!pm && this.mtu > this.parentMtu) {
+      errs.push(`MTU ${this.mtu} is larger than the MTU ${this.parentMtu} of parent ${printable(this.parentName)}; the child cannot exceed its parent. Set props.mtu to at most ${this.parentMtu}.`);
+    }
+    const b = this.parentBridge;
+    if (b && b.host !== this.host) {
+      errs.push(`parent bridge ${b.node.path} is on another host than this ${this.kind}; ${this.kind} children live on their parent's host. Use a parent on the same host.`);
+    }
+    if (this.namespace && this.namespace.host !== (b?.host ?? this.host)) {
+      errs.push(`namespace ${this.namespace.node.path} is on another host than the parent ${printable(this.parentName)}; ${this.kind} children live on their parent's host. Use a namespace on the parent's host.`);
+    }
+    if (this.scopeHost && this.scopeHost !== this.host) {
+      errs.push(`is created in the scope of host ${this.scopeHost.node.path} but its parent is on host ${this.host.node.path}. Create it in that host's scope.`);
+    }
+    if (this.address) errs.push(...checkAddressInput(this.address, "address"));
+    return errs;
+  }
+}

@@ -1,0 +1,199 @@
+import { Construct } from "constructs";
+import { AddressError, parseIp4 } from "../src/ipam/ipv4";
+import { deriveName } from "../src/plan/names";
+import { Hooks, ObjectRef } from "../src/render/types";
+import { renderVxlan, VxlanSpec } from "../src/render/vxlan";
+import { checkInterfaceName, checkMtu, checkPort, printable } from "../src/validate/names";
+import { Bridge } from "./bridge";
+import { Host } from "./host";
+import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { AddressInput, addressCidr, checkAddressInput } from "./place";
+
+/** Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14) headers. */
+export const VXLAN_OVERHEAD = 50;
+/** The IANA port for VXLAN. */
+export const VXLAN_PORT = 4789;
+
+export interface VxlanProps {
+  /** VXLAN network identifier, 1-16777215. Every end of one overlay uses the same. */
+  readonly vni: number;
+  /** Interface name, 1-15 bytes. @default the construct id, shortened with a hash when too long */
+  readonly name?: string;
+  /** UDP destination port; every end of one overlay uses the same. @default 4789 */
+  readonly port?: number;
+  /** Underlay IPv4 address this end sends from and receives on. @default the host's SSH address */
+  readonly local?: string;
+  /** Underlay device in the root namespace the encapsulated packets leave through. @default "eth0" */
+  readonly parent?: string;
+  /** MTU of the parent device. @default 1500 */
+  readonly parentMtu?: number;
+  /** MTU of the VXLAN device; at most parentMtu − 50 (the outer headers). @default parentMtu − 50 */
+  readonly mtu?: number;
+  /** Underlay addresses of the other ends. Other Vxlan objects are better added with `addPeer` or `Vxlan.mesh`. @default none */
+  readonly peers?: readonly string[];
+  /** Bridge in the host's root namespace to enslave the device to (an L2 overlay). @default none */
+  readonly bridge?: Bridge;
+  /** Address of the device itself (flannel gives flannel.1 one). @default none */
+  readonly address?: AddressInput;
+}
+
+/**
+ * A VXLAN device in a host's root namespace (`ip link add type vxlan ... nolearning`)
+ * with unicast flooding: one all-zeros fdb entry per peer, so ARP and other
+ * broadcasts reach every other end without multicast in the underlay.
+ */
+export class Vxlan extends NetObject {
+  /** Make every Vxlan a peer of every other one (a full mesh of one overlay). */
+  static mesh(vxlans: readonly Vxlan[]): void {
+    for (const v of vxlans) for (const w of vxlans) if (v !== w) v.addPeer(w);
+  }
+
+  readonly name: string;
+  readonly vni: number;
+  readonly port: number;
+  readonly local: string;
+  readonly parent: string;
+  readonly parentMtu: number;
+  readonly mtu: number;
+  readonly bridge?: Bridge;
+  readonly address?: AddressInput;
+  private readonly peerList: Array<Vxlan | string>;
+
+  constructor(scope: Construct, id: string, props: VxlanProps) {
+    const host = findAncestor(scope, Host);
+    if (!host) throw new Error(`${scope.node.path}/${id}: a Vxlan must be created inside a Host's scope, e.g. new Vxlan(hostA, "${id}", { vni: 42 }).`);
+    super(scope, id, host);
+    this.name = props.name ?? deriveName(id, this.node.path, 15);
+    this.vni = props.vni;
+    this.port = props.port ?? VXLAN_PORT;
+    this.local = props.local ?? host.target.address;
+    this.parent = props.parent ?? "eth0";
+    this.parentMtu = props.parentMtu ?? 1500;
+    this.mtu = props.mtu ?? this.parentMtu - VXLAN_OVERHEAD;
+    this.bridge = props.bridge;
+    this.address = props.address;
+    this.peerList = [...(props.peers ?? [])];
+  }
+
+  /** Flood to another end: a Vxlan on another host (its `local`) or an underlay address. */
+  addPeer(peer: Vxlan | string): void {
+    this.peerList.push(peer);
+  }
+
+  /** Underlay addresses of the other ends, in the order they were given. */
+  get peers(): string[] {
+    return this.peerList.map((p) => (p instanceof Vxlan ? p.local : p));
+  }
+
+  get kind(): string {
+    return "vxlan";
+  }
+
+  get objectName(): string {
+    return this.name;
+  }
+
+  spec(): VxlanSpec {
+    return {
+      name: this.name,
+      vni: this.vni,
+      port: this.port,
+      local: this.local,
+      parent: this.parent,
+      mtu: this.mtu,
+      peers: this.peers,
+      master: this.bridge?.name,
+      addresses: this.address ? [addressCidr(this.address)] : [],
+    };
+  }
+
+  hooks(ref: ObjectRef): Hooks {
+    return renderVxlan(this.spec(), ref);
+  }
+
+  dependencies(): NetObject[] {
+    return this.bridge ? [this.bridge] : [];
+  }
+
+  interfaces(): Array<{ name: string }> {
+    return [{ name: this.name }];
+  }
+
+  assignedAddresses(): Array<{ cidr: string; iface: string }> {
+    return this.address ? [{ cidr: addressCidr(this.address), iface: this.name }] : [];
+  }
+
+  requiredCommands(): string[] {
+    return ["ip", "bridge"];
+  }
+
+  summary(): ObjectSummary {
+    const peers = this.peers;
+    return {
+      kind: "vxlan",
+      name: this.name,
+      where: "root",
+      addresses: this.address ? [addressCidr(this.address)] : [],
+      detail: `vni ${this.vni}, udp/${this.port}, local ${this.local} dev ${this.parent}, mtu ${this.mtu}, peers ${peers.length ? peers.join(" ") : "none"}${this.bridge ? `, bridge ${this.bridge.name}` : ""}`,
+    };
+  }
+
+  protected validateObject(): string[] {
+    const errs: string[] = [];
+    const n = checkInterfaceName(this.name);
+    if (n) errs.push(`${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.name or shorten the construct id.`);
+    if (!Number.isInteger(this.vni) || this.vni < 1 || this.vni > 16777215) {
+      errs.push(`VNI ${printable(String(this.vni))} is out of range; a VXLAN network identifier is 24 bits. Set props.vni to a whole number from 1 to 16777215.`);
+    }
+    const p = checkPort(this.port, "UDP port");
+    if (p) errs.push(`${p} Fix props.port.`);
+    const localOk = isIp4(this.local);
+    if (!localOk) errs.push(`local address "${printable(this.local)}" is not an IPv4 address. Set props.local to this host's underlay address.`);
+    const d = checkInterfaceName(this.parent);
+    if (d) errs.push(`parent: ${d.replace(/ Set a shorter name\.| Choose another name\./, "")} Fix props.parent.`);
+    const pm = checkMtu(this.parentMtu);
+    if (pm) errs.push(`parent ${pm} Fix props.parentMtu.`);
+    const m = checkMtu(this.mtu);
+    if (m) errs.push(`${m} Fix props.mtu.`);
+    else if (!pm && this.mtu > this.parentMtu - VXLAN_OVERHEAD) {
+      errs.push(`MTU ${this.mtu} does not fit the parent: VXLAN adds ${VXLAN_OVERHEAD} bytes of headers and ${this.parent} has MTU ${this.parentMtu}. Set props.mtu to at most ${this.parentMtu - VXLAN_OVERHEAD} (or leave it unset).`);
+    }
+    const seen = new Set<string>();
+    for (const peer of this.peerList) {
+      const addr = peer instanceof Vxlan ? peer.local : peer;
+      const what = peer instanceof Vxlan ? `peer ${peer.node.path} (${printable(addr)})` : `peer "${printable(String(addr))}"`;
+      if (peer instanceof Vxlan) {
+        if (peer === this) errs.push(`${what} is this device itself. Remove it from the peers.`);
+        else if (peer.host === this.host) errs.push(`${what} is on this host; VXLAN peers are other hosts. Remove it from the peers.`);
+        if (peer.vni !== this.vni) errs.push(`${what} has VNI ${peer.vni}, this device ${this.vni}; the ends of one overlay must use the same VNI.`);
+        if (peer.port !== this.port) errs.push(`${what} uses UDP port ${peer.port}, this device ${this.port}; the ends of one overlay must use the same port.`);
+      } else if (!isIp4(addr)) {
+        errs.push(`${what} is not an IPv4 address. Give the underlay address of the other host.`);
+        continue;
+      }
+      if (localOk && addr === this.local && peer !== this) errs.push(`${what} is this device's own local address. Remove it from the peers.`);
+      if (seen.has(addr)) errs.push(`${what} is listed twice. Remove one.`);
+      seen.add(addr);
+    }
+    if (this.bridge) {
+      const b = this.bridge;
+      if (b.host !== this.host) errs.push(`bridge ${b.node.path} is on another host. Use a bridge on this host.`);
+      if (b.namespace) errs.push(`bridge ${b.name} is in netns ${b.namespace.name}, but the VXLAN device lives in the root namespace with its parent. Use a bridge in the root namespace.`);
+      if (!m && b.mtu > this.mtu) {
+        errs.push(`bridge ${b.name} has MTU ${b.mtu}, larger than the VXLAN MTU ${this.mtu}: frames in between would be dropped at the VXLAN port. Set the bridge's mtu (and the veths on it) to at most ${this.mtu}.`);
+      }
+    }
+    if (this.address) errs.push(...checkAddressInput(this.address, "address"));
+    return errs;
+  }
+}
+
+function isIp4(s: string): boolean {
+  try {
+    parseIp4(s);
+    return true;
+  } catch (e) {
+    if (e instanceof AddressError) return false;
+    throw e;
+  }
+}
