@@ -1,21 +1,35 @@
 import { Construct } from "constructs";
+import { checkNat } from "../src/render/check";
 import { natRules, renderNat } from "../src/render/nat";
 import { Hooks, NatSpec, ObjectRef, Protocol } from "../src/render/types";
 import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
 import { checkInterfaceName, checkPort } from "../src/validate/names";
 import { Bridge } from "./bridge";
 import { Host } from "./host";
+import { Namespace } from "./namespace";
 import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { placeName } from "./place";
 import { Address, Subnet } from "./subnet";
+import { Sysctl } from "./sysctl";
 
-export interface MasqueradeProps {
+/** Where a NAT rule lives. */
+export interface NatPlaceProps {
+  /**
+   * Namespace whose netfilter tables get the rules (a router namespace, note 2);
+   * net.ipv4.ip_forward is turned on there instead of in the host's root namespace.
+   * @default the namespace whose scope the rule is created in, else the host's root namespace
+   */
+  readonly namespace?: Namespace;
+}
+
+export interface MasqueradeProps extends NatPlaceProps {
   /** Source subnet whose outbound traffic is rewritten to the outgoing interface's address. */
   readonly subnet: Subnet | string;
   /** The subnet's own bridge: traffic that leaves through it stays unrewritten (Docker's `! -o docker0`). */
   readonly bridge?: Bridge;
 }
 
-export interface SnatProps {
+export interface SnatProps extends NatPlaceProps {
   /** Source subnet or address (CIDR). */
   readonly source: Subnet | Address | string;
   /** Address to rewrite the source to. */
@@ -24,7 +38,7 @@ export interface SnatProps {
   readonly outInterface?: string;
 }
 
-export interface PortForwardProps {
+export interface PortForwardProps extends NatPlaceProps {
   /** Port on the host that clients connect to. */
   readonly hostPort: number;
   /** Where the service listens: usually a namespace's address. */
@@ -35,18 +49,37 @@ export interface PortForwardProps {
   readonly protocol?: Protocol;
   /** Only forward connections to this host address. @default any address of the host */
   readonly hostAddress?: string;
+  /**
+   * Also masquerade connections to the published port that come from the target's
+   * own subnet (a neighbour on the same bridge, or the target itself), so their
+   * answers come back through the host. Needs `to` to be an Address from a Subnet.
+   * @default false
+   */
+  readonly hairpin?: boolean;
+}
+
+export interface StaticNatProps extends NatPlaceProps {
+  /** The inside (private) address: an Address or a dotted quad. */
+  readonly inside: Address | string;
+  /**
+   * The outside address it is known by. Traffic for it must reach the rule's
+   * namespace: assign it there, or route it there (a /32 route via the outside leg).
+   */
+  readonly outside: string;
 }
 
 export type NatRuleProps =
   | ({ readonly type: "masquerade" } & MasqueradeProps)
   | ({ readonly type: "snat" } & SnatProps)
-  | ({ readonly type: "dnat" } & PortForwardProps);
+  | ({ readonly type: "dnat" } & PortForwardProps)
+  | ({ readonly type: "static" } & StaticNatProps);
 
 /**
- * iptables NAT on a host: outbound masquerade or SNAT for a subnet, or a DNAT
- * port forward from a host port to a service (which also works for connections
- * the host opens itself). Turns on net.ipv4.ip_forward for the host, and adds
- * FORWARD accepts so it also works where that chain's policy is DROP.
+ * iptables NAT on a host or in a namespace: outbound masquerade or SNAT for a
+ * subnet, a DNAT port forward from a host port to a service (which also works for
+ * connections the host opens itself), or 1:1 NAT between an inside and an outside
+ * address. Turns on net.ipv4.ip_forward where the rules live, and adds FORWARD
+ * accepts so it also works where that chain's policy is DROP.
  */
 export class NatRule extends NetObject {
   /** Outbound masquerade for a subnet. */
@@ -64,15 +97,24 @@ export class NatRule extends NetObject {
     return new NatRule(scope, id, { type: "dnat", ...props });
   }
 
+  /** 1:1 NAT: the outside address reaches the inside one, and the inside one leaves as the outside one. */
+  static oneToOne(scope: Construct, id: string, props: StaticNatProps): NatRule {
+    return new NatRule(scope, id, { type: "static", ...props });
+  }
+
   readonly props: NatRuleProps;
+  /** The namespace whose tables hold the rules; undefined for the host's root namespace. */
+  readonly namespace?: Namespace;
   private readonly forwarding: NetObject;
 
   constructor(scope: Construct, id: string, props: NatRuleProps) {
-    const host = findAncestor(scope, Host);
+    const ns = props.namespace ?? findAncestor(scope, Namespace);
+    const host = ns?.host ?? findAncestor(scope, Host);
     if (!host) throw new Error(`${scope.node.path}/${id}: a NatRule must be created inside a Host's scope.`);
     super(scope, id, host);
     this.props = props;
-    this.forwarding = host.enableForwarding();
+    this.namespace = ns;
+    this.forwarding = ns ? namespaceForwarding(ns) : host.enableForwarding();
   }
 
   get kind(): string {
@@ -88,18 +130,26 @@ export class NatRule extends NetObject {
         return `snat ${this.source()} -> ${p.toSource}`;
       case "dnat":
         return `${p.protocol ?? "tcp"}/${p.hostPort} -> ${this.target()}:${p.port ?? p.hostPort}`;
+      case "static":
+        return `1:1 ${this.inside()} <-> ${p.outside}`;
     }
   }
 
   spec(): NatSpec {
     const p = this.props;
+    // Only set when the rules live in a namespace: root-namespace specs stay as they were.
+    const netns = this.namespace ? { netns: this.namespace.name } : {};
     switch (p.type) {
       case "masquerade":
-        return { type: "masquerade", source: this.source(), notOutInterface: p.bridge?.name, allowForward: true };
+        return { type: "masquerade", source: this.source(), notOutInterface: p.bridge?.name, allowForward: true, ...netns };
       case "snat":
-        return { type: "snat", source: this.source(), toSource: p.toSource, outInterface: p.outInterface, allowForward: true };
-      case "dnat":
-        return { type: "dnat", protocol: p.protocol ?? "tcp", hostPort: p.hostPort, hostAddress: p.hostAddress, toAddress: this.target(), toPort: p.port ?? p.hostPort, fromHost: true, allowForward: true };
+        return { type: "snat", source: this.source(), toSource: p.toSource, outInterface: p.outInterface, allowForward: true, ...netns };
+      case "dnat": {
+        const hairpin = p.hairpin && p.to instanceof Address && p.to.subnet ? { hairpinSource: p.to.subnet.cidr } : {};
+        return { type: "dnat", protocol: p.protocol ?? "tcp", hostPort: p.hostPort, hostAddress: p.hostAddress, toAddress: this.target(), toPort: p.port ?? p.hostPort, fromHost: true, allowForward: true, ...netns, ...hairpin };
+      }
+      case "static":
+        return { type: "static", inside: this.inside(), outside: p.outside, allowForward: true, ...netns };
     }
   }
 
@@ -107,13 +157,18 @@ export class NatRule extends NetObject {
     return renderNat(this.spec(), ref);
   }
 
-  dependencies(): NetObject[] {
-    return [this.forwarding];
+  checks(): string[] {
+    return checkNat(this.spec(), this.ref.tag);
   }
 
+  dependencies(): NetObject[] {
+    return this.namespace ? [this.namespace, this.forwarding] : [this.forwarding];
+  }
+
+  /** Ports published on the host's own addresses; a port forward inside a namespace publishes none of them. */
   publishedPorts(): Array<{ protocol: string; port: number; hostAddress?: string }> {
     const p = this.props;
-    return p.type === "dnat" ? [{ protocol: p.protocol ?? "tcp", port: p.hostPort, hostAddress: p.hostAddress }] : [];
+    return p.type === "dnat" && !this.namespace ? [{ protocol: p.protocol ?? "tcp", port: p.hostPort, hostAddress: p.hostAddress }] : [];
   }
 
   requiredCommands(): string[] {
@@ -121,7 +176,7 @@ export class NatRule extends NetObject {
   }
 
   summary(): ObjectSummary {
-    return { kind: this.props.type, name: this.objectName, where: "root", addresses: [], detail: natRules(this.spec()).map((r) => `${r.table} ${r.chain}`).join(", ") };
+    return { kind: this.props.type, name: this.objectName, where: placeName(this.namespace), addresses: [], detail: natRules(this.spec()).map((r) => `${r.table} ${r.chain}`).join(", ") };
   }
 
   protected validateObject(): string[] {
@@ -144,6 +199,15 @@ export class NatRule extends NetObject {
       }
     }
     if (p.type === "masquerade" && p.bridge && p.bridge.host !== this.host) errs.push(`bridge ${p.bridge.node.path} is on another host.`);
+    if (p.type === "masquerade" && p.bridge && p.bridge.namespace !== this.namespace) {
+      errs.push(`bridge ${p.bridge.name} is in ${placeName(p.bridge.namespace)} but the rule is in ${placeName(this.namespace)}; create the rule where the bridge is (props.namespace).`);
+    }
+    if (this.namespace && this.namespace.host !== this.host) errs.push(`namespace ${this.namespace.node.path} is on another host. Create the rule on that host.`);
+    if (p.type === "static") {
+      ip(this.inside(), "inside");
+      ip(p.outside, "outside");
+      if (this.inside() === p.outside) errs.push(`inside and outside are both ${p.outside}; 1:1 NAT maps one address to another. Fix props.outside.`);
+    }
     if (p.type === "snat") {
       ip(p.toSource, "toSource");
       if (p.outInterface !== undefined) {
@@ -159,6 +223,9 @@ export class NatRule extends NetObject {
       if (!["tcp", "udp"].includes(p.protocol ?? "tcp")) errs.push(`protocol "${JSON.stringify(String(p.protocol)).slice(1, -1)}" is not supported; use "tcp" or "udp".`);
       ip(this.target(), "to");
       if (p.hostAddress !== undefined) ip(p.hostAddress, "hostAddress");
+      if (p.hairpin && !(p.to instanceof Address && p.to.subnet)) {
+        errs.push(`hairpin needs the target's subnet, but "to" is a plain address (${this.target()}). Pass an Address from a Subnet (subnet.allocate(...)) or drop props.hairpin.`);
+      }
     }
     return errs;
   }
@@ -171,9 +238,26 @@ export class NatRule extends NetObject {
     return String(s);
   }
 
+  private inside(): string {
+    const p = this.props;
+    if (p.type !== "static") return "";
+    return p.inside instanceof Address ? p.inside.ip : String(p.inside);
+  }
+
   private target(): string {
     const p = this.props;
     if (p.type !== "dnat") return "";
     return p.to instanceof Address ? p.to.ip : String(p.to);
   }
+}
+
+/**
+ * net.ipv4.ip_forward=1 inside a namespace, one per namespace: the Sysctl with id
+ * "ip-forward" in the namespace's scope, created when the namespace has none yet
+ * (declare it yourself first to make it visible in your code).
+ */
+export function namespaceForwarding(ns: Namespace): Sysctl {
+  const existing = ns.node.tryFindChild("ip-forward");
+  if (existing instanceof Sysctl) return existing;
+  return new Sysctl(ns, "ip-forward", { key: "net.ipv4.ip_forward", value: "1" });
 }

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { deriveName } from "../src/plan/names";
 import { renderVeth } from "../src/render/veth";
-import { Hooks, ObjectRef } from "../src/render/types";
+import { checkVeth } from "../src/render/check";
+import { Hooks, ObjectRef, VethSpec } from "../src/render/types";
 import { checkInterfaceName, checkMtu } from "../src/validate/names";
 import { Bridge } from "./bridge";
 import { Host } from "./host";
@@ -19,6 +20,14 @@ export interface VethEndProps {
   readonly bridge?: Bridge;
   /** Address of this end: `subnet.allocate(...)`, `subnet.address("...")` or "a.b.c.d/len". @default none */
   readonly address?: AddressInput;
+  /**
+   * Hairpin mode on this bridge port: the bridge may send a frame back out of the
+   * port it came in on. Needed for a namespace to reach its own published port
+   * where br_netfilter bridges DNATed traffic (net.bridge.bridge-nf-call-iptables=1).
+   * Only for an end with `bridge`.
+   * @default false
+   */
+  readonly hairpin?: boolean;
 }
 
 export interface VethPairProps {
@@ -34,6 +43,7 @@ export interface VethEnd {
   readonly namespace?: Namespace;
   readonly bridge?: Bridge;
   readonly address?: AddressInput;
+  readonly hairpin?: boolean;
 }
 
 /**
@@ -55,8 +65,8 @@ export class VethPair extends NetObject {
     const nsA = props.a.namespace ?? props.a.bridge?.namespace;
     const nsB = props.b.namespace ?? props.b.bridge?.namespace;
     const same = nsA === nsB;
-    this.a = { namespace: nsA, bridge: props.a.bridge, address: props.a.address, name: props.a.name ?? this.defaultName(id, nsA, same ? "-a" : "") };
-    this.b = { namespace: nsB, bridge: props.b.bridge, address: props.b.address, name: props.b.name ?? this.defaultName(id, nsB, same ? "-b" : "") };
+    this.a = { namespace: nsA, bridge: props.a.bridge, address: props.a.address, name: props.a.name ?? this.defaultName(id, nsA, same ? "-a" : ""), ...(props.a.hairpin ? { hairpin: true } : {}) };
+    this.b = { namespace: nsB, bridge: props.b.bridge, address: props.b.address, name: props.b.name ?? this.defaultName(id, nsB, same ? "-b" : ""), ...(props.b.hairpin ? { hairpin: true } : {}) };
   }
 
   get kind(): string {
@@ -68,8 +78,16 @@ export class VethPair extends NetObject {
   }
 
   hooks(ref: ObjectRef): Hooks {
-    const end = (e: VethEnd) => ({ name: e.name, netns: e.namespace?.name, master: e.bridge?.name, addresses: e.address ? [addressCidr(e.address)] : [] });
-    return renderVeth({ a: end(this.a), b: end(this.b), mtu: this.mtu }, ref);
+    return renderVeth(this.spec(), ref);
+  }
+
+  checks(): string[] {
+    return checkVeth(this.spec(), this.ref.tag);
+  }
+
+  private spec(): VethSpec {
+    const end = (e: VethEnd) => ({ name: e.name, netns: e.namespace?.name, master: e.bridge?.name, ...(e.hairpin ? { hairpin: true } : {}), addresses: e.address ? [addressCidr(e.address)] : [] });
+    return { a: end(this.a), b: end(this.b), mtu: this.mtu };
   }
 
   dependencies(): NetObject[] {
@@ -106,10 +124,11 @@ export class VethPair extends NetObject {
         errs.push(`end ${side} is in ${placeName(given.namespace)} but bridge ${given.bridge.name} is in ${placeName(given.bridge.namespace)}; an interface can only join a bridge in its own namespace.`);
       }
       for (const o of [end.namespace, end.bridge]) {
-        if (o && o.host !== this.host) errs.push(`end ${side} refers to ${o.node.path}, which is on another host; a veth pair joins two places on one host. Use a cross-host link instead.`);
+        if (o && o.host !== this.host) errs.push(`end ${side} refers to ${o.node.path}, which is on another host; a veth pair joins two places on one host. Connect hosts with a Vxlan or with routes (HostGw).`);
       }
       if (end.bridge && end.bridge.mtu < this.mtu) errs.push(`end ${side}: MTU ${this.mtu} is larger than bridge ${end.bridge.name}'s MTU ${end.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${end.bridge.mtu}.`);
       if (end.address) errs.push(...checkAddressInput(end.address, `end ${side} address`));
+      if (end.hairpin && !end.bridge) errs.push(`end ${side} asks for hairpin mode but joins no bridge; hairpin is a bridge port setting. Set props.${side}.bridge or drop props.${side}.hairpin.`);
     }
     // One L2 segment, one subnet: an IPAM address on one end must match the subnet of the bridge the other end joins.
     for (const [side, end, other] of [["a", this.a, this.b], ["b", this.b, this.a]] as const) {

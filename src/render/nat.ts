@@ -1,6 +1,6 @@
 import { inNetns, netnsGone } from "./common";
 import { argv } from "./quote";
-import { DnatSpec, Hooks, MasqueradeSpec, NatSpec, ObjectRef, SnatSpec } from "./types";
+import { DnatSpec, Hooks, MasqueradeSpec, NatSpec, ObjectRef, SnatSpec, StaticNatSpec } from "./types";
 
 /** One iptables rule: table, chain and match/target words (without the comment). */
 export interface Rule {
@@ -18,6 +18,8 @@ export function natRules(n: NatSpec): Rule[] {
       return snatRules(n);
     case "dnat":
       return dnatRules(n);
+    case "static":
+      return staticRules(n);
   }
 }
 
@@ -54,7 +56,41 @@ function dnatRules(n: DnatSpec): Rule[] {
     rules.push({ table: "nat", chain: "OUTPUT", spec: ["-p", n.protocol, ...dst, "!", "-d", "127.0.0.0/8", "--dport", n.hostPort, ...target] });
   }
   if (n.allowForward) {
-    rules.push({ table: "filter", chain: "FORWARD", spec: ["-p", n.protocol, "-d", n.toAddress, "--dport", n.toPort, "-j", "ACCEPT"] });
+    // Both directions: the service's replies are forwarded too, and a DROP policy would eat them.
+    rules.push(
+      { table: "filter", chain: "FORWARD", spec: ["-p", n.protocol, "-d", n.toAddress, "--dport", n.toPort, "-j", "ACCEPT"] },
+      { table: "filter", chain: "FORWARD", spec: ["-p", n.protocol, "-s", n.toAddress, "--sport", n.toPort, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+    );
+  }
+  if (n.hairpinSource) {
+    // A neighbour on the target's own bridge that connects to the published port is
+    // DNATed to the target, which would answer it directly over the bridge from an
+    // address the client never called. Masquerading makes the answer go back through
+    // here; --ctstate DNAT leaves direct connections between neighbours alone.
+    rules.push({
+      table: "nat",
+      chain: "POSTROUTING",
+      spec: ["-s", n.hairpinSource, "-d", n.toAddress, "-p", n.protocol, "--dport", n.toPort, "-m", "conntrack", "--ctstate", "DNAT", "-j", "MASQUERADE"],
+    });
+  }
+  return rules;
+}
+
+// The two rules of note 2's router: traffic to the outside address goes to the inside
+// one (also when this namespace opens the connection itself), and the inside address
+// leaves under the outside one.
+function staticRules(n: StaticNatSpec): Rule[] {
+  const inside = `${n.inside}/32`;
+  const rules: Rule[] = [
+    { table: "nat", chain: "PREROUTING", spec: ["-d", `${n.outside}/32`, "-j", "DNAT", "--to-destination", n.inside] },
+    { table: "nat", chain: "OUTPUT", spec: ["-d", `${n.outside}/32`, "-j", "DNAT", "--to-destination", n.inside] },
+    { table: "nat", chain: "POSTROUTING", spec: ["-s", inside, "-j", "SNAT", "--to-source", n.outside] },
+  ];
+  if (n.allowForward) {
+    rules.push(
+      { table: "filter", chain: "FORWARD", spec: ["-d", inside, "-j", "ACCEPT"] },
+      { table: "filter", chain: "FORWARD", spec: ["-s", inside, "-j", "ACCEPT"] },
+    );
   }
   return rules;
 }
@@ -65,7 +101,7 @@ function ruleWords(r: Rule, op: "-C" | "-A" | "-D", tag: string): Array<string |
 }
 
 export function renderNat(n: NatSpec, ref: ObjectRef): Hooks {
-  const netns = n.type === "dnat" ? n.netns : undefined;
+  const netns = n.netns;
   const rules = natRules(n);
   const create = rules.map((r) => `${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null || ${inNetns(netns, ...ruleWords(r, "-A", ref.tag))}`);
   const del = [...rules].reverse().map((r) => `while ${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null; do ${inNetns(netns, ...ruleWords(r, "-D", ref.tag))}; done`);

@@ -34,6 +34,8 @@ export interface VethEndSpec {
   readonly netns?: string;
   /** Bridge (in the same namespace) to enslave this end to. */
   readonly master?: string;
+  /** Let the bridge send frames back out of this port (bridge_slave hairpin on). */
+  readonly hairpin?: boolean;
   readonly addresses: readonly string[];
 }
 
@@ -62,6 +64,8 @@ export interface MasqueradeSpec {
   readonly notOutInterface?: string;
   /** Allow forwarding of this subnet's traffic in the FORWARD chain (needed where its policy is DROP). */
   readonly allowForward: boolean;
+  /** Namespace whose netfilter tables get the rules; default the root namespace. */
+  readonly netns?: string;
 }
 
 export interface SnatSpec {
@@ -70,6 +74,8 @@ export interface SnatSpec {
   readonly toSource: string;
   readonly outInterface?: string;
   readonly allowForward: boolean;
+  /** Namespace whose netfilter tables get the rules; default the root namespace. */
+  readonly netns?: string;
 }
 
 export interface DnatSpec {
@@ -85,9 +91,27 @@ export interface DnatSpec {
   readonly allowForward: boolean;
   /** Namespace whose netfilter tables get the rules; default the root namespace. */
   readonly netns?: string;
+  /**
+   * Subnet (CIDR) of the target's own L2 segment: connections from it to the
+   * published port are masqueraded too, so the target answers through the
+   * host instead of straight back over the bridge (hairpin NAT).
+   */
+  readonly hairpinSource?: string;
 }
 
-export type NatSpec = MasqueradeSpec | SnatSpec | DnatSpec;
+/** 1:1 NAT between an inside and an outside address (a "floating IP"). */
+export interface StaticNatSpec {
+  readonly type: "static";
+  /** Inside (private) address. */
+  readonly inside: string;
+  /** Outside (public) address the inside address is known by. */
+  readonly outside: string;
+  readonly allowForward: boolean;
+  /** Namespace whose netfilter tables get the rules; default the root namespace. */
+  readonly netns?: string;
+}
+
+export type NatSpec = MasqueradeSpec | SnatSpec | DnatSpec | StaticNatSpec;
 
 export interface SysctlSpec {
   readonly netns?: string;
@@ -100,4 +124,39 @@ export interface SysctlSpec {
 export interface Hooks {
   readonly create: string[];
   readonly destroy: string[];
+}
+
+/** Which packets an htb class takes (u32 matches, all of them must hold). */
+export interface HtbMatchSpec {
+  /** Source address or network in CIDR form. */
+  readonly src?: string;
+  /** Destination address or network in CIDR form. */
+  readonly dst?: string;
+  /** TCP/UDP destination port. */
+  readonly dport?: number;
+}
+
+export interface HtbClassSpec {
+  /** Minor id, written in decimal digits; tc reads class ids as hex, so 10 is class <major>:10 as tc shows it. */
+  readonly id: number;
+  /** tc rate ("20mbit"). */
+  readonly rate: string;
+  readonly ceil: string;
+  /** tc size ("15k"). */
+  readonly burst?: string;
+  /** Bytes a class may send per round when borrowing; set so tc does not warn. */
+  readonly quantum: number;
+  readonly match?: HtbMatchSpec;
+}
+
+export interface HtbSpec {
+  readonly netns?: string;
+  /** Interface whose egress is shaped. */
+  readonly dev: string;
+  /** Rate of the parent class every class borrows from. */
+  readonly total: string;
+  readonly totalQuantum: number;
+  readonly classes: readonly HtbClassSpec[];
+  /** Class for traffic no filter matches; undefined: such traffic is not shaped. */
+  readonly defaultClass?: number;
 }

@@ -25,6 +25,7 @@ function configureEnd(end: VethEndSpec, mtu: number): string[] {
   return [
     ip(end.netns, "link", "set", "dev", end.name, "mtu", mtu),
     ...(end.master ? [ip(end.netns, "link", "set", "dev", end.name, "master", end.master)] : []),
+    ...(end.master && end.hairpin ? [ip(end.netns, "link", "set", "dev", end.name, "type", "bridge_slave", "hairpin", "on")] : []),
     ...end.addresses.map((a) => ip(end.netns, "addr", "replace", a, "dev", end.name)),
     ip(end.netns, "link", "set", "dev", end.name, "up"),
   ];

@@ -1,0 +1,31 @@
+/**
+ * The read-only probe `hostnet inspect` runs on a host: for the root namespace
+ * and each named namespace, links (`ip -d -j link`), addresses, IPv4 routes of
+ * the main table, the namespace's nsid map (`ip -j netns list-id`) and the
+ * iptables rules hostnet tagged. It only lists; it changes nothing.
+ * A constant: namespace names come from the host and stay in "$P".
+ */
+
+/** Marker that starts each section of the probe's output. */
+export const INSPECT_MARK = "@@hostnet-inspect";
+
+export const INSPECT_SCRIPT = [
+  "set -u",
+  `M='${INSPECT_MARK}'`,
+  'hn_ip() { if [ -n "$P" ]; then ip -n "$P" "$@"; else ip "$@"; fi; }',
+  'hn_ex() { if [ -n "$P" ]; then ip netns exec "$P" "$@"; else "$@"; fi; }',
+  "hn_dump() {",
+  '  P=$1',
+  '  echo "$M place $P"',
+  '  echo "$M link"; hn_ip -d -j link show 2>/dev/null || echo "[]"',
+  '  echo "$M addr"; hn_ip -j addr show 2>/dev/null || echo "[]"',
+  '  echo "$M route"; hn_ip -4 -j route show table main 2>/dev/null || echo "[]"',
+  '  echo "$M nsid"; hn_ip -j netns list-id 2>/dev/null || echo "[]"',
+  // Table headers and the rules whose comment is hostnet's tag; nothing else.
+  `  echo "$M nat"; hn_ex iptables-save 2>/dev/null | grep -e '^\\*' -e '--comment "\\{0,1\\}hostnet:' || true`,
+  "}",
+  'echo "$M host $(hostname)"',
+  'hn_dump ""',
+  "ls -1A /run/netns 2>/dev/null | while IFS= read -r ns; do hn_dump \"$ns\"; done",
+  'echo "$M end"',
+].join("\n");

@@ -1,0 +1,83 @@
+/**
+ * Scenario 10 (examples/bandwidth-classes, note 2's tc classes): an htb qdisc on
+ * the server's bridge port shapes traffic into the server namespace by source:
+ * alice 20 Mbit/s (class 10), bob 10 Mbit/s (class 11), anyone else 30 Mbit/s
+ * (default class 30). iperf3 measures each within ±15%; all traffic stays
+ * inside host a. Destroy removes the qdisc and leaves the host as it was.
+ */
+import { Testing } from "cdktf";
+import * as path from "path";
+import { BandwidthLimit } from "../../constructs";
+import { bandwidthClasses, RATES } from "../../examples/bandwidth-classes/main";
+import { hostExec } from "../../src/lab";
+import { KIND_MODULES, renderPreflight } from "../../src/render/preflight";
+import { Scenario } from "./support/scenario";
+import { Probes } from "./support/traffic";
+
+const s = new Scenario({ lab: "scu", index: 54, hosts: 1, example: "bandwidth-classes", stack: "bandwidth-classes" });
+const probes = new Probes(() => s.inv);
+const SERVER = "10.93.0.2";
+
+beforeAll(() => s.up(), 120_000);
+afterAll(async () => {
+  try {
+    if (s.inv) await probes.stopAll();
+  } finally {
+    await s.down();
+  }
+}, 300_000);
+
+describe("bandwidth classes", () => {
+  test("the preflight for this stack passes on the test host (ip, tc, bridge, veth, sch_htb, cls_u32) and names a module it lacks", async () => {
+    const modules = [...KIND_MODULES.bridge, ...KIND_MODULES.veth, ...KIND_MODULES.bandwidth];
+    const script = (mods: string[]) => ["set -eu", ...renderPreflight({ host: "a", commands: ["ip", "tc"], modules: mods, requireForwarding: false, bridges: ["br-bw"] })].join("\n");
+    expect(await hostExec(s.inv, "a", script(modules))).toMatchObject({ exitCode: 0, stderr: "" });
+    const r = await hostExec(s.inv, "a", script([...modules, "hnfake_mod"]));
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^hostnet: host a: kernel module hnfake_mod is not available/);
+  }, 60_000);
+
+  test("cdktf deploy creates the namespaces, the bridge and the htb qdisc with its classes and filters", async () => {
+    const r = await s.deploy();
+    expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
+    expect(r.output).toContain("Apply complete! Resources: 11 added");
+    const classes = await s.sh("a", "tc class show dev ve-server-veth");
+    expect(classes).toMatch(/class htb \w+:10 parent \w+:1 .*rate 20Mbit ceil 20Mbit/);
+    expect(classes).toMatch(/class htb \w+:11 parent \w+:1 .*rate 10Mbit ceil 10Mbit/);
+    expect(classes).toMatch(/class htb \w+:30 parent \w+:1 .*rate 30Mbit ceil 30Mbit/);
+    expect(await s.sh("a", "tc filter show dev ve-server-veth")).toMatch(/flowid \w+:11/);
+    await probes.serveIperf("a", "server", SERVER);
+  }, 300_000);
+
+  test.each([
+    ["alice", "class 10", RATES.alice],
+    ["bob", "class 11", RATES.bob],
+    ["carol", "the default class 30", RATES.carol],
+  ])("%s's traffic to the server is shaped by %s", async (from, _cls, rate) => {
+    const measured = await probes.iperfRate("a", from, SERVER);
+    expect(measured).toBeGreaterThanOrEqual(rate * 0.85);
+    expect(measured).toBeLessThanOrEqual(rate * 1.15);
+  }, 60_000);
+
+  test("the limit's drift check finds nothing on the host, and names a class deleted by hand", async () => {
+    const stack = bandwidthClasses(Testing.app(), path.join(s.inv.dir, "inventory.json"));
+    const bw = stack.node.findAll().find((c): c is BandwidthLimit => c instanceof BandwidthLimit)!;
+    const check = bw.checks().join("\n");
+    expect(await s.sh("a", check)).toBe("");
+    const handle = (await s.sh("a", "tc qdisc show dev ve-server-veth root")).split(" ")[2];
+    await s.sh("a", `tc filter del dev ve-server-veth parent ${handle} prio 2 && tc class del dev ve-server-veth classid ${handle}11`);
+    expect(await s.sh("a", check)).toBe(`htb class ${handle}11 is missing on ve-server-veth`);
+  }, 60_000);
+
+  test("control: the other direction (server to alice) is not shaped", async () => {
+    const r = await s.sh("a", `ip netns exec alice iperf3 -c ${SERVER} -t 2 -R -J`);
+    expect(JSON.parse(r).end.sum_received.bits_per_second).toBeGreaterThan(2 * RATES.carol);
+  }, 60_000);
+
+  test("cdktf destroy removes the qdisc and leaves the host exactly as it was", async () => {
+    const r = await s.destroy();
+    expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
+    expect(r.output).toContain("Destroy complete! Resources: 11 destroyed");
+    expect(await s.snapshots()).toEqual(s.before);
+  }, 300_000);
+});
