@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { deriveName } from "../src/plan/names";
 import { renderBridge } from "../src/render/bridge";
-import { Hooks, ObjectRef } from "../src/render/types";
+import { checkBridge } from "../src/render/check";
+import { BridgeSpec, Hooks, ObjectRef } from "../src/render/types";
 import { checkInterfaceName, checkMtu } from "../src/validate/names";
 import { Host } from "./host";
 import { Namespace } from "./namespace";
@@ -46,7 +47,15 @@ export class Bridge extends NetObject {
   }
 
   hooks(ref: ObjectRef): Hooks {
-    return renderBridge({ name: this.name, netns: this.namespace?.name, mtu: this.mtu, addresses: this.address ? [addressCidr(this.address)] : [] }, ref);
+    return renderBridge(this.spec(), ref);
+  }
+
+  checks(): string[] {
+    return checkBridge(this.spec(), this.ref.tag);
+  }
+
+  private spec(): BridgeSpec {
+    return { name: this.name, netns: this.namespace?.name, mtu: this.mtu, addresses: this.address ? [addressCidr(this.address)] : [] };
   }
 
   dependencies(): NetObject[] {

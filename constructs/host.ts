@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { readFileSync } from "fs";
 import { createHookResource, HookResource } from "../src/plan/hook-resource";
 import { renderHostCreate, renderHostDestroy } from "../src/render/host";
+import { KIND_MODULES } from "../src/render/preflight";
 import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../src/validate/names";
 import { SshTarget, sshEnvironment } from "../src/transport/ssh";
 import { HostnetStack } from "./hostnet-stack";
@@ -104,17 +105,30 @@ export class Host extends Construct {
       triggers: () => ({
           address: this.target.address,
           port: String(this.target.port),
-          create: renderHostCreate({
-            stack: stack.stackName,
-            host: this.node.id,
-            keep: this.objects.map((o) => o.ref.id),
-            commands: [...new Set(this.objects.flatMap((o) => o.requiredCommands()))].sort(),
-          }),
-          destroy: renderHostDestroy({ stack: stack.stackName, host: this.node.id }),
+          create: this.createScript(),
+          destroy: this.destroyScript(),
           after: "",
         }),
     });
     this.node.addValidation({ validate: () => [...this.validate().map((m) => `${this.node.path}: ${m}`), ...this.validateObjects()] });
+  }
+
+  /** The host's own first hook: preflight, then the sweep of objects that left the stack. */
+  createScript(): string {
+    const uniqSorted = (xs: string[]) => [...new Set(xs)].sort();
+    return renderHostCreate({
+      stack: HostnetStack.of(this).stackName,
+      host: this.node.id,
+      keep: this.objects.map((o) => o.ref.id),
+      commands: uniqSorted(this.objects.flatMap((o) => o.requiredCommands())),
+      modules: uniqSorted(this.objects.flatMap((o) => KIND_MODULES[o.kind] ?? [])),
+      bridges: uniqSorted(this.objects.filter((o) => o.kind === "bridge" && !(o as NetObject & { namespace?: unknown }).namespace).map((o) => o.objectName)),
+    });
+  }
+
+  /** The host's last hook: removes the stack's (empty) ledger directory. */
+  destroyScript(): string {
+    return renderHostDestroy({ stack: HostnetStack.of(this).stackName, host: this.node.id });
   }
 
   /** Every object on this host, in creation order. */
@@ -135,7 +149,11 @@ export class Host extends Construct {
 
   private validate(): string[] {
     const t = this.target;
-    const errs = [checkHostAddress(t.address), checkPort(t.port, "SSH port"), checkUser(t.user)];
+    const fix = (e: string | null, prop: string) => (e ? `${e} Fix props.${prop}.` : null);
+    const errs = [fix(checkHostAddress(t.address), "address"), fix(checkPort(t.port, "SSH port"), "port"), fix(checkUser(t.user), "user")];
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(this.node.id)) {
+      errs.push(`host id "${JSON.stringify(this.node.id).slice(1, -1)}" is used in scripts and file names; use 1-63 letters, digits, "_", "." or "-". Change the construct id.`);
+    }
     if (t.identityFile !== undefined) errs.push(checkPath(t.identityFile, "identity file path"));
     if (t.knownHostsFile !== undefined) errs.push(checkPath(t.knownHostsFile, "known_hosts path"));
     if (t.hostKey !== undefined) errs.push(checkHostKey(t.hostKey));
@@ -143,7 +161,7 @@ export class Host extends Construct {
       errs.push(`no pinned host key for ${t.address}. Set props.hostKey ("ssh-ed25519 AAAA...") or props.knownHostsFile, or set insecureIgnoreHostKey: true to accept any key.`);
     }
     if (t.jump) {
-      errs.push(checkHostAddress(t.jump.address), checkPort(t.jump.port, "jump host port"), checkUser(t.jump.user));
+      errs.push(fix(checkHostAddress(t.jump.address), "jumpHost.address"), fix(checkPort(t.jump.port, "jump host port"), "jumpHost.port"), fix(checkUser(t.jump.user), "jumpHost.user"));
       if (!t.insecureIgnoreHostKey && !t.knownHostsFile) errs.push(`a jump host needs props.knownHostsFile holding both the jump host's and the target's keys.`);
     }
     return errs.filter((e): e is string => e !== null);

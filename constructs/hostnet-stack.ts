@@ -1,7 +1,11 @@
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
-import { TerraformStack } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { ResourceType } from "../src/plan/hook-resource";
+import { ReviewSynthesizer } from "../src/review/synthesizer";
+import { ManifestSynthesizer } from "../src/plan/manifest-synthesizer";
+import { LockData, LockedSubnet, readLockFile } from "../src/ipam/lock";
+import { defaultLockFile, LockSynthesizer } from "../src/ipam/lock-synthesizer";
 
 export interface HostnetStackProps {
   /**
@@ -11,6 +15,19 @@ export interface HostnetStackProps {
    * @default "terraform_data"
    */
   readonly resourceType?: ResourceType;
+  /**
+   * The lock file that records IPAM allocations so addresses stay put when
+   * endpoints are added, removed or reordered; `false` to record nothing.
+   * @default "hostnet.lock.json" beside cdktf.json when the app runs in a cdktf project directory, else none
+   */
+  readonly lockFile?: string | false;
+}
+
+/** What the stack needs from a Subnet to record its allocations. */
+export interface LockedSource {
+  readonly node: { readonly path: string };
+  /** The subnet's allocations, or undefined when it has nothing valid to record. */
+  lockEntry(): LockedSubnet | undefined;
 }
 
 /** A Terraform stack of host networks. Every hostnet construct lives inside one. */
@@ -26,17 +43,59 @@ export class HostnetStack extends TerraformStack {
   readonly resourceType: ResourceType;
   /** The stack name used in tags and the host ledger. */
   readonly stackName: string;
+  /** Absolute path of the lock file, when allocations are recorded. */
+  readonly lockFile?: string;
+  private lock?: { data?: LockData; error?: string };
+  private readonly lockSources: LockedSource[] = [];
 
   constructor(scope: Construct, id: string, props: HostnetStackProps = {}) {
     super(scope, id);
     this.resourceType = props.resourceType ?? "terraform_data";
     this.stackName = id;
     if (this.resourceType === "null_resource") new NullProvider(this, "null");
+    // Every synth also writes review/ (per-host up.sh, down.sh, PLAN.md) beside cdk.tf.json.
+    this.synthesizer = new ReviewSynthesizer(this.synthesizer, this);
+    // ... and hostnet.json, what `hostnet check` and `hostnet gc` read.
+    // Loaded at synth time: constructs/manifest imports Host, which imports this file.
+    this.synthesizer = new ManifestSynthesizer(this.synthesizer, this, () => (require("./manifest") as typeof import("./manifest")).buildManifest(this));
+    this.lockFile = defaultLockFile(props.lockFile, App.of(this).outdir);
+    // ... and records IPAM allocations in hostnet.lock.json (after validation passed).
+    if (this.lockFile) {
+      const file = this.lockFile;
+      this.synthesizer = new LockSynthesizer(this.synthesizer, this.node.path, file, () => {
+        if (this.loadLock().error) throw new Error(this.loadLock().error);
+        const out: Record<string, LockedSubnet> = {};
+        for (const s of this.lockSources) {
+          const e = s.lockEntry();
+          if (e && Object.keys(e.addresses).length > 0) out[s.node.path] = e;
+        }
+        return out;
+      });
+    }
+    this.node.addValidation({ validate: () => (this.loadLock().error ? [`${this.node.path}: ${this.loadLock().error}`] : []) });
     this.node.addValidation({
       validate: () =>
         /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(id)
           ? []
           : [`${this.node.path}: stack name "${JSON.stringify(id).slice(1, -1)}" is used in tags and on-host paths; use 1-63 letters, digits, "_" or "-".`],
     });
+  }
+
+  /** @internal called by Subnet: its recorded allocations, read from the lock file once per synth. */
+  lockedSubnet(source: LockedSource): LockedSubnet | undefined {
+    if (!this.lockSources.includes(source)) this.lockSources.push(source);
+    return this.loadLock().data?.subnets[source.node.path];
+  }
+
+  private loadLock(): { data?: LockData; error?: string } {
+    if (!this.lockFile) return {};
+    if (!this.lock) {
+      try {
+        this.lock = { data: readLockFile(this.lockFile) };
+      } catch (e) {
+        this.lock = { error: (e as Error).message };
+      }
+    }
+    return this.lock;
   }
 }

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { deriveName } from "../src/plan/names";
+import { checkNamespace } from "../src/render/check";
 import { renderNamespace } from "../src/render/namespace";
 import { Hooks } from "../src/render/types";
 import { checkNamespaceName } from "../src/validate/names";
@@ -41,6 +42,10 @@ export class Namespace extends NetObject {
 
   hooks(): Hooks {
     return renderNamespace({ name: this.name, killProcesses: this.killProcesses });
+  }
+
+  checks(): string[] {
+    return checkNamespace({ name: this.name, killProcesses: this.killProcesses });
   }
 
   dependencies(): NetObject[] {

@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from "constructs";
-import { createHookResource, HookResource, HookTriggers } from "../src/plan/hook-resource";
+import { createHookResource, HookResource, HookTriggers, idReference } from "../src/plan/hook-resource";
 import { objectId, objectTag } from "../src/plan/names";
 import { createScript, destroyScript } from "../src/render/script";
 import { Hooks, ObjectRef } from "../src/render/types";
@@ -79,23 +79,49 @@ export abstract class NetObject extends Construct {
     return [];
   }
 
+  /**
+   * Read-only probe lines for `hostnet check`: print one line per way the live
+   * object differs from the plan, nothing when it matches. undefined: not checked.
+   */
+  checks(): string[] | undefined {
+    return undefined;
+  }
+
   /** Commands the host needs for this object's hooks. */
   requiredCommands(): string[] {
     return ["ip"];
   }
 
   get ref(): ObjectRef {
-    const stack = HostnetStack.of(this).stackName;
-    return { stack, path: this.node.path, id: objectId(this.node.path), tag: objectTag(stack, this.node.path) };
+    if (!this.cachedRef) {
+      const stack = HostnetStack.of(this).stackName;
+      this.cachedRef = { stack, path: this.node.path, id: objectId(this.node.path), tag: objectTag(stack, this.node.path) };
+    }
+    return this.cachedRef;
   }
 
   /** The create script exactly as it runs on the host. */
   createScript(): string {
-    return createScript(this.hooks(this.ref), this.ref, { kind: this.kind, name: this.objectName });
+    return this.scripts().create;
   }
 
   destroyScript(): string {
-    return destroyScript(this.hooks(this.ref), this.ref, { kind: this.kind, name: this.objectName });
+    return this.scripts().destroy;
+  }
+
+  // Rendered once, on first use (at synth, when every prop is known): the
+  // resource's triggers and the review both read them.
+  private cachedRef?: ObjectRef;
+  private cachedScripts?: { create: string; destroy: string };
+
+  private scripts(): { create: string; destroy: string } {
+    if (!this.cachedScripts) {
+      const ref = this.ref;
+      const hooks = this.hooks(ref);
+      const header = { kind: this.kind, name: this.objectName };
+      this.cachedScripts = { create: createScript(hooks, ref, header), destroy: destroyScript(hooks, ref, header) };
+    }
+    return this.cachedScripts;
   }
 
   private triggers(): HookTriggers {
@@ -106,7 +132,7 @@ export abstract class NetObject extends Construct {
       create: this.createScript(),
       destroy: this.destroyScript(),
       // References, not just ordering: when an object underneath is replaced, this one is too.
-      after: deps.map((d) => d.resource.id).join(" "),
+      after: deps.map((d) => idReference(this, d.resource)).join(" "),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { checkSysctl } from "../src/render/check";
 import { renderSysctl } from "../src/render/sysctl";
 import { Hooks, ObjectRef } from "../src/render/types";
 import { Host } from "./host";
@@ -40,6 +41,10 @@ export class Sysctl extends NetObject {
 
   hooks(ref: ObjectRef): Hooks {
     return renderSysctl({ key: this.key, value: this.value, netns: this.namespace?.name }, ref);
+  }
+
+  checks(): string[] {
+    return checkSysctl({ key: this.key, value: this.value, netns: this.namespace?.name });
   }
 
   dependencies(): NetObject[] {

@@ -5,7 +5,7 @@
  */
 import { App } from "cdktf";
 import * as path from "path";
-import { Host, HostnetStack } from "../constructs";
+import { Host, HostnetStack, synthOrExit } from "../constructs";
 import { labTopology } from "./lab-topology";
 
 const inventory = process.env.HOSTNET_INVENTORY ?? path.join(__dirname, "..", ".lab", "lab", "inventory.json");
@@ -16,4 +16,4 @@ const stack = new HostnetStack(app, "hostnet-lab", {
   resourceType: process.env.HOSTNET_RESOURCE_TYPE === "null_resource" ? "null_resource" : "terraform_data",
 });
 labTopology(Host.fromInventory(stack, hostName, inventory));
-app.synth();
+synthOrExit(app);

@@ -1,9 +1,12 @@
 import { isHostnetError } from "../errors";
 import { Command, Io, processIo } from "./command";
 import { labCommand } from "./lab";
+import { planCommand } from "./plan";
+import { checkCommand, gcCommand } from "./drift";
+import { inspectCommand } from "./inspect";
 
 /** Command groups in `hostnet help` order; add new ones here. */
-export const COMMANDS: readonly Command[] = [labCommand];
+export const COMMANDS: readonly Command[] = [labCommand, planCommand, checkCommand, gcCommand, inspectCommand];
 
 function help(io: Io): number {
   io.out("usage: hostnet <command> [options]");

@@ -1,5 +1,6 @@
 import { ledgerDir } from "./common";
-import { argv, shq } from "./quote";
+import { renderPreflight } from "./preflight";
+import { argv, commentSafe, shq } from "./quote";
 
 export interface HostHookSpec {
   readonly stack: string;
@@ -8,22 +9,24 @@ export interface HostHookSpec {
   readonly keep: readonly string[];
   /** Commands the objects on this host need. */
   readonly commands: readonly string[];
+  /** Kernel modules the objects' kinds need (src/render/preflight.ts KIND_MODULES). */
+  readonly modules?: readonly string[];
+  /** Bridges in the root namespace, for the bridge-nf-call-iptables check. */
+  readonly bridges?: readonly string[];
 }
 
 /**
- * The per-host hook that runs before any object on the host. Preflight: the
- * commands exist. Sweep: every ledger entry of this stack that is not in `keep`
+ * The per-host hook that runs before any object on the host. Preflight
+ * (src/render/preflight.ts): commands, kernel modules, the br_netfilter pitfall. Sweep: every ledger entry of this stack that is not in `keep`
  * belongs to an object removed from the stack (Terraform runs no destroy
  * provisioner for a removed block), so its stored destroy script runs now.
  */
 export function renderHostCreate(h: HostHookSpec): string {
   const dir = ledgerDir(h.stack);
   return [
-    `# hostnet preflight and sweep on host ${h.host} (stack ${h.stack})`,
+    `# hostnet preflight and sweep on host ${commentSafe(h.host)} (stack ${commentSafe(h.stack)})`,
     "set -eu",
-    `for c in ${h.commands.map(shq).join(" ")}; do`,
-    `  command -v "$c" >/dev/null 2>&1 || { echo ${shq(`hostnet: host ${h.host} has no command`)} "$c"${shq("; install it (iproute2, iptables, procps) and deploy again")} >&2; exit 1; }`,
-    `done`,
+    ...renderPreflight({ host: h.host, commands: h.commands, modules: h.modules ?? [], requireForwarding: false, bridges: h.bridges ?? [] }),
     argv("mkdir", "-p", dir),
     `keep=${shq(` ${[...h.keep].sort().join(" ")} `)}`,
     `for f in ${shq(dir)}/*.down; do`,
@@ -36,7 +39,7 @@ export function renderHostCreate(h: HostHookSpec): string {
 
 export function renderHostDestroy(h: { stack: string; host: string }): string {
   return [
-    `# hostnet: last object of stack ${h.stack} gone from host ${h.host}`,
+    `# hostnet: last object of stack ${commentSafe(h.stack)} gone from host ${commentSafe(h.host)}`,
     "set -eu",
     `rmdir ${shq(ledgerDir(h.stack))} 2>/dev/null || true`,
   ].join("\n");

@@ -40,12 +40,22 @@ export class CdktfProject {
     return this.run(path.join(BIN, "cdktf"), args, this.dir);
   }
 
+  /** The hostnet CLI (check, gc, plan) run in the project directory. */
+  hostnet(...args: string[]): Promise<RunOutput> {
+    return this.run(path.join(ROOT, "bin", "hostnet"), args, this.dir);
+  }
+
   terraform(...args: string[]): Promise<RunOutput> {
     return this.run("terraform", args, this.stackDir);
   }
 
-  deploy(): Promise<RunOutput> {
-    return this.cdktf("deploy", "--auto-approve", this.stack);
+  deploy(...extra: string[]): Promise<RunOutput> {
+    return this.cdktf("deploy", "--auto-approve", ...extra, this.stack);
+  }
+
+  /** Change the environment the app sees from the next command on (e.g. to drop a construct). */
+  setEnv(env: Record<string, string>): void {
+    Object.assign(this.env, env);
   }
 
   destroy(): Promise<RunOutput> {
@@ -66,4 +76,9 @@ export class CdktfProject {
     });
     return { exitCode: r.exitCode ?? -1, output: r.all ?? "" };
   }
+}
+
+/** Assert a command succeeded; on failure the message carries the last lines of its output. */
+export function expectSuccess(r: RunOutput): void {
+  if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode}; last output:\n${r.output.split("\n").slice(-40).join("\n")}`);
 }

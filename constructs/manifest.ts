@@ -1,0 +1,34 @@
+import { TerraformResource } from "cdktf";
+import { sshEnvironment } from "../src/transport/ssh";
+import { HostManifest, StackManifest } from "../src/plan/manifest";
+import { Host } from "./host";
+import type { HostnetStack } from "./hostnet-stack";
+
+/** What `hostnet check` and `hostnet gc` need to know about a synthesized stack. */
+export function buildManifest(stack: HostnetStack): StackManifest {
+  const hosts: HostManifest[] = stack.node
+    .findAll()
+    .filter((c): c is Host => c instanceof Host)
+    .map((h) => ({
+      name: h.node.id,
+      path: h.node.path,
+      address: h.target.address,
+      port: h.target.port,
+      environment: sshEnvironment(h.target),
+      resource: address(h.resource as unknown as TerraformResource),
+      objects: h.netObjects.map((o) => ({
+        path: o.node.path,
+        id: o.ref.id,
+        tag: o.ref.tag,
+        kind: o.kind,
+        name: o.objectName,
+        resource: address(o.resource as unknown as TerraformResource),
+        checks: o.checks(),
+      })),
+    }));
+  return { version: 1, stack: stack.stackName, resourceType: stack.resourceType, hosts };
+}
+
+function address(r: TerraformResource): string {
+  return `${r.terraformResourceType}.${r.friendlyUniqueId}`;
+}

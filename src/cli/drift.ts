@@ -1,0 +1,130 @@
+/**
+ * `hostnet check` and `hostnet gc`: compare what is live on each host with the
+ * current plan. Both synthesize the app into ./cdktf.out (where cdktf deploy
+ * works, so `--fix` can hand Terraform the drifted resources) and reach hosts
+ * through the same SSH transport as the hooks.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import execa from "execa";
+import { renderCheckBatch, parseCheckOutput } from "../drift/check";
+import { findOrphans, renderGcRemove, renderGcScan } from "../drift/gc";
+import { HostnetError } from "../errors";
+import { HostManifest, MANIFEST_FILE, StackManifest } from "../plan/manifest";
+import { runOnHost } from "../transport/run";
+import { noPositionals, parseArgs, UsageError } from "./args";
+import { Command, Io } from "./command";
+import { readCdktfJson, readSynthesized, synthApp } from "./plan";
+
+interface Synthesized {
+  readonly dir: string;
+  readonly manifest: StackManifest;
+}
+
+async function synthesize(flags: { app?: string; stack?: string; "no-synth"?: boolean }): Promise<Synthesized[]> {
+  const outdir = path.resolve("cdktf.out");
+  if (!flags["no-synth"]) {
+    const cfg = flags.app ? { app: flags.app } : readCdktfJson(process.cwd());
+    const r = await synthApp(cfg, outdir);
+    if (r.exitCode !== 0) throw new HostnetError(`synth failed (exit ${r.exitCode}):\n${r.stderr.trim()}`, 1);
+  }
+  const stacks = readSynthesized(outdir)
+    .filter((s) => !flags.stack || s.name === flags.stack)
+    .filter((s) => fs.existsSync(path.join(s.dir, MANIFEST_FILE)));
+  if (stacks.length === 0) throw new UsageError(flags.stack ? `no HostnetStack named "${flags.stack}" in the app.` : "the app has no HostnetStack.");
+  return stacks.map((s) => ({ dir: s.dir, manifest: JSON.parse(fs.readFileSync(path.join(s.dir, MANIFEST_FILE), "utf8")) as StackManifest }));
+}
+
+async function checkHost(h: HostManifest, io: Io): Promise<{ drifted: string[]; ok: boolean }> {
+  const r = await runOnHost(h, renderCheckBatch(h.objects), { op: "check", path: h.path });
+  if (r.exitCode !== 0) {
+    io.out(`host ${h.name} (${h.address}): unreachable: ${(r.stderr.trim().split("\n").pop() ?? "").trim()}`);
+    return { drifted: [], ok: false };
+  }
+  const drift = parseCheckOutput(r.stdout, h.objects);
+  const bad = drift.filter((d) => d.problems.length > 0);
+  for (const d of bad) for (const p of d.problems) io.out(`  ${d.object.path}: ${p}`);
+  const unchecked = drift.filter((d) => !d.checked).length;
+  io.out(`host ${h.name} (${h.address}): ${drift.length - bad.length - unchecked} ok, ${bad.length} drifted${unchecked ? `, ${unchecked} not checked` : ""}`);
+  return { drifted: bad.map((d) => d.object.resource), ok: true };
+}
+
+async function terraform(dir: string, args: string[], io: Io): Promise<number> {
+  if (!fs.existsSync(path.join(dir, ".terraform"))) {
+    const init = await execa("terraform", ["init", "-input=false", "-no-color"], { cwd: dir, reject: false, all: true });
+    if (init.exitCode !== 0) {
+      io.err(init.all ?? "");
+      return init.exitCode;
+    }
+  }
+  const r = await execa("terraform", args, { cwd: dir, reject: false, all: true, env: { CHECKPOINT_DISABLE: "1" } });
+  for (const l of (r.all ?? "").split("\n")) if (/Apply complete!|Error:|\(local-exec\): hostnet: /.test(l)) io.out(`  ${l.trim()}`);
+  return r.exitCode;
+}
+
+export const checkCommand: Command = {
+  name: "check",
+  summary: "compare every object on its host with the plan (read-only); --fix recreates what drifted",
+  usage: ["hostnet check [--app CMD] [--stack NAME] [--fix] [--no-synth: use ./cdktf.out as the last synth or deploy left it]"],
+  async run(args, io) {
+    const parsed = parseArgs(args, { app: "string", stack: "string", fix: "boolean", "no-synth": "boolean" }, "hostnet check");
+    noPositionals(parsed, "hostnet check");
+    const flags = parsed.flags;
+    let failed = false;
+    for (const s of await synthesize(flags)) {
+      const drifted: string[] = [];
+      for (const h of s.manifest.hosts) {
+        const r = await checkHost(h, io);
+        drifted.push(...r.drifted);
+        failed ||= !r.ok;
+      }
+      if (drifted.length === 0) continue;
+      const replace = drifted.map((a) => `-replace=${a}`);
+      if (!flags.fix) {
+        io.out(`stack ${s.manifest.stack}: ${drifted.length} drifted; repair with: hostnet check --fix  (terraform apply ${replace.join(" ")} in ${path.relative(process.cwd(), s.dir)})`);
+        failed = true;
+        continue;
+      }
+      io.out(`stack ${s.manifest.stack}: recreating ${drifted.length} drifted object(s)`);
+      const code = await terraform(s.dir, ["apply", "-auto-approve", "-input=false", "-no-color", ...replace], io);
+      if (code !== 0) failed = true;
+    }
+    return failed ? 1 : 0;
+  },
+};
+
+export const gcCommand: Command = {
+  name: "gc",
+  summary: "list what a stack left on its hosts that is not in the plan (by tag); --yes removes it",
+  usage: ["hostnet gc [--app CMD] [--stack NAME] [--yes] [--no-synth]"],
+  async run(args, io) {
+    const parsed = parseArgs(args, { app: "string", stack: "string", yes: "boolean", "no-synth": "boolean" }, "hostnet gc");
+    noPositionals(parsed, "hostnet gc");
+    const flags = parsed.flags;
+    let failed = false;
+    for (const s of await synthesize(flags)) {
+      const ids = new Set<string>();
+      const tags = new Set<string>();
+      for (const h of s.manifest.hosts) for (const o of h.objects) (ids.add(o.id), tags.add(o.tag));
+      for (const h of s.manifest.hosts) {
+        const scan = await runOnHost(h, renderGcScan(s.manifest.stack), { op: "gc scan", path: h.path });
+        if (scan.exitCode !== 0) {
+          io.out(`host ${h.name} (${h.address}): unreachable: ${(scan.stderr.trim().split("\n").pop() ?? "").trim()}`);
+          failed = true;
+          continue;
+        }
+        const orphans = findOrphans(scan.stdout, { ids, tags });
+        for (const o of orphans) io.out(`  ${o.type.padEnd(6)} ${o.what}  (${o.tag})`);
+        if (orphans.length > 0 && flags.yes) {
+          const r = await runOnHost(h, renderGcRemove(s.manifest.stack, orphans), { op: "gc", path: h.path });
+          if (r.exitCode !== 0) {
+            io.err(r.stderr.trim());
+            failed = true;
+          }
+        }
+        io.out(`host ${h.name} (${h.address}): ${orphans.length} left behind by stack ${s.manifest.stack}${orphans.length === 0 ? "" : flags.yes ? ", removed" : "; remove with --yes"}`);
+      }
+    }
+    return failed ? 1 : 0;
+  },
+};

@@ -1,0 +1,84 @@
+/**
+ * `hostnet gc`: find what a stack left on a host that is not in its current
+ * plan — ledger entries, links tagged with the stack, iptables rules whose
+ * comment is the stack's tag — and remove it. Anything without the stack's
+ * tag is never listed, let alone touched.
+ */
+import { LEDGER_ROOT, NETNS_DIR } from "../render/common";
+import { shq } from "../render/quote";
+
+export interface Orphan {
+  readonly type: "ledger" | "link" | "rule";
+  /** Ledger id, "<netns|root> <ifname>", or "<table> <rule>". */
+  readonly what: string;
+  /** The object's tag or the ledger entry's first line. */
+  readonly tag: string;
+  /** For links: namespace ("" for root) and name. */
+  readonly netns?: string;
+  readonly name?: string;
+}
+
+export function tagPrefix(stack: string): string {
+  return `hostnet:${stack}:`;
+}
+
+/** Read-only scan: one line per tagged thing, `L id first-line`, `K netns name alias`, `R table rule`. */
+export function renderGcScan(stack: string): string {
+  const prefix = shq(tagPrefix(stack));
+  return [
+    "# hostnet gc scan: read-only",
+    "set -u",
+    `for f in ${shq(`${LEDGER_ROOT}/${stack}`)}/*.down; do [ -e "$f" ] || continue; id=\${f##*/}; printf 'L %s %s\\n' "\${id%.down}" "$(sed -n 1p "$f")"; done`,
+    `scan() { ip \${1:+-n "$1"} -o link show 2>/dev/null | sed -n 's/^[0-9]*: \\([^:@]*\\)[@:].*\\\\    alias \\(.*\\)$/\\1 \\2/p' | while read -r n a; do case "$a" in ${prefix}*) printf 'K %s %s %s\\n' "\${1:--}" "$n" "$a";; esac; done; }`,
+    "scan ''",
+    `for n in $(ls ${shq(NETNS_DIR)} 2>/dev/null); do scan "$n"; done`,
+    `for t in filter nat mangle raw; do iptables -w -t "$t" -S 2>/dev/null | grep -F -- ${shq(`--comment ${tagPrefix(stack)}`)} | sed "s/^/R $t /"; iptables -w -t "$t" -S 2>/dev/null | grep -F -- ${shq(`--comment "${tagPrefix(stack)}`)} | sed "s/^/R $t /"; done`,
+  ].join("\n");
+}
+
+/** Orphans: scanned things whose id or tag is not in the current plan. */
+export function findOrphans(scan: string, plan: { ids: ReadonlySet<string>; tags: ReadonlySet<string> }): Orphan[] {
+  const out: Orphan[] = [];
+  for (const line of scan.split("\n")) {
+    const [type, ...rest] = line.split(" ");
+    if (type === "L") {
+      const [id, ...first] = rest;
+      if (!plan.ids.has(id)) out.push({ type: "ledger", what: id, tag: first.join(" ") });
+    } else if (type === "K") {
+      const [ns, name, tag] = rest;
+      if (!plan.tags.has(tag)) out.push({ type: "link", what: `${ns === "-" ? "root" : ns} ${name}`, tag, netns: ns === "-" ? "" : ns, name });
+    } else if (type === "R") {
+      const m = /--comment "?([^" ]+)"?/.exec(line);
+      if (m && !plan.tags.has(m[1])) out.push({ type: "rule", what: rest.join(" "), tag: m[1] });
+    }
+  }
+  return out;
+}
+
+/**
+ * Remove orphans: stored destroy scripts first (they know how), then any link
+ * or rule that still carries an orphaned tag. Rules are deleted by position
+ * (`iptables -D CHAIN N`), found again on every pass, so no rule text is re-parsed by a shell.
+ */
+export function renderGcRemove(stack: string, orphans: readonly Orphan[]): string {
+  const lines = ["# hostnet gc: remove what this stack left behind", "set -eu"];
+  for (const o of orphans.filter((o) => o.type === "ledger")) {
+    const f = shq(`${LEDGER_ROOT}/${stack}/${o.what}.down`);
+    lines.push(`[ ! -f ${f} ] || sh ${f}`);
+  }
+  for (const o of orphans.filter((o) => o.type === "link")) {
+    const ipn = o.netns ? `ip -n ${shq(o.netns)}` : "ip";
+    lines.push(`if ${ipn} link show dev ${shq(o.name!)} 2>/dev/null | grep -qxF ${shq(`    alias ${o.tag}`)}; then ${ipn} link del dev ${shq(o.name!)}; fi`);
+  }
+  const ruleTags = [...new Set(orphans.filter((o) => o.type === "rule").map((o) => o.tag))];
+  for (const tag of ruleTags) {
+    lines.push(
+      `for t in filter nat mangle raw; do`,
+      `  while pos=$(iptables -w -t "$t" -S 2>/dev/null | awk -v a=${shq(`--comment ${tag} `)} -v b=${shq(`--comment "${tag}"`)} '$1=="-A"{n[$2]++; if (index($0" ", a) || index($0, b)) {print $2" "n[$2]; exit}}') && [ -n "$pos" ]; do`,
+      `    iptables -w -t "$t" -D $pos`,
+      `  done`,
+      `done`,
+    );
+  }
+  return lines.join("\n");
+}

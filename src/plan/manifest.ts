@@ -1,0 +1,36 @@
+/**
+ * hostnet.json, written beside cdk.tf.json at every synth: per host, how to
+ * reach it (no secrets: paths and public keys only) and, per object, its
+ * Terraform address, ledger id, tag and read-only drift checks.
+ */
+export const MANIFEST_FILE = "hostnet.json";
+
+export interface ObjectManifest {
+  readonly path: string;
+  readonly id: string;
+  readonly tag: string;
+  readonly kind: string;
+  readonly name: string;
+  /** Terraform resource address, e.g. terraform_data.a_br-lan_hook_7EC19AEB */
+  readonly resource: string;
+  /** Drift probe lines (src/render/check.ts); absent when the kind is not checked. */
+  readonly checks?: string[];
+}
+
+export interface HostManifest {
+  readonly name: string;
+  readonly path: string;
+  readonly address: string;
+  readonly port: number;
+  /** The transport's literal environment (src/transport/ssh.ts sshEnvironment). */
+  readonly environment: Record<string, string>;
+  readonly resource: string;
+  readonly objects: ObjectManifest[];
+}
+
+export interface StackManifest {
+  readonly version: 1;
+  readonly stack: string;
+  readonly resourceType: string;
+  readonly hosts: HostManifest[];
+}
