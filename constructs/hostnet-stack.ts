@@ -1,5 +1,5 @@
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
-import { App, TerraformStack } from "cdktf";
+import { App, PgBackend, PgBackendConfig, TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { ResourceType } from "../src/plan/hook-resource";
 import { ReviewSynthesizer } from "../src/review/synthesizer";
@@ -21,6 +21,14 @@ export interface HostnetStackProps {
    * @default "hostnet.lock.json" beside cdktf.json when the app runs in a cdktf project directory, else none
    */
   readonly lockFile?: string | false;
+  /**
+   * Keep the Terraform state in PostgreSQL (Terraform's built-in `pg` backend,
+   * no provider download) so a team shares it, with locking. Keep passwords out
+   * of the stack: leave them out of connStr and set PGPASSWORD (or a
+   * ~/.pgpass) where terraform runs.
+   * @default local state files beside the stack
+   */
+  readonly pgBackend?: PgBackendConfig;
 }
 
 /** What the stack needs from a Subnet to record its allocations. */
@@ -53,6 +61,7 @@ export class HostnetStack extends TerraformStack {
     this.resourceType = props.resourceType ?? "terraform_data";
     this.stackName = id;
     if (this.resourceType === "null_resource") new NullProvider(this, "null");
+    if (props.pgBackend) new PgBackend(this, props.pgBackend);
     // Every synth also writes review/ (per-host up.sh, down.sh, PLAN.md) beside cdk.tf.json.
     this.synthesizer = new ReviewSynthesizer(this.synthesizer, this);
     // ... and hostnet.json, what `hostnet check` and `hostnet gc` read.

@@ -1,16 +1,37 @@
 import { Construct, IConstruct } from "constructs";
 import { AddressPool } from "../src/ipam/pool";
 import { AddressError, contains, formatCidr4, formatIp4, parseIp4 } from "../src/ipam/ipv4";
+import { checkLocked, LockedSubnet } from "../src/ipam/lock";
+import { AddressRequest, Assignment, StableAllocator } from "../src/ipam/stable";
+import * as path from "path";
+import { HostnetStack } from "./hostnet-stack";
 
-/** An IPv4 address with the prefix length of its subnet, as an interface carries it. */
+/**
+ * An IPv4 address with the prefix length of its subnet, as an interface carries it.
+ * An address from IPAM is settled when it is first read (normally at synth),
+ * once every holder in the subnet has asked: see Subnet.
+ */
 export class Address {
+  private readonly resolve: () => { ip: string; prefix: number };
+
   constructor(
-    /** Dotted quad, e.g. "10.88.0.2". */
-    readonly ip: string,
-    readonly prefix: number,
+    /** Dotted quad, e.g. "10.88.0.2", or a function that settles it later. */
+    ip: string | (() => { ip: string; prefix: number }),
+    prefix: number,
     /** The subnet it was allocated from, when it came from IPAM. */
     readonly subnet?: Subnet,
-  ) {}
+  ) {
+    this.resolve = typeof ip === "string" ? () => ({ ip, prefix }) : ip;
+  }
+
+  /** Dotted quad, e.g. "10.88.0.2". */
+  get ip(): string {
+    return this.resolve().ip;
+  }
+
+  get prefix(): number {
+    return this.resolve().prefix;
+  }
 
   /** "10.88.0.2/24" */
   get cidr(): string {
@@ -35,7 +56,14 @@ export interface SubnetProps {
 /**
  * An IPv4 subnet with IPAM: a bitmap of its addresses, lowest free first. The
  * network and broadcast addresses are never handed out and the gateway is
- * reserved. Allocation happens in declaration order at synth.
+ * reserved.
+ *
+ * Addresses are stable: `allocate()` and `address()` only record the ask, and
+ * the subnet settles every ask at once when the first address is read
+ * (normally at synth): explicit addresses first, then the addresses the lock
+ * file (hostnet.lock.json, see HostnetStackProps.lockFile) records for their
+ * holders, then new ones, lowest free first. Adding, removing or reordering
+ * holders therefore never moves another holder's address.
  */
 export class Subnet extends Construct {
   readonly cidr: string;
@@ -44,6 +72,11 @@ export class Subnet extends Construct {
   readonly gateway?: Address;
   private readonly pool?: AddressPool;
   private readonly errors: string[] = [];
+  private readonly asks: Array<{ readonly req: AddressRequest; result?: Assignment }> = [];
+  private readonly keys = new Map<string, number>();
+  private settled = false;
+  private allocator?: StableAllocator;
+  private lockErrors: string[] = [];
 
   constructor(scope: Construct, id: string, props: SubnetProps) {
     super(scope, id);
@@ -57,31 +90,27 @@ export class Subnet extends Construct {
     } catch (e) {
       this.fail(e);
     }
-    this.node.addValidation({ validate: () => this.errors.map((m) => `${this.node.path}: ${m}`) });
+    this.node.addValidation({
+      validate: () => {
+        this.settle();
+        const failed = this.asks.flatMap((a) => (a.result && "error" in a.result ? [a.result.error] : []));
+        return [...this.errors, ...this.lockErrors, ...failed].map((m) => `${this.node.path}: ${m}`);
+      },
+    });
   }
 
-  /** The next free address, for `holder` (a construct or a label, used in error messages). */
+  /**
+   * A free address for `holder` (a construct, or a label naming it in the lock
+   * file and in error messages); the one the lock file records for it when
+   * there is one. Without a holder the address is not recorded and may move.
+   */
   allocate(holder?: IConstruct | string): Address {
-    const who = holderName(holder);
-    if (!this.pool) return this.placeholder();
-    try {
-      return new Address(formatIp4(this.pool.allocate(who)), this.prefix, this);
-    } catch (e) {
-      this.fail(e);
-      return this.placeholder();
-    }
+    return this.ask(holder);
   }
 
-  /** A given address, checked: inside the subnet, not network/broadcast, not taken. */
+  /** A given address, checked: inside the subnet, not network/broadcast, not taken. It wins over a recorded one and is recorded. */
   address(ip: string, holder?: IConstruct | string): Address {
-    const who = holderName(holder);
-    if (!this.pool) return this.placeholder();
-    try {
-      return new Address(formatIp4(this.pool.reserve(ip, who)), this.prefix, this);
-    } catch (e) {
-      this.fail(e);
-      return this.placeholder();
-    }
+    return this.ask(holder, ip);
   }
 
   /** True when the address lies in this subnet. */
@@ -94,6 +123,53 @@ export class Subnet extends Construct {
     }
   }
 
+  /** @internal What the lock file records for this subnet: holder → address. */
+  lockEntry(): LockedSubnet | undefined {
+    if (!this.pool) return undefined;
+    this.settle();
+    const addresses: Record<string, string> = {};
+    for (const a of this.asks) if (a.req.key !== undefined && a.result && "ip" in a.result) addresses[a.req.key] = formatIp4(a.result.ip);
+    return { cidr: this.cidr, addresses };
+  }
+
+  private ask(holder: IConstruct | string | undefined, explicit?: string): Address {
+    if (!this.pool) return this.placeholder();
+    const entry: { req: AddressRequest; result?: Assignment } = { req: { key: this.keyOf(holder), holder: holderName(holder), explicit } };
+    this.asks.push(entry);
+    // Asked after the subnet settled (an address was read early): settled on its own.
+    if (this.allocator) entry.result = this.allocator.late(entry.req);
+    return new Address(() => {
+      this.settle();
+      const r = entry.result!;
+      return "ip" in r ? { ip: formatIp4(r.ip), prefix: this.prefix } : { ip: "0.0.0.0", prefix: 32 };
+    }, this.prefix, this);
+  }
+
+  private settle(): void {
+    if (this.settled || !this.pool) return;
+    this.settled = true;
+    const stack = findStack(this);
+    const locked = stack?.lockedSubnet(this);
+    let records: ReadonlyMap<string, number> = new Map();
+    if (locked) {
+      const checked = checkLocked(this.node.path, this.cidr, locked, displayPath(stack!.lockFile!));
+      records = checked.records;
+      this.lockErrors = checked.errors;
+    }
+    this.allocator = new StableAllocator(this.pool, records);
+    const results = this.allocator.assign(this.asks.map((a) => a.req));
+    this.asks.forEach((a, i) => (a.result = results[i]));
+  }
+
+  // The lock file's key: the holder's construct path (or label), "#2", "#3"... for its later asks in this subnet.
+  private keyOf(holder?: IConstruct | string): string | undefined {
+    if (holder === undefined) return undefined;
+    const base = typeof holder === "string" ? holder : holder.node.path;
+    const n = (this.keys.get(base) ?? 0) + 1;
+    this.keys.set(base, n);
+    return n === 1 ? base : `${base}#${n}`;
+  }
+
   private fail(e: unknown): void {
     if (!(e instanceof AddressError)) throw e;
     this.errors.push(e.message);
@@ -102,6 +178,17 @@ export class Subnet extends Construct {
   private placeholder(): Address {
     return new Address("0.0.0.0", 32, this);
   }
+}
+
+function findStack(c: IConstruct): HostnetStack | undefined {
+  for (let s: IConstruct | undefined = c; s; s = s.node.scope) if (s instanceof HostnetStack) return s;
+  return undefined;
+}
+
+// The lock file as messages name it: relative to the project directory when it lies inside it.
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
 }
 
 function holderName(holder?: IConstruct | string): string {

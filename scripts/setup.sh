@@ -11,7 +11,7 @@ say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # --- system packages -------------------------------------------------------
-packages=(iproute2 iptables openssh-server openssh-client iputils-ping containernetworking-plugins iperf3 procps util-linux)
+packages=(iproute2 iptables openssh-server openssh-client iputils-ping containernetworking-plugins iperf3 procps util-linux postgresql)
 command -v dpkg-query >/dev/null || die "dpkg-query not found; this script supports Debian and its derivatives."
 
 missing=()

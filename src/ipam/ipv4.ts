@@ -34,15 +34,15 @@ export function maskOf(prefix: number): number {
 
 /** Parse "a.b.c.d/len". With `strict`, host bits must be zero (a network is expected). */
 export function parseCidr4(text: string, strict = true): Cidr4 & { address: number } {
-  const m = typeof text === "string" ? /^([^/]+)\/(\d{1,2})$/.exec(text) : null;
-  if (!m) {
-    if (typeof text === "string" && text.includes(":")) {
-      throw new AddressError(`"${text}" is an IPv6 prefix; hostnet supports IPv4 subnets here. Use an IPv4 CIDR such as 10.0.0.0/24.`);
-    }
-    throw new AddressError(`"${text}" is not a CIDR. Write it as address/prefix, e.g. 10.0.0.0/24.`);
+  if (typeof text === "string" && text.includes(":")) {
+    throw new AddressError(`"${text}" is an IPv6 prefix; hostnet supports IPv4 subnets here. Use an IPv4 CIDR such as 10.0.0.0/24.`);
   }
+  const m = typeof text === "string" ? /^([^/]+)\/(\d{1,2})$/.exec(text) : null;
+  if (!m) throw new AddressError(`"${text}" is not a CIDR. Write it as address/prefix, e.g. 10.0.0.0/24.`);
   const address = parseIp4(m[1]);
   const prefix = Number(m[2]);
+  // iproute2 reads a prefix length with a leading zero as octal: "/08" would pass here and fail on the host.
+  if (m[2].length > 1 && m[2].startsWith("0")) throw new AddressError(`"${text}" has a prefix length with a leading zero; write it as ${m[1]}/${prefix}.`);
   if (prefix > 32) throw new AddressError(`"${text}" has prefix length ${prefix}; IPv4 allows 0-32.`);
   const network = (address & maskOf(prefix)) >>> 0;
   if (strict && network !== address) {

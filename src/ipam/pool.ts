@@ -70,6 +70,13 @@ export class AddressPool {
     return this.holders.get(ip);
   }
 
+  /** Free an address (never the gateway); a no-op when it is free already. */
+  release(ip: number): void {
+    if (ip === this.gateway || !this.holders.has(ip)) return;
+    this.used.clear(ip - this.cidr.network);
+    this.holders.delete(ip);
+  }
+
   private checkAssignable(ip: number, holder: Holder): void {
     if (this.cidr.prefix <= 30 && ip === this.cidr.network) {
       throw new AddressError(`address ${formatIp4(ip)} (for ${holder}) is the network address of ${formatCidr4(this.cidr)} and cannot be assigned. Use an address from ${formatIp4(this.first)} to ${formatIp4(this.last)}.`);

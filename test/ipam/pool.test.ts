@@ -151,3 +151,16 @@ describe("AddressPool subnet parsing", () => {
     expect(() => new AddressPool(cidr)).toThrow(message);
   });
 });
+
+describe("AddressPool.release", () => {
+  test("frees an address for the next allocation and never frees the gateway", () => {
+    const p = new AddressPool("10.0.0.0/29");
+    allocN(p, 3);
+    p.release(parseIp4("10.0.0.3"));
+    p.release(parseIp4("10.0.0.1"));
+    p.release(parseIp4("10.0.0.6"));
+    expect(p.holderOf(parseIp4("10.0.0.3"))).toBeUndefined();
+    expect(p.holderOf(parseIp4("10.0.0.1"))).toBe("gateway");
+    expect(allocN(p, 1)).toEqual(["10.0.0.3"]);
+  });
+});
