@@ -1,0 +1,56 @@
+import { NullProvider } from "@cdktf/provider-null/lib/provider";
+import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
+import { Testing } from "cdktf";
+// Types of the matchers Testing.setupJest() registers.
+import "cdktf/lib/testing/adapters/jest";
+import { labTopology } from "../../stacks/lab-topology";
+import { newHost, newStack, resourceOf, synthJson } from "../support/stacks";
+
+Testing.setupJest();
+
+function lab(resourceType: "terraform_data" | "null_resource") {
+  const { stack } = newStack({ resourceType });
+  labTopology(newHost(stack));
+  return stack;
+}
+
+describe("null_resource mode", () => {
+  const stack = lab("null_resource");
+  const json = synthJson(stack);
+  const data = synthJson(lab("terraform_data"));
+
+  test("synthesizes null_resource only, one per object plus the host", () => {
+    expect(Object.keys(json.resource)).toEqual(["null_resource"]);
+    expect(Object.keys(json.resource.null_resource)).toHaveLength(14);
+  });
+
+  test("declares the null provider", () => {
+    const synth = Testing.synth(stack);
+    expect(synth).toHaveProvider(NullProvider);
+    expect(json.provider).toEqual({ null: [{}] });
+    // "null" is the registry short form of hashicorp/null.
+    expect(json.terraform.required_providers.null).toEqual({ source: "null", version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+  });
+
+  test("terraform_data mode declares no provider at all", () => {
+    expect(data.provider).toBeUndefined();
+    expect(data.terraform?.required_providers).toBeUndefined();
+  });
+
+  test("carries the same scripts and targets under triggers as terraform_data does under triggers_replace", () => {
+    const paths = Object.values(data.resource.terraform_data).map((r) => r.provisioner[0]["local-exec"].environment.HN_PATH);
+    expect(paths).toHaveLength(14);
+    for (const p of paths) {
+      const n = json.resource.null_resource[resourceOf(json, "null_resource", p)];
+      const d = data.resource.terraform_data[resourceOf(data, "terraform_data", p)];
+      expect(n.triggers_replace).toBeUndefined();
+      expect(n.triggers).toEqual({ ...d.triggers_replace, after: d.triggers_replace!.after.replace(/terraform_data\./g, "null_resource.") });
+    }
+  });
+
+  test("provisioners read the scripts from self.triggers", () => {
+    const r = json.resource.null_resource[resourceOf(json, "null_resource", "s/a/br-lan")];
+    expect(r.provisioner.map((p) => p["local-exec"].environment.HN_SCRIPT)).toEqual(["${self.triggers.create}", "${self.triggers.destroy}"]);
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(NullResource, { depends_on: [`null_resource.${resourceOf(json, "null_resource", "s/a")}`] });
+  });
+});

@@ -1,0 +1,76 @@
+import { Bridge, Namespace, Subnet, VethPair } from "../../constructs";
+import { messages, newHost, newStack } from "../support/stacks";
+
+describe("Subnet allocation", () => {
+  test("addresses are handed out in declaration order after the gateway", () => {
+    const { stack } = newStack();
+    const a = newHost(stack);
+    const lan = new Subnet(a, "lan", { cidr: "10.88.0.0/24" });
+    const got = ["web", "db", "cache"].map((n) => lan.allocate(new Namespace(a, n)).cidr);
+    expect(lan.gateway?.cidr).toBe("10.88.0.1/24");
+    expect(got).toEqual(["10.88.0.2/24", "10.88.0.3/24", "10.88.0.4/24"]);
+  });
+
+  test("a fixed address is skipped by later allocations", () => {
+    const { stack } = newStack();
+    const lan = new Subnet(newHost(stack), "lan", { cidr: "10.88.0.0/24" });
+    expect(lan.address("10.88.0.2", "fixed").ip).toBe("10.88.0.2");
+    expect(lan.allocate("next").ip).toBe("10.88.0.3");
+  });
+
+  test("a chosen gateway, and no gateway at all", () => {
+    const { stack } = newStack();
+    const a = newHost(stack);
+    const withGw = new Subnet(a, "lan", { cidr: "10.88.0.0/24", gateway: "10.88.0.254" });
+    const noGw = new Subnet(a, "p2p", { cidr: "192.0.2.0/30", gateway: false });
+    expect(withGw.gateway?.ip).toBe("10.88.0.254");
+    expect(withGw.allocate("x").ip).toBe("10.88.0.1");
+    expect(noGw.gateway).toBeUndefined();
+    expect([noGw.allocate("x").cidr, noGw.allocate("y").cidr]).toEqual(["192.0.2.1/30", "192.0.2.2/30"]);
+  });
+
+  test("the CIDR is normalized and the prefix kept on every address", () => {
+    const { stack } = newStack();
+    const lan = new Subnet(newHost(stack), "lan", { cidr: "172.16.0.0/12" });
+    expect(lan.cidr).toBe("172.16.0.0/12");
+    expect(lan.allocate("x").cidr).toBe("172.16.0.2/12");
+    expect(lan.contains("172.31.255.254")).toBe(true);
+    expect(lan.contains("172.32.0.1")).toBe(false);
+    expect(lan.contains("not an ip")).toBe(false);
+  });
+
+  test("exhaustion is a validation error that names the subnet, its size and the asker", () => {
+    const { stack } = newStack();
+    const a = newHost(stack);
+    const p2p = new Subnet(a, "p2p", { cidr: "192.0.2.0/30" });
+    const one = new Namespace(a, "one");
+    const two = new Namespace(a, "two");
+    expect(p2p.allocate(one).ip).toBe("192.0.2.2");
+    p2p.allocate(two);
+    expect(messages(stack)).toEqual(["s/a/p2p: subnet 192.0.2.0/30 is exhausted: all 2 usable addresses are taken (asked by s/a/two). Use a larger subnet or free an address."]);
+  });
+
+  test("a subnet with host bits set is reported at validation, and its addresses are inert placeholders", () => {
+    const { stack } = newStack();
+    const lan = new Subnet(newHost(stack), "lan", { cidr: "10.88.0.1/24" });
+    expect(lan.allocate("x").cidr).toBe("0.0.0.0/32");
+    expect(messages(stack)).toEqual([`s/a/lan: "10.88.0.1/24" has host bits set; the network is 10.88.0.0/24. Use that.`]);
+  });
+
+  test("an IPv6 subnet is refused with an IPv4 example", () => {
+    const { stack } = newStack();
+    new Subnet(newHost(stack), "lan", { cidr: "fd00::/64" });
+    expect(messages(stack)).toEqual([`s/a/lan: "fd00::/64" is an IPv6 prefix; hostnet supports IPv4 subnets here. Use an IPv4 CIDR such as 10.0.0.0/24.`]);
+  });
+
+  test("allocated addresses reach the scripts with the subnet's prefix", () => {
+    const { stack } = newStack();
+    const a = newHost(stack);
+    const lan = new Subnet(a, "lan", { cidr: "10.88.0.0/24" });
+    const br = new Bridge(a, "br0", { address: lan.gateway });
+    const web = new Namespace(a, "web");
+    const v = new VethPair(a, "v", { a: { namespace: web, address: lan.allocate(web) }, b: { bridge: br } });
+    expect(br.createScript()).toContain("\nip addr replace 10.88.0.1/24 dev br0\n");
+    expect(v.createScript()).toContain("\nip -n web addr replace 10.88.0.2/24 dev eth0\n");
+  });
+});

@@ -1,0 +1,193 @@
+import { Testing } from "cdktf";
+// Types of the matchers Testing.setupJest() registers.
+import "cdktf/lib/testing/adapters/jest";
+import { Bridge, Namespace, NatRule, Route, Subnet, VethPair } from "../../constructs";
+import { tfEscape } from "../../src/plan/hook-resource";
+import { objectId } from "../../src/plan/names";
+import { labTopology } from "../../stacks/lab-topology";
+import { newHost, newStack, resourceOf, synthJson } from "../support/stacks";
+
+Testing.setupJest();
+const TERRAFORM_DATA = { tfResourceType: "terraform_data" } as never;
+
+describe("resources", () => {
+  test("one terraform_data per object plus one per host", () => {
+    const { stack } = newStack();
+    const a = newHost(stack, "a");
+    const b = newHost(stack, "b", { address: "198.18.0.11" });
+    const web = new Namespace(a, "web");
+    const br = new Bridge(a, "br0");
+    new VethPair(a, "web-veth", { a: { namespace: web }, b: { bridge: br } });
+    new Namespace(b, "db");
+    const json = synthJson(stack);
+    expect(Object.keys(json.resource)).toEqual(["terraform_data"]);
+    expect(Object.keys(json.resource.terraform_data)).toHaveLength(4 + 2);
+    expect(Object.values(json.resource.terraform_data).map((r) => r.provisioner[0]["local-exec"].environment.HN_PATH).sort()).toEqual(
+      ["s/a", "s/a/br0", "s/a/web", "s/a/web-veth", "s/b", "s/b/db"],
+    );
+  });
+
+  test("the lab topology has 13 objects (the forwarding sysctl included) and one host", () => {
+    const { stack } = newStack();
+    labTopology(newHost(stack));
+    expect(Object.keys(synthJson(stack).resource.terraform_data)).toHaveLength(14);
+  });
+
+  test("every object resource depends on its own host's resource, which depends on nothing", () => {
+    const { stack } = newStack();
+    const a = newHost(stack, "a");
+    const b = newHost(stack, "b", { address: "198.18.0.11" });
+    labTopology(a);
+    new Namespace(b, "db");
+    const json = synthJson(stack);
+    const hostA = resourceOf(json, "terraform_data", "s/a");
+    const hostB = resourceOf(json, "terraform_data", "s/b");
+    for (const [name, r] of Object.entries(json.resource.terraform_data)) {
+      const path = r.provisioner[0]["local-exec"].environment.HN_PATH;
+      if (path === "s/a" || path === "s/b") expect(r.depends_on).toBeUndefined();
+      else expect([name, r.depends_on]).toEqual([name, [`terraform_data.${path.startsWith("s/b/") ? hostB : hostA}`]]);
+    }
+  });
+
+  test("a veth's triggers reference the ids of the namespace and the bridge it sits on", () => {
+    const { stack } = newStack();
+    const a = newHost(stack);
+    const web = new Namespace(a, "web");
+    const br = new Bridge(a, "br0");
+    new VethPair(a, "web-veth", { a: { namespace: web }, b: { bridge: br } });
+    const json = synthJson(stack);
+    const veth = json.resource.terraform_data[resourceOf(json, "terraform_data", "s/a/web-veth")];
+    expect(veth.triggers_replace!.after).toBe(
+      `\${terraform_data.${resourceOf(json, "terraform_data", "s/a/web")}.id} \${terraform_data.${resourceOf(json, "terraform_data", "s/a/br0")}.id}`,
+    );
+  });
+
+  test("a namespace and a root bridge sit on nothing; a route in a namespace sits on the namespace and its links", () => {
+    const { stack } = newStack();
+    const host = newHost(stack);
+    const { endpoints } = labTopology(host);
+    const json = synthJson(stack);
+    const after = (p: string) => json.resource.terraform_data[resourceOf(json, "terraform_data", p)].triggers_replace!.after;
+    const ref = (p: string) => `\${terraform_data.${resourceOf(json, "terraform_data", p)}.id}`;
+    expect(after("s/a/web")).toBe("");
+    expect(after("s/a/br-lan")).toBe("");
+    expect(after("s/a/web/default")).toBe(`${ref("s/a/web")} ${ref("s/a/web-veth")}`);
+    expect(after("s/a/masquerade")).toBe(ref("s/a/ip-forward"));
+    expect(endpoints.map((e) => e.address.cidr)).toEqual(["10.88.0.2/24", "10.88.0.3/24", "10.88.0.4/24"]);
+  });
+
+  test("the host's triggers carry its address and SSH port", () => {
+    const { stack } = newStack();
+    new Namespace(newHost(stack, "a", { port: 2222 }), "web");
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(TERRAFORM_DATA, {
+      triggers_replace: expect.objectContaining({ address: "198.18.0.10", port: "2222", after: "" }),
+    });
+  });
+});
+
+describe("scripts in the JSON", () => {
+  const { stack } = newStack();
+  const host = newHost(stack);
+  const topo = labTopology(host);
+  const json = synthJson(stack);
+  const all = Object.values(json.resource.terraform_data);
+
+  test("are each object's scripts with ${ and %{ escaped for Terraform", () => {
+    for (const o of host.netObjects) {
+      const r = json.resource.terraform_data[resourceOf(json, "terraform_data", o.node.path)];
+      expect(r.triggers_replace!.create).toBe(tfEscape(o.createScript()));
+      expect(r.triggers_replace!.destroy).toBe(tfEscape(o.destroyScript()));
+    }
+  });
+
+  test("hold no unescaped ${ anywhere", () => {
+    for (const r of all) {
+      for (const s of [r.triggers_replace!.create, r.triggers_replace!.destroy, r.provisioner[0]["local-exec"].environment.HN_TRANSPORT]) {
+        expect(s.replace(/\$\$\{/g, "").replace(/%%\{/g, "")).not.toMatch(/\$\{|%\{/);
+      }
+    }
+  });
+
+  test("the host hook's sweep keeps its shell parameter expansions, escaped", () => {
+    const h = json.resource.terraform_data[resourceOf(json, "terraform_data", "s/a")].triggers_replace!;
+    expect(h.create).toContain("  id=$${f##*/}; id=$${id%.down}");
+  });
+
+  test("the host hook keeps every object of the host and checks the commands they need", () => {
+    const h = json.resource.terraform_data[resourceOf(json, "terraform_data", "s/a")].triggers_replace!;
+    const ids = host.netObjects.map((o) => objectId(o.node.path)).sort();
+    expect(ids).toHaveLength(13);
+    expect(h.create).toContain(`keep=' ${ids.join(" ")} '`);
+    expect(h.create).toContain("for c in ip iptables sysctl; do");
+  });
+
+  test("scripts are set as the SSH hook's input through self, with the host's SSH settings", () => {
+    const r = json.resource.terraform_data[resourceOf(json, "terraform_data", topo.bridge.node.path)];
+    expect(r.provisioner[0]["local-exec"].environment).toMatchObject({
+      HN_SCRIPT: "${self.triggers_replace.create}",
+      HN_ADDRESS: "${self.triggers_replace.address}",
+      HN_USER: "root",
+      HN_IDENTITY: "/k/id",
+      HN_STRICT: "yes",
+    });
+    expect(r.provisioner[1]["local-exec"]).toMatchObject({ when: "destroy", environment: expect.objectContaining({ HN_SCRIPT: "${self.triggers_replace.destroy}" }) });
+  });
+
+  test("a host id with a newline stays inside the comment line of the host script", () => {
+    const s = newStack();
+    const h = newHost(s.stack, "a\ntouch pwned");
+    new Namespace(h, "web");
+    const j = synthJson(s.stack);
+    const create = j.resource.terraform_data[resourceOf(j, "terraform_data", "s/a_touch_pwned")].triggers_replace!.create;
+    expect(h.node.path).toBe("s/a\ntouch pwned");
+    expect(create.split("\n")[0]).toBe("# hostnet preflight and sweep on host a?touch pwned (stack s)");
+    expect(create.split("\n")).not.toContain("touch pwned (stack s)");
+  });
+});
+
+describe("names", () => {
+  test("a long bridge id gets a deterministic interface name of 15 bytes", () => {
+    const build = () => {
+      const { stack } = newStack();
+      return new Bridge(newHost(stack), "customer-frontend-bridge").name;
+    };
+    expect(build()).toHaveLength(15);
+    expect(build()).toBe(build());
+    expect(build()).toMatch(/^customer-f-[0-9a-f]{4}$/);
+  });
+
+  test("veth ends default to eth0 in a namespace and ve-<id> in the root namespace", () => {
+    const { stack } = newStack();
+    const a = newHost(stack);
+    const v = new VethPair(a, "web-veth", { a: { namespace: new Namespace(a, "web") }, b: {} });
+    expect([v.a.name, v.b.name]).toEqual(["eth0", "ve-web-veth"]);
+  });
+
+  test("both ends in one place get -a and -b", () => {
+    const { stack } = newStack();
+    const v = new VethPair(newHost(stack), "link", { a: {}, b: {} });
+    expect([v.a.name, v.b.name]).toEqual(["ve-link-a", "ve-link-b"]);
+  });
+
+  test("tags name the stack and the construct path", () => {
+    const { stack } = newStack();
+    const br = new Bridge(newHost(stack), "br0");
+    expect(br.createScript()).toContain("ip link set dev br0 alias hostnet:s:s/a/br0");
+  });
+});
+
+describe("routes and NAT in the JSON", () => {
+  test("a route through a subnet's gateway and a port forward to an allocated address", () => {
+    const { stack } = newStack();
+    const host = newHost(stack);
+    const lan = new Subnet(host, "lan", { cidr: "10.77.0.0/24" });
+    const ns = new Namespace(host, "app");
+    const addr = lan.allocate(ns);
+    new Route(ns, "default", { via: lan.gateway });
+    NatRule.portForward(host, "pub", { hostPort: 8443, to: addr, port: 443 });
+    const json = synthJson(stack);
+    const create = (p: string) => json.resource.terraform_data[resourceOf(json, "terraform_data", p)].triggers_replace!.create;
+    expect(create("s/a/app/default")).toContain("\nip -n app route replace default via 10.77.0.1 proto 199");
+    expect(create("s/a/pub")).toContain("-p tcp -m addrtype --dst-type LOCAL --dport 8443 -j DNAT --to-destination 10.77.0.2:443");
+  });
+});
