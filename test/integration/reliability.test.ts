@@ -154,6 +154,32 @@ test("two deploys of one stack at once do not interleave: the state lock lets on
   expect(await hostSnapshot(inv, "a")).toBe(before);
 }, 600_000);
 
+test("two stacks on one host: a bridge owned by the other stack fails the create and is never adopted or deleted", async () => {
+  const first = project({}, "test/integration/fixtures/foundation-app.ts", "rel");
+  const second = project({}, "test/integration/fixtures/foundation-app.ts", "rel2");
+  expectSuccess(await first.deploy());
+  const r = await second.deploy();
+  expect(r.exitCode).not.toBe(0);
+  expect(r.output).toContain("rel2/a/br-lan: interface br-lan already exists in the root namespace and hostnet did not create it for this object");
+  expect((await second.destroy()).exitCode).toBe(0);
+  const alias = await hostExec(inv, "a", "ip link show dev br-lan | sed -n 's/^    alias //p'");
+  expect(alias.stdout.trim()).toBe("hostnet:rel:rel/a/br-lan");
+  expect((await first.hostnet("check")).exitCode).toBe(0);
+  expectSuccess(await first.destroy());
+  expect(await hostSnapshot(inv, "a")).toBe(before);
+}, 600_000);
+
+test("a hostile value is refused at synth: nothing reaches the host", async () => {
+  const canary = path.join(path.dirname(sshDir), "canary");
+  const p = project({ HOSTNET_HOST: "a", HOSTNET_HOST_KEY: `ssh-ed25519 AAAA$(touch ${canary})` }, "test/integration/fixtures/small-app.ts", "relbad");
+  const r = await p.deploy();
+  expect(r.exitCode).not.toBe(0);
+  expect(r.output).toContain("relbad/a: host key");
+  expect(r.output).toContain("is not an SSH public key line");
+  expect(require("fs").existsSync(canary)).toBe(false);
+  expect(await hostSnapshot(inv, "a")).toBe(before);
+}, 300_000);
+
 test("the host is unreachable during destroy: a clear error, the objects stay in state, and destroy succeeds once it is back", async () => {
   const p = project();
   expect((await p.deploy()).exitCode).toBe(0);
