@@ -32,25 +32,37 @@ export const HOOK_COMMAND = [
   "set -eu",
   // The control socket directory must be private: whoever can open the socket can run commands on the host.
   'd="${HOSTNET_SSH_DIR:-/tmp/hostnet-ssh-$(id -u)}"',
-  'mkdir -p -m 700 "$d"',
+  '[ -d "$d" ] || mkdir -p -m 700 "$d"',
   '[ -O "$d" ] && [ "$(stat -c %a "$d")" = 700 ] || { echo "hostnet: $d must be a directory of $(id -un) with mode 0700" >&2; exit 1; }',
   'kh="$HN_KNOWN_HOSTS"',
   'if [ -n "$HN_HOST_KEY" ]; then',
   '  kh="$d/known_hosts.$HN_ADDRESS.$HN_PORT"',
   '  if [ "$HN_PORT" = 22 ]; then p="$HN_ADDRESS"; else p="[$HN_ADDRESS]:$HN_PORT"; fi',
-  '  printf \'%s %s\\n\' "$p" "$HN_HOST_KEY" > "$kh.$$" && mv -f "$kh.$$" "$kh"',
+  // Rewritten only when it differs: `read` is a builtin, a rewrite costs a process.
+  '  { read -r l < "$kh" && [ "$l" = "$p $HN_HOST_KEY" ]; } 2>/dev/null || { printf \'%s %s\\n\' "$p" "$HN_HOST_KEY" > "$kh.$$" && mv -f "$kh.$$" "$kh"; }',
   'fi',
   'set -- -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking="$HN_STRICT" -o UserKnownHostsFile="$kh" -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o LogLevel=ERROR -o ControlPath="$d/%C" -p "$HN_PORT" -l "$HN_USER"',
   '[ -z "$HN_IDENTITY" ] || set -- "$@" -o IdentitiesOnly=yes -i "$HN_IDENTITY"',
   '[ -z "$HN_PROXY" ] || set -- "$@" -o ProxyCommand="$HN_PROXY"',
-  // One master per host, started under a lock, detached with every descriptor
-  // closed so this hook does not wait ControlPersist seconds for it. A socket that
-  // fails the check is stale (its master died): remove it so a new master can bind.
-  'if ! ssh "$@" -O check "$HN_ADDRESS" 2>/dev/null; then',
+  // Fast path, no process started: the master recorded "<pid> <socket>" when it
+  // came up, and that ssh process (alive: not a zombie) and its socket are still there.
+  'm="$d/master.$HN_ADDRESS.$HN_PORT"',
+  'up() { read -r mp ms < "$m.pid" && [ -S "$ms" ] && read -r st < "/proc/$mp/stat" && case "$st" in "$mp (ssh) "[!ZX]*) ;; *) false ;; esac; } 2>/dev/null',
+  // Otherwise one master per host, started under a lock, detached with every
+  // descriptor closed so this hook does not wait ControlPersist seconds for it. A
+  // socket that fails the check is stale (its master died): remove it so a new
+  // master can bind.
+  'if ! up; then',
   '  exec 9>"$d/lock.$HN_ADDRESS.$HN_PORT"; flock -w 30 9 || true',
-  '  if ! ssh "$@" -O check "$HN_ADDRESS" 2>/dev/null; then',
-  '    rm -f "$(ssh "$@" -G "$HN_ADDRESS" 2>/dev/null | sed -n \'s/^controlpath //p\')"',
-  `    ssh "$@" -o ControlMaster=yes -o ControlPersist=${CONTROL_PERSIST} -f -N "$HN_ADDRESS" 9>&- </dev/null >/dev/null 2>"$d/master.$HN_ADDRESS.$HN_PORT.log" || true`,
+  '  if ! up; then',
+  '    s=$(ssh "$@" -G "$HN_ADDRESS" 2>/dev/null | sed -n \'s/^controlpath //p\')',
+  '    if ! ssh "$@" -O check "$HN_ADDRESS" 2>/dev/null; then',
+  '      rm -f "$s"',
+  `      ssh "$@" -o ControlMaster=yes -o ControlPersist=${CONTROL_PERSIST} -f -N "$HN_ADDRESS" 9>&- </dev/null >/dev/null 2>"$m.log" || true`,
+  '    fi',
+  // "Master running (pid=123)" on stderr.
+  '    mp=$(ssh "$@" -O check "$HN_ADDRESS" 2>&1 | sed -n \'s/^Master running (pid=\\([0-9]*\\)).*/\\1/p\') || true',
+  '    if [ -n "$mp" ] && [ -n "$s" ]; then echo "$mp $s" > "$m.pid.$$" && mv -f "$m.pid.$$" "$m.pid"; fi',
   '  fi',
   '  exec 9>&-',
   'fi',

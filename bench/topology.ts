@@ -1,0 +1,37 @@
+/**
+ * The benchmark topology: N endpoints on one host, each a namespace joined to
+ * one bridge by a veth pair, with an address from the bridge's subnet and a
+ * default route via the bridge; outbound masquerade for the subnet. The same
+ * endpoints as the plain script and the CNI bridge plugin build.
+ */
+import { Bridge, Endpoint, Host, Namespace, NatRule, Route, Subnet, VethPair } from "../constructs";
+
+/** "objects": Namespace + VethPair + Route per endpoint (3 resources each); "endpoint": one Endpoint (1 resource). */
+export type BenchShape = "objects" | "endpoint";
+
+/** Subnet of the endpoints: inside the test host only, within the lab range (198.18.0.0/15). */
+export const BENCH_CIDR = "198.19.0.0/16";
+/** Bridge name, shared with the script and CNI runs (only one runs at a time). */
+export const BENCH_BRIDGE = "hnb0";
+
+/** Namespace name of endpoint i (1-based): the same in every way of building it. */
+export function endpointName(i: number): string {
+  return `ep${i}`;
+}
+
+export function benchTopology(host: Host, count: number, shape: BenchShape) {
+  const subnet = new Subnet(host, "lan", { cidr: BENCH_CIDR });
+  const bridge = new Bridge(host, BENCH_BRIDGE, { address: subnet.gateway });
+  NatRule.masquerade(host, "masquerade", { subnet, bridge });
+  for (let i = 1; i <= count; i++) {
+    const name = endpointName(i);
+    if (shape === "objects") {
+      const ns = new Namespace(host, name);
+      new VethPair(host, `${name}-veth`, { a: { namespace: ns, address: subnet.allocate(ns) }, b: { bridge } });
+      new Route(ns, "default", { via: subnet.gateway });
+    } else {
+      new Endpoint(host, name, { bridge, address: subnet });
+    }
+  }
+  return { subnet, bridge };
+}

@@ -1,0 +1,166 @@
+import { Construct } from "constructs";
+import { AddressError, parseIp4 } from "../src/ipam/ipv4";
+import { deriveName } from "../src/plan/names";
+import { checkNamespace, checkRoute, checkVeth } from "../src/render/check";
+import { renderNamespace } from "../src/render/namespace";
+import { renderRoute } from "../src/render/route";
+import { Hooks, NamespaceSpec, ObjectRef, RouteSpec, VethSpec } from "../src/render/types";
+import { renderVeth } from "../src/render/veth";
+import { checkInterfaceName, checkMtu, checkNamespaceName } from "../src/validate/names";
+import { Bridge } from "./bridge";
+import { Host } from "./host";
+import { findAncestor, NamespaceLike, NetObject, ObjectSummary } from "./net-object";
+import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
+import { Address, Subnet } from "./subnet";
+
+export interface EndpointProps {
+  /** Bridge the endpoint plugs into: the host-side end of its veth joins it. */
+  readonly bridge: Bridge;
+  /**
+   * Address of the interface inside the namespace: a Subnet (its next free
+   * address), `subnet.allocate(...)`, `subnet.address("...")` or "a.b.c.d/len".
+   * @default none
+   */
+  readonly address?: Subnet | AddressInput;
+  /**
+   * Next hop of the namespace's default route (`subnet.gateway` or "a.b.c.d"); false for no route.
+   * @default the bridge's address; no route when the bridge has none
+   */
+  readonly gateway?: Address | string | false;
+  /** Name of the namespace under /run/netns. @default the construct id */
+  readonly namespaceName?: string;
+  /** Interface name inside the namespace, 1-15 bytes. @default "eth0" */
+  readonly name?: string;
+  /** Name of the host-side veth end, 1-15 bytes. @default "ve-" plus the construct id */
+  readonly hostName?: string;
+  /** MTU of both veth ends. @default 1500 */
+  readonly mtu?: number;
+  /** Stop processes still inside the namespace when it is destroyed. @default true */
+  readonly killProcessesOnDestroy?: boolean;
+}
+
+/**
+ * A container-style endpoint as one object: a namespace, a veth pair from it
+ * into a bridge, an address on the inner end and a default route via the
+ * bridge. The same shell lines as a Namespace, a VethPair and a Route (its
+ * hooks are their renderers' lines, concatenated), carried by one Terraform
+ * resource and one SSH hook instead of three: use it when a host has many
+ * endpoints. It is created after its bridge and destroyed before it.
+ */
+export class Endpoint extends NetObject {
+  readonly bridge: Bridge;
+  readonly namespaceName: string;
+  readonly name: string;
+  readonly hostName: string;
+  readonly mtu: number;
+  readonly address?: AddressInput;
+  /** Next hop of the default route (dotted quad), when there is one. */
+  readonly gateway?: string;
+  /** The endpoint's namespace, as place checks and routes see it. */
+  readonly namespace: NamespaceLike;
+  private readonly killProcesses: boolean;
+
+  constructor(scope: Construct, id: string, props: EndpointProps) {
+    const host = findAncestor(scope, Host) ?? props.bridge.host;
+    super(scope, id, host);
+    this.bridge = props.bridge;
+    this.namespaceName = props.namespaceName ?? deriveName(id, this.node.path, 64);
+    this.namespace = { name: this.namespaceName };
+    this.name = props.name ?? "eth0";
+    this.hostName = props.hostName ?? deriveName(id, this.node.path, 15, "ve-");
+    this.mtu = props.mtu ?? 1500;
+    this.killProcesses = props.killProcessesOnDestroy ?? true;
+    this.address = props.address instanceof Subnet ? props.address.allocate(this) : props.address;
+    const gw = props.gateway === undefined ? props.bridge.address : props.gateway;
+    this.gateway = gw === false || gw === undefined ? undefined : gw instanceof Address ? gw.ip : gw.split("/")[0];
+  }
+
+  get kind(): string {
+    return "endpoint";
+  }
+
+  get objectName(): string {
+    return this.namespaceName;
+  }
+
+  hooks(ref: ObjectRef): Hooks {
+    const parts = [renderNamespace(this.namespaceSpec()), renderVeth(this.vethSpec(), ref), ...(this.gateway ? [renderRoute(this.routeSpec())] : [])];
+    // Created in order, destroyed in reverse, exactly as the three objects would be.
+    return { create: parts.flatMap((p) => p.create), destroy: [...parts].reverse().flatMap((p) => p.destroy) };
+  }
+
+  checks(): string[] {
+    return [...checkNamespace(this.namespaceSpec()), ...checkVeth(this.vethSpec(), this.ref.tag), ...(this.gateway ? checkRoute(this.routeSpec()) : [])];
+  }
+
+  dependencies(): NetObject[] {
+    return [this.bridge];
+  }
+
+  interfaces(): Array<{ name: string; namespace?: NamespaceLike }> {
+    return [
+      { name: this.name, namespace: this.namespace },
+      { name: this.hostName, namespace: this.bridge.namespace },
+    ];
+  }
+
+  assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: NamespaceLike }> {
+    return this.address ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
+  }
+
+  summary(): ObjectSummary {
+    return {
+      kind: "endpoint",
+      name: this.namespaceName,
+      where: `netns ${this.namespaceName} ~ ${placeName(this.bridge.namespace)}`,
+      addresses: this.address ? [addressCidr(this.address)] : [],
+      detail: `${this.name}@netns ${this.namespaceName} <-> ${this.hostName} (bridge ${this.bridge.name}), ${this.gateway ? `default via ${this.gateway}` : "no default route"}, mtu ${this.mtu}`,
+    };
+  }
+
+  protected validateObject(): string[] {
+    const errs: string[] = [];
+    const ns = checkNamespaceName(this.namespaceName);
+    if (ns) errs.push(`${ns} Set props.namespaceName or change the construct id.`);
+    for (const [what, name, prop] of [["interface", this.name, "name"], ["host-side interface", this.hostName, "hostName"]] as const) {
+      const n = checkInterfaceName(name);
+      if (n) errs.push(`${what}: ${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.${prop}.`);
+    }
+    const m = checkMtu(this.mtu);
+    if (m) errs.push(`${m} Fix props.mtu.`);
+    if (this.bridge.mtu < this.mtu) errs.push(`MTU ${this.mtu} is larger than bridge ${this.bridge.name}'s MTU ${this.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${this.bridge.mtu}.`);
+    if (this.bridge.host !== this.host) errs.push(`bridge ${this.bridge.node.path} is on another host; an endpoint joins a bridge on its own host.`);
+    if (this.address) errs.push(...checkAddressInput(this.address, "address"));
+    // One L2 segment, one subnet (as for a VethPair end on a bridge).
+    const sub = this.address instanceof Address ? this.address.subnet : undefined;
+    const brSub = this.bridge.address instanceof Address ? this.bridge.address.subnet : undefined;
+    if (sub && brSub && sub !== brSub) {
+      errs.push(`address is from ${sub.node.path} (${sub.cidr}) but bridge ${this.bridge.name} is on ${brSub.node.path} (${brSub.cidr}). Allocate the address from ${brSub.node.path}.`);
+    }
+    if (this.gateway !== undefined) {
+      try {
+        parseIp4(this.gateway);
+      } catch (e) {
+        if (!(e instanceof AddressError)) throw e;
+        errs.push(`gateway: ${e.message}`);
+      }
+    }
+    return errs;
+  }
+
+  private namespaceSpec(): NamespaceSpec {
+    return { name: this.namespaceName, killProcesses: this.killProcesses };
+  }
+
+  private vethSpec(): VethSpec {
+    return {
+      a: { name: this.name, netns: this.namespaceName, addresses: this.address ? [addressCidr(this.address)] : [] },
+      b: { name: this.hostName, netns: this.bridge.namespace?.name, master: this.bridge.name, addresses: [] },
+      mtu: this.mtu,
+    };
+  }
+
+  private routeSpec(): RouteSpec {
+    return { netns: this.namespaceName, destination: "default", via: this.gateway };
+  }
+}
