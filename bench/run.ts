@@ -5,13 +5,16 @@
  * stack, and how deploy time grows from 10 to 1,000 endpoints. Prints markdown
  * tables and writes bench/results/latest.json. Needs root (it starts a lab).
  *
- *   npm run bench -- [--rounds 3] [--quick] [--parallelism 10] [--sweep 4,10,20]
+ *   npm run bench -- [--rounds 3] [--quick] [--parallelism 4] [--sweep 10,16]
  *                    [--keep-root-home] [--keep-workdir]
  *
- * --quick skips the 1,000-endpoint deploys, the 10,000-endpoint synth and the
- * Namespace+VethPair+Route comparison (for development). Numbers are medians;
- * targets are ratios measured in the same run, since other work on the machine
- * slows every way alike.
+ * --parallelism is terraform's -parallelism for the headline hostnet run;
+ * --sweep adds a hostnet row per other value, in the same rotation. --quick
+ * skips the 1,000-endpoint deploys, the 10,000-endpoint synth and the
+ * Namespace+VethPair+Route comparison (for development). --keep-root-home
+ * leaves the machine's /root visible in the test host (see startLab). Numbers
+ * are medians; targets are ratios measured in the same run, since other work on
+ * the machine slows every way alike.
  */
 import execa from "execa";
 import * as fs from "fs";
@@ -20,10 +23,10 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { hostExec, hostSnapshot, Inventory, labDown, labUp } from "../src/lab";
 import { hostPid } from "../src/lab/exec";
+import { shq } from "../src/render/quote";
 import { HOOK_COMMAND, sshEnvironment } from "../src/transport/ssh";
 import { apply, destroy, init, plannedChanges, PlannedChange, ROOT, stackDir, synth, SynthResult, terraform, terraformEnv } from "./hostnet";
 import { machine, Machine, median, mib, ratio, sec, table } from "./report";
-import { shq } from "../src/render/quote";
 import { BenchShape } from "./topology";
 import { cniDown, cniUp, elapsedSeconds, scriptDown, scriptUp, SETTLE } from "./ways";
 
@@ -43,7 +46,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rounds: 3, quick: false, parallelism: 10, sweep: [], keepRootHome: false, keepWorkdir: false };
+  const o: Options = { rounds: 3, quick: false, parallelism: 4, sweep: [], keepRootHome: false, keepWorkdir: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -78,11 +81,13 @@ interface WayResult {
   readonly down: number[];
   /** CPU seconds of up + down, on this machine and in the test host alike (every process involved). */
   readonly cpu: number[];
+  /** The part of `cpu` spent in the test host (sshd sessions and hook scripts; all of it for the script and CNI). */
+  readonly cpuHost: number[];
 }
 
 interface Context {
   readonly o: Options;
-  /** The lab; replaced when the lab is rebuilt (see recover). */
+  /** The lab; replaced when the lab is rebuilt (see withRecovery). */
   inv: Inventory;
   readonly work: string;
   readonly log: string;
@@ -198,7 +203,7 @@ async function runScript(c: Context, count: number, r: WayResult): Promise<void>
   await verify(c, count, "script");
   const down = await timedInHost(c, scriptDown(count), "script down");
   await settle(c, "script");
-  record(r, up.seconds, down.seconds, up.cpu + down.cpu);
+  record(r, up.seconds, down.seconds, up.cpu + down.cpu, up.cpu + down.cpu);
 }
 
 async function runCni(c: Context, count: number, r: WayResult): Promise<void> {
@@ -206,13 +211,14 @@ async function runCni(c: Context, count: number, r: WayResult): Promise<void> {
   await verify(c, count, "CNI");
   const down = await timedInHost(c, cniDown(count), "CNI DEL");
   await settle(c, "CNI");
-  record(r, up.seconds, down.seconds, up.cpu + down.cpu);
+  record(r, up.seconds, down.seconds, up.cpu + down.cpu, up.cpu + down.cpu);
 }
 
-function record(r: WayResult, up: number, down: number, cpu: number): void {
+function record(r: WayResult, up: number, down: number, cpu: number, cpuHost: number): void {
   r.up.push(up);
   r.down.push(down);
   r.cpu.push(cpu);
+  r.cpuHost.push(cpuHost);
 }
 
 /** A synthesized hostnet stack, initialised and ready to apply. */
@@ -253,7 +259,7 @@ async function runHostnet(c: Context, p: Prepared, count: number, parallelism: n
   const down = await destroy(p.dir, parallelism, c.env, c.log);
   const h3 = hostCpu(c);
   await settle(c, r.label);
-  record(r, up.seconds, down.seconds, up.cpu + down.cpu + (h1 - h0) + (h3 - h2));
+  record(r, up.seconds, down.seconds, up.cpu + down.cpu + (h1 - h0) + (h3 - h2), h1 - h0 + (h3 - h2));
 }
 
 /** Median seconds of one hook through the transport (a script of `true`), over a warm shared connection. */
@@ -335,7 +341,7 @@ async function main(): Promise<void> {
     // --- the comparison: 100 endpoints, each way in turn, rounds times ---
     const P = o.parallelism;
     const ways: Array<{ r: WayResult; run: (r: WayResult) => Promise<void> }> = [];
-    const way = (id: string, label: string): WayResult => ({ way: id, label, endpoints: COMPARE, up: [], down: [], cpu: [] });
+    const way = (id: string, label: string): WayResult => ({ way: id, label, endpoints: COMPARE, up: [], down: [], cpu: [], cpuHost: [] });
     const hostnetWay = async (id: string, f: Flavour, parallelism: number) => {
       const p = await prepare(c, COMPARE, f);
       ways.push({ r: way(id, flavourLabel(f, parallelism)), run: (r) => runHostnet(c, p, COMPARE, parallelism, r) });
@@ -361,7 +367,7 @@ async function main(): Promise<void> {
     const sizes = o.quick ? [10] : [10, 1000];
     for (const n of sizes) {
       const p = await prepare(c, n, HEADLINE);
-      const r: WayResult = { way: "hostnet", label: flavourLabel(HEADLINE, P), endpoints: n, up: [], down: [], cpu: [] };
+      const r: WayResult = { way: "hostnet", label: flavourLabel(HEADLINE, P), endpoints: n, up: [], down: [], cpu: [], cpuHost: [] };
       const rounds = n >= 1000 ? 1 : o.rounds;
       const last = n === sizes[sizes.length - 1];
       for (let i = 0; i < rounds; i++) {
@@ -411,7 +417,7 @@ async function runHostnetGrowth(c: Context, p: Prepared, count: number, parallel
   const down = await destroy(dir, parallelism, c.env, c.log);
   const h3 = hostCpu(c);
   await settle(c, `${count} endpoints`);
-  record(r, up.seconds, down.seconds, up.cpu + down.cpu + (h1 - h0) + (h3 - h2));
+  record(r, up.seconds, down.seconds, up.cpu + down.cpu + (h1 - h0) + (h3 - h2), h1 - h0 + (h3 - h2));
 }
 
 /** Synthesizes count+1 endpoints against the deployed stack's state, plans, applies; returns the directory that now owns the state. */
@@ -483,8 +489,8 @@ function render(r: Results): string {
     `${COMPARE} endpoints on one test host (namespace, veth into a bridge, address, default route; masquerade):`,
     "",
     table(
-      ["way", "up (s)", "down (s)", "up+down (s)", "vs CNI", "vs script", "CPU (s)"],
-      r.comparison.map((w) => [w.label, sec(median(w.up)), sec(median(w.down)), sec(total(w)), ratio(total(w) / cniT), ratio(total(w) / scriptT), sec(median(w.cpu))]),
+      ["way", "up (s)", "down (s)", "up+down (s)", "vs CNI", "vs script", "CPU (s)", "of it in host (s)"],
+      r.comparison.map((w) => [w.label, sec(median(w.up)), sec(median(w.down)), sec(total(w)), ratio(total(w) / cniT), ratio(total(w) / scriptT), sec(median(w.cpu)), sec(median(w.cpuHost))]),
     ),
     "",
     `One hook through the SSH transport (warm shared connection): ${sec(r.transport.hookSeconds)} s${r.transport.hookSecondsWithDotfiles !== undefined ? `; ${sec(r.transport.hookSecondsWithDotfiles)} s before masking the machine's /root dotfiles on the test host` : ""}.`,
