@@ -5,6 +5,7 @@ import { renderHostCreate, renderHostDestroy } from "../src/render/host";
 import { KIND_MODULES } from "../src/render/preflight";
 import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../src/validate/names";
 import { SshTarget, sshEnvironment } from "../src/transport/ssh";
+import { DEFAULT_LOCK_LEASE, DEFAULT_LOCK_WAIT } from "../src/transport/hook-lock";
 import { HostnetStack } from "./hostnet-stack";
 import type { NamespaceLike, NetObject } from "./net-object";
 import { Subnet } from "./subnet";
@@ -41,6 +42,19 @@ export interface HostProps {
   readonly insecureIgnoreHostKey?: boolean;
   /** Reach the host through this jump host (same identity file; its key must be in knownHostsFile). */
   readonly jumpHost?: JumpHostProps;
+  /**
+   * The per-host hook lock: while one working copy of this stack (one state
+   * file) runs hooks on the host, hooks from another copy wait. `false` turns it off.
+   * @default { leaseSeconds: 30, waitSeconds: 600 }
+   */
+  readonly hookLock?: HookLockProps | false;
+}
+
+export interface HookLockProps {
+  /** A working copy keeps the host this long after its last hook there. @default 30 */
+  readonly leaseSeconds?: number;
+  /** A hook of another working copy waits this long, then fails naming the holder. @default 600 */
+  readonly waitSeconds?: number;
 }
 
 /** The part of a lab inventory (`hostnet lab up`) that describes one host. */
@@ -60,8 +74,11 @@ export interface InventoryHost {
  * exist) and a sweep that removes objects which have left the stack.
  */
 export class Host extends Construct {
-  /** A host from an inventory file written by `hostnet lab up` (or one you write in that format). */
-  static fromInventory(scope: Construct, id: string, inventoryFile: string, hostName: string = id): Host {
+  /**
+   * A host from an inventory file written by `hostnet lab up` (or one you write
+   * in that format); `props` adds to or overrides what the inventory says.
+   */
+  static fromInventory(scope: Construct, id: string, inventoryFile: string, hostName: string = id, props: Partial<HostProps> = {}): Host {
     let inv: { hosts?: Record<string, InventoryHost> };
     try {
       inv = JSON.parse(readFileSync(inventoryFile, "utf8"));
@@ -77,11 +94,15 @@ export class Host extends Construct {
       identityFile: h.identityFile,
       knownHostsFile: h.knownHostsFile,
       hostKey: h.knownHostsFile ? undefined : h.hostKey,
+      ...props,
     });
   }
 
   readonly target: SshTarget;
   readonly resource: HookResource;
+  /** What every hook on this host gets in its environment: the SSH target and the hook lock. */
+  readonly hookEnvironment: Record<string, string>;
+  private readonly hookLock: { leaseSeconds: number; waitSeconds: number } | false;
   private readonly objects: NetObject[] = [];
   private forwarding?: Sysctl;
 
@@ -98,10 +119,15 @@ export class Host extends Construct {
       jump: props.jumpHost && { address: props.jumpHost.address, port: props.jumpHost.port ?? 22, user: props.jumpHost.user ?? props.user ?? "root" },
     };
     const stack = HostnetStack.of(this);
+    this.hookLock = props.hookLock === false ? false : { leaseSeconds: props.hookLock?.leaseSeconds ?? DEFAULT_LOCK_LEASE, waitSeconds: props.hookLock?.waitSeconds ?? DEFAULT_LOCK_WAIT };
+    this.hookEnvironment = {
+      ...sshEnvironment(this.target),
+      ...(this.hookLock ? { HN_STACK: stack.stackName, HN_LOCK_LEASE: String(this.hookLock.leaseSeconds), HN_LOCK_WAIT: String(this.hookLock.waitSeconds) } : {}),
+    };
     this.resource = createHookResource(this, "hostnet", {
       type: stack.resourceType,
       path: this.node.path,
-      environment: sshEnvironment(this.target),
+      environment: this.hookEnvironment,
       triggers: () => ({
           address: this.target.address,
           port: String(this.target.port),
@@ -159,6 +185,11 @@ export class Host extends Construct {
     if (t.hostKey !== undefined) errs.push(checkHostKey(t.hostKey));
     if (!t.insecureIgnoreHostKey && !t.knownHostsFile && !t.hostKey) {
       errs.push(`no pinned host key for ${t.address}. Set props.hostKey ("ssh-ed25519 AAAA...") or props.knownHostsFile, or set insecureIgnoreHostKey: true to accept any key.`);
+    }
+    if (this.hookLock) {
+      const { leaseSeconds: l, waitSeconds: w } = this.hookLock;
+      if (!Number.isInteger(l) || l < 1 || l > 86400) errs.push(`hookLock.leaseSeconds ${l} must be a whole number of seconds from 1 to 86400. Fix props.hookLock.leaseSeconds.`);
+      if (!Number.isInteger(w) || w < 0 || w > 86400) errs.push(`hookLock.waitSeconds ${w} must be a whole number of seconds from 0 to 86400. Fix props.hookLock.waitSeconds.`);
     }
     if (t.jump) {
       errs.push(fix(checkHostAddress(t.jump.address), "jumpHost.address"), fix(checkPort(t.jump.port, "jump host port"), "jumpHost.port"), fix(checkUser(t.jump.user), "jumpHost.user"));

@@ -1,7 +1,7 @@
 export { HostnetStack } from "./hostnet-stack";
 export type { HostnetStackProps } from "./hostnet-stack";
 export { Host } from "./host";
-export type { HostProps, JumpHostProps, InventoryHost } from "./host";
+export type { HostProps, JumpHostProps, InventoryHost, HookLockProps } from "./host";
 export { Namespace } from "./namespace";
 export type { NamespaceProps } from "./namespace";
 export { Bridge } from "./bridge";

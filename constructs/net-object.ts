@@ -3,7 +3,6 @@ import { createHookResource, HookResource, HookTriggers, idReference } from "../
 import { objectId, objectTag } from "../src/plan/names";
 import { createScript, destroyScript } from "../src/render/script";
 import { Hooks, ObjectRef } from "../src/render/types";
-import { sshEnvironment } from "../src/transport/ssh";
 import type { Host } from "./host";
 import { HostnetStack } from "./hostnet-stack";
 
@@ -40,7 +39,7 @@ export abstract class NetObject extends Construct {
     this.resource = createHookResource(this, "hook", {
       type: stack.resourceType,
       path: this.node.path,
-      environment: sshEnvironment(host.target),
+      environment: host.hookEnvironment,
       triggers: () => this.triggers(),
       dependsOn: [host.resource],
     });

@@ -1,3 +1,4 @@
+import { LOCK_FILES } from "../transport/hook-lock";
 import { ledgerDir } from "./common";
 import { renderPreflight } from "./preflight";
 import { argv, commentSafe, shq } from "./quote";
@@ -41,6 +42,13 @@ export function renderHostDestroy(h: { stack: string; host: string }): string {
   return [
     `# hostnet: last object of stack ${commentSafe(h.stack)} gone from host ${commentSafe(h.host)}`,
     "set -eu",
-    `rmdir ${shq(ledgerDir(h.stack))} 2>/dev/null || true`,
+    // This hook also runs when the host's hook is replaced (its sweep list
+    // changed) while objects stay: then ledger entries remain, and so does the
+    // hook lock (src/transport/hook-lock.ts) of the apply in progress.
+    `set -- ${shq(ledgerDir(h.stack))}/*.down`,
+    `if [ ! -e "$1" ]; then`,
+    `  ${argv("rm", "-f", ...LOCK_FILES.map((f) => `${ledgerDir(h.stack)}/${f}`))}`,
+    `  rmdir ${shq(ledgerDir(h.stack))} 2>/dev/null || true`,
+    `fi`,
   ].join("\n");
 }

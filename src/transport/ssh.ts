@@ -9,7 +9,9 @@
  * host between hooks (ControlMaster), which turns a ~0.35 s handshake per hook
  * into ~0.1 s.
  */
+import { LEDGER_ROOT } from "../render/common";
 import { shq } from "../render/quote";
+import { HOST_LOCK_PRELUDE } from "./hook-lock";
 
 export interface SshTarget {
   readonly address: string;
@@ -66,8 +68,21 @@ export const HOOK_COMMAND = [
   '  fi',
   '  exec 9>&-',
   'fi',
+  // The per-host hook lock (src/transport/hook-lock.ts), sent ahead of the
+  // script. This working copy is named by the checksum of this machine's name
+  // and the directory Terraform runs in; its values are digits or plain characters.
+  'pre=',
+  'if [ -n "${HN_STACK:-}" ]; then',
+  '  for v in "$HN_STACK" "$HN_LOCK_LEASE" "$HN_LOCK_WAIT"; do case "$v" in ""|*[!A-Za-z0-9_-]*) echo "hostnet: bad HN_STACK, HN_LOCK_LEASE or HN_LOCK_WAIT: $v" >&2; exit 2 ;; esac; done',
+  '  case "$HN_LOCK_LEASE$HN_LOCK_WAIT" in *[!0-9]*) echo "hostnet: HN_LOCK_LEASE and HN_LOCK_WAIT must be whole seconds" >&2; exit 2 ;; esac',
+  '  { read -r hn_h < /proc/sys/kernel/hostname; } 2>/dev/null || hn_h=unknown',
+  '  o=$(printf \'%s:%s\' "$hn_h" "$PWD" | cksum); o=${o%% *}',
+  '  case "$hn_h:$PWD" in *[!A-Za-z0-9_./:-]*) od="copy-$o" ;; *) od="$hn_h:$PWD" ;; esac',
+  `  pre="hn_lock=${LEDGER_ROOT}/$HN_STACK hn_owner=$o hn_desc=$od hn_lease=$HN_LOCK_LEASE hn_wait=$HN_LOCK_WAIT"`,
+  `  pre="$pre"${shq("\n" + HOST_LOCK_PRELUDE)}`,
+  'fi',
   // Without a working master this connects directly and reports the real error.
-  'rc=0; printf \'%s\\n\' "$HN_SCRIPT" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s || rc=$?',
+  'rc=0; printf \'%s\\n%s\\n\' "$pre" "$HN_SCRIPT" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s || rc=$?',
   'if [ "$rc" != 0 ]; then echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit $rc); the output above is from the host" >&2; exit "$rc"; fi',
 ].join("\n");
 

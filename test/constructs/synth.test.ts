@@ -133,6 +133,20 @@ describe("scripts in the JSON", () => {
     expect(r.provisioner[1]["local-exec"]).toMatchObject({ when: "destroy", environment: expect.objectContaining({ HN_SCRIPT: "${self.triggers_replace.destroy}" }) });
   });
 
+  test("every hook of a host, the host's own included, carries the stack's hook lock settings; hookLock: false drops them", () => {
+    for (const path of ["s/a", topo.bridge.node.path]) {
+      const r = json.resource.terraform_data[resourceOf(json, "terraform_data", path)];
+      for (const p of r.provisioner) expect(p["local-exec"].environment).toMatchObject({ HN_STACK: "s", HN_LOCK_LEASE: "30", HN_LOCK_WAIT: "600" });
+    }
+    const s = newStack();
+    new Namespace(newHost(s.stack, "a", { hookLock: { leaseSeconds: 5 } }), "web");
+    new Namespace(newHost(s.stack, "b", { address: "198.18.0.11", hookLock: false }), "web");
+    const j = synthJson(s.stack);
+    expect(j.resource.terraform_data[resourceOf(j, "terraform_data", "s/a/web")].provisioner[0]["local-exec"].environment).toMatchObject({ HN_LOCK_LEASE: "5", HN_LOCK_WAIT: "600" });
+    const off = j.resource.terraform_data[resourceOf(j, "terraform_data", "s/b/web")].provisioner[1]["local-exec"].environment;
+    expect(Object.keys(off).filter((k) => k.startsWith("HN_LOCK") || k === "HN_STACK")).toEqual([]);
+  });
+
   test("a host id with a newline stays inside the comment line of the host script", () => {
     const s = newStack();
     const h = newHost(s.stack, "a\ntouch pwned");

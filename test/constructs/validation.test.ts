@@ -93,6 +93,15 @@ describe("validation messages name the construct path, the bad value and the fix
     ]);
   });
 
+  test("a hook lock with a lease or wait that is not whole seconds in range", () => {
+    const { stack } = newStack();
+    newHost(stack, "a", { hookLock: { leaseSeconds: 0, waitSeconds: 1.5 } });
+    expect(messages(stack)).toEqual([
+      "s/a: hookLock.leaseSeconds 0 must be a whole number of seconds from 1 to 86400. Fix props.hookLock.leaseSeconds.",
+      "s/a: hookLock.waitSeconds 1.5 must be a whole number of seconds from 0 to 86400. Fix props.hookLock.waitSeconds.",
+    ]);
+  });
+
   test("bad SSH port", () => {
     const { stack } = newStack();
     newHost(stack, "a", { port: 0 });

@@ -43,9 +43,17 @@ describe("renderHostCreate", () => {
 });
 
 describe("renderHostDestroy", () => {
-  test("removes the stack's ledger directory only when it is empty, and never fails", () => {
+  test("once no object of the stack is left, removes the hook lock's files and the stack's ledger directory, and never fails", () => {
     expect(renderHostDestroy({ stack: "s", host: "a" })).toBe(
-      ["# hostnet: last object of stack s gone from host a", "set -eu", "rmdir /run/hostnet/s 2>/dev/null || true"].join("\n"),
+      [
+        "# hostnet: last object of stack s gone from host a",
+        "set -eu",
+        "set -- /run/hostnet/s/*.down",
+        'if [ ! -e "$1" ]; then',
+        "  rm -f /run/hostnet/s/.owner /run/hostnet/s/.active /run/hostnet/s/.lock",
+        "  rmdir /run/hostnet/s 2>/dev/null || true",
+        "fi",
+      ].join("\n"),
     );
   });
 
@@ -101,5 +109,17 @@ describe("host hook on a fake host", () => {
     addBridge("aaaaaaaaaaaa", "br0");
     expect(host.run(renderHostDestroy({ stack: "s", host: "a" })).status).toBe(0);
     expect(host.ledgerFiles("s")).toEqual(["aaaaaaaaaaaa.down"]);
+  });
+
+  test("host destroy keeps the hook lock while objects remain (the host hook replaced mid-apply) and removes it with the last one", () => {
+    addBridge("aaaaaaaaaaaa", "br0");
+    const lockFiles = () => host.ledgerFiles("s").filter((f) => f.startsWith("."));
+    host.run("printf '1 2 x\\n' > /run/hostnet/s/.owner; : > /run/hostnet/s/.active; : > /run/hostnet/s/.lock");
+    expect(lockFiles()).toEqual([".active", ".lock", ".owner"]);
+    expect(host.run(renderHostDestroy({ stack: "s", host: "a" })).status).toBe(0);
+    expect(lockFiles()).toEqual([".active", ".lock", ".owner"]);
+    host.run("rm /run/hostnet/s/aaaaaaaaaaaa.down");
+    expect(host.run(renderHostDestroy({ stack: "s", host: "a" })).status).toBe(0);
+    expect(host.ledgerFiles("s")).toEqual([]);
   });
 });

@@ -50,7 +50,7 @@ describe("HOOK_COMMAND", () => {
   });
 
   test("sends the script on ssh's stdin to `sh -s`, never on the command line", () => {
-    expect(HOOK_COMMAND).toContain(`printf '%s\\n' "$HN_SCRIPT" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s`);
+    expect(HOOK_COMMAND).toContain(`printf '%s\\n%s\\n' "$pre" "$HN_SCRIPT" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s`);
     expect(HOOK_COMMAND.match(/\$HN_SCRIPT/g)).toHaveLength(1);
   });
 

@@ -1,0 +1,74 @@
+/**
+ * The per-host hook lock: two working copies of one stack (two state files, so
+ * Terraform's state lock cannot see both) must not run hooks on one host at
+ * the same time, or one copy's sweep removes what the other is creating.
+ *
+ * Every hook of a stack on a host first takes the stack's lease in
+ * `/run/hostnet/<stack>/`:
+ * - `.owner` holds "<owner> <time> <description>": the working copy that ran a
+ *   hook last (owner = checksum of the local machine's name and the directory
+ *   Terraform runs in; description = both, when they are plain characters) and
+ *   when (seconds of host uptime) it started or ended that hook.
+ * - `.active` is share-locked (flock) by every running hook, so a long hook
+ *   keeps its lease however long it takes.
+ * - `.lock` is taken exclusively for the few instructions that read and write
+ *   `.owner`.
+ * A hook of the owner goes on at once. A hook of another working copy takes
+ * over only when no hook runs and the owner's last hook ended at least `lease`
+ * seconds ago; until then it waits, saying so once, and after `wait` seconds
+ * it fails naming the holder and the fix. The host's last hook (the stack's
+ * destroy) removes the three files; a waiter that locked the removed `.lock`
+ * notices (`-ef`) and starts again on the new one.
+ *
+ * The lock is part of the transport, not of the objects' scripts: the review
+ * files (up.sh, down.sh) stay the objects' own commands, and a hook sent
+ * without HN_LOCK (`hostnet check`) takes no lock.
+ */
+
+/** The lock's files in the stack's directory on the host. */
+export const LOCK_FILES = [".owner", ".active", ".lock"] as const;
+
+/** Default seconds a working copy keeps a host after its last hook there. */
+export const DEFAULT_LOCK_LEASE = 30;
+/** Default seconds a hook waits for another working copy's lease before failing. */
+export const DEFAULT_LOCK_WAIT = 600;
+
+/**
+ * Runs on the host (sh), before the hook's script, with these variables set by
+ * the transport: hn_lock (the stack's directory), hn_owner (digits),
+ * hn_desc (plain characters), hn_lease, hn_wait (digits).
+ */
+export const HOST_LOCK_PRELUDE = [
+  'command -v flock >/dev/null || { echo "hostnet: flock is missing on this host: install util-linux, or turn the hook lock off (Host prop hookLock: false)" >&2; exit 1; }',
+  "hn_now() { read -r hn_t hn_x < /proc/uptime; hn_t=${hn_t%%.*}; }",
+  "hn_now; hn_t0=$hn_t; hn_said=0",
+  "while :; do",
+  '  [ -d "$hn_lock" ] || mkdir -p "$hn_lock"',
+  '  { command exec 8>>"$hn_lock/.lock"; } 2>/dev/null || { sleep 1; continue; }',
+  "  flock -x 8",
+  // The stack's last hook may have removed the file this descriptor locked.
+  '  if [ "$hn_lock/.lock" -ef /proc/self/fd/8 ]; then',
+  '    hn_cur=; hn_ts=0; hn_cdesc=',
+  '    [ ! -f "$hn_lock/.owner" ] || read -r hn_cur hn_ts hn_cdesc < "$hn_lock/.owner" || true',
+  "    hn_now",
+  '    exec 7>>"$hn_lock/.active"',
+  '    if [ "$hn_cur" = "$hn_owner" ] || { { [ -z "$hn_cur" ] || [ $((hn_t - hn_ts)) -ge "$hn_lease" ]; } && flock -n -x 7; }; then',
+  '      printf \'%s %s %s\\n\' "$hn_owner" "$hn_t" "$hn_desc" > "$hn_lock/.owner"',
+  "      flock -s 7",
+  "      exec 8>&-",
+  "      break",
+  "    fi",
+  "    exec 7>&-",
+  "  fi",
+  "  exec 8>&-",
+  '  if [ $((hn_t - hn_t0)) -ge "$hn_wait" ]; then',
+  '    echo "hostnet: gave up after ${hn_wait}s: another working copy of this stack ($hn_cdesc) is running hooks on this host (lock $hn_lock). Let its deploy finish and run again; if none is running (a crashed run), the lease ends ${hn_lease}s after its last hook, or remove $hn_lock/.owner." >&2',
+  "    exit 75",
+  "  fi",
+  '  [ "$hn_said" = 1 ] || { echo "hostnet: waiting: another working copy of this stack ($hn_cdesc) is running hooks on this host; its lease ends ${hn_lease}s after its last hook (waiting up to ${hn_wait}s)" >&2; hn_said=1; }',
+  "  sleep 1",
+  "done",
+  // The lease counts from the end of the owner's last hook. Still holding
+  // .active here, so no other copy can have taken over.
+  'trap \'hn_rc=$?; hn_now; [ ! -f "$hn_lock/.owner" ] || printf "%s %s %s\\n" "$hn_owner" "$hn_t" "$hn_desc" > "$hn_lock/.owner" 2>/dev/null || true; exit $hn_rc\' EXIT',
+].join("\n");

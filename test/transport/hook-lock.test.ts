@@ -1,0 +1,169 @@
+/**
+ * The per-host hook lock, run for real: HOOK_COMMAND as Terraform runs it, with
+ * sh and flock, but an `ssh` on PATH that runs what it receives locally, with
+ * /run/hostnet moved to a temporary directory. Working copies are directories
+ * the hooks run in, as Terraform runs them in each copy's stack directory.
+ */
+import { ChildProcess, spawn } from "child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { hostname, tmpdir } from "os";
+import * as path from "path";
+import { LOCK_FILES } from "../../src/transport/hook-lock";
+import { HOOK_COMMAND } from "../../src/transport/ssh";
+import { renderHostDestroy } from "../../src/render/host";
+
+let dir: string;
+let runRoot: string;
+let bin: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "hostnet-lock-"));
+  runRoot = path.join(dir, "run");
+  bin = path.join(dir, "bin");
+  mkdirSync(bin);
+  mkdirSync(path.join(dir, "ssh"), { mode: 0o700 });
+  for (const copy of ["copy-a", "copy-b", "copy-c"]) mkdirSync(path.join(dir, copy));
+  // A stand-in for ssh: no master (-O check fails, -G prints nothing), and the
+  // session runs its stdin with sh, the on-host paths moved under runRoot.
+  writeFileSync(
+    path.join(bin, "ssh"),
+    [
+      "#!/bin/sh",
+      'for a in "$@"; do case "$a" in -O|-G|-N) exit 1 ;; esac; done',
+      `sed 's#/run/hostnet/#${runRoot}/#g' | sh -s`,
+    ].join("\n") + "\n",
+  );
+  chmodSync(path.join(bin, "ssh"), 0o755);
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Hook {
+  readonly done: Promise<{ code: number; stderr: string }>;
+  readonly child: ChildProcess;
+}
+
+/** One hook of stack "s", run from working copy `copy`. */
+function hook(copy: string, script: string, lock: { lease?: number; wait?: number } | false = {}): Hook {
+  const env: Record<string, string> = {
+    PATH: `${bin}:${process.env.PATH}`,
+    HOSTNET_SSH_DIR: path.join(dir, "ssh"),
+    HN_ADDRESS: "198.18.0.2",
+    HN_PORT: "22",
+    HN_USER: "root",
+    HN_IDENTITY: "",
+    HN_KNOWN_HOSTS: "/dev/null",
+    HN_HOST_KEY: "",
+    HN_STRICT: "no",
+    HN_PROXY: "",
+    HN_OP: "create",
+    HN_PATH: `s/${copy}`,
+    HN_SCRIPT: `set -eu\n${script}`,
+    ...(lock ? { HN_STACK: "s", HN_LOCK_LEASE: String(lock.lease ?? 1), HN_LOCK_WAIT: String(lock.wait ?? 30) } : {}),
+  };
+  const child = spawn("/bin/sh", ["-c", HOOK_COMMAND], { cwd: path.join(dir, copy), env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  const done = new Promise<{ code: number; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, stderr })));
+  return { done, child };
+}
+
+const log = () => path.join(dir, "log");
+const logLines = () => (existsSync(log()) ? readFileSync(log(), "utf8").trim().split("\n") : []);
+/** A hook body that logs its start, waits for `file` to appear (or `secs`), and logs its end. */
+const work = (name: string, opts: { secs?: number; until?: string } = {}) => {
+  const wait = opts.until
+    ? `i=0; while [ ! -e ${opts.until} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; [ -e ${opts.until} ]`
+    : `sleep ${opts.secs ?? 0}`;
+  return `echo "start ${name}" >> ${log()}\n${wait}\necho "end ${name}" >> ${log()}`;
+};
+/** Resolves once the log has `line`. */
+async function logged(line: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (logLines().includes(line)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`"${line}" never logged; log: ${logLines().join(" | ")}`);
+}
+const owner = () => readFileSync(path.join(runRoot, "s", ".owner"), "utf8").trim().split(" ");
+
+describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () => {
+  test("hooks of one working copy run side by side", async () => {
+    const a1 = hook("copy-a", `touch ${dir}/a1\n${work("a1", { until: `${dir}/a2` })}`);
+    const a2 = hook("copy-a", `touch ${dir}/a2\n${work("a2", { until: `${dir}/a1` })}`);
+    expect(await a1.done).toEqual({ code: 0, stderr: "" });
+    expect(await a2.done).toEqual({ code: 0, stderr: "" });
+  }, 30_000);
+
+  test("a hook of another working copy waits until the first copy's hooks end and its lease runs out, and says why", async () => {
+    const a = hook("copy-a", work("a", { secs: 2 }), { lease: 1 });
+    await logged("start a");
+    const b = hook("copy-b", work("b"), { lease: 1 });
+    const [ra, rb] = [await a.done, await b.done];
+    expect(ra.code).toBe(0);
+    expect(rb.code).toBe(0);
+    expect(logLines()).toEqual(["start a", "end a", "start b", "end b"]);
+    expect(rb.stderr).toContain(`hostnet: waiting: another working copy of this stack (${hostname()}:${dir}/copy-a) is running hooks on this host; its lease ends 1s after its last hook (waiting up to 30s)`);
+    expect(owner()[2]).toBe(`${hostname()}:${dir}/copy-b`);
+  }, 30_000);
+
+  test("a hook running longer than the lease keeps the host for its copy", async () => {
+    const a = hook("copy-a", work("a", { secs: 4 }), { lease: 1 });
+    await logged("start a");
+    const b = hook("copy-b", work("b"), { lease: 1 });
+    await Promise.all([a.done, b.done]);
+    expect(logLines()).toEqual(["start a", "end a", "start b", "end b"]);
+  }, 30_000);
+
+  test("a waiting hook gives up after its wait, names the holder and the fix, and runs nothing", async () => {
+    const a = hook("copy-a", work("a", { until: `${dir}/release` }), { lease: 1 });
+    await logged("start a");
+    const rb = await hook("copy-b", work("b"), { lease: 1, wait: 1 }).done;
+    writeFileSync(path.join(dir, "release"), "");
+    expect((await a.done).code).toBe(0);
+    expect(rb.code).toBe(75);
+    expect(rb.stderr).toContain(
+      `hostnet: gave up after 1s: another working copy of this stack (${hostname()}:${dir}/copy-a) is running hooks on this host (lock ${runRoot}/s). Let its deploy finish and run again; if none is running (a crashed run), the lease ends 1s after its last hook, or remove ${runRoot}/s/.owner.`,
+    );
+    expect(rb.stderr).toContain("hostnet: create of s/copy-b failed on root@198.18.0.2:22 (exit 75)");
+    expect(logLines()).toEqual(["start a", "end a"]);
+  }, 30_000);
+
+  test("the lease counts from the end of the owner's last hook, not its start", async () => {
+    // a runs 3 s with a 2 s lease: counted from its start the lease would be over when b comes.
+    await hook("copy-a", work("a", { secs: 3 }), { lease: 2 }).done;
+    const rb = await hook("copy-b", work("b"), { lease: 2 }).done;
+    expect(rb.code).toBe(0);
+    expect(rb.stderr).toContain("hostnet: waiting:");
+    expect(owner()[2]).toContain("copy-b");
+  }, 30_000);
+
+  test("a failing hook keeps its exit code and still records the end of its hook", async () => {
+    const r = await hook("copy-a", "echo 'hostnet: s/x: conflict' >&2; exit 3").done;
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("hostnet: s/x: conflict");
+    expect(owner()[2]).toContain("copy-a");
+  }, 30_000);
+
+  test("without HN_STACK (hostnet check) no lock is taken and nothing is written", async () => {
+    const r = await hook("copy-a", "echo ok", false).done;
+    expect(r).toEqual({ code: 0, stderr: "" });
+    expect(existsSync(path.join(runRoot, "s"))).toBe(false);
+  }, 30_000);
+
+  test("the stack's last hook removes the lock's files; a copy waiting on the removed lock starts again on a new one", async () => {
+    const destroy = renderHostDestroy({ stack: "s", host: "a" }).replace(/^set -eu$/m, "");
+    const a = hook("copy-a", `${work("a", { secs: 1 })}\n${destroy}`, { lease: 1 });
+    await logged("start a");
+    const b = hook("copy-b", work("b"), { lease: 1 });
+    const c = hook("copy-c", work("c"), { lease: 1 });
+    const [ra, rb, rc] = [await a.done, await b.done, await c.done];
+    expect([ra.code, rb.code, rc.code]).toEqual([0, 0, 0]);
+    const lines = logLines();
+    expect(lines.slice(0, 2)).toEqual(["start a", "end a"]);
+    // b and c ran one after the other, in either order.
+    expect(lines.slice(2).sort()).toEqual(["end b", "end c", "start b", "start c"]);
+    expect([lines[3], lines[5]]).toEqual([lines[2].replace("start", "end"), lines[4].replace("start", "end")]);
+    expect(LOCK_FILES.every((f) => existsSync(path.join(runRoot, "s", f)))).toBe(true);
+  }, 30_000);
+});
