@@ -3,7 +3,7 @@
  * claim runs before `app.synth()` (synth is synchronous; a claim talks to the
  * database):
  *
- *   const ips = await pool.claim("lan", "10.88.0.0/24", holders, { owner: "web" })
+ *   const ips = await pool.claim("lan", "10.88.0.0/24", holders, { owner: stack.stackName })
  *   subnet.address(ips.get(holder)!, holder)
  *
  * Each claim is one transaction; the table's uniqueness constraint on
