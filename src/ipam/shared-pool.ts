@@ -1,11 +1,17 @@
 /**
  * An address pool shared by several stacks (and engineers) in PostgreSQL. A
  * claim runs before `app.synth()` (synth is synchronous; a claim talks to the
- * database): `const ips = await pool.claim("lan", "10.88.0.0/24", holders)`,
- * then `subnet.address(ips.get(path)!, ns)`. Each claim is one transaction;
- * the table's uniqueness constraint on (pool, ip) is the compare-and-swap:
- * when another claim took an address first, the insert fails and the claim
- * starts again from the table as it is now.
+ * database):
+ *
+ *   const ips = await pool.claim("lan", "10.88.0.0/24", holders, { owner: stack.stackName })
+ *   subnet.address(ips.get(holder)!, holder)
+ *
+ * Each claim is one transaction; the table's uniqueness constraint on
+ * (pool, ip) is the compare-and-swap: when another claim took an address
+ * first, the insert fails and the claim starts again from the table as it is
+ * now. A claim with an owner (the stack's name) states that owner's whole set
+ * of holders in the pool: in the same transaction it releases every address
+ * the owner holds there and no longer asks for.
  */
 import { Client, ClientConfig } from "pg";
 import { AddressError, formatCidr4, formatIp4, parseCidr4, parseIp4 } from "./ipv4";
@@ -14,7 +20,7 @@ import { AddressPool } from "./pool";
 export interface SharedPoolOptions {
   /** A postgres:// URL or pg's client options (host may be a unix socket directory). */
   readonly connection: string | ClientConfig;
-  /** Table that holds the claims; created when missing. @default "hostnet_addresses" */
+  /** Table that holds the claims; created when missing, and migrated when it predates owners. @default "hostnet_addresses" */
   readonly table?: string;
   /** Times a claim starts again after losing a race. @default 10 */
   readonly retries?: number;
@@ -23,32 +29,55 @@ export interface SharedPoolOptions {
 export interface ClaimOptions {
   /** Gateway address, never handed out; false for none. @default the first usable address */
   readonly gateway?: string | false;
+  /**
+   * Who claims, normally the stack's name. Holders are then keyed by owner (two
+   * stacks' holders never collide), and the claim states the owner's whole set
+   * of holders in this pool: every address the owner holds there and no longer
+   * asks for is released in the same transaction (an endpoint left the stack).
+   * Those addresses go to the claim's newcomers only when the pool has no other
+   * free address: the old endpoints are destroyed in the same apply that
+   * creates the new ones. `claim(name, cidr, [], { owner })` releases them all.
+   * @default none: holders are shared by every claim without an owner, and nothing is released
+   */
+  readonly owner?: string;
 }
 
-// A claim lost the race for an address: start the transaction again.
-const UNIQUE_VIOLATION = "23505";
+/** One row of the pool. `owner` is "" for claims made without one. */
+export interface PoolClaim {
+  readonly owner: string;
+  readonly holder: string;
+  readonly ip: string;
+}
+
+// A claim lost the race for an address (or two claims deadlocked): start the transaction again.
+const RETRY_CODES = new Set(["23505", "40P01"]);
 
 export class SharedAddressPool {
-  /** Connect, and create the table when it is missing. */
+  /** Connect, create the table when it is missing, and migrate a table that predates owners. */
   static async connect(opts: SharedPoolOptions): Promise<SharedAddressPool> {
     const table = opts.table ?? "hostnet_addresses";
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new Error(`shared pool table "${table}": use 1-63 lowercase letters, digits or "_".`);
-    const client = new Client(typeof opts.connection === "string" ? { connectionString: opts.connection } : opts.connection);
+    const config: ClientConfig = typeof opts.connection === "string" ? { connectionString: opts.connection } : opts.connection;
+    // pg waits forever by default; an unreachable server should fail the synth, not hang it.
+    const client = new Client({ connectionTimeoutMillis: 15_000, ...config });
     // A dropped connection also fails the next query, which reports it; without a listener it would crash the process.
     client.on("error", () => undefined);
-    await client.connect();
-    const pool = new SharedAddressPool(client, table, opts.retries ?? 10);
     try {
-      // CREATE TABLE IF NOT EXISTS races with itself in PostgreSQL: serialize it with a transaction-scoped advisory lock.
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`hostnet:${table}`]);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${table} (pool text NOT NULL, cidr text NOT NULL, holder text NOT NULL, ip text NOT NULL, claimed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pool, holder), UNIQUE (pool, ip))`,
-      );
-      await client.query("COMMIT");
+      await client.connect();
     } catch (e) {
       await client.end().catch(() => undefined);
-      throw e;
+      throw new Error(
+        `shared address pool: cannot connect to PostgreSQL at ${where(client)} (${(e as Error).message}). ` +
+          `Check the connection string and that the server is up and reachable; nothing was claimed, synthesized or deployed.`,
+      );
+    }
+    const pool = new SharedAddressPool(client, table, opts.retries ?? 10);
+    try {
+      await pool.prepareTable();
+    } catch (e) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      await client.end().catch(() => undefined);
+      throw new Error(`shared address pool: cannot prepare table "${table}" at ${where(client)} (${(e as Error).message}). The user needs the right to create and alter it; nothing was claimed.`);
     }
     return pool;
   }
@@ -62,49 +91,166 @@ export class SharedAddressPool {
   /**
    * An address for every holder in pool `name` (subnet `cidr`): the one it
    * holds already, else the lowest free one. Returns holder → dotted quad.
+   * All or nothing: when the pool cannot serve every holder, nothing is
+   * claimed or released.
    */
   async claim(name: string, cidr: string, holders: readonly string[], opts: ClaimOptions = {}): Promise<Map<string, string>> {
     const net = formatCidr4(parseCidr4(cidr));
+    const owner = checkOwner(opts.owner);
+    const wanted = [...new Set(holders)];
+    const asked = new Set(wanted);
     for (let attempt = 0; ; attempt++) {
-      await this.client.query("BEGIN");
+      await this.begin(name);
       try {
-        const rows = (await this.client.query<{ holder: string; cidr: string; ip: string }>(`SELECT holder, cidr, ip FROM ${this.table} WHERE pool = $1`, [name])).rows;
+        const rows = (await this.client.query<PoolClaim & { cidr: string }>(`SELECT owner, holder, cidr, ip FROM ${this.table} WHERE pool = $1`, [name])).rows;
         const other = rows.find((r) => r.cidr !== net);
-        if (other) throw new AddressError(`shared pool "${name}" is ${other.cidr} in the database (held by ${other.holder}), but this stack declares ${net}. Use ${other.cidr}, or another pool name.`);
+        if (other) throw new AddressError(`shared pool "${name}" is ${other.cidr} in the database (held by ${label(other)}), but this stack declares ${net}. Use ${other.cidr}, or another pool name.`);
         const pool = new AddressPool(net, opts.gateway === false ? null : opts.gateway);
         const out = new Map<string, string>();
+        const released: PoolClaim[] = [];
         for (const r of rows) {
-          pool.reserve(parseIp4(r.ip), r.holder);
-          out.set(r.holder, r.ip);
+          const mine = r.owner === owner;
+          if (mine && asked.has(r.holder)) out.set(r.holder, r.ip);
+          else if (mine && opts.owner !== undefined) released.push(r);
+          pool.reserve(parseIp4(r.ip), label(r));
         }
-        const fresh = [...new Set(holders)].filter((h) => !out.has(h));
-        for (const h of fresh) {
-          const ip = formatIp4(pool.allocate(h));
-          await this.client.query(`INSERT INTO ${this.table} (pool, cidr, holder, ip) VALUES ($1, $2, $3, $4)`, [name, net, h, ip]);
-          out.set(h, ip);
+        // Released addresses stay reserved above: newcomers get them only when nothing else is free, lowest first.
+        const held = released.map((r) => parseIp4(r.ip)).sort((a, b) => a - b);
+        const fresh = wanted.filter((h) => !out.has(h));
+        for (const [i, h] of fresh.entries()) {
+          let ip: number;
+          try {
+            ip = pool.allocate(label({ owner, holder: h }));
+          } catch (e) {
+            if (!(e instanceof AddressError)) throw e;
+            if (held.length === 0) throw exhausted(name, net, pool.size, owner, fresh.length, i, h, released.length > 0);
+            ip = held.shift()!;
+          }
+          out.set(h, formatIp4(ip));
+        }
+        if (released.length > 0) {
+          await this.client.query(`DELETE FROM ${this.table} WHERE pool = $1 AND owner = $2 AND holder = ANY($3)`, [name, owner, released.map((r) => r.holder)]);
+        }
+        if (fresh.length > 0) {
+          await this.client.query(`INSERT INTO ${this.table} (pool, cidr, owner, holder, ip) SELECT $1, $2, $3, h, ip FROM unnest($4::text[], $5::text[]) AS u(h, ip)`, [
+            name,
+            net,
+            owner,
+            fresh,
+            fresh.map((h) => out.get(h)!),
+          ]);
         }
         await this.client.query("COMMIT");
         return new Map(holders.map((h) => [h, out.get(h)!]));
       } catch (e) {
-        await this.client.query("ROLLBACK");
-        if ((e as { code?: string }).code === UNIQUE_VIOLATION && attempt < this.retries) continue;
-        throw e;
+        await this.client.query("ROLLBACK").catch(() => undefined);
+        if (e instanceof AddressError) throw e;
+        const code = (e as { code?: string }).code;
+        if (code !== undefined && RETRY_CODES.has(code)) {
+          if (attempt < this.retries) continue;
+          throw new Error(
+            `shared pool "${name}": lost the race for addresses ${attempt + 1} times in a row to other stacks claiming at the same moment. Nothing was claimed; synthesize again, or raise the retries option.`,
+          );
+        }
+        throw failed(name, "claim", this.client, e);
       }
     }
   }
 
-  /** Free the holders' addresses in pool `name` (an endpoint left the stack). */
-  async release(name: string, holders: readonly string[]): Promise<void> {
-    await this.client.query(`DELETE FROM ${this.table} WHERE pool = $1 AND holder = ANY($2)`, [name, [...holders]]);
+  /** Free the holders' addresses in pool `name` (claims made by `owner`, or without one). */
+  async release(name: string, holders: readonly string[], opts: { readonly owner?: string } = {}): Promise<void> {
+    const owner = checkOwner(opts.owner);
+    try {
+      await this.client.query(`DELETE FROM ${this.table} WHERE pool = $1 AND owner = $2 AND holder = ANY($3)`, [name, owner, [...holders]]);
+    } catch (e) {
+      throw failed(name, "release", this.client, e);
+    }
   }
 
-  /** Every claim in pool `name`: holder → address. */
-  async list(name: string): Promise<Map<string, string>> {
-    const rows = (await this.client.query<{ holder: string; ip: string }>(`SELECT holder, ip FROM ${this.table} WHERE pool = $1 ORDER BY holder`, [name])).rows;
+  /** The claims of one owner (or, without one, the claims made without an owner) in pool `name`: holder → address. */
+  async list(name: string, opts: { readonly owner?: string } = {}): Promise<Map<string, string>> {
+    const owner = checkOwner(opts.owner);
+    const rows = (await this.client.query<{ holder: string; ip: string }>(`SELECT holder, ip FROM ${this.table} WHERE pool = $1 AND owner = $2 ORDER BY holder`, [name, owner])).rows;
     return new Map(rows.map((r) => [r.holder, r.ip]));
+  }
+
+  /** Every claim in pool `name`, whoever made it, by owner and holder. */
+  async claims(name: string): Promise<PoolClaim[]> {
+    return (await this.client.query<PoolClaim>(`SELECT owner, holder, ip FROM ${this.table} WHERE pool = $1 ORDER BY owner, holder`, [name])).rows;
   }
 
   async close(): Promise<void> {
     await this.client.end();
   }
+
+  private async begin(name: string): Promise<void> {
+    try {
+      await this.client.query("BEGIN");
+    } catch (e) {
+      throw failed(name, "claim", this.client, e);
+    }
+  }
+
+  // Holders are keyed by (pool, owner, holder); tables from before owners were keyed by (pool, holder) and are migrated.
+  private async prepareTable(): Promise<void> {
+    const { client, table } = this;
+    // CREATE TABLE IF NOT EXISTS races with itself in PostgreSQL: serialize it (and the migration) with a transaction-scoped advisory lock.
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`hostnet:${table}`]);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${table} (pool text NOT NULL, cidr text NOT NULL, owner text NOT NULL DEFAULT '', holder text NOT NULL, ip text NOT NULL, claimed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pool, owner, holder), UNIQUE (pool, ip))`,
+    );
+    // Look before altering: ALTER TABLE locks the table against every claim, even when it changes nothing.
+    const { rows } = await client.query<{ has_owner: boolean; pkey: string | null; pkey_columns: string[] | null }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'owner' AND NOT attisdropped) AS has_owner,
+              (SELECT conname::text FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'p') AS pkey,
+              (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+                WHERE c.conrelid = to_regclass($1) AND c.contype = 'p') AS pkey_columns`,
+      [table],
+    );
+    const { has_owner, pkey, pkey_columns } = rows[0];
+    if (!has_owner) await client.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS owner text NOT NULL DEFAULT ''`);
+    if ((pkey_columns ?? []).join(",") !== "holder,owner,pool") {
+      await client.query(`ALTER TABLE ${table} ${pkey ? `DROP CONSTRAINT ${client.escapeIdentifier(pkey)}, ` : ""}ADD PRIMARY KEY (pool, owner, holder)`);
+    }
+    await client.query("COMMIT");
+  }
+}
+
+function checkOwner(owner: string | undefined): string {
+  if (owner === undefined) return "";
+  if (typeof owner !== "string" || owner.length === 0 || owner.length > 200) {
+    throw new Error(`shared pool owner ${JSON.stringify(owner)}: use a non-empty name of at most 200 characters, normally the stack's name.`);
+  }
+  return owner;
+}
+
+function label(c: { owner: string; holder: string }): string {
+  return c.owner ? `${c.holder} (owner "${c.owner}")` : c.holder;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "es"}`;
+}
+
+function exhausted(name: string, net: string, size: number, owner: string, asked: number, free: number, first: string, releasing: boolean): AddressError {
+  const who = owner ? `owner "${owner}"` : "this claim";
+  const available = free === 0 ? `none of its ${size} usable addresses is free` : `only ${free} of its ${size} usable addresses ${free === 1 ? "is" : "are"} free`;
+  return new AddressError(
+    `shared pool "${name}" (${net}) is exhausted: ${who} asks for ${plural(asked, "new address")} but ${available} (first holder left without one: ${first}). ` +
+      `Nothing was claimed${releasing ? " or released" : ""}. Free addresses (remove endpoints from a stack that holds them and synthesize it, or pool.release()), or use another pool with a larger CIDR.`,
+  );
+}
+
+// Where the pool lives, for messages: never the password.
+function where(c: Client): string {
+  const host = c.host?.startsWith("/") ? `${c.host}/.s.PGSQL.${c.port}` : `${c.host}:${c.port}`;
+  return `${c.user ?? "?"}@${host}/${c.database ?? c.user ?? "?"}`;
+}
+
+// A claim or release is one statement or transaction: it took effect entirely or not at all, and repeating it is safe.
+function failed(name: string, what: string, c: Client, e: unknown): Error {
+  return new Error(
+    `shared pool "${name}": the ${what} failed at ${where(c)} (${(e as Error).message}). It took effect entirely or not at all; check that PostgreSQL is reachable and synthesize again (a repeated claim returns the same addresses).`,
+  );
 }

@@ -66,8 +66,112 @@ describe("shared address pool in PostgreSQL", () => {
 
   test("an exhausted pool names the pool and the asker", async () => {
     const pool = await connect("t_full");
-    await expect(pool.claim("p2p", "192.0.2.0/30", ["a", "b"])).rejects.toThrow("subnet 192.0.2.0/30 is exhausted: all 2 usable addresses are taken (asked by b).");
+    await expect(pool.claim("p2p", "192.0.2.0/30", ["a", "b"])).rejects.toThrow(
+      'shared pool "p2p" (192.0.2.0/30) is exhausted: this claim asks for 2 new addresses but only 1 of its 2 usable addresses is free (first holder left without one: b). Nothing was claimed. Free addresses',
+    );
     expect((await pool.list("p2p")).size).toBe(0);
+  });
+
+  test("a stack's claim releases, in the same transaction, what the stack holds and no longer asks for", async () => {
+    const pool = await connect("t_owner");
+    expect([...(await pool.claim("lan", "10.97.0.0/24", ["a", "b", "c", "d"], { owner: "s1" })).values()]).toEqual(["10.97.0.2", "10.97.0.3", "10.97.0.4", "10.97.0.5"]);
+    await pool.claim("lan", "10.97.0.0/24", ["x"], { owner: "s2" });
+    expect([...(await pool.claim("lan", "10.97.0.0/24", ["a", "c"], { owner: "s1" }))]).toEqual([
+      ["a", "10.97.0.2"],
+      ["c", "10.97.0.4"],
+    ]);
+    expect(Object.fromEntries(await pool.list("lan", { owner: "s1" }))).toEqual({ a: "10.97.0.2", c: "10.97.0.4" });
+    expect(Object.fromEntries(await pool.list("lan", { owner: "s2" }))).toEqual({ x: "10.97.0.6" });
+    // b's and d's addresses are free for everyone from now on, lowest first.
+    expect([...(await pool.claim("lan", "10.97.0.0/24", ["x", "y", "z"], { owner: "s2" })).values()]).toEqual(["10.97.0.6", "10.97.0.3", "10.97.0.5"]);
+    // An empty claim releases everything the stack holds in the pool.
+    await pool.claim("lan", "10.97.0.0/24", [], { owner: "s1" });
+    expect(await pool.claims("lan")).toEqual([
+      { owner: "s2", holder: "x", ip: "10.97.0.6" },
+      { owner: "s2", holder: "y", ip: "10.97.0.3" },
+      { owner: "s2", holder: "z", ip: "10.97.0.5" },
+    ]);
+  });
+
+  test("holders of different stacks never collide, and one stack's release leaves the other's alone", async () => {
+    const pool = await connect("t_collide");
+    expect((await pool.claim("lan", "10.98.0.0/24", ["web"], { owner: "s1" })).get("web")).toBe("10.98.0.2");
+    expect((await pool.claim("lan", "10.98.0.0/24", ["web"], { owner: "s2" })).get("web")).toBe("10.98.0.3");
+    expect((await pool.claim("lan", "10.98.0.0/24", ["web"])).get("web")).toBe("10.98.0.4");
+    await pool.claim("lan", "10.98.0.0/24", [], { owner: "s1" });
+    await pool.release("lan", ["web"]);
+    expect(await pool.claims("lan")).toEqual([{ owner: "s2", holder: "web", ip: "10.98.0.3" }]);
+    await pool.release("lan", ["web"], { owner: "s2" });
+    expect(await pool.claims("lan")).toEqual([]);
+  });
+
+  test("a claim's newcomers get the addresses it releases only when the pool has no other free address", async () => {
+    const pool = await connect("t_holdback");
+    // 10.99.0.0/29: .1 is the gateway, .2 to .6 are handed out.
+    await pool.claim("lan", "10.99.0.0/29", ["a", "b"], { owner: "s" });
+    expect([...(await pool.claim("lan", "10.99.0.0/29", ["c", "d", "e", "f"], { owner: "s" }))]).toEqual([
+      ["c", "10.99.0.4"],
+      ["d", "10.99.0.5"],
+      ["e", "10.99.0.6"],
+      ["f", "10.99.0.2"],
+    ]);
+    expect(Object.fromEntries(await pool.list("lan", { owner: "s" }))).toEqual({ c: "10.99.0.4", d: "10.99.0.5", e: "10.99.0.6", f: "10.99.0.2" });
+  });
+
+  test("when a stack's claim cannot be served, nothing is claimed and nothing is released", async () => {
+    const pool = await connect("t_undo");
+    await pool.claim("lan", "10.99.0.0/29", ["a", "b"], { owner: "s" });
+    await pool.claim("lan", "10.99.0.0/29", ["x", "y", "z"], { owner: "t" });
+    await expect(pool.claim("lan", "10.99.0.0/29", ["c", "d", "e"], { owner: "s" })).rejects.toThrow(
+      'shared pool "lan" (10.99.0.0/29) is exhausted: owner "s" asks for 3 new addresses but only 2 of its 6 usable addresses are free (first holder left without one: e). Nothing was claimed or released.',
+    );
+    expect(await pool.claims("lan")).toEqual([
+      { owner: "s", holder: "a", ip: "10.99.0.2" },
+      { owner: "s", holder: "b", ip: "10.99.0.3" },
+      { owner: "t", holder: "x", ip: "10.99.0.4" },
+      { owner: "t", holder: "y", ip: "10.99.0.5" },
+      { owner: "t", holder: "z", ip: "10.99.0.6" },
+    ]);
+  });
+
+  test("stacks claiming and releasing at the same time from separate connections never share an address", async () => {
+    const clients = await Promise.all(Array.from({ length: 6 }, () => connect("t_race_owner")));
+    const names = (from: number) => Array.from({ length: 20 }, (_, j) => `e${from + j}`);
+    await Promise.all(clients.map((c, i) => c.claim("lan", "10.91.0.0/24", names(0), { owner: `s${i}` })));
+    // Every stack drops its first 5 endpoints and adds 5 new ones, all at once.
+    const results = await Promise.all(clients.map((c, i) => c.claim("lan", "10.91.0.0/24", names(5), { owner: `s${i}` })));
+    const all = results.flatMap((m) => [...m.values()]);
+    expect(new Set(all).size).toBe(120);
+    const rows = await clients[0].claims("lan");
+    expect(rows).toHaveLength(120);
+    expect(new Set(rows.map((r) => r.ip)).size).toBe(120);
+    for (let i = 0; i < 6; i++) expect([...(await clients[0].list("lan", { owner: `s${i}` })).keys()].sort()).toEqual(names(5).sort());
+  }, 60_000);
+
+  test("a table from before owners is migrated on connect: its claims stay, holders are keyed by owner", async () => {
+    const c = new Client({ host: pg.socketDir, user: pg.user, database: "postgres" });
+    await c.connect();
+    await c.query(
+      "CREATE TABLE t_old (pool text NOT NULL, cidr text NOT NULL, holder text NOT NULL, ip text NOT NULL, claimed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pool, holder), UNIQUE (pool, ip))",
+    );
+    await c.query("INSERT INTO t_old (pool, cidr, holder, ip) VALUES ('lan', '10.96.0.0/24', 'web', '10.96.0.2')");
+    const pool = await connect("t_old");
+    await connect("t_old");
+    expect(Object.fromEntries(await pool.list("lan"))).toEqual({ web: "10.96.0.2" });
+    expect((await pool.claim("lan", "10.96.0.0/24", ["web"], { owner: "s1" })).get("web")).toBe("10.96.0.3");
+    const pkey = await c.query<{ a: string }>(
+      "SELECT a.attname::text AS a FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) WHERE k.conrelid = 't_old'::regclass AND k.contype = 'p' ORDER BY a.attname",
+    );
+    await c.end();
+    expect(pkey.rows.map((r) => r.a)).toEqual(["holder", "owner", "pool"]);
+  });
+
+  test("an unreachable server fails connect with a message naming where, never the password", async () => {
+    const err = await SharedAddressPool.connect({ connection: "postgres://hostnet:s3cret@/hostnet?host=/nonexistent-hostnet-pg" }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^shared address pool: cannot connect to PostgreSQL at hostnet@\/nonexistent-hostnet-pg\/\.s\.PGSQL\.5432\/hostnet \(.+\)\. Check the connection string/);
+    expect((err as Error).message).toContain("nothing was claimed, synthesized or deployed");
+    expect((err as Error).message).not.toContain("s3cret");
   });
 
   test("claimed addresses reach a stack as explicit addresses, before synth", async () => {
