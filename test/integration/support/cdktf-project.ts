@@ -53,6 +53,15 @@ export class CdktfProject {
     return this.cdktf("deploy", "--auto-approve", ...extra, this.stack);
   }
 
+  /**
+   * Deploy, letting Terraform wait up to `lockTimeout` (e.g. "300s") for a state
+   * lock that another run holds instead of failing at once. cdktf deploy has no
+   * flag for it, so it reaches `terraform apply` as TF_CLI_ARGS_apply.
+   */
+  deployWaitingForLock(lockTimeout: string, ...extra: string[]): Promise<RunOutput> {
+    return this.run(path.join(BIN, "cdktf"), ["deploy", "--auto-approve", ...extra, this.stack], this.dir, { TF_CLI_ARGS_apply: `-lock-timeout=${lockTimeout}` });
+  }
+
   /** Change the environment the app sees from the next command on (e.g. to drop a construct). */
   setEnv(env: Record<string, string>): void {
     Object.assign(this.env, env);
@@ -66,12 +75,12 @@ export class CdktfProject {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private async run(cmd: string, args: string[], cwd: string): Promise<RunOutput> {
+  private async run(cmd: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<RunOutput> {
     const r = await execa(cmd, args, {
       cwd,
       reject: false,
       all: true,
-      env: { ...this.env, CI: "true", CHECKPOINT_DISABLE: "1", FORCE_COLOR: "0", TF_CLI_CONFIG_FILE: path.join(ROOT, ".hostnet", "terraformrc"), TF_IN_AUTOMATION: "1" },
+      env: { ...this.env, ...extraEnv, CI: "true", CHECKPOINT_DISABLE: "1", FORCE_COLOR: "0", TF_CLI_CONFIG_FILE: path.join(ROOT, ".hostnet", "terraformrc"), TF_IN_AUTOMATION: "1" },
       timeout: 300_000,
     });
     return { exitCode: r.exitCode ?? -1, output: r.all ?? "" };
