@@ -114,4 +114,28 @@ describe("foundation topology on a test host", () => {
     expect((await project.destroy()).exitCode).toBe(0);
     expect(await hostSnapshot(inv, "a")).toBe(before);
   }, 300_000);
+
+  test("a same-named interface with another configuration (a bridge with another MTU, a veth end under another master) is a hard error at create, and is neither adopted nor changed", async () => {
+    const made = "ip link add br-lan mtu 9000 type bridge; ip link add br-other type bridge; ip link add ve-db-veth type veth peer name hand-peer; ip link set ve-db-veth master br-other";
+    await hostExec(inv, "a", made);
+    const show = () => hostExec(inv, "a", "ip -o link show dev br-lan; ip -o link show dev ve-db-veth").then((r) => r.stdout.replace(/state \S+|<[^>]*>/g, ""));
+    const handMade = await show();
+    const r = await project.deploy();
+    expect(r.exitCode).not.toBe(0);
+    expect(r.output).toContain("foundation/a/br-lan: interface br-lan already exists in the root namespace and hostnet did not create it for this object");
+    expect(await show()).toBe(handMade); // MTU 9000 and master br-other kept: nothing adopted or changed
+    expect(handMade).toContain("mtu 9000");
+    expect(handMade).toContain("master br-other");
+    // Without the bridge in the way, the veth end under another master fails its own create.
+    await hostExec(inv, "a", "ip link del br-lan");
+    const r2 = await project.deploy();
+    expect(r2.exitCode).not.toBe(0);
+    expect(r2.output).toContain("foundation/a/db-veth: interface ve-db-veth already exists in the root namespace; remove it or choose another name for this veth end");
+    expect((await hostExec(inv, "a", "ip -o link show dev ve-db-veth")).stdout).toContain("master br-other");
+    await hostExec(inv, "a", "ip link del ve-db-veth; ip link del br-other");
+    expect((await project.deploy()).exitCode).toBe(0);
+    expect(await ping(inv, "a", "10.88.0.3", "web")).toBe(true);
+    expect((await project.destroy()).exitCode).toBe(0);
+    expect(await hostSnapshot(inv, "a")).toBe(before);
+  }, 600_000);
 });
