@@ -17,11 +17,13 @@ const APP = `${ROOT}/node_modules/.bin/ts-node --transpile-only -P ${ROOT}/tscon
 
 // What hostSnapshot leaves out: the inside of each namespace, and hostnet's
 // ledger (file names and checksums: the stored destroy scripts, saved sysctls).
+// The hook lock's files (.owner, .active, .lock) are left out: the transport
+// writes them around Terraform's hooks, the reviewed scripts never do.
 const INNER = [
   "for ns in $(ip netns list | cut -d' ' -f1 | sort); do",
   '  echo "[netns $ns]"; ip -n "$ns" -br link; ip -n "$ns" -br addr; ip -n "$ns" -4 route show table all | sort',
   "done",
-  'echo "[ledger]"; find /run/hostnet -type f | sort | xargs -r md5sum',
+  'echo "[ledger]"; find /run/hostnet -type f ! -name .owner ! -name .active ! -name .lock | sort | xargs -r md5sum',
 ].join("\n");
 
 /** hostSnapshot plus the namespaces' insides and the ledger. */
