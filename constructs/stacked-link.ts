@@ -6,6 +6,8 @@ import { Host } from "./host";
 import { Namespace } from "./namespace";
 import { findAncestor, NetObject, ObjectSummary } from "./net-object";
 import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
+import { renderStackedLink, StackedLinkSpec } from "../src/render/stacked-link";
+import { Hooks, ObjectRef } from "../src/render/types";
 
 /** Props shared by links stacked on a parent device (Macvlan, Ipvlan). */
 export interface StackedLinkProps {
@@ -23,12 +25,24 @@ export interface StackedLinkProps {
   readonly mtu?: number;
 }
 
+/** What sets one kind of stacked link apart: its link type, modes and naming. */
+export interface StackedLinkType<M extends string> {
+  readonly type: StackedLinkSpec["type"];
+  /** Class name, for error messages. */
+  readonly label: string;
+  /** Prefix of derived interface names. */
+  readonly prefix: string;
+  readonly modes: readonly M[];
+  readonly defaultMode: M;
+}
+
 /**
  * Base of macvlan and ipvlan children: created on the parent's host from the
  * parent's namespace, placed into their own namespace, addressed. Deleting the
  * parent deletes them.
  */
-export abstract class StackedLink extends NetObject {
+export abstract class StackedLink<M extends string = string> extends NetObject {
+  readonly mode: M;
   readonly name: string;
   readonly namespace?: Namespace;
   /** Name of the parent device. */
@@ -40,7 +54,8 @@ export abstract class StackedLink extends NetObject {
   readonly address?: AddressInput;
   private readonly scopeHost?: Host;
 
-  protected constructor(scope: Construct, id: string, props: StackedLinkProps, type: string, prefix: string) {
+  protected constructor(scope: Construct, id: string, props: StackedLinkProps & { readonly mode?: M }, private readonly linkType: StackedLinkType<M>) {
+    const { label: type, prefix } = linkType;
     const ns = props.namespace ?? findAncestor(scope, Namespace);
     const parentBridge = props.parent instanceof Bridge ? props.parent : undefined;
     const scopeHost = findAncestor(scope, Host);
@@ -55,6 +70,7 @@ export abstract class StackedLink extends NetObject {
     this.parentMtu = parentBridge ? parentBridge.mtu : (props.parentMtu ?? 1500);
     this.mtu = props.mtu ?? this.parentMtu;
     this.address = props.address;
+    this.mode = props.mode ?? linkType.defaultMode;
     this.name = props.name ?? (this.namespace && this.namespace !== parentBridge?.namespace ? "eth0" : deriveName(id, this.node.path, 15, prefix));
   }
 
@@ -67,8 +83,26 @@ export abstract class StackedLink extends NetObject {
     return this.name;
   }
 
-  /** Mode, for the review row. */
-  protected abstract get modeName(): string;
+  get kind(): string {
+    return this.linkType.type;
+  }
+
+  spec(): StackedLinkSpec {
+    return {
+      type: this.linkType.type,
+      mode: this.mode,
+      name: this.name,
+      netns: this.namespace?.name,
+      parent: this.parentName,
+      parentNetns: this.parentNamespace?.name,
+      mtu: this.mtu,
+      addresses: this.address ? [addressCidr(this.address)] : [],
+    };
+  }
+
+  hooks(ref: ObjectRef): Hooks {
+    return renderStackedLink(this.spec(), ref);
+  }
 
   dependencies(): NetObject[] {
     return [this.namespace, this.parentBridge].filter((o): o is Namespace | Bridge => o !== undefined);
@@ -88,7 +122,7 @@ export abstract class StackedLink extends NetObject {
       name: this.name,
       where: placeName(this.namespace),
       addresses: this.address ? [addressCidr(this.address)] : [],
-      detail: `on ${this.parentName}@${placeName(this.parentNamespace)}, mode ${this.modeName}, mtu ${this.mtu}`,
+      detail: `on ${this.parentName}@${placeName(this.parentNamespace)}, mode ${this.mode}, mtu ${this.mtu}`,
     };
   }
 
@@ -118,6 +152,10 @@ export abstract class StackedLink extends NetObject {
       errs.push(`is created in the scope of host ${this.scopeHost.node.path} but its parent is on host ${this.host.node.path}. Create it in that host's scope.`);
     }
     if (this.address) errs.push(...checkAddressInput(this.address, "address"));
+    const { type, modes } = this.linkType;
+    if (!modes.includes(this.mode)) {
+      errs.push(`mode "${printable(String(this.mode))}" is not ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} mode. Use ${modes.length === 2 ? modes.join(" or ") : modes.join(", ")}.`);
+    }
     return errs;
   }
 }
