@@ -11,21 +11,11 @@ import { BandwidthLimit } from "../../constructs";
 import { bandwidthClasses, RATES } from "../../examples/bandwidth-classes/main";
 import { hostExec } from "../../src/lab";
 import { KIND_MODULES, renderPreflight } from "../../src/render/preflight";
-import { Scenario } from "./support/scenario";
-import { Probes } from "./support/traffic";
+import { useScenario } from "./support/scenario";
 
-const s = new Scenario({ lab: "scu", index: 54, hosts: 1, example: "bandwidth-classes", stack: "bandwidth-classes" });
-const probes = new Probes(() => s.inv);
+const s = useScenario({ lab: "scu", index: 54, hosts: 1, example: "bandwidth-classes", stack: "bandwidth-classes" });
+const probes = s.probes;
 const SERVER = "10.93.0.2";
-
-beforeAll(() => s.up(), 120_000);
-afterAll(async () => {
-  try {
-    if (s.inv) await probes.stopAll();
-  } finally {
-    await s.down();
-  }
-}, 300_000);
 
 describe("bandwidth classes", () => {
   test("the preflight for this stack passes on the test host (ip, tc, bridge, veth, sch_htb, cls_u32) and names a module it lacks", async () => {

@@ -4,14 +4,11 @@
  * subnet to the bridge. examples/bridge-hosts deployed, probed, destroyed.
  */
 import { ping } from "./support/probe";
-import { Scenario } from "./support/scenario";
+import { useScenario } from "./support/scenario";
 
-const s = new Scenario({ lab: "scb", index: 42, hosts: 1, example: "bridge-hosts", stack: "bridge-hosts" });
+const s = useScenario({ lab: "scb", index: 42, hosts: 1, example: "bridge-hosts", stack: "bridge-hosts" });
 const NS = ["n1", "n2", "n3"];
 const IP = ["10.65.0.1", "10.65.0.2", "10.65.0.3"];
-
-beforeAll(() => s.up(), 120_000);
-afterAll(() => s.down(), 300_000);
 
 describe("a bridge joining three namespaces and the host", () => {
   test("cdktf deploy creates the bridge, the namespaces on it and the routes", async () => {

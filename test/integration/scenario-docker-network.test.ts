@@ -9,24 +9,14 @@
 import execa from "execa";
 import * as path from "path";
 import { ping } from "./support/probe";
-import { Scenario } from "./support/scenario";
-import { Probes } from "./support/traffic";
+import { useScenario } from "./support/scenario";
 
-const s = new Scenario({ lab: "scv", index: 55, hosts: 2, example: "docker-network", stack: "docker-network" });
-const probes = new Probes(() => s.inv);
+const s = useScenario({ lab: "scv", index: 55, hosts: 2, example: "docker-network", stack: "docker-network" });
+const probes = s.probes;
 const BIN = path.resolve(__dirname, "..", "..", "bin", "hostnet");
 const inventory = () => path.join(s.inv.dir, "inventory.json");
 const inspect = (...args: string[]) => execa(BIN, ["inspect", "a", "--inventory", inventory(), ...args], { reject: false });
 const TAG = "hostnet:docker-network:docker-network/a/appnet";
-
-beforeAll(() => s.up(), 120_000);
-afterAll(async () => {
-  try {
-    if (s.inv) await probes.stopAll();
-  } finally {
-    await s.down();
-  }
-}, 300_000);
 
 describe("docker-style network", () => {
   test("cdktf deploy creates the network (bridge, masquerade) and three endpoints, one with a published port", async () => {

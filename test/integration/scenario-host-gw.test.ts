@@ -5,13 +5,10 @@
  * examples/host-gw deployed, probed, destroyed.
  */
 import { ping } from "./support/probe";
-import { Scenario } from "./support/scenario";
+import { useScenario } from "./support/scenario";
 
-const s = new Scenario({ lab: "scd", index: 44, hosts: 2, example: "host-gw", stack: "host-gw" });
+const s = useScenario({ lab: "scd", index: 44, hosts: 2, example: "host-gw", stack: "host-gw" });
 const POD = { a: "10.61.0.2", b: "10.62.0.2" };
-
-beforeAll(() => s.up(), 120_000);
-afterAll(() => s.down(), 300_000);
 
 describe("host-gw routing between two hosts", () => {
   test("cdktf deploy gives each host its subnet, a route to the other subnet via the other host, and forwarding", async () => {

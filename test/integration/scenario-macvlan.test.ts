@@ -4,14 +4,11 @@
  * NIC. examples/macvlan deployed, probed, destroyed.
  */
 import { ping } from "./support/probe";
-import { Scenario } from "./support/scenario";
+import { useScenario } from "./support/scenario";
 
-const s = new Scenario({ lab: "scf", index: 46, hosts: 1, example: "macvlan", stack: "macvlan" });
+const s = useScenario({ lab: "scf", index: 46, hosts: 1, example: "macvlan", stack: "macvlan" });
 const M1 = "10.69.0.1";
 const M2 = "10.69.0.2";
-
-beforeAll(() => s.up(), 120_000);
-afterAll(() => s.down(), 300_000);
 
 describe("two namespaces on macvlan children of one parent", () => {
   test("cdktf deploy creates the parent and a macvlan (mode bridge) in each namespace, each with its own MAC", async () => {

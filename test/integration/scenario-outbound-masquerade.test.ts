@@ -5,21 +5,11 @@
  * and both hosts end as they were.
  */
 import { ping } from "./support/probe";
-import { Scenario } from "./support/scenario";
-import { Probes } from "./support/traffic";
+import { useScenario } from "./support/scenario";
 
-const s = new Scenario({ lab: "scr", index: 51, hosts: 2, example: "outbound-masquerade", stack: "outbound-masquerade" });
-const probes = new Probes(() => s.inv);
+const s = useScenario({ lab: "scr", index: 51, hosts: 2, example: "outbound-masquerade", stack: "outbound-masquerade" });
+const probes = s.probes;
 const TAG = "hostnet:outbound-masquerade:outbound-masquerade/a/masquerade";
-
-beforeAll(() => s.up(), 120_000);
-afterAll(async () => {
-  try {
-    if (s.inv) await probes.stopAll();
-  } finally {
-    await s.down();
-  }
-}, 300_000);
 
 describe("outbound masquerade", () => {
   test("cdktf deploy creates the bridge, the namespace, its veth and route, and the masquerade", async () => {

@@ -4,22 +4,12 @@
  * the same bridge through a's address (hairpin NAT), and web itself (hairpin
  * mode on its bridge port). Destroy leaves both hosts as they were.
  */
-import { Scenario } from "./support/scenario";
-import { Probes } from "./support/traffic";
+import { useScenario } from "./support/scenario";
 
-const s = new Scenario({ lab: "scs", index: 52, hosts: 2, example: "port-publish", stack: "port-publish" });
-const probes = new Probes(() => s.inv);
+const s = useScenario({ lab: "scs", index: 52, hosts: 2, example: "port-publish", stack: "port-publish" });
+const probes = s.probes;
 const TAG = "hostnet:port-publish:port-publish/a/publish-web";
 const GATEWAY = "10.92.0.1";
-
-beforeAll(() => s.up(), 120_000);
-afterAll(async () => {
-  try {
-    if (s.inv) await probes.stopAll();
-  } finally {
-    await s.down();
-  }
-}, 300_000);
 
 describe("port publish", () => {
   test("cdktf deploy creates two namespaces on a bridge, masquerade, and the port forward with its hairpin rule", async () => {

@@ -6,14 +6,11 @@
  * probed, destroyed.
  */
 import { ping } from "./support/probe";
-import { Scenario } from "./support/scenario";
+import { useScenario } from "./support/scenario";
 
-const s = new Scenario({ lab: "sce", index: 45, hosts: 2, example: "routed-proxy-arp", stack: "routed-proxy-arp" });
+const s = useScenario({ lab: "sce", index: 45, hosts: 2, example: "routed-proxy-arp", stack: "routed-proxy-arp" });
 const POD = { a: "10.63.0.1", b: "10.63.1.1" };
 const VETH = "rt-pod-ep";
-
-beforeAll(() => s.up(), 120_000);
-afterAll(() => s.down(), 300_000);
 
 describe("Calico-style routed /32 endpoints with proxy ARP on two hosts", () => {
   test("cdktf deploy gives each namespace a /32 and a default route via 169.254.1.1 onlink, and each host proxy_arp=1 on the veth and a /32 route into it", async () => {

@@ -6,22 +6,12 @@
  * 198.19.51.103. Outside clients (a's root namespace, and host b, which routes
  * the outside network via a) reach vm's service by the outside address only.
  */
-import { Scenario } from "./support/scenario";
-import { Probes } from "./support/traffic";
+import { useScenario } from "./support/scenario";
 
-const s = new Scenario({ lab: "sct", index: 53, hosts: 2, example: "router-namespace", stack: "router-namespace" });
-const probes = new Probes(() => s.inv);
+const s = useScenario({ lab: "sct", index: 53, hosts: 2, example: "router-namespace", stack: "router-namespace" });
+const probes = s.probes;
 const FLOATING = "198.19.51.103";
 const TAG = "hostnet:router-namespace:router-namespace/a/router/vm-floating-ip";
-
-beforeAll(() => s.up(), 120_000);
-afterAll(async () => {
-  try {
-    if (s.inv) await probes.stopAll();
-  } finally {
-    await s.down();
-  }
-}, 300_000);
 
 describe("router namespace with 1:1 NAT", () => {
   test("cdktf deploy creates both bridges, the router with forwarding, vm, the 1:1 NAT in the router and the routes", async () => {

@@ -3,12 +3,9 @@
  * bridge. examples/two-namespaces deployed with cdktf, probed, destroyed.
  */
 import { ping } from "./support/probe";
-import { Scenario } from "./support/scenario";
+import { useScenario } from "./support/scenario";
 
-const s = new Scenario({ lab: "sca", index: 41, hosts: 1, example: "two-namespaces", stack: "two-namespaces" });
-
-beforeAll(() => s.up(), 120_000);
-afterAll(() => s.down(), 300_000);
+const s = useScenario({ lab: "sca", index: 41, hosts: 1, example: "two-namespaces", stack: "two-namespaces" });
 
 describe("two namespaces on one veth pair", () => {
   test("cdktf deploy creates both namespaces and the veth between them, one end in each", async () => {

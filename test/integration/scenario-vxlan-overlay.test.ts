@@ -5,14 +5,11 @@
  * probed (reachability and the MTU edge), destroyed.
  */
 import { ping } from "./support/probe";
-import { Scenario } from "./support/scenario";
+import { useScenario } from "./support/scenario";
 
-const s = new Scenario({ lab: "scc", index: 43, hosts: 2, example: "vxlan-overlay", stack: "vxlan-overlay" });
+const s = useScenario({ lab: "scc", index: 43, hosts: 2, example: "vxlan-overlay", stack: "vxlan-overlay" });
 const POD = { a: "10.66.0.1", b: "10.66.0.2" };
 const MTU = 1450;
-
-beforeAll(() => s.up(), 120_000);
-afterAll(() => s.down(), 300_000);
 
 /** ping with Don't Fragment and an ICMP payload of `size` bytes (IP packet = size + 28). */
 async function pingDf(from: "a" | "b", to: string, size: number): Promise<{ ok: boolean; out: string }> {

@@ -9,6 +9,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { hostExec, hostSnapshot, Inventory, labDown, labUp } from "../../../src/lab";
 import { CdktfProject, RunOutput } from "./cdktf-project";
+import { Probes } from "./traffic";
 
 export interface ScenarioOptions {
   /** Lab name (at most 8 characters). */
@@ -22,9 +23,19 @@ export interface ScenarioOptions {
   readonly stack: string;
 }
 
+/** A Scenario whose lab comes up in beforeAll and goes down in afterAll (probes stopped first). */
+export function useScenario(opts: ScenarioOptions): Scenario {
+  const s = new Scenario(opts);
+  beforeAll(() => s.up(), 120_000);
+  afterAll(() => s.down(), 300_000);
+  return s;
+}
+
 export class Scenario {
   inv!: Inventory;
   project!: CdktfProject;
+  /** Processes the tests start on the hosts; stopped by down(). */
+  readonly probes = new Probes(() => this.inv);
   /** Host name -> snapshot taken before the first deploy. */
   readonly before = new Map<string, string>();
   private readonly labDir = mkdtempSync(path.join(tmpdir(), "hostnet-lab-"));
@@ -46,9 +57,10 @@ export class Scenario {
     });
   }
 
-  /** Destroy whatever is left, lab down. For afterAll: runs even when a test failed. */
+  /** Stop the probes, destroy whatever is left, lab down. For afterAll: runs even when a test failed. */
   async down(): Promise<void> {
     try {
+      if (this.inv) await this.probes.stopAll();
       if (this.project) {
         if (!this.clean) await this.project.destroy();
         this.project.remove();
