@@ -5,9 +5,9 @@ import { AddressError, parseCidr4 } from "../src/ipam/ipv4";
 import { checkInterfaceName, checkPort, printable } from "../src/validate/names";
 import { checkClassId, checkRate, checkSize, formatRate, htbQuantum, rateBits } from "../src/validate/tc";
 import { Bridge } from "./bridge";
-import { Host } from "./host";
 import { Namespace } from "./namespace";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
+import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address, Subnet } from "./subnet";
 
@@ -78,9 +78,7 @@ export class BandwidthLimit extends NetObject {
   constructor(scope: Construct, id: string, props: BandwidthLimitProps) {
     const i = props.interface;
     const ns = i.namespace;
-    const host = (i instanceof Bridge ? i.host : undefined) ?? ns?.host ?? findAncestor(scope, Host);
-    if (!host) throw new Error(`${scope.node.path}/${id}: a BandwidthLimit must be created inside a Host's scope or on an interface of a Namespace or Bridge.`);
-    super(scope, id, host);
+    super(scope, id, hostFor(scope, id, "BandwidthLimit", [i instanceof Bridge ? i : undefined, ns]));
     this.dev = i.name;
     this.namespace = ns;
     this.bridge = i instanceof Bridge ? i : undefined;
@@ -132,6 +130,10 @@ export class BandwidthLimit extends NetObject {
     return checkHtb(this.spec(), this.ref);
   }
 
+  protected references(): Array<readonly [string, OnHost | undefined]> {
+    return this.bridge ? [["props.interface", this.bridge]] : [["props.interface.namespace", this.namespace]];
+  }
+
   /** The object that creates the interface (found among the host's objects), and the namespace. */
   dependencies(): NetObject[] {
     const owner = this.bridge ?? this.host.netObjects.find((o) => o !== this && o.interfaces().some((x) => x.name === this.dev && x.namespace === this.namespace));
@@ -157,7 +159,6 @@ export class BandwidthLimit extends NetObject {
     const errs: string[] = [];
     const n = checkInterfaceName(this.dev);
     if (n) errs.push(`interface: ${n}`);
-    if (this.namespace && this.namespace.host !== this.host) errs.push(`namespace ${this.namespace.node.path} is on another host. Create the limit on that host.`);
     if (this.classes.length === 0) errs.push(`no classes. Give props.classes at least one { id, rate }.`);
     const seen = new Set<number>();
     for (const [k, c] of this.classes.entries()) {

@@ -4,9 +4,9 @@ import { renderBridge } from "../src/render/bridge";
 import { checkBridge } from "../src/render/check";
 import { BridgeSpec, Hooks, ObjectRef } from "../src/render/types";
 import { checkInterfaceName, checkMtu } from "../src/validate/names";
-import { Host } from "./host";
 import { Namespace } from "./namespace";
 import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
 
 export interface BridgeProps {
@@ -29,9 +29,7 @@ export class Bridge extends NetObject {
 
   constructor(scope: Construct, id: string, props: BridgeProps = {}) {
     const ns = props.namespace ?? findAncestor(scope, Namespace);
-    const host = ns?.host ?? findAncestor(scope, Host);
-    if (!host) throw new Error(`${scope.node.path}/${id}: a Bridge must be created inside a Host's scope, e.g. new Bridge(hostA, "${id}").`);
-    super(scope, id, host);
+    super(scope, id, hostFor(scope, id, "Bridge", [ns]));
     this.namespace = ns;
     this.name = props.name ?? deriveName(id, this.node.path, 15);
     this.mtu = props.mtu ?? 1500;
@@ -55,7 +53,11 @@ export class Bridge extends NetObject {
   }
 
   private spec(): BridgeSpec {
-    return { name: this.name, netns: this.namespace?.name, mtu: this.mtu, addresses: this.address ? [addressCidr(this.address)] : [] };
+    return { name: this.name, netns: this.namespace?.name, mtu: this.mtu, addresses: this.address !== undefined ? [addressCidr(this.address)] : [] };
+  }
+
+  protected references(): Array<readonly [string, OnHost | undefined]> {
+    return [["props.namespace", this.namespace]];
   }
 
   dependencies(): NetObject[] {
@@ -67,11 +69,11 @@ export class Bridge extends NetObject {
   }
 
   assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: Namespace }> {
-    return this.address ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
+    return this.address !== undefined ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
   }
 
   summary(): ObjectSummary {
-    return { kind: "bridge", name: this.name, where: placeName(this.namespace), addresses: this.address ? [addressCidr(this.address)] : [], detail: `mtu ${this.mtu}` };
+    return { kind: "bridge", name: this.name, where: placeName(this.namespace), addresses: this.address !== undefined ? [addressCidr(this.address)] : [], detail: `mtu ${this.mtu}` };
   }
 
   protected validateObject(): string[] {
@@ -80,8 +82,7 @@ export class Bridge extends NetObject {
     if (n) errs.push(`${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.name or shorten the construct id.`);
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);
-    if (this.namespace && this.namespace.host !== this.host) errs.push(`namespace ${this.namespace.node.path} is on another host. Create the bridge on that host.`);
-    if (this.address) errs.push(...checkAddressInput(this.address, "address"));
+    if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));
     return errs;
   }
 }

@@ -8,9 +8,9 @@ import { Hooks, NamespaceSpec, ObjectRef, RouteSpec, VethSpec } from "../src/ren
 import { renderVeth } from "../src/render/veth";
 import { checkInterfaceName, checkMtu, checkNamespaceName } from "../src/validate/names";
 import { Bridge } from "./bridge";
-import { Host } from "./host";
-import { findAncestor, NamespaceLike, NetObject, ObjectSummary } from "./net-object";
-import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
+import { NamespaceLike, NetObject, ObjectSummary } from "./net-object";
+import { AddressInput, addressCidr, bridgeSubnetProblem, checkAddressInput, placeName } from "./place";
+import { hostFor, OnHost } from "./same-host";
 import { Address, Subnet } from "./subnet";
 
 export interface EndpointProps {
@@ -61,8 +61,7 @@ export class Endpoint extends NetObject {
   private readonly killProcesses: boolean;
 
   constructor(scope: Construct, id: string, props: EndpointProps) {
-    const host = findAncestor(scope, Host) ?? props.bridge.host;
-    super(scope, id, host);
+    super(scope, id, hostFor(scope, id, "Endpoint", [props.bridge]));
     this.bridge = props.bridge;
     this.namespaceName = props.namespaceName ?? deriveName(id, this.node.path, 64);
     this.namespace = { name: this.namespaceName };
@@ -97,6 +96,18 @@ export class Endpoint extends NetObject {
     return [this.bridge];
   }
 
+  protected references(): Array<readonly [string, OnHost | undefined]> {
+    return [["props.bridge", this.bridge]];
+  }
+
+  namespaces(): string[] {
+    return [this.namespaceName];
+  }
+
+  routes(): Array<{ destination: string; via?: string; namespace?: NamespaceLike }> {
+    return this.gateway !== undefined ? [{ destination: "default", via: this.gateway, namespace: this.namespace }] : [];
+  }
+
   interfaces(): Array<{ name: string; namespace?: NamespaceLike }> {
     return [
       { name: this.name, namespace: this.namespace },
@@ -105,7 +116,7 @@ export class Endpoint extends NetObject {
   }
 
   assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: NamespaceLike }> {
-    return this.address ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
+    return this.address !== undefined ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
   }
 
   summary(): ObjectSummary {
@@ -113,7 +124,7 @@ export class Endpoint extends NetObject {
       kind: "endpoint",
       name: this.namespaceName,
       where: `netns ${this.namespaceName} ~ ${placeName(this.bridge.namespace)}`,
-      addresses: this.address ? [addressCidr(this.address)] : [],
+      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
       detail: `${this.name}@netns ${this.namespaceName} <-> ${this.hostName} (bridge ${this.bridge.name}), ${this.gateway ? `default via ${this.gateway}` : "no default route"}, mtu ${this.mtu}`,
     };
   }
@@ -129,14 +140,10 @@ export class Endpoint extends NetObject {
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);
     if (this.bridge.mtu < this.mtu) errs.push(`MTU ${this.mtu} is larger than bridge ${this.bridge.name}'s MTU ${this.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${this.bridge.mtu}.`);
-    if (this.bridge.host !== this.host) errs.push(`bridge ${this.bridge.node.path} is on another host; an endpoint joins a bridge on its own host.`);
-    if (this.address) errs.push(...checkAddressInput(this.address, "address"));
+    if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));
     // One L2 segment, one subnet (as for a VethPair end on a bridge).
-    const sub = this.address instanceof Address ? this.address.subnet : undefined;
-    const brSub = this.bridge.address instanceof Address ? this.bridge.address.subnet : undefined;
-    if (sub && brSub && sub !== brSub) {
-      errs.push(`address is from ${sub.node.path} (${sub.cidr}) but bridge ${this.bridge.name} is on ${brSub.node.path} (${brSub.cidr}). Allocate the address from ${brSub.node.path}.`);
-    }
+    const seg = this.address !== undefined ? bridgeSubnetProblem(this.address, this.bridge, { what: "address", joins: "the endpoint joins", prop: "props.address" }) : null;
+    if (seg) errs.push(seg);
     if (this.gateway !== undefined) {
       try {
         parseIp4(this.gateway);
@@ -154,7 +161,7 @@ export class Endpoint extends NetObject {
 
   private vethSpec(): VethSpec {
     return {
-      a: { name: this.name, netns: this.namespaceName, addresses: this.address ? [addressCidr(this.address)] : [] },
+      a: { name: this.name, netns: this.namespaceName, addresses: this.address !== undefined ? [addressCidr(this.address)] : [] },
       b: { name: this.hostName, netns: this.bridge.namespace?.name, master: this.bridge.name, addresses: [] },
       mtu: this.mtu,
     };

@@ -3,6 +3,7 @@ import { AddressError, formatCidr4, overlaps, parseCidr4, parseIp4 } from "../sr
 import { printable } from "../src/validate/names";
 import { Host } from "./host";
 import { Route } from "./route";
+import { otherHostProblems, scopeHost } from "./same-host";
 import { Subnet } from "./subnet";
 
 /** One host of a host-gw network: its own subnet and the address the others reach it at. */
@@ -64,6 +65,9 @@ export class HostGw extends Construct {
       const who = `member ${i} (${m.host.node.path})`;
       if (seen.has(m.host)) errs.push(`${who} lists the same host as member ${seen.get(m.host)}. Give each host once, with its own subnet.`);
       seen.set(m.host, i);
+      // A Subnet created in another host's scope is that host's, not this member's.
+      const subHost = m.subnet instanceof Subnet ? scopeHost(m.subnet) : undefined;
+      errs.push(...otherHostProblems(m.host, "HostGw member", [[`${who} subnet`, subHost && m.subnet instanceof Subnet ? { host: subHost, node: m.subnet.node } : undefined]]));
       try {
         parseIp4(addressOf(m));
       } catch (e) {

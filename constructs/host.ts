@@ -10,6 +10,8 @@ import { HostnetStack } from "./hostnet-stack";
 import type { NamespaceLike, NetObject } from "./net-object";
 import { Subnet } from "./subnet";
 import { checkHostFacts } from "../src/validate/topology";
+import { renderProblems } from "../src/validate/shell";
+import { isHost, markHost } from "./same-host";
 import { Sysctl } from "./sysctl";
 
 export interface JumpHostProps {
@@ -87,7 +89,7 @@ export class Host extends Construct {
     }
     const h = inv.hosts?.[hostName];
     if (!h) throw new Error(`${scope.node.path}/${id}: inventory ${inventoryFile} has no host "${hostName}"; it has: ${Object.keys(inv.hosts ?? {}).join(", ") || "none"}.`);
-    return new Host(scope, id, {
+    const host = new Host(scope, id, {
       address: h.address,
       port: h.port,
       user: h.user,
@@ -96,6 +98,8 @@ export class Host extends Construct {
       hostKey: h.knownHostsFile ? undefined : h.hostKey,
       ...props,
     });
+    host.inventory = { file: inventoryFile, host: hostName, given: props };
+    return host;
   }
 
   readonly target: SshTarget;
@@ -105,9 +109,12 @@ export class Host extends Construct {
   private readonly hookLock: { leaseSeconds: number; waitSeconds: number } | false;
   private readonly objects: NetObject[] = [];
   private forwarding?: Sysctl;
+  /** Where the props came from, when from an inventory: problems name the file. */
+  private inventory?: { file: string; host: string; given: Partial<HostProps> };
 
   constructor(scope: Construct, id: string, props: HostProps) {
     super(scope, id);
+    markHost(this);
     this.target = {
       address: props.address,
       port: props.port ?? 22,
@@ -131,8 +138,10 @@ export class Host extends Construct {
       triggers: () => ({
           address: this.target.address,
           port: String(this.target.port),
-          create: this.createScript(),
-          destroy: this.destroyScript(),
+          // Every value in these scripts (names, ids, the stack name) is also checked by
+          // the object it belongs to, which reports a value no shell can carry; here it
+          // must only not throw, since cdktf resolves triggers before our validations run.
+          ...renderProblems(() => ({ create: this.createScript(), destroy: this.destroyScript() }), { create: "", destroy: "" }).value,
           after: "",
         }),
     });
@@ -176,7 +185,16 @@ export class Host extends Construct {
   private validate(): string[] {
     const t = this.target;
     const fix = (e: string | null, prop: string) => (e ? `${e} Fix props.${prop}.` : null);
-    const errs = [fix(checkHostAddress(t.address), "address"), fix(checkPort(t.port, "SSH port"), "port"), fix(checkUser(t.user), "user")];
+    const inv = this.inventory;
+    // A field the inventory lacks (and props do not give): say which file lacks which field.
+    const lacks = (field: "address" | "port" | "user", value: unknown) =>
+      inv && inv.given[field] === undefined && value === undefined ? `inventory ${inv.file} has no "${field}" for host "${inv.host}". Add it there, or pass props.${field} to Host.fromInventory.` : null;
+    const errs = [
+      lacks("address", t.address) ?? fix(checkHostAddress(t.address), "address"),
+      fix(checkPort(t.port, "SSH port"), "port"),
+      fix(checkUser(t.user), "user"),
+      this.sameMachine(),
+    ];
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(this.node.id)) {
       errs.push(`host id "${JSON.stringify(this.node.id).slice(1, -1)}" is used in scripts and file names; use 1-63 letters, digits, "_", "." or "-". Change the construct id.`);
     }
@@ -184,7 +202,8 @@ export class Host extends Construct {
     if (t.knownHostsFile !== undefined) errs.push(checkPath(t.knownHostsFile, "known_hosts path"));
     if (t.hostKey !== undefined) errs.push(checkHostKey(t.hostKey));
     if (!t.insecureIgnoreHostKey && !t.knownHostsFile && !t.hostKey) {
-      errs.push(`no pinned host key for ${t.address}. Set props.hostKey ("ssh-ed25519 AAAA...") or props.knownHostsFile, or set insecureIgnoreHostKey: true to accept any key.`);
+      if (inv && inv.given.hostKey === undefined && inv.given.knownHostsFile === undefined) errs.push(`inventory ${inv.file} has neither "knownHostsFile" nor "hostKey" for host "${inv.host}". Add one there, or pass props.hostKey or props.knownHostsFile to Host.fromInventory.`);
+      else errs.push(`no pinned host key for ${t.address}. Set props.hostKey ("ssh-ed25519 AAAA...") or props.knownHostsFile, or set insecureIgnoreHostKey: true to accept any key.`);
     }
     if (this.hookLock) {
       const { leaseSeconds: l, waitSeconds: w } = this.hookLock;
@@ -198,16 +217,29 @@ export class Host extends Construct {
     return errs.filter((e): e is string => e !== null);
   }
 
+  /**
+   * Two Hosts for one machine (same address and port) in one stack share the
+   * stack's ledger there, and each one's sweep removes the other's objects.
+   * Reported by the later one, naming the earlier.
+   */
+  private sameMachine(): string | null {
+    const key = (h: Host) => `${String(h.target.address).toLowerCase()}|${h.target.port}`;
+    const first = HostnetStack.of(this).node.findAll().find((c): c is Host => isHost(c) && key(c) === key(this));
+    if (!first || first === this) return null;
+    return `address ${this.target.address} port ${this.target.port} is also host ${first.node.path} in this stack; two Hosts for one machine would remove each other's objects (each one's sweep deletes what it did not create there). Create all objects of that machine under one Host (${first.node.path}).`;
+  }
+
   /** Clashes between the objects of this host (names, addresses, subnets, published ports). */
   private validateObjects(): string[] {
     const place = (ns?: NamespaceLike) => (ns ? `netns ${ns.name}` : "root");
     const objs = this.objects;
     return checkHostFacts({
-      namespaces: objs.filter((o) => o.kind === "netns").map((o) => ({ name: o.objectName, place: "host", path: o.node.path })),
+      namespaces: objs.flatMap((o) => o.namespaces().map((name) => ({ name, place: "host", path: o.node.path }))),
       interfaces: objs.flatMap((o) => o.interfaces().map((i) => ({ name: i.name, place: place(i.namespace), path: o.node.path }))),
       addresses: objs.flatMap((o) => o.assignedAddresses().map((a) => ({ cidr: a.cidr, iface: a.iface, place: place(a.namespace), path: o.node.path }))),
       subnets: this.node.findAll().filter((c): c is Subnet => c instanceof Subnet).map((s) => ({ cidr: s.cidr, path: s.node.path })),
       publishes: objs.flatMap((o) => o.publishedPorts().map((p) => ({ ...p, path: o.node.path }))),
+      routes: objs.flatMap((o) => o.routes().map((r) => ({ destination: r.destination, via: r.via, onlink: r.onlink, place: place(r.namespace), path: o.node.path }))),
     });
   }
 }

@@ -39,5 +39,5 @@ export type { BandwidthLimitProps, BandwidthClass, BandwidthMatch, InterfaceRef,
 export { Network } from "./network";
 export type { NetworkProps, NetworkDriver, PublishedPort, ConnectOptions, NetworkEndpoint } from "./network";
 export type { NatPlaceProps, StaticNatProps } from "./nat-rule";
-export { synthOrExit } from "./synth";
+export { synthOrExit, validateStack } from "./synth";
 export { SharedAddressPool } from "../src/ipam/shared-pool";

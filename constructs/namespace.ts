@@ -4,8 +4,8 @@ import { checkNamespace } from "../src/render/check";
 import { renderNamespace } from "../src/render/namespace";
 import { Hooks } from "../src/render/types";
 import { checkNamespaceName } from "../src/validate/names";
-import { Host } from "./host";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
+import { hostFor } from "./same-host";
 
 export interface NamespaceProps {
   /** Name under /run/netns (what `ip netns exec NAME` takes). @default the construct id */
@@ -25,9 +25,7 @@ export class Namespace extends NetObject {
   private readonly killProcesses: boolean;
 
   constructor(scope: Construct, id: string, props: NamespaceProps = {}) {
-    const host = findAncestor(scope, Host);
-    if (!host) throw new Error(`${scope.node.path}/${id}: a Namespace must be created inside a Host's scope, e.g. new Namespace(hostA, "${id}").`);
-    super(scope, id, host);
+    super(scope, id, hostFor(scope, id, "Namespace"));
     this.name = props.name ?? deriveName(id, this.node.path, 64);
     this.killProcesses = props.killProcessesOnDestroy ?? true;
   }
@@ -50,6 +48,10 @@ export class Namespace extends NetObject {
 
   dependencies(): NetObject[] {
     return [];
+  }
+
+  namespaces(): string[] {
+    return [this.name];
   }
 
   summary(): ObjectSummary {

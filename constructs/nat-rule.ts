@@ -5,9 +5,9 @@ import { Hooks, NatSpec, ObjectRef, Protocol } from "../src/render/types";
 import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
 import { checkInterfaceName, checkPort } from "../src/validate/names";
 import { Bridge } from "./bridge";
-import { Host } from "./host";
 import { Namespace } from "./namespace";
 import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address, Subnet } from "./subnet";
 import { Sysctl } from "./sysctl";
@@ -109,8 +109,7 @@ export class NatRule extends NetObject {
 
   constructor(scope: Construct, id: string, props: NatRuleProps) {
     const ns = props.namespace ?? findAncestor(scope, Namespace);
-    const host = ns?.host ?? findAncestor(scope, Host);
-    if (!host) throw new Error(`${scope.node.path}/${id}: a NatRule must be created inside a Host's scope.`);
+    const host = hostFor(scope, id, "NatRule", [ns, props.type === "masquerade" ? props.bridge : undefined]);
     super(scope, id, host);
     this.props = props;
     this.namespace = ns;
@@ -161,6 +160,11 @@ export class NatRule extends NetObject {
     return checkNat(this.spec(), this.ref.tag);
   }
 
+  protected references(): Array<readonly [string, OnHost | undefined]> {
+    const p = this.props;
+    return [["props.namespace", this.namespace], ["props.bridge", p.type === "masquerade" ? p.bridge : undefined]];
+  }
+
   dependencies(): NetObject[] {
     return this.namespace ? [this.namespace, this.forwarding] : [this.forwarding];
   }
@@ -198,11 +202,9 @@ export class NatRule extends NetObject {
         errs.push(`source: ${e.message}`);
       }
     }
-    if (p.type === "masquerade" && p.bridge && p.bridge.host !== this.host) errs.push(`bridge ${p.bridge.node.path} is on another host.`);
     if (p.type === "masquerade" && p.bridge && p.bridge.namespace !== this.namespace) {
       errs.push(`bridge ${p.bridge.name} is in ${placeName(p.bridge.namespace)} but the rule is in ${placeName(this.namespace)}; create the rule where the bridge is (props.namespace).`);
     }
-    if (this.namespace && this.namespace.host !== this.host) errs.push(`namespace ${this.namespace.node.path} is on another host. Create the rule on that host.`);
     if (p.type === "static") {
       ip(this.inside(), "inside");
       ip(p.outside, "outside");

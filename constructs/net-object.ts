@@ -5,6 +5,8 @@ import { createScript, destroyScript } from "../src/render/script";
 import { Hooks, ObjectRef } from "../src/render/types";
 import type { Host } from "./host";
 import { HostnetStack } from "./hostnet-stack";
+import { OnHost, otherHostProblems } from "./same-host";
+import { renderProblems } from "../src/validate/shell";
 
 /** What place checks need of a Namespace (avoids an import cycle). */
 export interface NamespaceLike {
@@ -44,7 +46,9 @@ export abstract class NetObject extends Construct {
       dependsOn: [host.resource],
     });
     host.register(this);
-    this.node.addValidation({ validate: () => this.validateObject().map((m) => `${this.node.path}: ${m}`) });
+    this.node.addValidation({
+      validate: () => [...this.validateObject(), ...otherHostProblems(this.host, this.constructor.name, this.references()), ...this.renderProblems()].map((m) => `${this.node.path}: ${m}`),
+    });
   }
 
   /** Short kind name for comments and review output ("bridge", "veth", ...). */
@@ -63,6 +67,19 @@ export abstract class NetObject extends Construct {
     return [];
   }
 
+  /**
+   * The hostnet objects this one refers to, as [what refers, object]: each must
+   * be on this object's host (one check for every construct, see same-host.ts).
+   */
+  protected references(): Array<readonly [string, OnHost | undefined]> {
+    return [];
+  }
+
+  /** Namespaces this object creates, for per-host uniqueness checks. */
+  namespaces(): string[] {
+    return [];
+  }
+
   /** Interfaces this object creates, for per-host uniqueness checks. */
   interfaces(): Array<{ name: string; namespace?: NamespaceLike }> {
     return [];
@@ -70,6 +87,14 @@ export abstract class NetObject extends Construct {
 
   /** Addresses this object assigns, for per-host uniqueness checks. */
   assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: NamespaceLike }> {
+    return [];
+  }
+
+  /**
+   * Routes this object adds, for the check that a next hop is on a connected
+   * subnet. A route without `via` is a link route: its destination is connected.
+   */
+  routes(): Array<{ destination: string; via?: string; namespace?: NamespaceLike; onlink?: boolean }> {
     return [];
   }
 
@@ -111,16 +136,26 @@ export abstract class NetObject extends Construct {
   // Rendered once, on first use (at synth, when every prop is known): the
   // resource's triggers and the review both read them.
   private cachedRef?: ObjectRef;
-  private cachedScripts?: { create: string; destroy: string };
+  private cachedScripts?: { create: string; destroy: string; problems: string[] };
 
-  private scripts(): { create: string; destroy: string } {
+  // A value no shell can carry (a NUL byte, a line equal to the ledger heredoc's
+  // marker) is a validation problem, not an exception: the triggers are also
+  // resolved by cdktf's own checks, before this object's validation runs.
+  private scripts(): { create: string; destroy: string; problems: string[] } {
     if (!this.cachedScripts) {
       const ref = this.ref;
-      const hooks = this.hooks(ref);
       const header = { kind: this.kind, name: this.objectName };
-      this.cachedScripts = { create: createScript(hooks, ref, header), destroy: destroyScript(hooks, ref, header) };
+      const r = renderProblems(() => {
+        const hooks = this.hooks(ref);
+        return { create: createScript(hooks, ref, header), destroy: destroyScript(hooks, ref, header) };
+      }, { create: "", destroy: "" });
+      this.cachedScripts = { ...r.value, problems: r.problems };
     }
     return this.cachedScripts;
+  }
+
+  private renderProblems(): string[] {
+    return this.scripts().problems;
   }
 
   private triggers(): HookTriggers {

@@ -3,9 +3,9 @@ import { deriveName } from "../src/plan/names";
 import { Protocol } from "../src/render/types";
 import { printable } from "../src/validate/names";
 import { Bridge } from "./bridge";
-import { Host } from "./host";
+import type { Host } from "./host";
 import { Namespace } from "./namespace";
-import { findAncestor } from "./net-object";
+import { hostFor, otherHostProblems } from "./same-host";
 import { NatRule } from "./nat-rule";
 import { Route } from "./route";
 import { Address, Subnet } from "./subnet";
@@ -84,8 +84,7 @@ export class Network extends Construct {
   private readonly eps: NetworkEndpoint[] = [];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
-    const host = findAncestor(scope, Host);
-    if (!host) throw new Error(`${scope.node.path}/${id}: a Network must be created inside a Host's scope, e.g. new Network(hostA, "${id}", { subnet: "10.89.0.0/24" }).`);
+    const host = hostFor(scope, id, "Network");
     super(scope, id);
     this.host = host;
     this.driver = props.driver ?? "bridge";
@@ -146,9 +145,7 @@ export class Network extends Construct {
   private validate(): string[] {
     const errs: string[] = [];
     if (this.driver !== "bridge") errs.push(`driver "${printable(String(this.driver))}" is not supported; use "bridge".`);
-    for (const e of this.eps) {
-      if (e.namespace.host !== this.host) errs.push(`namespace ${e.namespace.node.path} is on another host; a bridge network joins namespaces of one host. Create the namespace on ${this.host.node.path}.`);
-    }
+    errs.push(...otherHostProblems(this.host, "Network", this.eps.map((e) => [`connect()'s namespace`, e.namespace] as const)));
     return errs;
   }
 }

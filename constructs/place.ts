@@ -1,6 +1,6 @@
 import { Address } from "./subnet";
 import type { Namespace } from "./namespace";
-import { AddressError, parseCidr4 } from "../src/ipam/ipv4";
+import { AddressError, contains, formatCidr4, parseCidr4 } from "../src/ipam/ipv4";
 
 /** Where a link or rule lives: the host's root namespace (undefined) or a Namespace. */
 export function placeName(ns?: Namespace): string {
@@ -25,6 +25,41 @@ export function checkAddressInput(a: AddressInput, what: string): string[] {
     return [];
   } catch (e) {
     if (e instanceof AddressError) return [`${what}: ${e.message}`];
+    throw e;
+  }
+}
+
+/** What the one-segment check needs of a bridge. */
+export interface BridgeLike {
+  readonly name: string;
+  readonly address?: AddressInput;
+}
+
+/**
+ * One L2 segment, one subnet: an address on an interface plugged into `bridge`
+ * must lie in the bridge's subnet, or nothing on the bridge (its gateway
+ * included) can reach it. null when it does, or when either side has no valid address.
+ */
+export function bridgeSubnetProblem(address: AddressInput, bridge: BridgeLike, m: { what: string; joins: string; prop: string }): string | null {
+  const { what, joins, prop } = m;
+  if (bridge.address === undefined) return null;
+  const sub = address instanceof Address ? address.subnet : undefined;
+  const brSub = bridge.address instanceof Address ? bridge.address.subnet : undefined;
+  if (sub && brSub && sub !== brSub) {
+    return `${what} is from ${sub.node.path} (${sub.cidr}) but bridge ${bridge.name}, which ${joins}, is on ${brSub.node.path} (${brSub.cidr}). Allocate ${prop} from ${brSub.node.path}.`;
+  }
+  const mine = tryCidr(addressCidr(address));
+  const theirs = tryCidr(addressCidr(bridge.address));
+  if (!mine || !theirs || contains(theirs, mine.address)) return null;
+  const net = formatCidr4(theirs);
+  return `${what} ${addressCidr(address)} is not in ${net}, the subnet of bridge ${bridge.name} (${addressCidr(bridge.address)}), which ${joins}: nothing on that bridge, its gateway included, could reach it. Set ${prop} to an address in ${net}${brSub ? ` (${brSub.node.path}.allocate(...))` : ""}.`;
+}
+
+function tryCidr(text: string): ReturnType<typeof parseCidr4> | undefined {
+  try {
+    return parseCidr4(text, false);
+  } catch (e) {
+    if (e instanceof AddressError) return undefined;
     throw e;
   }
 }

@@ -5,9 +5,10 @@ import { Hooks, RouteSpec } from "../src/render/types";
 import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
 import { checkInterfaceName } from "../src/validate/names";
 import { Bridge } from "./bridge";
-import { Host } from "./host";
+import type { Host } from "./host";
 import { Namespace } from "./namespace";
 import { findAncestor, NamespaceLike, NetObject, ObjectSummary } from "./net-object";
+import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address } from "./subnet";
 
@@ -35,9 +36,7 @@ export class Route extends NetObject {
 
   constructor(scope: Construct, id: string, props: RouteProps) {
     const ns = props.namespace ?? findAncestor(scope, Namespace);
-    const host = ns?.host ?? findAncestor(scope, Host);
-    if (!host) throw new Error(`${scope.node.path}/${id}: a Route must be created inside a Host's or Namespace's scope.`);
-    super(scope, id, host);
+    super(scope, id, hostFor(scope, id, "Route", [ns, props.dev instanceof Bridge ? props.dev : undefined]));
     this.namespace = ns;
     this.destination = props.destination ?? "default";
     this.via = props.via instanceof Address ? props.via.ip : props.via;
@@ -72,6 +71,14 @@ export class Route extends NetObject {
     return [...(this.namespace ? [this.namespace] : []), ...links, ...(this.devBridge ? [this.devBridge] : [])];
   }
 
+  protected references(): Array<readonly [string, OnHost | undefined]> {
+    return [["props.namespace", this.namespace], ["props.dev", this.devBridge]];
+  }
+
+  routes(): Array<{ destination: string; via?: string; namespace?: NamespaceLike }> {
+    return [{ destination: this.destination, via: this.via, namespace: this.namespace }];
+  }
+
   summary(): ObjectSummary {
     return { kind: "route", name: this.objectName, where: placeName(this.namespace), addresses: [] };
   }
@@ -100,7 +107,6 @@ export class Route extends NetObject {
     }
     if (this.via === undefined && this.dev === undefined) errs.push(`a route needs a next hop or an interface. Set props.via or props.dev.`);
     if (this.metric !== undefined && (!Number.isInteger(this.metric) || this.metric < 0 || this.metric > 4294967295)) errs.push(`metric ${this.metric} must be a whole number 0-4294967295.`);
-    if (this.namespace && this.namespace.host !== this.host) errs.push(`namespace ${this.namespace.node.path} is on another host.`);
     return errs;
   }
 }

@@ -4,9 +4,9 @@ import { deriveName } from "../src/plan/names";
 import { renderRoutedEndpoint, RoutedEndpointSpec } from "../src/render/routed-endpoint";
 import { Hooks, ObjectRef } from "../src/render/types";
 import { checkInterfaceName, checkMtu, printable } from "../src/validate/names";
-import { Host } from "./host";
 import { Namespace } from "./namespace";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
+import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address } from "./subnet";
 
@@ -52,13 +52,10 @@ export class RoutedEndpoint extends NetObject {
   readonly gateway: string;
   readonly mtu: number;
   private readonly givenAddress: Address | string;
-  private readonly scopeHost?: Host;
   private readonly forwarding: NetObject;
 
   constructor(scope: Construct, id: string, props: RoutedEndpointProps) {
-    const scopeHost = findAncestor(scope, Host);
-    super(scope, id, props.namespace.host);
-    this.scopeHost = scopeHost;
+    super(scope, id, hostFor(scope, id, "RoutedEndpoint", [props.namespace]));
     this.namespace = props.namespace;
     this.givenAddress = props.address;
     this.ip = props.address instanceof Address ? props.address.ip : String(props.address).replace(/\/32$/, "");
@@ -92,6 +89,14 @@ export class RoutedEndpoint extends NetObject {
 
   dependencies(): NetObject[] {
     return [this.namespace, this.forwarding];
+  }
+
+  protected references(): Array<readonly [string, OnHost | undefined]> {
+    return [["props.namespace", this.namespace]];
+  }
+
+  routes(): Array<{ destination: string; via?: string; namespace?: Namespace; onlink?: boolean }> {
+    return [{ destination: "default", via: this.gateway, namespace: this.namespace, onlink: true }];
   }
 
   interfaces(): Array<{ name: string; namespace?: Namespace }> {
@@ -139,9 +144,6 @@ export class RoutedEndpoint extends NetObject {
     }
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);
-    if (this.scopeHost && this.scopeHost !== this.host) {
-      errs.push(`is created in the scope of host ${this.scopeHost.node.path} but namespace ${this.namespace.node.path} is on host ${this.host.node.path}. Create the endpoint in that host's scope.`);
-    }
     return errs;
   }
 }

@@ -2,9 +2,9 @@ import { Construct } from "constructs";
 import { deriveName } from "../src/plan/names";
 import { checkInterfaceName, checkMtu, printable } from "../src/validate/names";
 import { Bridge } from "./bridge";
-import { Host } from "./host";
 import { Namespace } from "./namespace";
 import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
 import { renderStackedLink, StackedLinkSpec } from "../src/render/stacked-link";
 import { Hooks, ObjectRef } from "../src/render/types";
@@ -52,17 +52,12 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
   readonly parentMtu: number;
   readonly mtu: number;
   readonly address?: AddressInput;
-  private readonly scopeHost?: Host;
 
   protected constructor(scope: Construct, id: string, props: StackedLinkProps & { readonly mode?: M }, private readonly linkType: StackedLinkType<M>) {
     const { label: type, prefix } = linkType;
     const ns = props.namespace ?? findAncestor(scope, Namespace);
     const parentBridge = props.parent instanceof Bridge ? props.parent : undefined;
-    const scopeHost = findAncestor(scope, Host);
-    const host = parentBridge?.host ?? ns?.host ?? scopeHost;
-    if (!host) throw new Error(`${scope.node.path}/${id}: a ${type} must be created inside a Host's scope or have a Bridge as its parent.`);
-    super(scope, id, host);
-    this.scopeHost = scopeHost;
+    super(scope, id, hostFor(scope, id, type, [parentBridge, ns]));
     this.parentBridge = parentBridge;
     this.parentName = parentBridge ? parentBridge.name : String(props.parent);
     // No namespace given: the link stays beside its parent.
@@ -96,7 +91,7 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
       parent: this.parentName,
       parentNetns: this.parentNamespace?.name,
       mtu: this.mtu,
-      addresses: this.address ? [addressCidr(this.address)] : [],
+      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
     };
   }
 
@@ -108,12 +103,16 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
     return [this.namespace, this.parentBridge].filter((o): o is Namespace | Bridge => o !== undefined);
   }
 
+  protected references(): Array<readonly [string, OnHost | undefined]> {
+    return [["props.parent", this.parentBridge], ["props.namespace", this.namespace]];
+  }
+
   interfaces(): Array<{ name: string; namespace?: Namespace }> {
     return [{ name: this.name, namespace: this.namespace }];
   }
 
   assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: Namespace }> {
-    return this.address ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
+    return this.address !== undefined ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
   }
 
   summary(): ObjectSummary {
@@ -121,7 +120,7 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
       kind: this.kind,
       name: this.name,
       where: placeName(this.namespace),
-      addresses: this.address ? [addressCidr(this.address)] : [],
+      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
       detail: `on ${this.parentName}@${placeName(this.parentNamespace)}, mode ${this.mode}, mtu ${this.mtu}`,
     };
   }
@@ -141,17 +140,7 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
     else if (!pm && this.mtu > this.parentMtu) {
       errs.push(`MTU ${this.mtu} is larger than the MTU ${this.parentMtu} of parent ${printable(this.parentName)}; the child cannot exceed its parent. Set props.mtu to at most ${this.parentMtu}.`);
     }
-    const b = this.parentBridge;
-    if (b && b.host !== this.host) {
-      errs.push(`parent bridge ${b.node.path} is on another host than this ${this.kind}; ${this.kind} children live on their parent's host. Use a parent on the same host.`);
-    }
-    if (this.namespace && this.namespace.host !== (b?.host ?? this.host)) {
-      errs.push(`namespace ${this.namespace.node.path} is on another host than the parent ${printable(this.parentName)}; ${this.kind} children live on their parent's host. Use a namespace on the parent's host.`);
-    }
-    if (this.scopeHost && this.scopeHost !== this.host) {
-      errs.push(`is created in the scope of host ${this.scopeHost.node.path} but its parent is on host ${this.host.node.path}. Create it in that host's scope.`);
-    }
-    if (this.address) errs.push(...checkAddressInput(this.address, "address"));
+    if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));
     const { type, modes } = this.linkType;
     if (!modes.includes(this.mode)) {
       errs.push(`mode "${printable(String(this.mode))}" is not ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} mode. Use ${modes.length === 2 ? modes.join(" or ") : modes.join(", ")}.`);

@@ -1,4 +1,21 @@
 import { App } from "cdktf";
+import { IConstruct } from "constructs";
+import { isHostnetError } from "../src/errors";
+
+/**
+ * Every validation problem of the constructs in `scope` (an App, a stack or any
+ * construct), one entry per problem, in construct-tree order: what `synthOrExit`
+ * prints and what tests assert. Each names its construct path, the bad value
+ * and the fix. Empty when the stack synthesizes.
+ */
+export function validateStack(scope: IConstruct): string[] {
+  return scope.node.findAll().flatMap((c) => c.node.validate().map((m) => (m.startsWith(`${c.node.path}: `) || c.node.path === "" ? m : `${c.node.path}: ${m}`)));
+}
+
+/** One problem as one line: control characters (a newline in a value) shown as JSON escapes. */
+export function problemLine(problem: string): string {
+  return problem.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
 
 /**
  * `app.synth()` for a hostnet app: when validation fails, print every problem
@@ -6,14 +23,18 @@ import { App } from "cdktf";
  * a stack trace. Nothing reaches a host: synth stops before any plan is written.
  */
 export function synthOrExit(app: App): void {
+  const problems = validateStack(app);
+  if (problems.length > 0) exitWith(problems);
   try {
     app.synth();
   } catch (e) {
-    const m = /^Validation failed with the following errors:\n([\s\S]*?)(?:\n\nIf you wish|$)/.exec((e as Error).message ?? "");
-    if (!m) throw e;
-    // cdktf prefixes each message with "[<path of the construct that validated>] "; ours already name the path.
-    const problems = m[1].split("\n").map((l) => l.trim().replace(/^\[[^\]]*\] /, "")).filter(Boolean);
-    process.stderr.write(`hostnet: ${problems.length} problem(s) in the stack; nothing was synthesized or deployed:\n${problems.map((p) => `  ${p}\n`).join("")}`);
-    process.exit(1);
+    // A mistake found while writing files (e.g. an unreadable lock file) is one problem too.
+    if (isHostnetError(e)) exitWith([e.message]);
+    throw e;
   }
+}
+
+function exitWith(problems: string[]): never {
+  process.stderr.write(`hostnet: ${problems.length} problem(s) in the stack; nothing was synthesized or deployed:\n${problems.map((p) => `  ${problemLine(p)}\n`).join("")}`);
+  process.exit(1);
 }

@@ -2,9 +2,9 @@ import { Construct } from "constructs";
 import { checkSysctl } from "../src/render/check";
 import { renderSysctl } from "../src/render/sysctl";
 import { Hooks, ObjectRef } from "../src/render/types";
-import { Host } from "./host";
 import { Namespace } from "./namespace";
 import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 
 export interface SysctlProps {
@@ -23,9 +23,7 @@ export class Sysctl extends NetObject {
 
   constructor(scope: Construct, id: string, props: SysctlProps) {
     const ns = props.namespace ?? findAncestor(scope, Namespace);
-    const host = ns?.host ?? findAncestor(scope, Host);
-    if (!host) throw new Error(`${scope.node.path}/${id}: a Sysctl must be created inside a Host's scope.`);
-    super(scope, id, host);
+    super(scope, id, hostFor(scope, id, "Sysctl", [ns]));
     this.key = props.key;
     this.value = props.value;
     this.namespace = ns;
@@ -45,6 +43,10 @@ export class Sysctl extends NetObject {
 
   checks(): string[] {
     return checkSysctl({ key: this.key, value: this.value, netns: this.namespace?.name });
+  }
+
+  protected references(): Array<readonly [string, OnHost | undefined]> {
+    return [["props.namespace", this.namespace]];
   }
 
   dependencies(): NetObject[] {

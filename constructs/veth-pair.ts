@@ -5,11 +5,10 @@ import { checkVeth } from "../src/render/check";
 import { Hooks, ObjectRef, VethSpec } from "../src/render/types";
 import { checkInterfaceName, checkMtu } from "../src/validate/names";
 import { Bridge } from "./bridge";
-import { Host } from "./host";
 import { Namespace } from "./namespace";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
-import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
-import { Address } from "./subnet";
+import { NetObject, ObjectSummary } from "./net-object";
+import { AddressInput, addressCidr, bridgeSubnetProblem, checkAddressInput, placeName } from "./place";
+import { hostFor, OnHost } from "./same-host";
 
 export interface VethEndProps {
   /** Interface name, 1-15 bytes. @default "eth0" inside a namespace, else "ve-" plus the construct id */
@@ -57,9 +56,7 @@ export class VethPair extends NetObject {
   private readonly props: VethPairProps;
 
   constructor(scope: Construct, id: string, props: VethPairProps) {
-    const host = props.a.namespace?.host ?? props.a.bridge?.host ?? props.b.namespace?.host ?? props.b.bridge?.host ?? findAncestor(scope, Host);
-    if (!host) throw new Error(`${scope.node.path}/${id}: a VethPair must be created inside a Host's scope or have an end in a Namespace or Bridge.`);
-    super(scope, id, host);
+    super(scope, id, hostFor(scope, id, "VethPair", [props.a.namespace, props.a.bridge, props.b.namespace, props.b.bridge]));
     this.props = props;
     this.mtu = props.mtu ?? 1500;
     const nsA = props.a.namespace ?? props.a.bridge?.namespace;
@@ -86,8 +83,13 @@ export class VethPair extends NetObject {
   }
 
   private spec(): VethSpec {
-    const end = (e: VethEnd) => ({ name: e.name, netns: e.namespace?.name, master: e.bridge?.name, ...(e.hairpin ? { hairpin: true } : {}), addresses: e.address ? [addressCidr(e.address)] : [] });
+    const end = (e: VethEnd) => ({ name: e.name, netns: e.namespace?.name, master: e.bridge?.name, ...(e.hairpin ? { hairpin: true } : {}), addresses: e.address !== undefined ? [addressCidr(e.address)] : [] });
     return { a: end(this.a), b: end(this.b), mtu: this.mtu };
+  }
+
+  protected references(): Array<readonly [string, OnHost | undefined]> {
+    const p = this.props;
+    return [["props.a.namespace", p.a.namespace], ["props.a.bridge", p.a.bridge], ["props.b.namespace", p.b.namespace], ["props.b.bridge", p.b.bridge]];
   }
 
   dependencies(): NetObject[] {
@@ -123,20 +125,14 @@ export class VethPair extends NetObject {
       if (given.namespace && given.bridge && given.bridge.namespace !== given.namespace) {
         errs.push(`end ${side} is in ${placeName(given.namespace)} but bridge ${given.bridge.name} is in ${placeName(given.bridge.namespace)}; an interface can only join a bridge in its own namespace.`);
       }
-      for (const o of [end.namespace, end.bridge]) {
-        if (o && o.host !== this.host) errs.push(`end ${side} refers to ${o.node.path}, which is on another host; a veth pair joins two places on one host. Connect hosts with a Vxlan or with routes (HostGw).`);
-      }
       if (end.bridge && end.bridge.mtu < this.mtu) errs.push(`end ${side}: MTU ${this.mtu} is larger than bridge ${end.bridge.name}'s MTU ${end.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${end.bridge.mtu}.`);
-      if (end.address) errs.push(...checkAddressInput(end.address, `end ${side} address`));
+      if (end.address !== undefined) errs.push(...checkAddressInput(end.address, `end ${side} address`));
       if (end.hairpin && !end.bridge) errs.push(`end ${side} asks for hairpin mode but joins no bridge; hairpin is a bridge port setting. Set props.${side}.bridge or drop props.${side}.hairpin.`);
     }
-    // One L2 segment, one subnet: an IPAM address on one end must match the subnet of the bridge the other end joins.
+    // One L2 segment, one subnet: an address on one end must be in the subnet of the bridge the other end joins.
     for (const [side, end, other] of [["a", this.a, this.b], ["b", this.b, this.a]] as const) {
-      const sub = end.address instanceof Address ? end.address.subnet : undefined;
-      const brSub = other.bridge?.address instanceof Address ? other.bridge.address.subnet : undefined;
-      if (sub && brSub && sub !== brSub) {
-        errs.push(`end ${side} has an address from ${sub.node.path} (${sub.cidr}) but the other end joins bridge ${other.bridge!.name} on ${brSub.node.path} (${brSub.cidr}). Allocate the address from ${brSub.node.path}.`);
-      }
+      const p = end.address !== undefined && other.bridge ? bridgeSubnetProblem(end.address, other.bridge, { what: `end ${side} address`, joins: `the other end joins`, prop: `props.${side}.address` }) : null;
+      if (p) errs.push(p);
     }
     if (this.a.namespace === this.b.namespace && this.a.name === this.b.name) errs.push(`both ends are named ${this.a.name} in ${placeName(this.a.namespace)}. Give them different names.`);
     return errs;

@@ -5,8 +5,8 @@ import { Hooks, ObjectRef } from "../src/render/types";
 import { renderVxlan, VxlanSpec } from "../src/render/vxlan";
 import { checkInterfaceName, checkMtu, checkPort, printable } from "../src/validate/names";
 import { Bridge } from "./bridge";
-import { Host } from "./host";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
+import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput } from "./place";
 
 /** Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14) headers. */
@@ -60,8 +60,7 @@ export class Vxlan extends NetObject {
   private readonly peerList: Array<Vxlan | string>;
 
   constructor(scope: Construct, id: string, props: VxlanProps) {
-    const host = findAncestor(scope, Host);
-    if (!host) throw new Error(`${scope.node.path}/${id}: a Vxlan must be created inside a Host's scope, e.g. new Vxlan(hostA, "${id}", { vni: 42 }).`);
+    const host = hostFor(scope, id, "Vxlan");
     super(scope, id, host);
     this.name = props.name ?? deriveName(id, this.node.path, 15);
     this.vni = props.vni;
@@ -103,12 +102,16 @@ export class Vxlan extends NetObject {
       mtu: this.mtu,
       peers: this.peers,
       master: this.bridge?.name,
-      addresses: this.address ? [addressCidr(this.address)] : [],
+      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
     };
   }
 
   hooks(ref: ObjectRef): Hooks {
     return renderVxlan(this.spec(), ref);
+  }
+
+  protected references(): Array<readonly [string, OnHost | undefined]> {
+    return [["props.bridge", this.bridge]];
   }
 
   dependencies(): NetObject[] {
@@ -120,7 +123,7 @@ export class Vxlan extends NetObject {
   }
 
   assignedAddresses(): Array<{ cidr: string; iface: string }> {
-    return this.address ? [{ cidr: addressCidr(this.address), iface: this.name }] : [];
+    return this.address !== undefined ? [{ cidr: addressCidr(this.address), iface: this.name }] : [];
   }
 
   requiredCommands(): string[] {
@@ -133,7 +136,7 @@ export class Vxlan extends NetObject {
       kind: "vxlan",
       name: this.name,
       where: "root",
-      addresses: this.address ? [addressCidr(this.address)] : [],
+      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
       detail: `vni ${this.vni}, udp/${this.port}, local ${this.local} dev ${this.parent}, mtu ${this.mtu}, peers ${peers.length ? peers.join(" ") : "none"}${this.bridge ? `, bridge ${this.bridge.name}` : ""}`,
     };
   }
@@ -177,13 +180,12 @@ export class Vxlan extends NetObject {
     }
     if (this.bridge) {
       const b = this.bridge;
-      if (b.host !== this.host) errs.push(`bridge ${b.node.path} is on another host. Use a bridge on this host.`);
       if (b.namespace) errs.push(`bridge ${b.name} is in netns ${b.namespace.name}, but the VXLAN device lives in the root namespace with its parent. Use a bridge in the root namespace.`);
       if (!m && b.mtu > this.mtu) {
         errs.push(`bridge ${b.name} has MTU ${b.mtu}, larger than the VXLAN MTU ${this.mtu}: frames in between would be dropped at the VXLAN port. Set the bridge's mtu (and the veths on it) to at most ${this.mtu}.`);
       }
     }
-    if (this.address) errs.push(...checkAddressInput(this.address, "address"));
+    if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));
     return errs;
   }
 }

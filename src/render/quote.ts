@@ -4,13 +4,27 @@
  * inert data and never syntax.
  */
 
+/**
+ * A value no shell command can carry. Thrown while rendering; synth reports it
+ * as a validation problem of the object being rendered (src/validate/shell.ts).
+ */
+export class UnquotableError extends Error {
+  constructor(
+    /** What is wrong, without the construct path: "value "a\u0000b" holds a NUL byte". */
+    readonly problem: string,
+  ) {
+    super(problem);
+    this.name = "UnquotableError";
+  }
+}
+
 // Characters that need no quoting in POSIX sh: keeps rendered scripts readable.
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** Quote one word for POSIX sh. A leading dash stays a dash: callers pass `--` where argv parsing matters. */
 export function shq(value: string | number): string {
   const s = String(value);
-  if (s.includes("\0")) throw new Error(`a NUL byte cannot be passed to a shell: ${JSON.stringify(s)}`);
+  if (s.includes("\0")) throw new UnquotableError(`value ${JSON.stringify(s)} holds a NUL byte, which no shell command can carry. Remove it from the prop that sets it.`);
   if (s !== "" && SAFE.test(s)) return s;
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,5 +1,5 @@
 import { ledgerDir, ledgerFile } from "./common";
-import { commentSafe, shq } from "./quote";
+import { commentSafe, shq, UnquotableError } from "./quote";
 import { Hooks, ObjectRef } from "./types";
 
 // Quoted heredoc delimiter: the destroy script is stored verbatim, never expanded.
@@ -34,7 +34,9 @@ export function destroyScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): st
  */
 export function createScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): string {
   const down = destroyScript(hooks, ref, h);
-  if (down.split("\n").includes(EOF_MARK)) throw new Error(`destroy script of ${ref.path} contains the heredoc marker`);
+  if (down.split("\n").includes(EOF_MARK)) {
+    throw new UnquotableError(`a value holds a line equal to "${EOF_MARK}", the marker that ends the ledger's copy of the destroy script. Remove the line break from the prop that sets it.`);
+  }
   const L = shq(ledgerFile(ref));
   return [
     `# hostnet create ${commentSafe(h.kind)} ${commentSafe(h.name)} (${commentSafe(ref.path)})`,

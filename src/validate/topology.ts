@@ -3,7 +3,7 @@
  * Input is plain data gathered from the construct tree; each message names the
  * construct path of the later object, the clash and the fix.
  */
-import { AddressError, formatCidr4, overlaps, parseCidr4 } from "../ipam/ipv4";
+import { AddressError, Cidr4, contains, formatCidr4, overlaps, parseCidr4, parseIp4 } from "../ipam/ipv4";
 
 export interface NamedThing {
   readonly name: string;
@@ -34,12 +34,25 @@ export interface Publish {
   readonly path: string;
 }
 
+export interface RouteUse {
+  /** "default" or a CIDR. */
+  readonly destination: string;
+  /** Next hop; a route without one is a link route (its destination is connected). */
+  readonly via?: string;
+  /** The kernel takes the next hop as on-link without checking it. */
+  readonly onlink?: boolean;
+  readonly place: string;
+  readonly path: string;
+}
+
 export interface HostFacts {
   readonly namespaces: readonly NamedThing[];
   readonly interfaces: readonly NamedThing[];
   readonly addresses: readonly AssignedAddress[];
   readonly subnets: readonly SubnetUse[];
   readonly publishes: readonly Publish[];
+  /** Routes, for the next-hop check; routes in the root namespace are not checked (hostnet does not see the host's own interfaces). */
+  readonly routes?: readonly RouteUse[];
 }
 
 export function checkHostFacts(f: HostFacts): string[] {
@@ -49,7 +62,46 @@ export function checkHostFacts(f: HostFacts): string[] {
     ...dupes(f.addresses, (a) => a.cidr.split("/")[0], (a, first) => `${a.path}: address ${a.cidr.split("/")[0]} (on ${a.iface}) is also assigned to ${first.iface} by ${first.path}. Give one of them another address, or allocate both from a Subnet.`),
     ...subnetOverlaps(f.subnets),
     ...dupes(f.publishes, (p) => `${p.protocol}|${p.port}|${p.hostAddress ?? "*"}`, (p, first) => `${p.path}: host port ${p.protocol}/${p.port} is already published by ${first.path}. Use another hostPort.`),
+    ...unreachableNextHops(f.addresses, f.routes ?? []),
   ];
+}
+
+/**
+ * A next hop must lie on a subnet connected to the route's namespace: one of
+ * its interfaces' addresses covers it, or a link route does. Otherwise the
+ * kernel refuses the route at deploy, halfway, with "Nexthop has invalid gateway".
+ */
+function unreachableNextHops(addresses: readonly AssignedAddress[], routes: readonly RouteUse[]): string[] {
+  const connected = new Map<string, Cidr4[]>();
+  const add = (place: string, cidr: string) => {
+    const c = tryParse(() => parseCidr4(cidr, false));
+    if (!c) return;
+    const list = connected.get(place) ?? [];
+    if (!list.some((x) => x.network === c.network && x.prefix === c.prefix)) list.push({ network: c.network, prefix: c.prefix });
+    connected.set(place, list);
+  };
+  for (const a of addresses) add(a.place, a.cidr);
+  for (const r of routes) if (r.via === undefined && r.destination !== "default") add(r.place, r.destination);
+  const out: string[] = [];
+  for (const r of routes) {
+    if (r.via === undefined || r.onlink || r.place === "root") continue;
+    const ip = tryParse(() => parseIp4(r.via!));
+    if (ip === undefined) continue; // reported by the route itself
+    const nets = connected.get(r.place) ?? [];
+    if (nets.some((c) => contains(c, ip))) continue;
+    const have = nets.length ? `its connected subnets are ${nets.map(formatCidr4).join(", ")}` : "it has no address";
+    out.push(`${r.path}: next hop ${r.via} is on no subnet connected to ${r.place} (${have}); the kernel would refuse the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give ${r.place} an address in the gateway's subnet.`);
+  }
+  return out;
+}
+
+function tryParse<T>(parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof AddressError) return undefined;
+    throw e;
+  }
 }
 
 function dupes<T>(items: readonly T[], key: (t: T) => string, message: (t: T, first: T) => string): string[] {

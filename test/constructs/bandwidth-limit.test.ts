@@ -104,13 +104,12 @@ describe("BandwidthLimit", () => {
     expect(messages(stack)).toEqual(expected);
   });
 
-  test("a limit on an interface in another host's namespace lands on that host, like the interface", () => {
+  test("a limit created in one host's scope on an interface in another host's namespace is refused (it used to land on the other host)", () => {
     const { stack } = newStack();
     const a = newHost(stack, "a");
     const b = newHost(stack, "b", { address: "198.18.0.11" });
     const nsB = new Namespace(b, "web");
     new BandwidthLimit(a, "bw", { interface: { name: "eth0", namespace: nsB }, classes: [{ id: 10, rate: "1mbit" }] });
-    expect(validationErrors(stack)).toEqual([]);
-    expect((stack.node.findChild("a").node.findChild("bw") as BandwidthLimit).host).toBe(b);
+    expect(messages(stack)).toEqual(["s/a/bw: props.interface.namespace is s/b/web, which is on host s/b, but this BandwidthLimit is built on host s/a. Refer to an object on s/a, or create this BandwidthLimit in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references."]);
   });
 });

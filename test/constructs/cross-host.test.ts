@@ -76,7 +76,7 @@ describe("Vxlan", () => {
     new Vxlan(a, "vx2", { vni: 1, bridge: new Bridge(b, "brb", { mtu: 1450 }) });
     expect(messages(stack)).toEqual([
       "s/a/vx1: bridge br is in netns edge, but the VXLAN device lives in the root namespace with its parent. Use a bridge in the root namespace.",
-      "s/a/vx2: bridge s/b/brb is on another host. Use a bridge on this host.",
+      "s/a/vx2: props.bridge is s/b/brb, which is on host s/b, but this Vxlan is built on host s/a. Refer to an object on s/a, or create this Vxlan in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
     ]);
   });
 
@@ -206,7 +206,7 @@ describe("RoutedEndpoint", () => {
     const a = newHost(stack);
     const b = newHost(stack, "b", B);
     new RoutedEndpoint(b, "ep", { namespace: new Namespace(a, "pod"), address: "10.63.0.5" });
-    expect(messages(stack)).toEqual(["s/b/ep: is created in the scope of host s/b but namespace s/a/pod is on host s/a. Create the endpoint in that host's scope."]);
+    expect(messages(stack)).toEqual(["s/b/ep: props.namespace is s/a/pod, which is on host s/a, but this RoutedEndpoint is built on host s/b. Refer to an object on s/b, or create this RoutedEndpoint in s/a's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references."]);
   });
 
   test("two endpoints with one address on a host clash", () => {

@@ -83,16 +83,16 @@ describe("Endpoint", () => {
     new Endpoint(host, "wrong-subnet", { bridge, address: elsewhere, hostName: "ve-ws" });
     new Endpoint(host, "mtu", { bridge, address: subnet, mtu: 9000 });
     new Endpoint(host, "gw", { bridge, address: subnet, gateway: "10.88.0.300" });
-    const b = lan(stack, newHost(stack, "b"));
+    const b = lan(stack, newHost(stack, "b", { address: "198.18.0.11" }));
     new Endpoint(host, "cross", { bridge: b.bridge, address: b.subnet });
     const m = messages(stack);
     expect(m).toEqual(
       expect.arrayContaining([
         's/a/long: host-side interface: interface name "ve-much-too-long-name" is 21 bytes; Linux allows 15. Set props.hostName.',
-        "s/a/wrong-subnet: address is from s/a/other (10.99.0.0/24) but bridge br-lan is on s/a/lan (10.88.0.0/24). Allocate the address from s/a/lan.",
+        "s/a/wrong-subnet: address is from s/a/other (10.99.0.0/24) but bridge br-lan, which the endpoint joins, is on s/a/lan (10.88.0.0/24). Allocate props.address from s/a/lan.",
         "s/a/mtu: MTU 9000 is larger than bridge br-lan's MTU 1500; the bridge would lower it. Set props.mtu to at most 1500.",
         expect.stringMatching(/^s\/a\/gw: gateway: .*10\.88\.0\.300/),
-        "s/a/cross: bridge s/b/br-lan is on another host; an endpoint joins a bridge on its own host.",
+        "s/a/cross: props.bridge is s/b/br-lan, which is on host s/b, but this Endpoint is built on host s/a. Refer to an object on s/a, or create this Endpoint in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
       ]),
     );
   });

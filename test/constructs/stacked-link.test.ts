@@ -42,8 +42,7 @@ describe("Macvlan", () => {
     const b = newHost(stack, "b", B);
     new Macvlan(a, "mv", { parent: new Bridge(b, "br"), namespace: new Namespace(a, "web") });
     expect(messages(stack)).toEqual([
-      "s/a/mv: namespace s/a/web is on another host than the parent br; macvlan children live on their parent's host. Use a namespace on the parent's host.",
-      "s/a/mv: is created in the scope of host s/a but its parent is on host s/b. Create it in that host's scope.",
+      "s/a/mv: props.parent is s/b/br, which is on host s/b, but this Macvlan is built on host s/a. Refer to an object on s/a, or create this Macvlan in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
     ]);
   });
 
@@ -115,6 +114,6 @@ describe("Ipvlan (kernel here lacks ipvlan: synth only)", () => {
     const a = newHost(stack);
     const b = newHost(stack, "b", B);
     new Ipvlan(b, "iv", { parent: new Bridge(a, "br"), namespace: new Namespace(b, "web") });
-    expect(messages(stack)).toContain("s/b/iv: namespace s/b/web is on another host than the parent br; ipvlan children live on their parent's host. Use a namespace on the parent's host.");
+    expect(messages(stack)).toContain("s/b/iv: props.parent is s/a/br, which is on host s/a, but this Ipvlan is built on host s/b. Refer to an object on s/b, or create this Ipvlan in s/a's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.");
   });
 });

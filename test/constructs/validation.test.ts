@@ -141,7 +141,7 @@ describe("validation messages name the construct path, the bad value and the fix
     new VethPair(a, "v", { a: { namespace: new Namespace(a, "web") }, b: { namespace: new Namespace(b, "db") } });
     const m = messages(stack);
     expect(m).toHaveLength(1);
-    expect(m[0]).toMatch(/^s\/a\/v: end b refers to s\/b\/db, which is on another host; a veth pair joins two places on one host\./);
+    expect(m[0]).toBe("s/a/v: props.b.namespace is s/b/db, which is on host s/b, but this VethPair is built on host s/a. Refer to an object on s/a, or create this VethPair in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.");
   });
 
   test("a route without next hop or interface", () => {

@@ -58,7 +58,7 @@ describe("createScript", () => {
 
   test("refuses a destroy script that contains the heredoc marker on a line of its own", () => {
     expect(() => createScript({ create: [], destroy: ["HOSTNET_DOWN_SCRIPT"] }, ref, header)).toThrow(
-      "destroy script of s/a/thing contains the heredoc marker",
+      'a value holds a line equal to "HOSTNET_DOWN_SCRIPT", the marker that ends the ledger\'s copy of the destroy script. Remove the line break from the prop that sets it.',
     );
   });
 
