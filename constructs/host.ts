@@ -186,11 +186,10 @@ export class Host extends Construct {
     const t = this.target;
     const fix = (e: string | null, prop: string) => (e ? `${e} Fix props.${prop}.` : null);
     const inv = this.inventory;
-    // A field the inventory lacks (and props do not give): say which file lacks which field.
-    const lacks = (field: "address" | "port" | "user", value: unknown) =>
-      inv && inv.given[field] === undefined && value === undefined ? `inventory ${inv.file} has no "${field}" for host "${inv.host}". Add it there, or pass props.${field} to Host.fromInventory.` : null;
+    // An inventory without the address (and props without one): say which file lacks it.
+    const noAddress = inv && t.address === undefined ? `inventory ${inv.file} has no "address" for host "${inv.host}". Add it there, or pass props.address to Host.fromInventory.` : null;
     const errs = [
-      lacks("address", t.address) ?? fix(checkHostAddress(t.address), "address"),
+      noAddress ?? fix(checkHostAddress(t.address), "address"),
       fix(checkPort(t.port, "SSH port"), "port"),
       fix(checkUser(t.user), "user"),
       this.sameMachine(),

@@ -68,7 +68,7 @@ describe("validation across one host's objects at synth", () => {
       const ns = new Namespace(host, "web");
       new VethPair(host, "v", { a: { namespace: ns, address: other.allocate("web") }, b: { bridge: br } });
     });
-    expect(msg).toContain("s/a/v: end a has an address from s/a/other (10.99.0.0/24) but the other end joins bridge br on s/a/lan (10.88.0.0/24). Allocate the address from s/a/lan.");
+    expect(msg).toContain("s/a/v: end a address is from s/a/other (10.99.0.0/24) but bridge br, which the other end joins, is on s/a/lan (10.88.0.0/24). Allocate props.a.address from s/a/lan.");
   });
 
   test("two veths that both default their namespace end to eth0 clash", () => {
