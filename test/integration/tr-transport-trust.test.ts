@@ -176,7 +176,7 @@ describe("an unwritable ledger fails the hook at once, naming the path and the c
 });
 
 describe("a hook waiting for another working copy stops on the host when its local side dies", () => {
-  let holder: ReturnType<typeof startHook>;
+  let holder: ReturnType<typeof startHook> | undefined;
 
   beforeAll(async () => {
     // Working copy "holder" runs a long hook: it keeps the host's lease.
@@ -185,7 +185,7 @@ describe("a hook waiting for another working copy stops on the host when its loc
   }, 120_000);
 
   afterAll(async () => {
-    if (holder.child.pid) process.kill(-holder.child.pid, "SIGKILL");
+    if (holder?.child.pid) process.kill(-holder.child.pid, "SIGKILL");
     // The holder runs its script, not the waiting loop: it would run to its end.
     for (const pid of await hostShells()) process.kill(pid, "SIGKILL");
   }, 60_000);
