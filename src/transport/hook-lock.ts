@@ -25,6 +25,8 @@
  * without HN_LOCK (`hostnet check`) takes no lock.
  */
 
+import { LEDGER_ROOT } from "../render/common";
+
 /** The lock's files in the stack's directory on the host. */
 export const LOCK_FILES = [".owner", ".active", ".lock"] as const;
 
@@ -41,19 +43,32 @@ export const DEFAULT_LOCK_WAIT = 600;
 export const HOST_LOCK_PRELUDE = [
   'command -v flock >/dev/null || { echo "hostnet: flock is missing on this host: install util-linux, or turn the hook lock off (Host prop hookLock: false)" >&2; exit 1; }',
   "hn_now() { read -r hn_t hn_x < /proc/uptime; hn_t=${hn_t%%.*}; }",
-  "hn_now; hn_t0=$hn_t; hn_said=0",
+  // A ledger that cannot be written is no reason to wait: fail at once, with the
+  // system's own words (a subshell, on this failing path only).
+  'hn_fail() { echo "hostnet: cannot $1 on this host ($2). hostnet keeps its ledger and hook lock in ' + LEDGER_ROOT + ': make it a writable directory (is the file system read-only?) and run again." >&2; exit 73; }',
+  "hn_now; hn_t0=$hn_t; hn_said=0; hn_next=$((hn_t + 10))",
+  // The session's end. sshd holds the read end of this shell's stdout and closes
+  // it when the session is gone (the local ssh or terraform killed); it sends no
+  // signal, so a waiting loop would run until its deadline. Look for that read
+  // end among the parent's descriptors (builtins only); where they cannot be
+  // read, the loop still notices at its next line on stdout (EPIPE).
+  'hn_out=; for hn_f in /proc/$PPID/fd/*; do [ ! "$hn_f" -ef /proc/$$/fd/1 ] || { hn_out=$hn_f; break; }; done 2>/dev/null',
   "while :; do",
-  '  [ -d "$hn_lock" ] || mkdir -p "$hn_lock"',
-  '  { command exec 8>>"$hn_lock/.lock"; } 2>/dev/null || { sleep 1; continue; }',
-  "  flock -x 8",
+  '  [ -d "$hn_lock" ] || { hn_e=$(mkdir -p "$hn_lock" 2>&1) || [ -d "$hn_lock" ] || hn_fail "create the hook lock\'s directory $hn_lock" "$hn_e"; }',
+  // Fails when the stack's last hook has just removed the directory (try again),
+  // or for good: a read-only file system, no permission, not a file.
+  '  if ! { command exec 8>>"$hn_lock/.lock"; } 2>/dev/null && [ -d "$hn_lock" ]; then',
+  '    hn_e=$( { command exec 8>>"$hn_lock/.lock"; } 2>&1 ) || hn_fail "open the hook lock $hn_lock/.lock" "$hn_e"',
+  '    command exec 8>>"$hn_lock/.lock" || true',
+  '  fi',
   // The stack's last hook may have removed the file this descriptor locked.
-  '  if [ "$hn_lock/.lock" -ef /proc/self/fd/8 ]; then',
+  '  if [ "$hn_lock/.lock" -ef /proc/self/fd/8 ] && flock -x 8 && [ "$hn_lock/.lock" -ef /proc/self/fd/8 ]; then',
   '    hn_cur=; hn_ts=0; hn_cdesc=',
   '    [ ! -f "$hn_lock/.owner" ] || read -r hn_cur hn_ts hn_cdesc < "$hn_lock/.owner" || true',
   "    hn_now",
-  '    exec 7>>"$hn_lock/.active"',
+  '    { command exec 7>>"$hn_lock/.active"; } 2>/dev/null || { hn_e=$( { command exec 7>>"$hn_lock/.active"; } 2>&1 ) || hn_fail "open the hook lock $hn_lock/.active" "$hn_e"; command exec 7>>"$hn_lock/.active"; }',
   '    if [ "$hn_cur" = "$hn_owner" ] || { { [ -z "$hn_cur" ] || [ $((hn_t - hn_ts)) -ge "$hn_lease" ]; } && flock -n -x 7; }; then',
-  '      printf \'%s %s %s\\n\' "$hn_owner" "$hn_t" "$hn_desc" > "$hn_lock/.owner"',
+  '      { printf \'%s %s %s\\n\' "$hn_owner" "$hn_t" "$hn_desc" > "$hn_lock/.owner"; } 2>/dev/null || { hn_e=$( { : > "$hn_lock/.owner"; } 2>&1 ) || hn_fail "write $hn_lock/.owner" "$hn_e"; }',
   "      flock -s 7",
   "      exec 8>&-",
   "      break",
@@ -61,11 +76,16 @@ export const HOST_LOCK_PRELUDE = [
   "    exec 7>&-",
   "  fi",
   "  exec 8>&-",
+  "  hn_now",
+  '  [ -z "$hn_out" ] || [ "$hn_out" -ef /proc/$$/fd/1 ] || exit 1',
   '  if [ $((hn_t - hn_t0)) -ge "$hn_wait" ]; then',
   '    echo "hostnet: gave up after ${hn_wait}s: another working copy of this stack ($hn_cdesc) is running hooks on this host (lock $hn_lock). Let its deploy finish and run again; if none is running (a crashed run), the lease ends ${hn_lease}s after its last hook, or remove $hn_lock/.owner." >&2',
   "    exit 75",
   "  fi",
   '  [ "$hn_said" = 1 ] || { echo "hostnet: waiting: another working copy of this stack ($hn_cdesc) is running hooks on this host; its lease ends ${hn_lease}s after its last hook (waiting up to ${hn_wait}s)" >&2; hn_said=1; }',
+  // A line on stdout now and then: if terraform is gone, ssh fails to write it,
+  // tells the host (eow), and the next line here fails too.
+  '  [ "$hn_t" -lt "$hn_next" ] || { hn_next=$((hn_t + 10)); echo "hostnet: still waiting for the other working copy ($((hn_t - hn_t0))s of ${hn_wait}s)" || exit 1; }',
   "  sleep 1",
   "done",
   // The lease counts from the end of the owner's last hook. Still holding

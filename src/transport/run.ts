@@ -13,8 +13,25 @@ export interface HostRef {
 
 export interface HostRunResult {
   readonly stdout: string;
+  /** The host's stderr, then the transport's; its last line says what failed (see `sshFailure`). */
   readonly stderr: string;
   readonly exitCode: number;
+  /**
+   * ssh's own reason when ssh, not the script, failed (exit 255): "Host key
+   * verification failed.", "connect to host 198.18.0.10 port 22: Connection
+   * refused", "Timeout, server 198.18.0.10 not responding.", ... Undefined when
+   * the script ran on the host (its output is then in stdout and stderr).
+   */
+  readonly sshFailure?: string;
+}
+
+/** The transport's last line when ssh failed: "hostnet: <op> of <path> failed on <target> (exit 255): ssh: <reason>". */
+const SSH_FAILURE = /^hostnet: .* failed on \S+ \(exit 255\): ssh: (.*)$/;
+
+/** ssh's reason from a hook's stderr, or undefined when the hook did not fail in ssh. */
+export function sshFailureOf(stderr: string): string | undefined {
+  const last = stderr.trimEnd().split("\n").pop() ?? "";
+  return SSH_FAILURE.exec(last)?.[1];
 }
 
 export async function runOnHost(host: HostRef, script: string, what: { op: string; path: string }): Promise<HostRunResult> {
@@ -23,5 +40,7 @@ export async function runOnHost(host: HostRef, script: string, what: { op: strin
     env: { ...host.environment, HN_ADDRESS: host.address, HN_PORT: String(host.port), HN_SCRIPT: script, HN_OP: what.op, HN_PATH: what.path },
     timeout: 120_000,
   });
-  return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
+  const exitCode = r.exitCode ?? -1;
+  const sshFailure = exitCode === 255 ? sshFailureOf(r.stderr) : undefined;
+  return { stdout: r.stdout, stderr: r.stderr, exitCode, ...(sshFailure !== undefined ? { sshFailure } : {}) };
 }

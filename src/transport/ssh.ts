@@ -6,9 +6,15 @@
  *
  * OpenSSH rather than Terraform's own SSH client: it pins host keys against a
  * known_hosts file (StrictHostKeyChecking=yes), and shares one connection per
- * host between hooks (ControlMaster), which turns a ~0.35 s handshake per hook
- * into ~0.1 s.
+ * host and trust decision (sshTrust) between hooks (ControlMaster), which turns
+ * a ~0.35 s handshake per hook into ~0.1 s.
+ *
+ * When ssh itself fails (refused, timeout, host key mismatch, connection lost
+ * mid-hook), the hook's last line is `hostnet: <op> of <path> failed on
+ * <user>@<address>:<port> (exit 255): ssh: <ssh's own reason>`; when the script
+ * ran and failed on the host, `... (exit <n>); the output above is from the host`.
  */
+import { createHash } from "crypto";
 import { LEDGER_ROOT } from "../render/common";
 import { shq } from "../render/quote";
 import { HOST_LOCK_PRELUDE } from "./hook-lock";
@@ -36,35 +42,52 @@ export const HOOK_COMMAND = [
   'd="${HOSTNET_SSH_DIR:-/tmp/hostnet-ssh-$(id -u)}"',
   '[ -d "$d" ] || mkdir -p -m 700 "$d"',
   '[ -O "$d" ] && [ "$(stat -c %a "$d")" = 700 ] || { echo "hostnet: $d must be a directory of $(id -un) with mode 0700" >&2; exit 1; }',
+  // The trust decision (sshTrust): computed at synth, so it costs no process here;
+  // only an environment without it (a hand-run hook) pays one cksum.
+  'case "${HN_TRUST:-}" in',
+  '  "") HN_TRUST=$(printf \'%s\\n\' "$HN_USER" "$HN_IDENTITY" "$HN_KNOWN_HOSTS" "$HN_HOST_KEY" "$HN_STRICT" "$HN_PROXY" | cksum); HN_TRUST=${HN_TRUST%% *} ;;',
+  '  *[!0-9a-f]*) echo "hostnet: bad HN_TRUST: $HN_TRUST" >&2; exit 2 ;;',
+  'esac',
+  // Everything of one connection is named by address, port and trust, so a
+  // hook never uses a connection (or a pinned key file) made with other settings.
+  'k="$HN_ADDRESS.$HN_PORT.$HN_TRUST"',
   'kh="$HN_KNOWN_HOSTS"',
   'if [ -n "$HN_HOST_KEY" ]; then',
-  '  kh="$d/known_hosts.$HN_ADDRESS.$HN_PORT"',
+  '  kh="$d/known_hosts.$k"',
   '  if [ "$HN_PORT" = 22 ]; then p="$HN_ADDRESS"; else p="[$HN_ADDRESS]:$HN_PORT"; fi',
   // Rewritten only when it differs: `read` is a builtin, a rewrite costs a process.
   '  { read -r l < "$kh" && [ "$l" = "$p $HN_HOST_KEY" ]; } 2>/dev/null || { printf \'%s %s\\n\' "$p" "$HN_HOST_KEY" > "$kh.$$" && mv -f "$kh.$$" "$kh"; }',
   'fi',
-  'set -- -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking="$HN_STRICT" -o UserKnownHostsFile="$kh" -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o LogLevel=ERROR -o ControlPath="$d/%C" -p "$HN_PORT" -l "$HN_USER"',
+  // %C hashes local host, address, port and user; the trust adds identity, keys, strictness and jump host.
+  'set -- -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking="$HN_STRICT" -o UserKnownHostsFile="$kh" -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o LogLevel=ERROR -o ControlPath="$d/%C.$HN_TRUST" -p "$HN_PORT" -l "$HN_USER"',
   '[ -z "$HN_IDENTITY" ] || set -- "$@" -o IdentitiesOnly=yes -i "$HN_IDENTITY"',
   '[ -z "$HN_PROXY" ] || set -- "$@" -o ProxyCommand="$HN_PROXY"',
   // Fast path, no process started: the master recorded "<pid> <socket>" when it
-  // came up, and that ssh process (alive: not a zombie) and its socket are still there.
-  'm="$d/master.$HN_ADDRESS.$HN_PORT"',
-  'up() { read -r mp ms < "$m.pid" && [ -S "$ms" ] && read -r st < "/proc/$mp/stat" && case "$st" in "$mp (ssh) "[!ZX]*) ;; *) false ;; esac; } 2>/dev/null',
-  // Otherwise one master per host, started under a lock, detached with every
+  // came up, and that ssh process (alive: not a zombie) and its socket are still
+  // there, the identity file is still readable and the known_hosts file has not
+  // changed since (its content decided the master's trust).
+  'm="$d/master.$k"',
+  'up() { read -r mp ms < "$m" && [ -S "$ms" ] && read -r st < "/proc/$mp/stat" && case "$st" in "$mp (ssh) "[!ZX]*) ;; *) false ;; esac && { [ -z "$HN_IDENTITY" ] || [ -r "$HN_IDENTITY" ]; } && case "$HN_KNOWN_HOSTS" in ""|/dev/null) ;; *) [ ! "$HN_KNOWN_HOSTS" -nt "$m" ] ;; esac; } 2>/dev/null',
+  // The last line ssh wrote to the master's log (its reason for failing), the lines before it echoed.
+  'why() { r=; [ -r "$m.log" ] || return 0; while IFS= read -r l; do [ -z "$l" ] || { [ -z "$r" ] || echo "$r" >&2; r=$l; }; done < "$m.log"; }',
+  // Otherwise one master per connection, started under a lock, detached with every
   // descriptor closed so this hook does not wait ControlPersist seconds for it. A
-  // socket that fails the check is stale (its master died): remove it so a new
-  // master can bind.
+  // master still answering there failed the checks (or lost its record): stop it
+  // (its sessions finish) rather than reuse it; remove a stale socket so a new
+  // master can bind. If no master comes up, ssh's reason is the hook's error.
   'if ! up; then',
-  '  exec 9>"$d/lock.$HN_ADDRESS.$HN_PORT"; flock -w 30 9 || true',
+  '  exec 9>"$d/lock.$k"; flock -w 30 9 || true',
   '  if ! up; then',
   '    s=$(ssh "$@" -G "$HN_ADDRESS" 2>/dev/null | sed -n \'s/^controlpath //p\')',
-  '    if ! ssh "$@" -O check "$HN_ADDRESS" 2>/dev/null; then',
-  '      rm -f "$s"',
-  `      ssh "$@" -o ControlMaster=yes -o ControlPersist=${CONTROL_PERSIST} -f -N "$HN_ADDRESS" 9>&- </dev/null >/dev/null 2>"$m.log" || true`,
-  '    fi',
+  '    ! ssh "$@" -O check "$HN_ADDRESS" 2>/dev/null || ssh "$@" -O stop "$HN_ADDRESS" 2>/dev/null || true',
+  '    rm -f "$s" "$m"',
+  // Its log (-E: a detached master's stderr is /dev/null) at LogLevel INFO (the
+  // first value given wins): "Timeout, server ... not responding." is INFO.
+  `    : > "$m.log"; ssh -o LogLevel=INFO -E "$m.log" "$@" -o ControlMaster=yes -o ControlPersist=${CONTROL_PERSIST} -f -N "$HN_ADDRESS" 9>&- </dev/null >/dev/null 2>>"$m.log" || true`,
   // "Master running (pid=123)" on stderr.
   '    mp=$(ssh "$@" -O check "$HN_ADDRESS" 2>&1 | sed -n \'s/^Master running (pid=\\([0-9]*\\)).*/\\1/p\') || true',
-  '    if [ -n "$mp" ] && [ -n "$s" ]; then echo "$mp $s" > "$m.pid.$$" && mv -f "$m.pid.$$" "$m.pid"; fi',
+  '    if [ -z "$mp" ]; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit 255): ssh: ${r:-no connection, and ssh gave no reason}" >&2; exit 255; fi',
+  '    if [ -n "$s" ]; then echo "$mp $s" > "$m.$$" && mv -f "$m.$$" "$m"; fi',
   '  fi',
   '  exec 9>&-',
   'fi',
@@ -81,15 +104,18 @@ export const HOOK_COMMAND = [
   `  pre="hn_lock=${LEDGER_ROOT}/$HN_STACK hn_owner=$o hn_desc=$od hn_lease=$HN_LOCK_LEASE hn_wait=$HN_LOCK_WAIT"`,
   `  pre="$pre"${shq("\n" + HOST_LOCK_PRELUDE)}`,
   'fi',
-  // Without a working master this connects directly and reports the real error.
   'rc=0; printf \'%s\\n%s\\n\' "$pre" "$HN_SCRIPT" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s || rc=$?',
-  'if [ "$rc" != 0 ]; then echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit $rc); the output above is from the host" >&2; exit "$rc"; fi',
+  'if [ "$rc" != 0 ]; then',
+  // 255 with the master gone: the connection was lost, and the master's log says why.
+  '  if [ "$rc" = 255 ] && ! up; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit 255): ssh: ${r:-the connection to the host was lost}" >&2; exit 255; fi',
+  '  echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit $rc); the output above is from the host" >&2; exit "$rc"',
+  'fi',
 ].join("\n");
 
 /** The fixed values of a host, passed as literal environment (not stored in Terraform state). */
 export function sshEnvironment(t: SshTarget): Record<string, string> {
   const pinned = !t.insecureIgnoreHostKey;
-  return {
+  const env = {
     HN_USER: t.user,
     HN_IDENTITY: t.identityFile ?? "",
     HN_KNOWN_HOSTS: pinned ? t.knownHostsFile ?? "" : "/dev/null",
@@ -97,6 +123,22 @@ export function sshEnvironment(t: SshTarget): Record<string, string> {
     HN_STRICT: pinned ? "yes" : "no",
     HN_PROXY: t.jump ? proxyCommand(t) : "",
   };
+  return { ...env, HN_TRUST: sshTrust(env) };
+}
+
+/**
+ * The trust decision of a connection besides address and port (which the hook
+ * adds itself: they come from the resource, these from the configuration):
+ * user, identity file, known_hosts file, pinned key, strictness and jump host.
+ * A shared connection (ControlMaster) is reused only by hooks with the same
+ * address, port and trust, so a wrong pinned key, a missing identity file or
+ * another user never rides on a connection that someone else's settings made.
+ * 16 hex digits, to keep the control socket's path under the 108 bytes of a
+ * Unix socket; computed here once, so the hook spends no process on it.
+ */
+export function sshTrust(env: { HN_USER: string; HN_IDENTITY: string; HN_KNOWN_HOSTS: string; HN_HOST_KEY: string; HN_STRICT: string; HN_PROXY: string }): string {
+  const fields = [env.HN_USER, env.HN_IDENTITY, env.HN_KNOWN_HOSTS, env.HN_HOST_KEY, env.HN_STRICT, env.HN_PROXY];
+  return createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 16);
 }
 
 /** ProxyCommand for a jump host: the same pinning and identity as the target (values are validated, so safe to join). */

@@ -4,8 +4,8 @@
  * /run/hostnet moved to a temporary directory. Working copies are directories
  * the hooks run in, as Terraform runs them in each copy's stack directory.
  */
-import { ChildProcess, spawn } from "child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "fs";
 import { hostname, tmpdir } from "os";
 import * as path from "path";
 import { LOCK_FILES } from "../../src/transport/hook-lock";
@@ -23,13 +23,14 @@ beforeEach(() => {
   mkdirSync(bin);
   mkdirSync(path.join(dir, "ssh"), { mode: 0o700 });
   for (const copy of ["copy-a", "copy-b", "copy-c"]) mkdirSync(path.join(dir, copy));
-  // A stand-in for ssh: no master (-O check fails, -G prints nothing), and the
-  // session runs its stdin with sh, the on-host paths moved under runRoot.
+  // A stand-in for ssh: a master that always answers (-O check) but records no
+  // socket (-G prints nothing), and the session runs its stdin with sh, the
+  // on-host paths moved under runRoot.
   writeFileSync(
     path.join(bin, "ssh"),
     [
       "#!/bin/sh",
-      'for a in "$@"; do case "$a" in -O|-G|-N) exit 1 ;; esac; done',
+      'for a in "$@"; do case "$a" in -G|-N) exit 0 ;; -O) echo "Master running (pid=1)" >&2; exit 0 ;; esac; done',
       `sed 's#/run/hostnet/#${runRoot}/#g' | sh -s`,
     ].join("\n") + "\n",
   );
@@ -85,6 +86,35 @@ async function logged(line: string): Promise<void> {
   }
   throw new Error(`"${line}" never logged; log: ${logLines().join(" | ")}`);
 }
+/** `sh -s` processes of this test waiting in the lock loop (a `sleep 1` child and the stand-in's paths). */
+function waitingShells(copy: string): { pid: number; ppid: number }[] {
+  const ps = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" }).trim().split("\n").map((l) => l.trim().split(/\s+/));
+  const sleeping = new Set(ps.filter((p) => p[2] === "sleep" && p[3] === "1").map((p) => Number(p[1])));
+  const mine = (pid: number) => {
+    try {
+      return readlinkSync(`/proc/${pid}/cwd`) === path.join(dir, copy);
+    } catch {
+      return false;
+    }
+  };
+  return ps.filter((p) => p[2] === "sh" && p[3] === "-s" && sleeping.has(Number(p[0])) && mine(Number(p[0]))).map((p) => ({ pid: Number(p[0]), ppid: Number(p[1]) }));
+}
+/** Resolves with the waiting shell of `copy` once there is one. */
+async function waiting(copy: string): Promise<{ pid: number; ppid: number }[]> {
+  for (let i = 0; i < 200; i++) {
+    const shells = waitingShells(copy);
+    if (shells.length > 0) return shells;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no hook of ${copy} waiting`);
+}
+const alive = (pid: number) => {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, "utf8").match(/^\d+ \(.*\) Z/);
+  } catch {
+    return false;
+  }
+};
 const owner = () => readFileSync(path.join(runRoot, "s", ".owner"), "utf8").trim().split(" ");
 
 describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () => {
@@ -96,9 +126,11 @@ describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () =>
   }, 30_000);
 
   test("a hook of another working copy waits until the first copy's hooks end and its lease runs out, and says why", async () => {
-    const a = hook("copy-a", work("a", { secs: 2 }), { lease: 1 });
+    const a = hook("copy-a", work("a", { until: `${dir}/release` }), { lease: 1 });
     await logged("start a");
     const b = hook("copy-b", work("b"), { lease: 1 });
+    await waiting("copy-b");
+    writeFileSync(path.join(dir, "release"), "");
     const [ra, rb] = [await a.done, await b.done];
     expect(ra.code).toBe(0);
     expect(rb.code).toBe(0);
@@ -130,13 +162,13 @@ describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () =>
   }, 30_000);
 
   test("the lease counts from the end of the owner's last hook, not its start", async () => {
-    // a runs 3 s with a 2 s lease: counted from its start the lease would be over when b comes.
-    await hook("copy-a", work("a", { secs: 3 }), { lease: 2 }).done;
-    const rb = await hook("copy-b", work("b"), { lease: 2 }).done;
+    // a runs 10 s with an 8 s lease: counted from its start the lease would be over when b comes.
+    await hook("copy-a", work("a", { secs: 10 }), { lease: 8 }).done;
+    const rb = await hook("copy-b", work("b"), { lease: 8 }).done;
     expect(rb.code).toBe(0);
     expect(rb.stderr).toContain("hostnet: waiting:");
     expect(owner()[2]).toContain("copy-b");
-  }, 30_000);
+  }, 60_000);
 
   test("a failing hook keeps its exit code and still records the end of its hook", async () => {
     const r = await hook("copy-a", "echo 'hostnet: s/x: conflict' >&2; exit 3").done;
@@ -149,6 +181,43 @@ describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () =>
     const r = await hook("copy-a", "echo ok", false).done;
     expect(r).toEqual({ code: 0, stderr: "" });
     expect(existsSync(path.join(runRoot, "s"))).toBe(false);
+  }, 30_000);
+
+  test("an unopenable .lock fails the hook at once, naming the path and the cause, and runs nothing", async () => {
+    mkdirSync(path.join(runRoot, "s", ".lock"), { recursive: true }); // a directory: "Is a directory"
+    const t0 = Date.now();
+    const r = await hook("copy-a", work("a"), { wait: 30 }).done;
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(r.code).toBe(73);
+    expect(r.stderr).toMatch(new RegExp(`hostnet: cannot open the hook lock ${runRoot}/s/\\.lock on this host \\(.*Is a directory\\)\\. hostnet keeps its ledger and hook lock in /run/hostnet: make it a writable directory`));
+    expect(r.stderr).toContain("hostnet: create of s/copy-a failed on root@198.18.0.2:22 (exit 73); the output above is from the host");
+    expect(logLines()).toEqual([]);
+  }, 30_000);
+
+  test("a ledger directory that cannot be created fails the hook at once, with mkdir's reason", async () => {
+    writeFileSync(runRoot, ""); // a file where the directory should be: "Not a directory"
+    const r = await hook("copy-a", work("a"), { wait: 30 }).done;
+    expect(r.code).toBe(73);
+    expect(r.stderr).toMatch(new RegExp(`hostnet: cannot create the hook lock's directory ${runRoot}/s on this host \\(mkdir: .*Not a directory\\)`));
+    expect(logLines()).toEqual([]);
+  }, 30_000);
+
+  test("a waiting hook whose session is gone (its parent on the host died) stops waiting", async () => {
+    const a = hook("copy-a", work("a", { until: `${dir}/release` }), { lease: 30 });
+    await logged("start a");
+    const b = hook("copy-b", work("b"), { lease: 30, wait: 60 });
+    const shells = await waiting("copy-b");
+    // The stand-in's session shell (the parent of b's `sh -s`) dies, as sshd's
+    // session would: b's loop notices within a second or two.
+    expect(shells).toHaveLength(1);
+    process.kill(shells[0].ppid, "SIGKILL");
+    const t0 = Date.now();
+    while (Date.now() - t0 < 10_000 && alive(shells[0].pid)) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(shells[0].pid)).toBe(false);
+    writeFileSync(path.join(dir, "release"), "");
+    expect((await a.done).code).toBe(0);
+    await b.done;
+    expect(logLines()).toEqual(["start a", "end a"]);
   }, 30_000);
 
   test("the stack's last hook removes the lock's files; a copy waiting on the removed lock starts again on a new one", async () => {

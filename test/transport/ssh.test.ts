@@ -6,7 +6,7 @@ const base: SshTarget = { address: "198.18.0.10", port: 22, user: "root", identi
 
 describe("sshEnvironment", () => {
   test("a pinned host key: strict checking, the key passed for the hook to write", () => {
-    expect(sshEnvironment(base)).toEqual({ HN_USER: "root", HN_IDENTITY: "/k/id", HN_KNOWN_HOSTS: "", HN_HOST_KEY: KEY, HN_STRICT: "yes", HN_PROXY: "" });
+    expect(sshEnvironment(base)).toEqual({ HN_USER: "root", HN_IDENTITY: "/k/id", HN_KNOWN_HOSTS: "", HN_HOST_KEY: KEY, HN_STRICT: "yes", HN_PROXY: "", HN_TRUST: expect.stringMatching(/^[0-9a-f]{16}$/) });
   });
 
   test("a known_hosts file without identity file", () => {
@@ -17,6 +17,7 @@ describe("sshEnvironment", () => {
       HN_HOST_KEY: "",
       HN_STRICT: "yes",
       HN_PROXY: "",
+      HN_TRUST: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
   });
 
