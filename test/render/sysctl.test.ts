@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import { createScript, destroyScript } from "../../src/render/script";
 import { renderSysctl } from "../../src/render/sysctl";
 import { ObjectRef, SysctlSpec } from "../../src/render/types";
@@ -11,7 +12,14 @@ describe("renderSysctl", () => {
   test("root namespace: save the old value once, set, restore on destroy", () => {
     expect(renderSysctl({ key: "net.ipv4.ip_forward", value: "1" }, ref)).toEqual({
       create: [`[ -f ${PREV} ] || sysctl -n net.ipv4.ip_forward > ${PREV}`, "sysctl -q -w net.ipv4.ip_forward=1"],
-      destroy: [`if [ -f ${PREV} ]; then`, `  sysctl -q -w net.ipv4.ip_forward="$(cat ${PREV})"`, `  rm -f ${PREV}`, "fi"],
+      destroy: [
+        `if [ -f ${PREV} ]; then`,
+        `  sysctl -q -w net.ipv4.ip_forward="$(cat ${PREV})"`,
+        `  rm -f ${PREV}`,
+        "else",
+        `  printf '%s%s%s\\n' 'hostnet: warning: s/a/ip-forward: the value net.ipv4.ip_forward had before hostnet set it to 1 is lost (${PREV} is gone); net.ipv4.ip_forward stays at ' "$(sysctl -n net.ipv4.ip_forward)" '. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.ip_forward=<value>' >&2`,
+        "fi",
+      ],
     });
   });
 
@@ -26,6 +34,8 @@ describe("renderSysctl", () => {
         `  if [ -f ${PREV} ]; then`,
         `    ip netns exec web sysctl -q -w net.ipv4.conf.all.forwarding="$(cat ${PREV})"`,
         `    rm -f ${PREV}`,
+        "  else",
+        `    printf '%s%s%s\\n' 'hostnet: warning: s/a/ip-forward: the value net.ipv4.conf.all.forwarding in namespace web had before hostnet set it to 1 is lost (${PREV} is gone); net.ipv4.conf.all.forwarding stays at ' "$(ip netns exec web sysctl -n net.ipv4.conf.all.forwarding)" '. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.conf.all.forwarding=<value>' >&2`,
         "  fi",
         "else",
         `  rm -f ${PREV}`,
@@ -80,5 +90,16 @@ describe("sysctl hooks on a fake host", () => {
     expect(host.run(destroyScript(nsHooks, ref, header))).toMatchObject({ status: 0, stderr: "" });
     expect(host.log()).toEqual([]);
     expect(host.ledgerFiles("s")).toEqual([]);
+  });
+
+  test("destroy whose saved value is gone (ledger removed, host rebooted) warns on stderr naming the sysctl and the value it stays at, and succeeds", () => {
+    host.run(create);
+    fs.rmSync(host.ledgerPath("s"), { recursive: true });
+    const r = host.run(destroy);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(
+      host.localize(`hostnet: warning: s/a/ip-forward: the value net.ipv4.ip_forward had before hostnet set it to 1 is lost (${PREV} is gone); net.ipv4.ip_forward stays at 1. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.ip_forward=<value>\n`),
+    );
+    expect(host.sysctl("net.ipv4.ip_forward")).toBe("1");
   });
 });
