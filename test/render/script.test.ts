@@ -36,6 +36,7 @@ describe("createScript", () => {
       "set -eu",
       "hn_own=0; [ -f /run/hostnet/s/0123456789ab.down ] && hn_own=1",
       `hn_fail() { [ "$hn_own" = 1 ] || rm -f /run/hostnet/s/0123456789ab.down; echo "hostnet: s/a/thing: $*" >&2; exit 1; }`,
+      `hn_undo() { if [ -f /run/hostnet/s/0123456789ab.down ]; then echo 'hostnet: s/a/thing: create failed; undoing what it made' >&2; sh /run/hostnet/s/0123456789ab.down || echo 'hostnet: undoing failed; the entry /run/hostnet/s/0123456789ab.down stays for the next deploy or hostnet gc' >&2; fi; exit "$1"; }`,
       "mkdir -p /run/hostnet/s",
       "cat > /run/hostnet/s/0123456789ab.down.tmp <<'HOSTNET_DOWN_SCRIPT' || { rm -f /run/hostnet/s/0123456789ab.down.tmp || true; hn_fail 'cannot write the ledger entry /run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed'; }",
       "# hostnet destroy thing t0 (s/a/thing)",
@@ -44,18 +45,10 @@ describe("createScript", () => {
       "rm -f /run/hostnet/s/0123456789ab.down",
       "HOSTNET_DOWN_SCRIPT",
       "mv -f /run/hostnet/s/0123456789ab.down.tmp /run/hostnet/s/0123456789ab.down",
-      "set +e",
-      "(",
-      "set -e",
+      "set +e; ( set -e",
       "echo create-1",
       "echo create-2",
-      ")",
-      "hn_rc=$?",
-      "set -e",
-      `if [ "$hn_rc" != 0 ]; then`,
-      "  if [ -f /run/hostnet/s/0123456789ab.down ]; then echo 'hostnet: s/a/thing: create failed; undoing what it made' >&2; sh /run/hostnet/s/0123456789ab.down || echo 'hostnet: undoing failed; the entry /run/hostnet/s/0123456789ab.down stays for the next deploy or hostnet gc' >&2; fi",
-      `  exit "$hn_rc"`,
-      "fi",
+      `); hn_rc=$?; set -e; [ "$hn_rc" = 0 ] || hn_undo "$hn_rc"`,
     ]);
   });
 
