@@ -14,13 +14,14 @@ export function renderSysctl(s: SysctlSpec, ref: ObjectRef): Hooks {
   const saved = shq(file);
   const sysctl = (...w: string[]) => (s.netns ? argv("ip", "netns", "exec", s.netns, "sysctl", ...w) : argv("sysctl", ...w));
   const create = [
-    `[ -f ${saved} ] || ${sysctl("-n", s.key)} > ${saved}`,
+    // Read first, then write: a key that cannot be read (no such key) stops here and leaves no empty saved value.
+    `if [ ! -f ${saved} ]; then v=$(${sysctl("-n", s.key)}); printf '%s\\n' "$v" > ${saved}; fi`,
     `${sysctl("-q", "-w", `${s.key}=${s.value}`)}`,
   ];
   const where = s.netns ? ` in namespace ${s.netns}` : "";
   // printf, not echo: dash's echo would interpret backslashes in the path.
   const warn =
-    `printf '%s%s%s\\n' ${shq(`hostnet: warning: ${commentSafe(ref.path)}: the value ${s.key}${where} had before hostnet set it to ${s.value} is lost (${file} is gone); ${s.key} stays at `)} ` +
+    `printf '%s%s%s\\n' ${shq(`hostnet: warning: ${commentSafe(ref.path)}: no saved value of ${s.key}${where} to restore (${file} is gone: the ledger was removed or the host rebooted); ${s.key} stays at `)} ` +
     `"$(${sysctl("-n", s.key)})" ${shq(`. Set it by hand if that is not what this host needs: sysctl -w ${s.key}=<value>`)} >&2`;
   const restore = [`if [ -f ${saved} ]; then`, `  ${sysctl("-q", "-w", `${s.key}=`)}"$(cat ${saved})"`, `  rm -f ${saved}`, `else`, `  ${warn}`, `fi`];
   const destroy = s.netns ? [`if [ -e ${shq(`/run/netns/${s.netns}`)} ]; then`, ...restore.map((l) => `  ${l}`), `else`, `  rm -f ${saved}`, `fi`] : restore;
