@@ -8,8 +8,8 @@ import { LEDGER_ROOT, NETNS_DIR } from "../render/common";
 import { shq } from "../render/quote";
 
 export interface Orphan {
-  readonly type: "ledger" | "link" | "rule";
-  /** Ledger id, "<netns|root> <ifname>", or "<table> <rule>". */
+  readonly type: "ledger" | "partial" | "link" | "rule";
+  /** Ledger id, file name of a partial ledger entry, "<netns|root> <ifname>", or "<table> <rule>". */
   readonly what: string;
   /** The object's tag or the ledger entry's first line. */
   readonly tag: string;
@@ -22,13 +22,18 @@ export function tagPrefix(stack: string): string {
   return `hostnet:${stack}:`;
 }
 
-/** Read-only scan: one line per tagged thing, `L id first-line`, `K netns name alias`, `R table rule`. */
+/**
+ * Read-only scan: one line per tagged thing, `L id first-line`, `P file` (a
+ * ledger entry whose write never finished: `<id>.down.tmp`), `K netns name
+ * alias`, `R table rule`.
+ */
 export function renderGcScan(stack: string): string {
   const prefix = shq(tagPrefix(stack));
   return [
     "# hostnet gc scan: read-only",
     "set -u",
     `for f in ${shq(`${LEDGER_ROOT}/${stack}`)}/*.down; do [ -e "$f" ] || continue; id=\${f##*/}; printf 'L %s %s\\n' "\${id%.down}" "$(sed -n 1p "$f")"; done`,
+    `for f in ${shq(`${LEDGER_ROOT}/${stack}`)}/*.down.tmp; do [ -e "$f" ] || continue; printf 'P %s\\n' "\${f##*/}"; done`,
     `scan() { ip \${1:+-n "$1"} -o link show 2>/dev/null | sed -n 's/^[0-9]*: \\([^:@]*\\)[@:].*\\\\    alias \\(.*\\)$/\\1 \\2/p' | while read -r n a; do case "$a" in ${prefix}*) printf 'K %s %s %s\\n' "\${1:--}" "$n" "$a";; esac; done; }`,
     "scan ''",
     `for n in $(ls ${shq(NETNS_DIR)} 2>/dev/null); do scan "$n"; done`,
@@ -44,6 +49,9 @@ export function findOrphans(scan: string, plan: { ids: ReadonlySet<string>; tags
     if (type === "L") {
       const [id, ...first] = rest;
       if (!plan.ids.has(id)) out.push({ type: "ledger", what: id, tag: first.join(" ") });
+    } else if (type === "P") {
+      // Never complete, so never run: a create stopped while writing it (a full /run).
+      if (/^[A-Za-z0-9_-]+\.down\.tmp$/.test(rest[0] ?? "")) out.push({ type: "partial", what: rest[0], tag: "unfinished ledger entry" });
     } else if (type === "K") {
       const [ns, name, tag] = rest;
       if (!plan.tags.has(tag)) out.push({ type: "link", what: `${ns === "-" ? "root" : ns} ${name}`, tag, netns: ns === "-" ? "" : ns, name });
@@ -66,6 +74,7 @@ export function renderGcRemove(stack: string, orphans: readonly Orphan[]): strin
     const f = shq(`${LEDGER_ROOT}/${stack}/${o.what}.down`);
     lines.push(`[ ! -f ${f} ] || sh ${f}`);
   }
+  for (const o of orphans.filter((o) => o.type === "partial")) lines.push(`rm -f ${shq(`${LEDGER_ROOT}/${stack}/${o.what}`)}`);
   for (const o of orphans.filter((o) => o.type === "link")) {
     const ipn = o.netns ? `ip -n ${shq(o.netns)}` : "ip";
     lines.push(`if ${ipn} link show dev ${shq(o.name!)} 2>/dev/null | grep -qxF ${shq(`    alias ${o.tag}`)}; then ${ipn} link del dev ${shq(o.name!)}; fi`);

@@ -21,6 +21,7 @@ export interface HostHookSpec {
  * (src/render/preflight.ts): commands, kernel modules, the br_netfilter pitfall. Sweep: every ledger entry of this stack that is not in `keep`
  * belongs to an object removed from the stack (Terraform runs no destroy
  * provisioner for a removed block), so its stored destroy script runs now.
+ * A `.down.tmp` file is an entry whose write never finished: it is removed unread.
  */
 export function renderHostCreate(h: HostHookSpec): string {
   const dir = ledgerDir(h.stack);
@@ -29,6 +30,9 @@ export function renderHostCreate(h: HostHookSpec): string {
     "set -eu",
     ...renderPreflight({ host: h.host, commands: h.commands, modules: h.modules ?? [], requireForwarding: false, bridges: h.bridges ?? [] }),
     argv("mkdir", "-p", dir),
+    // A ledger entry whose write never finished (the create stopped, or /run was full) is incomplete: never run it.
+    // No hook of this stack runs beside this one (the hook lock; every object waits for this hook).
+    `rm -f ${shq(dir)}/*.down.tmp`,
     `keep=${shq(` ${[...h.keep].sort().join(" ")} `)}`,
     `for f in ${shq(dir)}/*.down; do`,
     `  [ -e "$f" ] || continue`,
@@ -47,7 +51,7 @@ export function renderHostDestroy(h: { stack: string; host: string }): string {
     // hook lock (src/transport/hook-lock.ts) of the apply in progress.
     `set -- ${shq(ledgerDir(h.stack))}/*.down`,
     `if [ ! -e "$1" ]; then`,
-    `  ${argv("rm", "-f", ...LOCK_FILES.map((f) => `${ledgerDir(h.stack)}/${f}`))}`,
+    `  rm -f ${shq(ledgerDir(h.stack))}/*.down.tmp ${argv(...LOCK_FILES.map((f) => `${ledgerDir(h.stack)}/${f}`))}`,
     `  rmdir ${shq(ledgerDir(h.stack))} 2>/dev/null || true`,
     `fi`,
   ].join("\n");

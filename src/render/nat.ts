@@ -1,5 +1,5 @@
-import { inNetns, netnsGone } from "./common";
-import { argv } from "./quote";
+import { inNetns, LEDGER_ROOT, netnsGone } from "./common";
+import { argv, shq } from "./quote";
 import { DnatSpec, Hooks, MasqueradeSpec, NatSpec, ObjectRef, SnatSpec, StaticNatSpec } from "./types";
 
 /** One iptables rule: table, chain and match/target words (without the comment). */
@@ -103,10 +103,56 @@ function ruleWords(r: Rule, op: "-C" | "-A" | "-D", tag: string): Array<string |
 export function renderNat(n: NatSpec, ref: ObjectRef): Hooks {
   const netns = n.netns;
   const rules = natRules(n);
-  const create = rules.map((r) => `${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null || ${inNetns(netns, ...ruleWords(r, "-A", ref.tag))}`);
-  const del = [...rules].reverse().map((r) => `while ${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null; do ${inNetns(netns, ...ruleWords(r, "-D", ref.tag))}; done`);
+  const tables = [...new Set(rules.map((r) => r.table))];
+  const create = [
+    ...tables.map((t) => noteNewTable(netns, t)),
+    ...rules.map((r) => `${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null || ${inNetns(netns, ...ruleWords(r, "-A", ref.tag))}`),
+  ];
+  const del = [
+    ...[...rules].reverse().map((r) => `while ${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null; do ${inNetns(netns, ...ruleWords(r, "-D", ref.tag))}; done`),
+    ...tables.flatMap((t) => removeTableIfEmpty(netns, t)),
+  ];
   const gone = netnsGone(netns);
-  return { create, destroy: gone ? [`if ! ${gone}; then`, ...del.map((l) => `  ${l}`), `fi`] : del };
+  // A namespace that is gone took its tables with it: only the notes remain.
+  return { create, destroy: gone ? [`if ! ${gone}; then`, ...del.map((l) => `  ${l}`), `else`, `  ${argv("rm", "-f", ...tables.map((t) => tableNote(netns, t)))}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`, `fi`] : del };
+}
+
+/**
+ * Where hostnet notes that a netfilter table did not exist before one of its
+ * rules went in (one file per namespace and table, shared by every stack on the
+ * host). In a fresh namespace iptables-save prints nothing until a rule creates
+ * a table; removing the rules leaves the empty table. The object that removes
+ * the table's last rule removes the table too, so iptables-save is what it was.
+ */
+export const TABLE_NOTES = `${LEDGER_ROOT}/.tables`;
+
+export function tableNote(netns: string | undefined, table: string): string {
+  return `${TABLE_NOTES}/${netns ? `ns-${netns}` : "host"}.${table}`;
+}
+
+// `iptables-save -t nat` prints an empty table even when there is none; the full output lists only tables that exist.
+function noteNewTable(netns: string | undefined, table: string): string {
+  const note = shq(tableNote(netns, table));
+  return `[ -f ${note} ] || ${inNetns(netns, "iptables-save")} | grep -qxF ${shq(`*${table}`)} || { mkdir -p ${shq(TABLE_NOTES)}; : > ${note}; }`;
+}
+
+/**
+ * The table goes only when hostnet noted that it made it, and only when it
+ * holds nothing: no rule, no user chain, no policy other than ACCEPT.
+ * `iptables-restore` without --noflush replaces the table: with iptables-nft
+ * an empty `*table` section deletes it. With iptables-legacy the table cannot
+ * be unloaded from a namespace; the same command only flushes the (already
+ * empty) table, so legacy hosts keep an empty table listed.
+ */
+function removeTableIfEmpty(netns: string | undefined, table: string): string[] {
+  const note = shq(tableNote(netns, table));
+  const content = `${inNetns(netns, "iptables-save", "-t", table)} | grep -v -e '^#' -e ${shq(`^\\*${table}$`)} -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .`;
+  return [
+    `if [ -f ${note} ] && ! ${content}; then`,
+    `  printf ${shq(`*${table}\\nCOMMIT\\n`)} | ${inNetns(netns, "iptables-restore", "-w")}`,
+    `  rm -f ${note}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`,
+    `fi`,
+  ];
 }
 
 /** For review output: the rule as iptables-save would list it. */

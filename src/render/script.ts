@@ -31,6 +31,13 @@ export function destroyScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): st
  * later disappears, or whose create stopped half-way, can still be removed.
  * `hn_own` says whether that entry existed before this run; `hn_fail` reports a
  * conflict and withdraws an entry this run wrote, so a foreign object is never adopted.
+ *
+ * The create lines run in a subshell (with `set -e`): when one fails, the
+ * stored destroy script undoes what they made and removes the entry. Terraform
+ * marks a resource whose create failed as tainted and never runs its destroy
+ * provisioner, so without this a failed create left its entry (and what it
+ * made) behind after a successful destroy. A ledger entry that cannot be
+ * written (a full or read-only /run) leaves no partial `.tmp` file.
  */
 export function createScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): string {
   const down = destroyScript(hooks, ref, h);
@@ -38,16 +45,20 @@ export function createScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): str
     throw new UnquotableError(`a value holds a line equal to "${EOF_MARK}", the marker that ends the ledger's copy of the destroy script. Remove the line break from the prop that sets it.`);
   }
   const L = shq(ledgerFile(ref));
+  const T = shq(`${ledgerFile(ref)}.tmp`);
   return [
     `# hostnet create ${commentSafe(h.kind)} ${commentSafe(h.name)} (${commentSafe(ref.path)})`,
     "set -eu",
     `hn_own=0; [ -f ${L} ] && hn_own=1`,
     `hn_fail() { [ "$hn_own" = 1 ] || rm -f ${L}; echo "hostnet: ${commentSafe(ref.path).replace(/[^A-Za-z0-9_.:\/ -]/g, "_")}: $*" >&2; exit 1; }`,
+    `hn_undo() { if [ -f ${L} ]; then echo ${shq(`hostnet: ${ref.path.replace(/[^A-Za-z0-9_.:\/ -]/g, "_")}: create failed; undoing what it made`)} >&2; sh ${L} || echo ${shq(`hostnet: undoing failed; the entry ${ledgerFile(ref)} stays for the next deploy or hostnet gc`)} >&2; fi; exit "$1"; }`,
     `mkdir -p ${shq(ledgerDir(ref.stack))}`,
-    `cat > ${L}.tmp <<'${EOF_MARK}'`,
+    `cat > ${T} <<'${EOF_MARK}' || { rm -f ${T} || true; hn_fail ${shq(`cannot write the ledger entry ${ledgerFile(ref)} (is ${ledgerDir(ref.stack)} full or read-only?); nothing was changed`)}; }`,
     down,
     EOF_MARK,
-    `mv -f ${L}.tmp ${L}`,
+    `mv -f ${T} ${L}`,
+    "set +e; ( set -e",
     ...hooks.create,
+    `); hn_rc=$?; set -e; [ "$hn_rc" = 0 ] || hn_undo "$hn_rc"`,
   ].join("\n");
 }

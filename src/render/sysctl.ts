@@ -1,19 +1,29 @@
 import { ledgerDir } from "./common";
-import { argv, shq } from "./quote";
+import { argv, commentSafe, shq } from "./quote";
 import { Hooks, ObjectRef, SysctlSpec } from "./types";
 
 /**
  * Set a sysctl and remember the value it had, so destroy restores it. The saved
  * value lives in the ledger directory; a re-run keeps the first saved value.
+ * When the saved value is gone (the ledger was removed, or /run was emptied by
+ * a reboot) destroy cannot know it: it says so on stderr, naming the sysctl and
+ * the value it is left at, instead of skipping the restore without a word.
  */
 export function renderSysctl(s: SysctlSpec, ref: ObjectRef): Hooks {
-  const saved = shq(`${ledgerDir(ref.stack)}/${ref.id}.prev`);
+  const file = `${ledgerDir(ref.stack)}/${ref.id}.prev`;
+  const saved = shq(file);
   const sysctl = (...w: string[]) => (s.netns ? argv("ip", "netns", "exec", s.netns, "sysctl", ...w) : argv("sysctl", ...w));
   const create = [
-    `[ -f ${saved} ] || ${sysctl("-n", s.key)} > ${saved}`,
+    // Read first, then write: a key that cannot be read (no such key) stops here and leaves no empty saved value.
+    `if [ ! -f ${saved} ]; then v=$(${sysctl("-n", s.key)}); printf '%s\\n' "$v" > ${saved}; fi`,
     `${sysctl("-q", "-w", `${s.key}=${s.value}`)}`,
   ];
-  const restore = [`if [ -f ${saved} ]; then`, `  ${sysctl("-q", "-w", `${s.key}=`)}"$(cat ${saved})"`, `  rm -f ${saved}`, `fi`];
+  const where = s.netns ? ` in namespace ${s.netns}` : "";
+  // printf, not echo: dash's echo would interpret backslashes in the path.
+  const warn =
+    `printf '%s%s%s\\n' ${shq(`hostnet: warning: ${commentSafe(ref.path)}: no saved value of ${s.key}${where} to restore (${file} is gone: the ledger was removed or the host rebooted); ${s.key} stays at `)} ` +
+    `"$(${sysctl("-n", s.key)})" ${shq(`. Set it by hand if that is not what this host needs: sysctl -w ${s.key}=<value>`)} >&2`;
+  const restore = [`if [ -f ${saved} ]; then`, `  ${sysctl("-q", "-w", `${s.key}=`)}"$(cat ${saved})"`, `  rm -f ${saved}`, `else`, `  ${warn}`, `fi`];
   const destroy = s.netns ? [`if [ -e ${shq(`/run/netns/${s.netns}`)} ]; then`, ...restore.map((l) => `  ${l}`), `else`, `  rm -f ${saved}`, `fi`] : restore;
   return { create, destroy };
 }

@@ -27,6 +27,18 @@ function configureEnd(end: VethEndSpec, mtu: number): string[] {
     ...(end.master ? [ip(end.netns, "link", "set", "dev", end.name, "master", end.master)] : []),
     ...(end.master && end.hairpin ? [ip(end.netns, "link", "set", "dev", end.name, "type", "bridge_slave", "hairpin", "on")] : []),
     ...end.addresses.map((a) => ip(end.netns, "addr", "replace", a, "dev", end.name)),
+    ...(end.netns ? [arpNotify(end.netns, end.name)] : []),
     ip(end.netns, "link", "set", "dev", end.name, "up"),
   ];
+}
+
+/**
+ * arp_notify=1 on an end inside a namespace (as the CNI bridge plugin sets on
+ * a container's interface): it sends a gratuitous ARP when the link comes up,
+ * so neighbours that cached an earlier holder of the address learn the new MAC
+ * at once. Set before `up`, which is what triggers it. sysctl(8) writes "/" for
+ * a "." in an interface name (net.ipv4.conf.eth0/10.arp_notify).
+ */
+export function arpNotify(netns: string, name: string): string {
+  return argv("ip", "netns", "exec", netns, "sysctl", "-q", "-w", `net.ipv4.conf.${name.replace(/\./g, "/")}.arp_notify=1`);
 }

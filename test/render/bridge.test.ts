@@ -1,4 +1,4 @@
-import { renderBridge } from "../../src/render/bridge";
+import { bridgeMac, renderBridge } from "../../src/render/bridge";
 import { createScript, destroyScript } from "../../src/render/script";
 import { BridgeSpec, ObjectRef } from "../../src/render/types";
 import { FakeHost, syntaxErrors } from "../support/fake-host";
@@ -6,6 +6,23 @@ import { FakeHost, syntaxErrors } from "../support/fake-host";
 const ref: ObjectRef = { stack: "s", path: "s/a/br0", id: "0123456789ab", tag: "hostnet:s:s/a/br0" };
 const TAG = ref.tag;
 const header = { kind: "bridge", name: "br0" };
+
+describe("bridgeMac", () => {
+  test.each([
+    // The bridge's own MAC: 02 (locally administered, unicast) and five bytes of sha256(tag).
+    ["hostnet:s:s/a/br0", "02:b1:3b:4e:4c:3d"],
+    ["hostnet:s:s/a/other", "02:39:6b:8b:e6:e7"],
+  ])("%s -> %s", (tag, mac) => {
+    expect(bridgeMac(tag)).toBe(mac);
+  });
+
+  test("is a locally administered unicast MAC, the same on every synth, different per tag", () => {
+    const macs = new Set(Array.from({ length: 500 }, (_, i) => bridgeMac(`hostnet:s:s/h/br${i}`)));
+    expect(macs.size).toBe(500);
+    for (const m of macs) expect(m).toMatch(/^02(:[0-9a-f]{2}){5}$/);
+    expect(bridgeMac("hostnet:s:s/h/br7")).toBe(bridgeMac("hostnet:s:s/h/br7"));
+  });
+});
 
 describe("renderBridge", () => {
   test("root namespace, no address", () => {
@@ -15,7 +32,7 @@ describe("renderBridge", () => {
         "  a=$(ip link show dev br0 | sed -n 's/^    alias //p')",
         `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in the root namespace and hostnet did not create it for this object; remove it or choose another name'`,
         "else",
-        "  ip link add name br0 type bridge",
+        "  ip link add name br0 address 02:b1:3b:4e:4c:3d type bridge",
         "fi",
         `ip link set dev br0 alias ${TAG}`,
         "ip link set dev br0 mtu 1500",
@@ -36,7 +53,7 @@ describe("renderBridge", () => {
         "  a=$(ip -n web link show dev br0 | sed -n 's/^    alias //p')",
         `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in namespace web and hostnet did not create it for this object; remove it or choose another name'`,
         "else",
-        "  ip -n web link add name br0 type bridge",
+        "  ip -n web link add name br0 address 02:b1:3b:4e:4c:3d type bridge",
         "fi",
         `ip -n web link set dev br0 alias ${TAG}`,
         "ip -n web link set dev br0 mtu 9000",
@@ -79,7 +96,7 @@ describe("bridge hooks on a fake host", () => {
     expect(host.link("br0")).toBe(TAG);
     expect(host.log()).toEqual([
       "ip link show dev br0",
-      "ip link add name br0 type bridge",
+      "ip link add name br0 address 02:b1:3b:4e:4c:3d type bridge",
       `ip link set dev br0 alias ${TAG}`,
       "ip link set dev br0 mtu 1500",
       "ip addr replace 10.0.0.1/24 dev br0",
@@ -108,8 +125,9 @@ describe("bridge hooks on a fake host", () => {
     host.writeLedger("s/0123456789ab.down", "# an earlier run\n");
     expect(host.run(create).status).toBe(1);
     expect(host.link("br0")).toBe("hostnet:s:s/a/other");
-    // The entry predates this run, so it stays: it belongs to this object.
-    expect(host.ledgerFiles("s")).toEqual(["0123456789ab.down"]);
+    // The failed create ran this object's destroy script (which removes only what carries
+    // its own tag), so nothing of this object is left and neither is its entry.
+    expect(host.ledgerFiles("s")).toEqual([]);
   });
 
   test("create adopts an untagged bridge left by its own interrupted run (ledger entry present)", () => {

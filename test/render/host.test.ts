@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import { renderBridge } from "../../src/render/bridge";
 import { renderHostCreate, renderHostDestroy } from "../../src/render/host";
 import { renderPreflight } from "../../src/render/preflight";
@@ -12,6 +13,7 @@ describe("renderHostCreate", () => {
       "set -eu",
       ...renderPreflight({ host: "a", commands: ["ip", "iptables"], modules: ["bridge"], requireForwarding: false, bridges: ["br0"] }),
       "mkdir -p /run/hostnet/s",
+      "rm -f /run/hostnet/s/*.down.tmp",
       "keep=' aaa bbb '",
       "for f in /run/hostnet/s/*.down; do",
       `  [ -e "$f" ] || continue`,
@@ -50,7 +52,7 @@ describe("renderHostDestroy", () => {
         "set -eu",
         "set -- /run/hostnet/s/*.down",
         'if [ ! -e "$1" ]; then',
-        "  rm -f /run/hostnet/s/.owner /run/hostnet/s/.active /run/hostnet/s/.lock",
+        "  rm -f /run/hostnet/s/*.down.tmp /run/hostnet/s/.owner /run/hostnet/s/.active /run/hostnet/s/.lock",
         "  rmdir /run/hostnet/s 2>/dev/null || true",
         "fi",
       ].join("\n"),
@@ -88,6 +90,21 @@ describe("host hook on a fake host", () => {
     expect(host.link("br-gone")).toBeUndefined();
     expect(host.link("br-keep")).toBe("hostnet:s:s/a/br-keep");
     expect(host.ledgerFiles("s")).toEqual(["aaaaaaaaaaaa.down"]);
+  });
+
+  test("the sweep removes unfinished ledger entries (.down.tmp) without running them", () => {
+    addBridge("aaaaaaaaaaaa", "br-keep");
+    host.writeLedger("s/bbbbbbbbbbbb.down.tmp", "echo must-not-run\n");
+    const r = host.run(renderHostCreate({ stack: "s", host: "a", keep: ["aaaaaaaaaaaa"], commands: ["sh"] }));
+    expect(r).toMatchObject({ status: 0, stdout: "", stderr: "" });
+    expect(host.ledgerFiles("s")).toEqual(["aaaaaaaaaaaa.down"]);
+  });
+
+  test("host destroy with only an unfinished entry left removes it and the directory", () => {
+    host.writeLedger("s/bbbbbbbbbbbb.down.tmp", "# partial");
+    expect(host.run(renderHostDestroy({ stack: "s", host: "a" })).status).toBe(0);
+    expect(host.ledgerFiles("s")).toEqual([]);
+    expect(fs.existsSync(host.ledgerPath("s"))).toBe(false);
   });
 
   test("an id that is a prefix of a kept id is still swept", () => {

@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { describeRule, natRules, renderNat, Rule } from "../../src/render/nat";
 import { createScript, destroyScript } from "../../src/render/script";
 import { NatSpec, ObjectRef } from "../../src/render/types";
@@ -64,6 +66,8 @@ describe("renderNat", () => {
     const c = `-m comment --comment ${TAG}`;
     expect(hooks).toEqual({
       create: [
+        "[ -f /run/hostnet/.tables/host.nat ] || iptables-save | grep -qxF '*nat' || { mkdir -p /run/hostnet/.tables; : > /run/hostnet/.tables/host.nat; }",
+        "[ -f /run/hostnet/.tables/host.filter ] || iptables-save | grep -qxF '*filter' || { mkdir -p /run/hostnet/.tables; : > /run/hostnet/.tables/host.filter; }",
         `iptables -w -t nat -C POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c} 2>/dev/null || iptables -w -t nat -A POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c}`,
         `iptables -w -t filter -C FORWARD -s 10.0.0.0/24 -j ACCEPT ${c} 2>/dev/null || iptables -w -t filter -A FORWARD -s 10.0.0.0/24 -j ACCEPT ${c}`,
         `iptables -w -t filter -C FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c} 2>/dev/null || iptables -w -t filter -A FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c}`,
@@ -72,6 +76,14 @@ describe("renderNat", () => {
         `while iptables -w -t filter -C FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c} 2>/dev/null; do iptables -w -t filter -D FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c}; done`,
         `while iptables -w -t filter -C FORWARD -s 10.0.0.0/24 -j ACCEPT ${c} 2>/dev/null; do iptables -w -t filter -D FORWARD -s 10.0.0.0/24 -j ACCEPT ${c}; done`,
         `while iptables -w -t nat -C POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c} 2>/dev/null; do iptables -w -t nat -D POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c}; done`,
+        "if [ -f /run/hostnet/.tables/host.nat ] && ! iptables-save -t nat | grep -v -e '^#' -e '^\\*nat$' -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .; then",
+        "  printf '*nat\\nCOMMIT\\n' | iptables-restore -w",
+        "  rm -f /run/hostnet/.tables/host.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
+        "fi",
+        "if [ -f /run/hostnet/.tables/host.filter ] && ! iptables-save -t filter | grep -v -e '^#' -e '^\\*filter$' -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .; then",
+        "  printf '*filter\\nCOMMIT\\n' | iptables-restore -w",
+        "  rm -f /run/hostnet/.tables/host.filter; rmdir /run/hostnet/.tables 2>/dev/null || true",
+        "fi",
       ],
     });
   });
@@ -80,10 +92,20 @@ describe("renderNat", () => {
     const hooks = renderNat({ type: "dnat", protocol: "tcp", hostPort: 80, toAddress: "10.0.0.2", toPort: 8080, fromHost: false, allowForward: false, netns: "edge" }, ref);
     const rule = `-p tcp -m addrtype --dst-type LOCAL --dport 80 -j DNAT --to-destination 10.0.0.2:8080 -m comment --comment ${TAG}`;
     expect(hooks).toEqual({
-      create: [`ip netns exec edge iptables -w -t nat -C PREROUTING ${rule} 2>/dev/null || ip netns exec edge iptables -w -t nat -A PREROUTING ${rule}`],
+      create: [
+        "[ -f /run/hostnet/.tables/ns-edge.nat ] || ip netns exec edge iptables-save | grep -qxF '*nat' || { mkdir -p /run/hostnet/.tables; : > /run/hostnet/.tables/ns-edge.nat; }",
+        `ip netns exec edge iptables -w -t nat -C PREROUTING ${rule} 2>/dev/null || ip netns exec edge iptables -w -t nat -A PREROUTING ${rule}`,
+      ],
       destroy: [
         "if ! [ ! -e /run/netns/edge ]; then",
         `  while ip netns exec edge iptables -w -t nat -C PREROUTING ${rule} 2>/dev/null; do ip netns exec edge iptables -w -t nat -D PREROUTING ${rule}; done`,
+        "  if [ -f /run/hostnet/.tables/ns-edge.nat ] && ! ip netns exec edge iptables-save -t nat | grep -v -e '^#' -e '^\\*nat$' -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .; then",
+        "    printf '*nat\\nCOMMIT\\n' | ip netns exec edge iptables-restore -w",
+        "    rm -f /run/hostnet/.tables/ns-edge.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
+        "  fi",
+        "else",
+        // A namespace that is gone took its tables along: only the notes go.
+        "  rm -f /run/hostnet/.tables/ns-edge.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
         "fi",
       ],
     });
@@ -92,7 +114,7 @@ describe("renderNat", () => {
   test("every rule line carries the tag as its comment", () => {
     const hooks = renderNat({ type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: true, allowForward: true }, ref);
     for (const line of [...hooks.create, ...hooks.destroy]) {
-      for (const part of line.split(/ \|\| | do |; done/).filter((p) => p.includes("iptables"))) expect(part).toContain(`-m comment --comment ${TAG}`);
+      for (const part of line.split(/ \|\| | do |; done/).filter((p) => / iptables -w /.test(` ${p}`))) expect(part).toContain(`-m comment --comment ${TAG}`);
     }
   });
 
@@ -144,5 +166,53 @@ describe("nat hooks on a fake host", () => {
   test("destroy succeeds when the rules were already deleted by hand", () => {
     expect(host.run(destroy)).toMatchObject({ status: 0, stderr: "" });
     expect(host.rules()).toEqual([]);
+  });
+});
+
+describe("nat tables hostnet made go with their last rule (fake host)", () => {
+  let host: FakeHost;
+  beforeEach(() => (host = new FakeHost()));
+  afterEach(() => host.dispose());
+  const tables = () => (fs.existsSync(path.join(host.dir, "tables")) ? fs.readFileSync(path.join(host.dir, "tables"), "utf8").split("\n").filter((l) => l) : []);
+  const hasTable = (t: string) => host.run(`iptables-save | grep -qxF '*${t}'`).status === 0;
+  const notes = () => (fs.existsSync(host.ledgerPath(".tables")) ? fs.readdirSync(host.ledgerPath(".tables")).sort() : null);
+  const refB: ObjectRef = { stack: "s", path: "s/a/fwd", id: "bbbbbbbbbbbb", tag: "hostnet:s:s/a/fwd" };
+  const masq = renderNat({ type: "masquerade", source: "10.0.0.0/24", allowForward: true }, ref);
+  const fwd = renderNat({ type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: false, allowForward: false }, refB);
+
+  test("on a host without tables: create notes nat and filter; destroy removes both tables, the notes and their folder", () => {
+    expect(host.run(createScript(masq, ref, header)).status).toBe(0);
+    expect(tables()).toEqual(["nat", "filter"]);
+    expect(notes()).toEqual(["host.filter", "host.nat"]);
+    expect(host.run(destroyScript(masq, ref, header))).toMatchObject({ status: 0, stderr: "" });
+    expect([hasTable("nat"), hasTable("filter")]).toEqual([false, false]);
+    expect(notes()).toBeNull();
+  });
+
+  test("a table that existed before is noted by nobody and stays", () => {
+    fs.writeFileSync(path.join(host.dir, "tables"), "filter\n");
+    expect(host.run(createScript(masq, ref, header)).status).toBe(0);
+    expect(notes()).toEqual(["host.nat"]);
+    expect(host.run(destroyScript(masq, ref, header)).status).toBe(0);
+    expect([hasTable("nat"), hasTable("filter")]).toEqual([false, true]);
+  });
+
+  test("two objects in one table: the first destroy keeps the table for the second, the second removes it", () => {
+    host.run(createScript(masq, ref, header));
+    host.run(createScript(fwd, refB, header));
+    expect(host.run(destroyScript(masq, ref, header)).status).toBe(0);
+    expect(hasTable("nat")).toBe(true);
+    expect(notes()).toEqual(["host.nat"]);
+    expect(host.run(destroyScript(fwd, refB, header)).status).toBe(0);
+    expect(hasTable("nat")).toBe(false);
+    expect(notes()).toBeNull();
+  });
+
+  test("a rule someone else added to a table hostnet made keeps the table (and the note)", () => {
+    host.run(createScript(masq, ref, header));
+    host.run("iptables -w -t nat -A POSTROUTING -j RETURN");
+    expect(host.run(destroyScript(masq, ref, header)).status).toBe(0);
+    expect(host.rules()).toEqual(["nat POSTROUTING -j RETURN"]);
+    expect(notes()).toEqual(["host.nat"]);
   });
 });

@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import { renderBridge } from "../../src/render/bridge";
 import { renderNamespace } from "../../src/render/namespace";
 import { renderNat } from "../../src/render/nat";
@@ -35,21 +36,24 @@ describe("createScript", () => {
       "set -eu",
       "hn_own=0; [ -f /run/hostnet/s/0123456789ab.down ] && hn_own=1",
       `hn_fail() { [ "$hn_own" = 1 ] || rm -f /run/hostnet/s/0123456789ab.down; echo "hostnet: s/a/thing: $*" >&2; exit 1; }`,
+      `hn_undo() { if [ -f /run/hostnet/s/0123456789ab.down ]; then echo 'hostnet: s/a/thing: create failed; undoing what it made' >&2; sh /run/hostnet/s/0123456789ab.down || echo 'hostnet: undoing failed; the entry /run/hostnet/s/0123456789ab.down stays for the next deploy or hostnet gc' >&2; fi; exit "$1"; }`,
       "mkdir -p /run/hostnet/s",
-      "cat > /run/hostnet/s/0123456789ab.down.tmp <<'HOSTNET_DOWN_SCRIPT'",
+      "cat > /run/hostnet/s/0123456789ab.down.tmp <<'HOSTNET_DOWN_SCRIPT' || { rm -f /run/hostnet/s/0123456789ab.down.tmp || true; hn_fail 'cannot write the ledger entry /run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed'; }",
       "# hostnet destroy thing t0 (s/a/thing)",
       "set -eu",
       "echo destroy-1",
       "rm -f /run/hostnet/s/0123456789ab.down",
       "HOSTNET_DOWN_SCRIPT",
       "mv -f /run/hostnet/s/0123456789ab.down.tmp /run/hostnet/s/0123456789ab.down",
+      "set +e; ( set -e",
       "echo create-1",
       "echo create-2",
+      `); hn_rc=$?; set -e; [ "$hn_rc" = 0 ] || hn_undo "$hn_rc"`,
     ]);
   });
 
   test("holds the destroy script verbatim inside a quoted heredoc", () => {
-    expect(script).toContain(`<<'HOSTNET_DOWN_SCRIPT'\n${destroyScript(hooks, ref, header)}\nHOSTNET_DOWN_SCRIPT\n`);
+    expect(script).toContain(`<<'HOSTNET_DOWN_SCRIPT' || { rm -f /run/hostnet/s/0123456789ab.down.tmp || true; hn_fail 'cannot write the ledger entry /run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed'; }\n${destroyScript(hooks, ref, header)}\nHOSTNET_DOWN_SCRIPT\n`);
   });
 
   test("writes the ledger before the first create line", () => {
@@ -112,16 +116,46 @@ describe("create script on a fake host", () => {
     expect(host.ledgerFiles("s")).toEqual([]);
   });
 
-  test("hn_fail keeps a ledger entry that existed before the run", () => {
+  test("hn_fail after an earlier entry: the stored destroy script undoes this object's things, and the entry goes with it", () => {
     host.writeLedger("s/0123456789ab.down", "# earlier\n");
-    expect(host.run(createScript({ create: ["hn_fail no"], destroy: [] }, ref, header)).status).toBe(1);
+    const r = host.run(createScript({ create: ["hn_fail no"], destroy: ["echo undo-ran"] }, ref, header));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("undo-ran\n");
+    expect(host.ledgerFiles("s")).toEqual([]);
+  });
+
+  test("hn_fail after a fresh entry undoes nothing (the thing in the way is not this object's) and withdraws the entry", () => {
+    const r = host.run(createScript({ create: ["hn_fail no"], destroy: ["echo undo-ran"] }, ref, header));
+    expect(r).toMatchObject({ status: 1, stdout: "", stderr: "hostnet: s/a/thing: no\n" });
+    expect(host.ledgerFiles("s")).toEqual([]);
+  });
+
+  test("a failing create line stops the create lines (set -e), runs the stored destroy script, and leaves no ledger entry", () => {
+    const r = host.run(createScript({ create: ["echo made", "false", "echo not-reached"], destroy: ["echo undo-ran"] }, ref, header));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("made\nundo-ran\n");
+    expect(r.stderr).toBe("hostnet: s/a/thing: create failed; undoing what it made\n");
+    expect(host.ledgerFiles("s")).toEqual([]);
+  });
+
+  test("the create's own exit status is kept (a command's 2 stays 2)", () => {
+    expect(host.run(createScript({ create: ["sh -c 'exit 2'"], destroy: [] }, ref, header)).status).toBe(2);
+  });
+
+  test("when undoing fails too, the entry stays for the next deploy or gc, and the status is the create's", () => {
+    const r = host.run(createScript({ create: ["false"], destroy: ["sh -c 'exit 3'"] }, ref, header));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("hostnet: undoing failed; the entry");
     expect(host.ledgerFiles("s")).toEqual(["0123456789ab.down"]);
   });
 
-  test("a failing create line stops the script (set -e) with the ledger entry already written", () => {
-    const r = host.run(createScript({ create: ["false", "echo not-reached"], destroy: [] }, ref, header));
+  test("a ledger entry that cannot be written (full or read-only) leaves no .tmp file and changes nothing", () => {
+    // A directory in the way of the .tmp file makes the write fail, as a full /run does.
+    fs.mkdirSync(host.ledgerPath("s/0123456789ab.down.tmp/x"), { recursive: true });
+    const r = host.run(createScript({ create: ["echo not-reached"], destroy: [] }, ref, header));
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
-    expect(host.ledgerFiles("s")).toEqual(["0123456789ab.down"]);
+    expect(r.stderr).toContain(host.localize("hostnet: s/a/thing: cannot write the ledger entry /run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed"));
+    expect(host.ledgerFiles("s")).toEqual(["0123456789ab.down.tmp"]); // the directory put in the way, nothing else
   });
 });

@@ -1,3 +1,5 @@
+import * as path from "path";
+import * as fs from "fs";
 import { createScript, destroyScript } from "../../src/render/script";
 import { renderSysctl } from "../../src/render/sysctl";
 import { ObjectRef, SysctlSpec } from "../../src/render/types";
@@ -10,15 +12,22 @@ const PREV = "/run/hostnet/s/0123456789ab.prev";
 describe("renderSysctl", () => {
   test("root namespace: save the old value once, set, restore on destroy", () => {
     expect(renderSysctl({ key: "net.ipv4.ip_forward", value: "1" }, ref)).toEqual({
-      create: [`[ -f ${PREV} ] || sysctl -n net.ipv4.ip_forward > ${PREV}`, "sysctl -q -w net.ipv4.ip_forward=1"],
-      destroy: [`if [ -f ${PREV} ]; then`, `  sysctl -q -w net.ipv4.ip_forward="$(cat ${PREV})"`, `  rm -f ${PREV}`, "fi"],
+      create: [`if [ ! -f ${PREV} ]; then v=$(sysctl -n net.ipv4.ip_forward); printf '%s\\n' "$v" > ${PREV}; fi`, "sysctl -q -w net.ipv4.ip_forward=1"],
+      destroy: [
+        `if [ -f ${PREV} ]; then`,
+        `  sysctl -q -w net.ipv4.ip_forward="$(cat ${PREV})"`,
+        `  rm -f ${PREV}`,
+        "else",
+        `  printf '%s%s%s\\n' 'hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.ip_forward to restore (${PREV} is gone: the ledger was removed or the host rebooted); net.ipv4.ip_forward stays at ' "$(sysctl -n net.ipv4.ip_forward)" '. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.ip_forward=<value>' >&2`,
+        "fi",
+      ],
     });
   });
 
   test("namespace: runs through ip netns exec; destroy only drops the saved value when the namespace is gone", () => {
     expect(renderSysctl({ netns: "web", key: "net.ipv4.conf.all.forwarding", value: "1" }, ref)).toEqual({
       create: [
-        `[ -f ${PREV} ] || ip netns exec web sysctl -n net.ipv4.conf.all.forwarding > ${PREV}`,
+        `if [ ! -f ${PREV} ]; then v=$(ip netns exec web sysctl -n net.ipv4.conf.all.forwarding); printf '%s\\n' "$v" > ${PREV}; fi`,
         "ip netns exec web sysctl -q -w net.ipv4.conf.all.forwarding=1",
       ],
       destroy: [
@@ -26,6 +35,8 @@ describe("renderSysctl", () => {
         `  if [ -f ${PREV} ]; then`,
         `    ip netns exec web sysctl -q -w net.ipv4.conf.all.forwarding="$(cat ${PREV})"`,
         `    rm -f ${PREV}`,
+        "  else",
+        `    printf '%s%s%s\\n' 'hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.conf.all.forwarding in namespace web to restore (${PREV} is gone: the ledger was removed or the host rebooted); net.ipv4.conf.all.forwarding stays at ' "$(ip netns exec web sysctl -n net.ipv4.conf.all.forwarding)" '. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.conf.all.forwarding=<value>' >&2`,
         "  fi",
         "else",
         `  rm -f ${PREV}`,
@@ -79,6 +90,26 @@ describe("sysctl hooks on a fake host", () => {
     host.clearLog();
     expect(host.run(destroyScript(nsHooks, ref, header))).toMatchObject({ status: 0, stderr: "" });
     expect(host.log()).toEqual([]);
+    expect(host.ledgerFiles("s")).toEqual([]);
+  });
+
+  test("destroy whose saved value is gone (ledger removed, host rebooted) warns on stderr naming the sysctl and the value it stays at, and succeeds", () => {
+    host.run(create);
+    fs.rmSync(host.ledgerPath("s"), { recursive: true });
+    const r = host.run(destroy);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(
+      host.localize(`hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.ip_forward to restore (${PREV} is gone: the ledger was removed or the host rebooted); net.ipv4.ip_forward stays at 1. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.ip_forward=<value>\n`),
+    );
+    expect(host.sysctl("net.ipv4.ip_forward")).toBe("1");
+  });
+
+  test("a key that cannot be read fails the create, leaves no saved value, and the undo leaves no ledger entry", () => {
+    const bad = renderSysctl({ key: "net.ipv4.no_such_key", value: "1" }, ref);
+    const fake = path.join(host.dir, "bin", "sysctl");
+    fs.writeFileSync(fake, '#!/bin/sh\necho "sysctl: cannot stat /proc/sys/net/ipv4/no_such_key: No such file or directory" >&2; exit 255\n', { mode: 0o755 });
+    const r = host.run(createScript(bad, ref, header));
+    expect(r.status).toBe(255);
     expect(host.ledgerFiles("s")).toEqual([]);
   });
 });

@@ -29,6 +29,8 @@ describe("renderVeth", () => {
         `ip link set dev ve-web alias ${TAG}`,
         "ip -n web link set dev eth0 mtu 1500",
         "ip -n web addr replace 10.0.0.2/24 dev eth0",
+        // Before up: a gratuitous ARP goes out when the link comes up.
+        "ip netns exec web sysctl -q -w net.ipv4.conf.eth0.arp_notify=1",
         "ip -n web link set dev eth0 up",
         "ip link set dev ve-web mtu 1500",
         "ip link set dev ve-web master br0",

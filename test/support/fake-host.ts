@@ -39,6 +39,7 @@ case "$1 $2" in
     a=$(cat "$d/$4"); [ -z "$a" ] || echo "    alias $a" ;;
   "link add")
     shift 2; a=$2; ans=$ns; shift 2
+    if [ "$1" = address ]; then shift 2; fi
     if [ "$1" = netns ]; then ans=$2; shift 2; fi
     t=$2; shift 2
     mkdir -p "$HN_T/links/$ans"; : > "$HN_T/links/$ans/$a"
@@ -77,11 +78,37 @@ rule="$t $*"
 f="$HN_T/rules"; touch "$f"
 case $op in
   -C) grep -qxF -- "$rule" "$f" ;;
-  -A) printf '%s\n' "$rule" >> "$f" ;;
+  -A) printf '%s\n' "$rule" >> "$f"; grep -qxF -- "$t" "$HN_T/tables" 2>/dev/null || echo "$t" >> "$HN_T/tables" ;;
   -D) grep -qxF -- "$rule" "$f" || exit 1
       awk -v r="$rule" 'd == 0 && $0 == r { d = 1; next } { print }' "$f" > "$f.new"; mv "$f.new" "$f" ;;
   *) exit 2 ;;
 esac
+`;
+
+// Tables: the file "tables" lists the tables that exist (an -A creates one). As
+// with iptables-nft, "-t <table>" prints the table even when it does not exist.
+const FAKE_IPTABLES_SAVE = String.raw`#!/bin/sh
+echo "iptables-save $*" >> "$HN_T/log"
+touch "$HN_T/rules" "$HN_T/tables"
+if [ "$1" = -t ]; then list=$2; else list=$(cat "$HN_T/tables"); fi
+for t in $list; do
+  echo "*$t"
+  grep "^$t " "$HN_T/rules" | while read -r tt chain rest; do echo "-A $chain $rest"; done
+  echo COMMIT
+done
+`;
+
+// Only what hostnet sends: "*<table>" then "COMMIT", which removes the table.
+const FAKE_IPTABLES_RESTORE = String.raw`#!/bin/sh
+echo "iptables-restore $*" >> "$HN_T/log"
+touch "$HN_T/rules" "$HN_T/tables"
+while read -r l; do
+  case "$l" in
+    "*"*) t=$(printf '%s' "$l" | cut -c2-); grep -v "^$t " "$HN_T/rules" > "$HN_T/rules.new"; mv "$HN_T/rules.new" "$HN_T/rules"; grep -vxF -- "$t" "$HN_T/tables" > "$HN_T/tables.new"; mv "$HN_T/tables.new" "$HN_T/tables" ;;
+    COMMIT) ;;
+    *) echo "fake iptables-restore: unexpected: $l" >&2; exit 2 ;;
+  esac
+done
 `;
 
 // Sysctls: sysctl/<key> holds the value; unset keys read "0".
@@ -108,7 +135,7 @@ export class FakeHost {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-fake-"));
     const bin = path.join(this.dir, "bin");
     fs.mkdirSync(bin);
-    for (const [name, text] of [["ip", FAKE_IP], ["iptables", FAKE_IPTABLES], ["sysctl", FAKE_SYSCTL]]) {
+    for (const [name, text] of [["ip", FAKE_IP], ["iptables", FAKE_IPTABLES], ["iptables-save", FAKE_IPTABLES_SAVE], ["iptables-restore", FAKE_IPTABLES_RESTORE], ["sysctl", FAKE_SYSCTL]]) {
       fs.writeFileSync(path.join(bin, name), text, { mode: 0o755 });
     }
     fs.writeFileSync(path.join(this.dir, "log"), "");
