@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { checkNat } from "../src/render/check";
+import { Flow, natFlows } from "../src/render/firewall";
 import { natRules, renderNat } from "../src/render/nat";
 import { Hooks, NatSpec, ObjectRef, Protocol } from "../src/render/types";
 import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
@@ -159,6 +160,11 @@ export class NatRule extends NetObject {
 
   checks(): string[] {
     return checkNat(this.spec(), this.ref.tag);
+  }
+
+  /** Root-namespace NAT only (a namespace's rules live in its own tables); hostnet's FORWARD rules accept these. */
+  forwardedFlows(): Flow[] {
+    return this.namespace ? [] : natFlows(this.spec());
   }
 
   dependencies(): NetObject[] {
