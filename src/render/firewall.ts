@@ -149,9 +149,11 @@ END {
  */
 export function renderFirewallScan(flows: readonly Flow[]): string[] {
   const words = mergeFlows(flows).map((f) => `${f.dir}:${f.cidr}:${f.own ? 1 : 0}`).join(" ");
-  const awk = (b: string, active: 0 | 1, writer: string) => `awk -v b=${b} -v active=${active} -v writer=${writer} -v flows=${shq(words)} "$hn_fw_awk"`;
+  const awk = (b: string, active: 0 | 1, writer: string) => `awk -v b=${b} -v active=${active} -v writer=${writer} -v flows="$hn_fw_flows" "$hn_fw_awk"`;
   return [
     `hn_fw_awk=${shq(FIREWALL_AWK)}`,
+    // The one line that sums up the host's objects (and so changes with any of them).
+    `hn_fw_flows=${shq(words)}`,
     "hn_fw_scan() {",
     "  hn_fw_v=$(iptables -V 2>/dev/null) || return 0",
     '  case "$hn_fw_v" in *nf_tables*) hn_fw_a=nft; hn_fw_o=legacy ;; *) hn_fw_a=legacy; hn_fw_o=nft ;; esac',

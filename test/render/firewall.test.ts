@@ -128,13 +128,14 @@ describe("renderFirewallScan", () => {
     const lines = renderFirewallScan(MASQ);
     expect(lines[0].startsWith("hn_fw_awk='")).toBe(true);
     expect(lines.slice(1)).toEqual([
+      "hn_fw_flows='from:10.88.0.0/24:1 to:10.88.0.0/24:1'",
       "hn_fw_scan() {",
       "  hn_fw_v=$(iptables -V 2>/dev/null) || return 0",
       '  case "$hn_fw_v" in *nf_tables*) hn_fw_a=nft; hn_fw_o=legacy ;; *) hn_fw_a=legacy; hn_fw_o=nft ;; esac',
-      `  iptables-save 2>/dev/null | awk -v b="iptables-$hn_fw_a" -v active=1 -v writer="iptables-$hn_fw_a" -v flows='from:10.88.0.0/24:1 to:10.88.0.0/24:1' "$hn_fw_awk"`,
+      `  iptables-save 2>/dev/null | awk -v b="iptables-$hn_fw_a" -v active=1 -v writer="iptables-$hn_fw_a" -v flows="$hn_fw_flows" "$hn_fw_awk"`,
       '  command -v "iptables-$hn_fw_o-save" >/dev/null 2>&1 || return 0',
       '  if [ "$hn_fw_o" = legacy ] && ! grep -qs . /proc/net/ip_tables_names; then return 0; fi',
-      `  "iptables-$hn_fw_o-save" 2>/dev/null | awk -v b="iptables-$hn_fw_o" -v active=0 -v writer="iptables-$hn_fw_a" -v flows='from:10.88.0.0/24:1 to:10.88.0.0/24:1' "$hn_fw_awk"`,
+      `  "iptables-$hn_fw_o-save" 2>/dev/null | awk -v b="iptables-$hn_fw_o" -v active=0 -v writer="iptables-$hn_fw_a" -v flows="$hn_fw_flows" "$hn_fw_awk"`,
       "}",
     ]);
     expect(syntaxErrors([...lines, "hn_fw_scan"].join("\n"))).toBe("");
