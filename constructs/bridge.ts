@@ -1,7 +1,9 @@
 import { Construct } from "constructs";
+import { formatIp4, parseCidr4 } from "../src/ipam/ipv4";
 import { deriveName } from "../src/plan/names";
 import { renderBridge } from "../src/render/bridge";
 import { checkBridge } from "../src/render/check";
+import { Flow } from "../src/render/firewall";
 import { BridgeSpec, Hooks, ObjectRef } from "../src/render/types";
 import { checkInterfaceName, checkMtu } from "../src/validate/names";
 import { Namespace } from "./namespace";
@@ -50,6 +52,17 @@ export class Bridge extends NetObject {
 
   checks(): string[] {
     return checkBridge(this.spec(), this.ref.tag);
+  }
+
+  /** A bridge with an address in the root namespace is the gateway of its subnet: what leaves the subnet is forwarded. */
+  forwardedFlows(): Flow[] {
+    if (this.namespace || !this.address) return [];
+    const c = parseCidr4(addressCidr(this.address), false);
+    const cidr = `${formatIp4(c.network)}/${c.prefix}`;
+    return [
+      { dir: "from", cidr, own: false },
+      { dir: "to", cidr, own: false },
+    ];
   }
 
   private spec(): BridgeSpec {

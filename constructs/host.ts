@@ -1,6 +1,8 @@
 import { Construct } from "constructs";
 import { readFileSync } from "fs";
 import { createHookResource, HookResource } from "../src/plan/hook-resource";
+import { checkHost } from "../src/render/check";
+import { Flow, mergeFlows } from "../src/render/firewall";
 import { renderHostCreate, renderHostDestroy } from "../src/render/host";
 import { KIND_MODULES } from "../src/render/preflight";
 import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../src/validate/names";
@@ -158,7 +160,22 @@ export class Host extends Construct {
       commands: uniqSorted(this.objects.flatMap((o) => o.requiredCommands())),
       modules: uniqSorted(this.objects.flatMap((o) => KIND_MODULES[o.kind] ?? [])),
       bridges: uniqSorted(this.objects.filter((o) => o.kind === "bridge" && !(o as NetObject & { namespace?: unknown }).namespace).map((o) => o.objectName)),
+      flows: this.forwardedFlows(),
     });
+  }
+
+  /**
+   * What the stack forwards through this host's root namespace, for the firewall
+   * checks; empty unless the stack turns net.ipv4.ip_forward on there.
+   */
+  forwardedFlows(): Flow[] {
+    const forwards = this.objects.some((o) => o instanceof Sysctl && !o.namespace && o.key === "net.ipv4.ip_forward" && o.value === "1");
+    return forwards ? mergeFlows(this.objects.flatMap((o) => o.forwardedFlows())) : [];
+  }
+
+  /** Host-wide drift probe for `hostnet check`: tools present, firewall lets the stack's traffic through. */
+  checks(): string[] {
+    return checkHost({ iptables: this.objects.some((o) => o.requiredCommands().includes("iptables")), flows: this.forwardedFlows() });
   }
 
   /** The host's last hook: removes the stack's (empty) ledger directory. */

@@ -2,6 +2,7 @@ import { TerraformResource } from "cdktf";
 import { sshEnvironment } from "../src/transport/ssh";
 import { HostManifest, StackManifest } from "../src/plan/manifest";
 import { Host } from "./host";
+import type { Probe } from "./net-object";
 import type { HostnetStack } from "./hostnet-stack";
 
 /** What `hostnet check` and `hostnet gc` need to know about a synthesized stack. */
@@ -16,6 +17,7 @@ export function buildManifest(stack: HostnetStack): StackManifest {
       port: h.target.port,
       environment: sshEnvironment(h.target),
       resource: address(h.resource as unknown as TerraformResource),
+      checks: h.checks(),
       objects: h.netObjects.map((o) => ({
         path: o.node.path,
         id: o.ref.id,
@@ -23,10 +25,14 @@ export function buildManifest(stack: HostnetStack): StackManifest {
         kind: o.kind,
         name: o.objectName,
         resource: address(o.resource as unknown as TerraformResource),
-        checks: o.checks(),
+        ...probeManifest(o.checks()),
       })),
     }));
   return { version: 1, stack: stack.stackName, resourceType: stack.resourceType, hosts };
+}
+
+function probeManifest(p: Probe): { checks: string[] } | { notChecked: string } {
+  return Array.isArray(p) ? { checks: p } : { notChecked: p.notChecked };
 }
 
 function address(r: TerraformResource): string {

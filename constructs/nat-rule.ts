@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { checkNat } from "../src/render/check";
+import { Flow, natFlows } from "../src/render/firewall";
 import { natRules, renderNat } from "../src/render/nat";
 import { Hooks, NatSpec, ObjectRef, Protocol } from "../src/render/types";
 import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
@@ -163,6 +164,11 @@ export class NatRule extends NetObject {
   protected references(): Array<readonly [string, OnHost | undefined]> {
     const p = this.props;
     return [["props.namespace", this.namespace], ["props.bridge", p.type === "masquerade" ? p.bridge : undefined]];
+  }
+
+  /** Root-namespace NAT only (a namespace's rules live in its own tables); hostnet's FORWARD rules accept these. */
+  forwardedFlows(): Flow[] {
+    return this.namespace ? [] : natFlows(this.spec());
   }
 
   dependencies(): NetObject[] {

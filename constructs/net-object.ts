@@ -2,6 +2,7 @@ import { Construct, IConstruct } from "constructs";
 import { createHookResource, HookResource, HookTriggers, idReference } from "../src/plan/hook-resource";
 import { objectId, objectTag } from "../src/plan/names";
 import { createScript, destroyScript } from "../src/render/script";
+import { Flow } from "../src/render/firewall";
 import { Hooks, ObjectRef } from "../src/render/types";
 import type { Host } from "./host";
 import { HostnetStack } from "./hostnet-stack";
@@ -104,11 +105,19 @@ export abstract class NetObject extends Construct {
   }
 
   /**
-   * Read-only probe lines for `hostnet check`: print one line per way the live
-   * object differs from the plan, nothing when it matches. undefined: not checked.
+   * The drift probe for `hostnet check`, declared by every kind: read-only shell
+   * lines (src/render/check.ts) that print one line per way the live object
+   * differs from the plan and nothing when it matches, or `notChecked(reason)`
+   * for a kind that cannot be probed; check then names the object and the reason.
    */
-  checks(): string[] | undefined {
-    return undefined;
+  abstract checks(): Probe;
+
+  /**
+   * Traffic this object sends through the host's root namespace (forwarded, not
+   * bridged), for the firewall preflight and check (src/render/firewall.ts).
+   */
+  forwardedFlows(): Flow[] {
+    return [];
   }
 
   /** Commands the host needs for this object's hooks. */
@@ -169,6 +178,18 @@ export abstract class NetObject extends Construct {
       after: deps.map((d) => idReference(this, d.resource)).join(" "),
     };
   }
+}
+
+/** A kind that has no drift probe says so, with the reason `hostnet check` prints. */
+export interface NotChecked {
+  readonly notChecked: string;
+}
+
+/** What `NetObject.checks()` declares: probe lines, or why there are none. */
+export type Probe = string[] | NotChecked;
+
+export function notChecked(reason: string): NotChecked {
+  return { notChecked: reason };
 }
 
 export function uniq<T>(items: T[]): T[] {

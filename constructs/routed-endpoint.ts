@@ -2,6 +2,8 @@ import { Construct } from "constructs";
 import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
 import { deriveName } from "../src/plan/names";
 import { renderRoutedEndpoint, RoutedEndpointSpec } from "../src/render/routed-endpoint";
+import { checkRoutedEndpoint } from "../src/render/check";
+import { Flow } from "../src/render/firewall";
 import { Hooks, ObjectRef } from "../src/render/types";
 import { checkInterfaceName, checkMtu, printable } from "../src/validate/names";
 import { Namespace } from "./namespace";
@@ -85,6 +87,18 @@ export class RoutedEndpoint extends NetObject {
 
   hooks(ref: ObjectRef): Hooks {
     return renderRoutedEndpoint(this.spec(), ref);
+  }
+
+  checks(): string[] {
+    return checkRoutedEndpoint(this.spec(), this.ref.tag);
+  }
+
+  /** The host routes the /32 both ways; no rule of hostnet's accepts it in FORWARD. */
+  forwardedFlows(): Flow[] {
+    return [
+      { dir: "from", cidr: this.cidr, own: false },
+      { dir: "to", cidr: this.cidr, own: false },
+    ];
   }
 
   dependencies(): NetObject[] {

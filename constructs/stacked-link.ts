@@ -7,6 +7,7 @@ import { findAncestor, NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
 import { renderStackedLink, StackedLinkSpec } from "../src/render/stacked-link";
+import { checkStackedLink } from "../src/render/check";
 import { Hooks, ObjectRef } from "../src/render/types";
 
 /** Props shared by links stacked on a parent device (Macvlan, Ipvlan). */
@@ -97,6 +98,10 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
 
   hooks(ref: ObjectRef): Hooks {
     return renderStackedLink(this.spec(), ref);
+  }
+
+  checks(): string[] {
+    return checkStackedLink(this.spec(), this.ref.tag);
   }
 
   dependencies(): NetObject[] {

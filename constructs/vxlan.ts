@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { AddressError, parseIp4 } from "../src/ipam/ipv4";
 import { deriveName } from "../src/plan/names";
+import { checkVxlan } from "../src/render/check";
 import { Hooks, ObjectRef } from "../src/render/types";
 import { renderVxlan, VxlanSpec } from "../src/render/vxlan";
 import { checkInterfaceName, checkMtu, checkPort, printable } from "../src/validate/names";
@@ -112,6 +113,10 @@ export class Vxlan extends NetObject {
 
   protected references(): Array<readonly [string, OnHost | undefined]> {
     return [["props.bridge", this.bridge]];
+  }
+
+  checks(): string[] {
+    return checkVxlan(this.spec(), this.ref.tag);
   }
 
   dependencies(): NetObject[] {

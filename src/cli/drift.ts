@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import execa from "execa";
-import { renderCheckBatch, parseCheckOutput } from "../drift/check";
+import { parseHostCheck, renderCheckBatch } from "../drift/check";
 import { findOrphans, renderGcRemove, renderGcScan } from "../drift/gc";
 import { HostnetError } from "../errors";
 import { HostManifest, MANIFEST_FILE, StackManifest } from "../plan/manifest";
@@ -35,18 +35,44 @@ async function synthesize(flags: { app?: string; stack?: string; "no-synth"?: bo
   return stacks.map((s) => ({ dir: s.dir, manifest: JSON.parse(fs.readFileSync(path.join(s.dir, MANIFEST_FILE), "utf8")) as StackManifest }));
 }
 
+/**
+ * What runOnHost's stderr says about a failed run: ssh's own reason (host key
+ * mismatch, refused, timeout) or the script's output, without the transport's
+ * closing "... failed on ..." summary line, which says nothing the caller does not.
+ */
+export function failureReason(stderr: string, exitCode: number): string[] {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== "" && !/^hostnet: .* failed on \S+ \(exit -?\d+\)/.test(l));
+  return lines.length ? lines : [`ssh exited ${exitCode} and printed nothing`];
+}
+
+/** One line naming the host and why nothing could be checked, then the reason's lines. */
+export function unreachableLines(h: { name: string; address: string }, r: { stderr: string; exitCode: number }, op: string): string[] {
+  // ssh exits 255 for its own errors (connection, host key, authentication); anything else is the script's.
+  const what = r.exitCode === 255 ? "unreachable" : `the ${op} failed on the host (exit ${r.exitCode})`;
+  const [first, ...rest] = failureReason(r.stderr, r.exitCode);
+  return [`host ${h.name} (${h.address}): ${what}: ${first}`, ...rest.map((l) => `    ${l}`)];
+}
+
 async function checkHost(h: HostManifest, io: Io): Promise<{ drifted: string[]; ok: boolean }> {
-  const r = await runOnHost(h, renderCheckBatch(h.objects), { op: "check", path: h.path });
+  const r = await runOnHost(h, renderCheckBatch(h.objects, h.checks ?? []), { op: "check", path: h.path });
   if (r.exitCode !== 0) {
-    io.out(`host ${h.name} (${h.address}): unreachable: ${(r.stderr.trim().split("\n").pop() ?? "").trim()}`);
+    for (const l of unreachableLines(h, r, "check")) io.out(l);
     return { drifted: [], ok: false };
   }
-  const drift = parseCheckOutput(r.stdout, h.objects);
-  const bad = drift.filter((d) => d.problems.length > 0);
+  const drift = parseHostCheck(r.stdout, h.objects);
+  for (const p of drift.problems) io.out(`  host ${h.name}: ${p}`);
+  for (const w of drift.warnings) io.out(`  host ${h.name}: warning: ${w}`);
+  const bad = drift.objects.filter((d) => d.problems.length > 0);
   for (const d of bad) for (const p of d.problems) io.out(`  ${d.object.path}: ${p}`);
-  const unchecked = drift.filter((d) => !d.checked).length;
-  io.out(`host ${h.name} (${h.address}): ${drift.length - bad.length - unchecked} ok, ${bad.length} drifted${unchecked ? `, ${unchecked} not checked` : ""}`);
-  return { drifted: bad.map((d) => d.object.resource), ok: true };
+  const unchecked = drift.objects.filter((d) => !d.checked);
+  for (const d of unchecked) io.out(`  ${d.object.path}: not checked: ${d.reason}`);
+  const ok = drift.objects.length - bad.length - unchecked.length;
+  const hostWide = drift.problems.length ? `, ${drift.problems.length} host-wide problem(s)` : "";
+  io.out(`host ${h.name} (${h.address}): ${ok} ok, ${bad.length} drifted${unchecked.length ? `, ${unchecked.length} not checked` : ""}${hostWide}`);
+  return { drifted: bad.map((d) => d.object.resource), ok: drift.problems.length === 0 };
 }
 
 async function terraform(dir: string, args: string[], io: Io): Promise<number> {
@@ -95,7 +121,7 @@ export const checkCommand: Command = {
 
 export const gcCommand: Command = {
   name: "gc",
-  summary: "list what a stack left on its hosts that is not in the plan (by tag); --yes removes it",
+  summary: "list what a stack left on its hosts that is not in the plan (by tag), exit 1 when there is some; --yes removes it",
   usage: ["hostnet gc [--app CMD] [--stack NAME] [--yes] [--no-synth]"],
   async run(args, io) {
     const parsed = parseArgs(args, { app: "string", stack: "string", yes: "boolean", "no-synth": "boolean" }, "hostnet gc");
@@ -109,7 +135,7 @@ export const gcCommand: Command = {
       for (const h of s.manifest.hosts) {
         const scan = await runOnHost(h, renderGcScan(s.manifest.stack), { op: "gc scan", path: h.path });
         if (scan.exitCode !== 0) {
-          io.out(`host ${h.name} (${h.address}): unreachable: ${(scan.stderr.trim().split("\n").pop() ?? "").trim()}`);
+          for (const l of unreachableLines(h, scan, "gc scan")) io.out(l);
           failed = true;
           continue;
         }
@@ -123,6 +149,8 @@ export const gcCommand: Command = {
           }
         }
         io.out(`host ${h.name} (${h.address}): ${orphans.length} left behind by stack ${s.manifest.stack}${orphans.length === 0 ? "" : flags.yes ? ", removed" : "; remove with --yes"}`);
+        // Leftovers not removed are a finding: a script running gc sees it in the exit code.
+        if (orphans.length > 0 && !flags.yes) failed = true;
       }
     }
     return failed ? 1 : 0;

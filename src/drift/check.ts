@@ -1,14 +1,18 @@
 /**
- * `hostnet check`: one read-only script per host runs every object's drift
- * probe (src/render/check.ts), each under a marker line, and the output is
- * split back into problems per construct path.
+ * `hostnet check`: one read-only script per host runs the host-wide probe and
+ * every object's drift probe (src/render/check.ts), each under a marker line,
+ * and the output is split back into problems per host and per construct path.
  */
 import { ObjectManifest } from "../plan/manifest";
+import { NOT_CHECKED } from "../render/check";
 
 const MARK = "@@hostnet-check ";
+// Object ids are hex hashes: "host" never collides with one.
+const HOST_ID = "host";
 
-export function renderCheckBatch(objects: readonly ObjectManifest[]): string {
+export function renderCheckBatch(objects: readonly ObjectManifest[], hostChecks: readonly string[] = []): string {
   const lines = ["# hostnet check: read-only", "set -u"];
+  if (hostChecks.length) lines.push(`echo '${MARK}${HOST_ID}'`, "(", ...hostChecks.map((l) => `  ${l}`), ")");
   for (const o of objects) {
     if (!o.checks) continue;
     lines.push(`echo '${MARK}${o.id}'`, "(", ...o.checks.map((l) => `  ${l}`), ")");
@@ -19,14 +23,28 @@ export function renderCheckBatch(objects: readonly ObjectManifest[]): string {
 
 export interface ObjectDrift {
   readonly object: ObjectManifest;
-  /** Empty when the object is as planned. */
+  /** Empty when the object is as planned (or was not checked). */
   readonly problems: string[];
-  /** False when the kind has no probe. */
+  /** False when the object has no probe or its probe could not run. */
   readonly checked: boolean;
+  /** Why it was not checked. */
+  readonly reason?: string;
+}
+
+export interface HostDrift {
+  /** Host-wide problems (a missing tool, a firewall that drops the stack's traffic). */
+  readonly problems: string[];
+  /** Host-wide warnings (rules in the other iptables backend that drop nothing of the stack's). */
+  readonly warnings: string[];
+  readonly objects: ObjectDrift[];
 }
 
 /** Split the batch's output; throws when it did not run to the end (the host cut the session). */
 export function parseCheckOutput(output: string, objects: readonly ObjectManifest[]): ObjectDrift[] {
+  return parseHostCheck(output, objects).objects;
+}
+
+export function parseHostCheck(output: string, objects: readonly ObjectManifest[]): HostDrift {
   const byId = new Map<string, string[]>();
   let current: string[] | undefined;
   let ended = false;
@@ -41,5 +59,18 @@ export function parseCheckOutput(output: string, objects: readonly ObjectManifes
     }
   }
   if (!ended) throw new Error("the check script did not finish on the host");
-  return objects.map((o) => ({ object: o, checked: o.checks !== undefined, problems: o.checks ? byId.get(o.id) ?? ["not probed"] : [] }));
+  const host = byId.get(HOST_ID) ?? [];
+  return {
+    problems: host.filter((l) => !l.startsWith("warning: ")),
+    warnings: host.filter((l) => l.startsWith("warning: ")).map((l) => l.slice("warning: ".length)),
+    objects: objects.map((o) => objectDrift(o, byId.get(o.id))),
+  };
+}
+
+function objectDrift(o: ObjectManifest, lines: string[] | undefined): ObjectDrift {
+  if (!o.checks) return { object: o, checked: false, problems: [], reason: o.notChecked ?? "its kind has no drift probe" };
+  if (!lines) return { object: o, checked: true, problems: ["not probed"] };
+  const skip = lines.filter((l) => l.startsWith(NOT_CHECKED));
+  if (skip.length) return { object: o, checked: false, problems: [], reason: skip.map((l) => l.slice(NOT_CHECKED.length).trim()).join("; ") };
+  return { object: o, checked: true, problems: lines };
 }

@@ -15,6 +15,8 @@ export interface ObjectManifest {
   readonly resource: string;
   /** Drift probe lines (src/render/check.ts); absent when the kind is not checked. */
   readonly checks?: string[];
+  /** Why the object has no probe (NetObject.checks() returned notChecked). */
+  readonly notChecked?: string;
 }
 
 export interface HostManifest {
@@ -25,6 +27,8 @@ export interface HostManifest {
   /** The transport's literal environment (src/transport/ssh.ts sshEnvironment). */
   readonly environment: Record<string, string>;
   readonly resource: string;
+  /** Host-wide probe lines (src/render/check.ts checkHost): tools present, firewall lets the stack's traffic through. */
+  readonly checks?: string[];
   readonly objects: ObjectManifest[];
 }
 

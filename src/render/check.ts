@@ -4,9 +4,30 @@
  * when the object is as planned. They change nothing on the host.
  */
 import { ip, NETNS_DIR, ROUTE_PROTO, where } from "./common";
+import { Flow, renderFirewallScan } from "./firewall";
 import { natRules } from "./nat";
 import { argv, shq } from "./quote";
+import { RoutedEndpointSpec } from "./routed-endpoint";
+import { StackedLinkSpec } from "./stacked-link";
 import { BridgeSpec, NamespaceSpec, NatSpec, RouteSpec, SysctlSpec, VethEndSpec, VethSpec } from "./types";
+import { VxlanSpec } from "./vxlan";
+
+/**
+ * A probe line that starts with this marker says the object could not be
+ * checked, and why (src/drift/check.ts counts it as not checked, not as drift).
+ */
+export const NOT_CHECKED = "?";
+
+/** Lines that run `body` when `iptables` exists, else print why the object is not checked. */
+function withIptables(body: string[]): string[] {
+  return [
+    "if ! command -v iptables >/dev/null 2>&1; then",
+    `  echo ${shq(`${NOT_CHECKED} iptables is missing on the host`)}`,
+    "else",
+    ...body.map((l) => `  ${l}`),
+    "fi",
+  ];
+}
 
 function say(msg: string): string {
   return `echo ${shq(msg)}`;
@@ -21,8 +42,17 @@ function nsPresent(netns: string | undefined): string {
   return netns ? `[ -e ${shq(`${NETNS_DIR}/${netns}`)} ]` : "true";
 }
 
-/** Checks on one link: present, tagged, MTU, master, addresses, up. Stops at the first missing piece. */
-function linkChecks(l: { name: string; netns?: string; mtu: number; master?: string; addresses: readonly string[] }, tag: string, what: string): string[] {
+/**
+ * Checks on one link: present, tagged, MTU, master, addresses, up, and `details`
+ * (a glob over `ip -d -o link show`, with the message when it does not match).
+ * Stops at the first missing piece.
+ */
+function linkChecks(
+  l: { name: string; netns?: string; mtu: number; master?: string; addresses: readonly string[] },
+  tag: string,
+  what: string,
+  details: ReadonlyArray<readonly [glob: string, msg: string]> = [],
+): string[] {
   const show = `${ip(l.netns, "-o", "link", "show", "dev", l.name)} 2>/dev/null`;
   const lines = [
     `if ! ${nsPresent(l.netns)} || ! l=$(${show}); then ${say(`${what} ${l.name} is missing in ${where(l.netns)}`)}; else`,
@@ -33,6 +63,10 @@ function linkChecks(l: { name: string; netns?: string; mtu: number; master?: str
   if (l.master) lines.push(`  ${expect(`case "$l" in *" master ${l.master} "*) true;; *) false;; esac`, `${what} ${l.name} is not a port of ${l.master}`)}`);
   for (const a of l.addresses) {
     lines.push(`  ${expect(`${ip(l.netns, "-o", "addr", "show", "dev", l.name)} | grep -qF ${shq(` ${a} `)}`, `${what} ${l.name} lacks address ${a}`)}`);
+  }
+  if (details.length) {
+    lines.push(`  d=$(${ip(l.netns, "-d", "-o", "link", "show", "dev", l.name)} 2>/dev/null)`);
+    for (const [glob, msg] of details) lines.push(`  ${expect(`case "$d" in ${glob}) true;; *) false;; esac`, `${what} ${l.name}: ${msg}`)}`);
   }
   lines.push("fi");
   return lines;
@@ -65,9 +99,63 @@ export function checkRoute(r: RouteSpec): string[] {
 export function checkNat(n: NatSpec, tag: string): string[] {
   const netns = n.netns;
   const run = (...w: Array<string | number>) => (netns ? argv("ip", "netns", "exec", netns, ...w) : argv(...w));
-  return natRules(n).map((r) =>
-    expect(`${run("iptables", "-w", "-t", r.table, "-C", r.chain, ...r.spec, "-m", "comment", "--comment", tag)} 2>/dev/null`, `iptables rule missing: -t ${r.table} -A ${r.chain} ${r.spec.join(" ")}`),
+  return withIptables(
+    natRules(n).map((r) =>
+      expect(`${run("iptables", "-w", "-t", r.table, "-C", r.chain, ...r.spec, "-m", "comment", "--comment", tag)} 2>/dev/null`, `iptables rule missing: -t ${r.table} -A ${r.chain} ${r.spec.join(" ")}`),
+    ),
   );
+}
+
+/** VXLAN device: present, tagged, up, MTU, master, addresses; its VNI, local address, parent and port; one flood entry per peer. */
+export function checkVxlan(v: VxlanSpec, tag: string): string[] {
+  const lines = linkChecks({ name: v.name, mtu: v.mtu, master: v.master, addresses: v.addresses }, tag, "vxlan", [
+    [`*" vxlan id ${v.vni} "*`, `VNI is not ${v.vni}`],
+    [`*" local ${v.local} "*`, `local address is not ${v.local}`],
+    [`*" dev ${v.parent} "*`, `parent device is not ${v.parent}`],
+    [`*" dstport ${v.port} "*`, `UDP port is not ${v.port}`],
+  ]);
+  const fdb = v.peers.map(
+    (p) => `  ${expect(`${argv("bridge", "fdb", "show", "dev", v.name)} 2>/dev/null | grep -qF ${shq(`00:00:00:00:00:00 dst ${p} `)}`, `vxlan ${v.name} does not flood to peer ${p} (its fdb entry is missing)`)}`,
+  );
+  // Inside the device's else branch: peers are only looked at when the device is there.
+  return [...lines.slice(0, -1), ...fdb, lines[lines.length - 1]];
+}
+
+/** Routed endpoint: both veth ends, the /32 inside, the default route via the gateway, the /32 route back, proxy ARP on the host end. */
+export function checkRoutedEndpoint(e: RoutedEndpointSpec, tag: string): string[] {
+  const host32 = `${e.address}/32`;
+  const proxy = `/proc/sys/net/ipv4/conf/${e.hostName}/proxy_arp`;
+  return [
+    ...linkChecks({ name: e.hostName, mtu: e.mtu, addresses: [] }, tag, "veth end"),
+    ...linkChecks({ name: e.name, netns: e.netns, mtu: e.mtu, addresses: [host32] }, tag, "veth end"),
+    `if ${nsPresent(e.netns)} && ${ip(e.netns, "link", "show", "dev", e.name)} >/dev/null 2>&1; then`,
+    `  ${expect(`${ip(e.netns, "route", "show", "default")} 2>/dev/null | grep -qF ${shq(`via ${e.gateway} dev ${e.name} `)}`, `default route via ${e.gateway} dev ${e.name} is missing in ${where(e.netns)}`)}`,
+    "fi",
+    `if ${ip(undefined, "link", "show", "dev", e.hostName)} >/dev/null 2>&1; then`,
+    `  ${expect(`${ip(undefined, "route", "show", "exact", host32, "proto", ROUTE_PROTO)} 2>/dev/null | grep -qF ${shq(`dev ${e.hostName} `)}`, `route to ${host32} dev ${e.hostName} is missing in the root namespace`)}`,
+    `  ${expect(`[ "$(cat ${shq(proxy)} 2>/dev/null)" = 1 ]`, `proxy_arp is off on ${e.hostName}`)}`,
+    "fi",
+  ];
+}
+
+/** Macvlan or ipvlan link: present in its namespace, tagged, up, MTU, addresses, its type and mode. */
+export function checkStackedLink(s: StackedLinkSpec, tag: string): string[] {
+  return linkChecks({ name: s.name, netns: s.netns, mtu: s.mtu, addresses: s.addresses }, tag, s.type, [[`*" ${s.type} "*"mode ${s.mode} "*`, `is not a ${s.type} in mode ${s.mode}`]]);
+}
+
+/**
+ * Host-wide probe, before the objects': `iptables` is there when objects need
+ * it (else every rule would read as missing), and the firewall lets through
+ * what the stack forwards (src/render/firewall.ts). Problems print as they are;
+ * warnings start with "warning: ".
+ */
+export function checkHost(h: { iptables: boolean; flows: readonly Flow[] }): string[] {
+  const lines: string[] = [];
+  if (h.iptables) lines.push(`command -v iptables >/dev/null 2>&1 || ${say("iptables is missing on the host, so none of this stack's iptables rules can be there or be checked; install iptables, then run hostnet check again")}`);
+  if (h.flows.length) {
+    lines.push(...renderFirewallScan(h.flows), `hn_fw_scan | sed -n 's/^P //p; s/^W /warning: /p'`);
+  }
+  return lines;
 }
 
 export function checkSysctl(s: SysctlSpec): string[] {

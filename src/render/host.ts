@@ -1,5 +1,6 @@
 import { LOCK_FILES } from "../transport/hook-lock";
 import { ledgerDir } from "./common";
+import { Flow } from "./firewall";
 import { renderPreflight } from "./preflight";
 import { argv, commentSafe, shq } from "./quote";
 
@@ -14,6 +15,8 @@ export interface HostHookSpec {
   readonly modules?: readonly string[];
   /** Bridges in the root namespace, for the bridge-nf-call-iptables check. */
   readonly bridges?: readonly string[];
+  /** What the stack forwards through the root namespace, for the firewall check. */
+  readonly flows?: readonly Flow[];
 }
 
 /**
@@ -28,7 +31,7 @@ export function renderHostCreate(h: HostHookSpec): string {
   return [
     `# hostnet preflight and sweep on host ${commentSafe(h.host)} (stack ${commentSafe(h.stack)})`,
     "set -eu",
-    ...renderPreflight({ host: h.host, commands: h.commands, modules: h.modules ?? [], requireForwarding: false, bridges: h.bridges ?? [] }),
+    ...renderPreflight({ host: h.host, commands: h.commands, modules: h.modules ?? [], requireForwarding: false, bridges: h.bridges ?? [], flows: h.flows ?? [] }),
     argv("mkdir", "-p", dir),
     // A ledger entry whose write never finished (the create stopped, or /run was full) is incomplete: never run it.
     // No hook of this stack runs beside this one (the hook lock; every object waits for this hook).

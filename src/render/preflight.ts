@@ -1,3 +1,4 @@
+import { Flow, renderFirewallScan } from "./firewall";
 import { commentSafe, shq } from "./quote";
 
 /** What a host must offer before any of its objects is created. */
@@ -15,6 +16,11 @@ export interface PreflightSpec {
   readonly requireForwarding: boolean;
   /** Bridges in the root namespace, for the bridge-nf-call-iptables check. */
   readonly bridges: readonly string[];
+  /**
+   * What the stack forwards through the root namespace (empty when it turns no
+   * forwarding on): checked against both iptables backends' FORWARD chains.
+   */
+  readonly flows?: readonly Flow[];
 }
 
 /**
@@ -54,7 +60,11 @@ export const KIND_MODULES: Readonly<Record<string, readonly string[]>> = {
  * - net.ipv4.ip_forward is 1 where the stack needs forwarding but does not set it;
  * - bridges still pass traffic when br_netfilter hands bridged frames to
  *   iptables (net.bridge.bridge-nf-call-iptables=1) and FORWARD drops by default
- *   (note 3's pitfall): a bridge needs `-i br -o br -j ACCEPT` then.
+ *   (note 3's pitfall): a bridge needs `-i br -o br -j ACCEPT` then;
+ * - where the stack forwards, no FORWARD policy or rule drops its flows, in the
+ *   backend plain `iptables` writes to (beyond hostnet's own ACCEPT rules) or in
+ *   the other one (src/render/firewall.ts); rules or policies in the other
+ *   backend that drop nothing of the stack's are a warning.
  * Read-only: nothing on the host changes.
  */
 export function renderPreflight(p: PreflightSpec): string[] {
@@ -93,6 +103,15 @@ export function renderPreflight(p: PreflightSpec): string[] {
       `    iptables -w -C FORWARD -i "$b" -o "$b" -j ACCEPT 2>/dev/null || hn_pf_fail "bridge $b:" ${shq("net.bridge.bridge-nf-call-iptables=1 sends bridged traffic through iptables and the FORWARD policy is DROP, so traffic between the bridge's ports is dropped. Fix: iptables -I FORWARD -i")} "$b -o $b -j ACCEPT," ${shq("or sysctl -w net.bridge.bridge-nf-call-iptables=0.")}`,
       "  done",
       "fi",
+    );
+  }
+  if (p.flows?.length) {
+    const prefix = shq(`hostnet: host ${host}:`);
+    lines.push(
+      ...renderFirewallScan(p.flows),
+      "hn_fw_out=$(hn_fw_scan)",
+      `printf '%s\\n' "$hn_fw_out" | while IFS= read -r l; do case "$l" in "P "*) echo ${prefix} "\${l#P }" >&2 ;; "W "*) echo ${prefix} "warning: \${l#W }" >&2 ;; esac; done`,
+      `if printf '%s\\n' "$hn_fw_out" | grep -q '^P '; then hn_pf_bad=1; fi`,
     );
   }
   lines.push(`[ "$hn_pf_bad" = 0 ] || exit 1`);
