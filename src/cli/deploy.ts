@@ -83,6 +83,7 @@ async function reportFailure(verb: "deploy" | "destroy", stack: SynthesizedStack
   const tf = verb === "deploy" ? "terraform apply" : "terraform destroy";
   if (exit.signal) {
     io.err(`hostnet: ${verb} of stack ${stack.name} FAILED: ${tf} was killed by ${exit.signal} before it finished; the ${verb} did not complete.`);
+    if (exit.orphans) io.err(`hostnet: stopped the hooks that the killed Terraform left running (its process group).`);
   } else if (exit.interrupted) {
     io.err(`hostnet: ${verb} of stack ${stack.name} interrupted: Terraform stopped the hooks that were running and saved its state (exit ${exit.code}).`);
   } else {

@@ -21,6 +21,8 @@ export interface TerraformExit {
   readonly signal?: NodeJS.Signals;
   /** True when this process passed on an interrupt (Ctrl-C, SIGTERM) to Terraform. */
   readonly interrupted: boolean;
+  /** True when hooks of a Terraform ended by a signal were still running and were stopped. */
+  readonly orphans?: boolean;
 }
 
 /** The exit code a shell gives a process ended by a signal: 128 + its number. */
@@ -110,7 +112,18 @@ export function runTerraform(dir: string, args: readonly string[]): Promise<Terr
     });
     child.on("exit", (code, signal) => {
       done();
-      resolve({ code: code ?? (signal ? signalExitCode(signal) : 1), signal: signal ?? undefined, interrupted });
+      // A Terraform ended by a signal leaves its local-exec hooks running (they
+      // are in its process group): stop them, so none races the next deploy.
+      let orphans = false;
+      if (signal && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGTERM");
+          orphans = true;
+        } catch {
+          // No process left in the group.
+        }
+      }
+      resolve({ code: code ?? (signal ? signalExitCode(signal) : 1), signal: signal ?? undefined, interrupted, orphans });
     });
   });
 }
