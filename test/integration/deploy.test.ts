@@ -54,7 +54,7 @@ async function netnsList(): Promise<string[]> {
 }
 
 /** Resolves once `check` is true, polling every 100 ms; throws after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 120_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, ms = 300_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -69,10 +69,18 @@ async function terraformChild(parent: number): Promise<number | undefined> {
 }
 
 beforeAll(async () => {
-  inv = await labUp({ name: LAB, hosts: 1, dir: labDir, index: INDEX });
+  // On a loaded machine the first ssh handshakes can outlast lab up's wait; lab up repairs, so try again.
+  for (let i = 0; ; i++) {
+    try {
+      inv = await labUp({ name: LAB, hosts: 1, dir: labDir, index: INDEX });
+      break;
+    } catch (e) {
+      if (i === 2 || !/does not accept ssh/.test(String(e))) throw e;
+    }
+  }
   before = await hostSnapshot(inv, "a");
   p = new CdktfProject("test/integration/fixtures/foundation-app.ts", STACK, {});
-}, 300_000);
+}, 900_000);
 
 afterAll(async () => {
   if (p) {
@@ -113,7 +121,7 @@ test("terraform SIGKILLed mid-apply: deploy exits non-zero saying so; gc finds w
   const check = await hostnet("web,n1,n2", "check", "--no-synth");
   expect(check.output).toContain("0 drifted");
   expect(check.exitCode).toBe(0);
-}, 600_000);
+}, 900_000);
 
 test("Ctrl-C (SIGINT) during deploy: Terraform stops gracefully, deploy exits non-zero naming what was left and what the next deploy does", async () => {
   const run = start("web,n1,n2,n3", "deploy");
@@ -130,7 +138,7 @@ test("Ctrl-C (SIGINT) during deploy: Terraform stops gracefully, deploy exits no
   expect(r.all).toContain(`run \`hostnet deploy ${STACK}\` again; it converges`);
   expectSuccess(await hostnet("web,n1,n2,n3", "deploy"));
   expect(await netnsList()).toEqual(["n1", "n2", "n3", "web"]);
-}, 600_000);
+}, 900_000);
 
 test("two deploys of one working copy at once: the second waits for the first, and each applies exactly its own code", async () => {
   // A adds namespace x1; B is the stack without it. Whichever runs second
@@ -150,7 +158,7 @@ test("two deploys of one working copy at once: the second waits for the first, a
   const plan = await hostnet(second, "diff");
   expect(plan.exitCode).toBe(0);
   expect(plan.output).toContain("No changes.");
-}, 600_000);
+}, 900_000);
 
 test("drift after a firewall flush and a deleted namespace: diff shows it, deploy replaces exactly what drifted and says so, probes pass", async () => {
   expectSuccess(await hostnet("web,db", "deploy"));
@@ -175,7 +183,7 @@ test("drift after a firewall flush and a deleted namespace: diff shows it, deplo
   const check = await hostnet("web,db", "check", "--no-synth");
   expect(check.output).toContain("0 drifted");
   expect(check.exitCode).toBe(0);
-}, 600_000);
+}, 900_000);
 
 test("hostnet destroy removes everything: the host is as before", async () => {
   const r = await hostnet("web,db", "destroy");
