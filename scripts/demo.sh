@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job (npm run demo): install what is missing, bring up two local test
-# hosts, `cdktf deploy` the default stack (stacks/main.ts) to host a over SSH,
+# hosts, `hostnet deploy` the default stack (stacks/main.ts) to host a over SSH,
 # and prove it works. `npm run demo -- --down` destroys it and removes the hosts.
+# hostnet deploy/destroy exit with Terraform's own status (cdktf deploy reports a
+# killed apply as success), so a failed deploy stops the demo with Terraform's error.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -12,18 +14,40 @@ bash scripts/setup.sh >/dev/null
 export CI=true FORCE_COLOR=0
 
 if [ "${1:-}" = "--down" ]; then
-  if [ -f .lab/lab/inventory.json ]; then npx --no-install cdktf destroy --auto-approve hostnet-lab | grep -E "Destroy complete|Error" || true; fi
+  failed=0
+  if [ -f .lab/lab/inventory.json ]; then
+    log=$(mktemp)
+    if bin/hostnet destroy hostnet-lab >"$log" 2>&1; then
+      grep -E "Destroy complete|^hostnet: stack" "$log" || true
+    else
+      failed=$?
+      echo "demo: destroy failed (hostnet destroy exited $failed); Terraform's error:" >&2
+      { grep -F "(local-exec): hostnet:" "$log"; sed -n '/^Error/,$p' "$log" | grep -v '^$'; } >&2 || tail -30 "$log" >&2
+    fi
+    rm -f "$log"
+  fi
+  # The test hosts go either way; with them goes whatever the destroy left on them.
   bin/hostnet lab down
-  exit 0
+  exit "$failed"
 fi
 
 step() { printf '\n== %s\n' "$*"; }
 step "test hosts"
 bin/hostnet lab up --hosts 2
 
-step "cdktf deploy (stacks/main.ts -> host a)"
-npx --no-install cdktf deploy --auto-approve hostnet-lab | grep -E "Apply complete|No changes|Error|failed on" || true
-[ -f terraform.hostnet-lab.tfstate ] || { echo "demo: deploy failed" >&2; exit 1; }
+step "hostnet deploy (stacks/main.ts -> host a)"
+log=.lab/lab/deploy.log
+if bin/hostnet deploy hostnet-lab >"$log" 2>&1; then
+  grep -E "Apply complete|No changes\.|^hostnet: stack" "$log" || true
+else
+  code=$?
+  echo "demo: deploy failed (hostnet deploy exited $code); Terraform's error:" >&2
+  # What the hooks said on the host, then Terraform's error blocks and hostnet's
+  # closing lines (what failed, what was left, what the next deploy does).
+  { grep -F "(local-exec): hostnet:" "$log"; sed -n '/^Error/,$p' "$log" | grep -v '^$'; } >&2 || tail -30 "$log" >&2
+  echo "demo: the whole output is in $log" >&2
+  exit 1
+fi
 
 inv=.lab/lab/inventory.json
 a=$(node -p "require('./$inv').hosts.a.address")
@@ -35,9 +59,15 @@ ssh_to() {
 }
 node=$(command -v node)
 fails=0
-check() { # check <description> <command...>
-  local what=$1; shift
-  if "$@" >/dev/null 2>&1; then printf '  ok    %s\n' "$what"; else printf '  FAIL  %s\n' "$what"; fails=$((fails + 1)); fi
+check() { # check <description> <command...>; a failing probe shows its own output
+  local what=$1 out; shift
+  if out=$("$@" 2>&1); then
+    printf '  ok    %s\n' "$what"
+  else
+    printf '  FAIL  %s (exit %s)\n' "$what" "$?"
+    printf '%s\n' "$out" | sed 's/^/          /'
+    fails=$((fails + 1))
+  fi
 }
 
 step "probes"

@@ -3,7 +3,7 @@
  * send to a server namespace over a bridge; the server's bridge port shapes
  * what it sends towards the server with htb: alice 20 Mbit/s (class 10), bob
  * 10 Mbit/s (class 11), everyone else 30 Mbit/s (default class 30).
- *   cd examples/bandwidth-classes && npx cdktf deploy --auto-approve
+ *   cd examples/bandwidth-classes && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import { Construct } from "constructs";

@@ -1,7 +1,7 @@
 /**
  * Example: a bridge joining three namespaces and the host, on host "a" of an
  * inventory (HOSTNET_INVENTORY; default: the local lab's).
- *   cd examples/bridge-hosts && npx cdktf deploy --auto-approve
+ *   cd examples/bridge-hosts && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import * as path from "path";

@@ -1,7 +1,7 @@
 /**
  * Example: a bridge with three namespaces, outbound masquerade and a published
  * port, on host "a" of an inventory (default: the local lab's).
- *   cd examples/bridge-nat && npx cdktf deploy --auto-approve
+ *   cd examples/bridge-nat && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import * as path from "path";

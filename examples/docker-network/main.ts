@@ -2,7 +2,7 @@
  * Example (scenario 11, note 1's network model): a Docker-style bridge network
  * "appnet" on host a with three namespaces connected, web publishing port 80 as
  * host port 10080.
- *   cd examples/docker-network && npx cdktf deploy --auto-approve
+ *   cd examples/docker-network && ../../bin/hostnet deploy
  *   bin/hostnet inspect a        # from the repository root
  */
 import { App } from "cdktf";

@@ -1,7 +1,7 @@
 /**
  * Example: host-gw routing between hosts "a" (10.61.0.0/24) and "b"
  * (10.62.0.0/24) of an inventory (HOSTNET_INVENTORY; default: the local lab's).
- *   cd examples/host-gw && npx cdktf deploy --auto-approve
+ *   cd examples/host-gw && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import * as path from "path";

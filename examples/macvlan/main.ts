@@ -1,7 +1,7 @@
 /**
  * Example: two namespaces on macvlan children of one parent, on host "a" of an
  * inventory (HOSTNET_INVENTORY; default: the local lab's).
- *   cd examples/macvlan && npx cdktf deploy --auto-approve
+ *   cd examples/macvlan && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import * as path from "path";

@@ -1,7 +1,7 @@
 /**
  * Example (scenario 3): a namespace on host a reaches host b; b sees a's address
  * as the source, because the namespace's subnet is masqueraded on its way out.
- *   cd examples/outbound-masquerade && npx cdktf deploy --auto-approve
+ *   cd examples/outbound-masquerade && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import { Construct } from "constructs";

@@ -2,7 +2,7 @@
  * Example (scenario 4): host port 10080 on host a published to port 80 in
  * namespace web, reachable from other hosts, from a itself, and from a
  * neighbour on the same bridge through a's address (hairpin NAT).
- *   cd examples/port-publish && npx cdktf deploy --auto-approve
+ *   cd examples/port-publish && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import { Construct } from "constructs";

@@ -2,7 +2,7 @@
  * Example: Calico-style routed /32 endpoints with proxy ARP on hosts "a"
  * (10.63.0.0/24) and "b" (10.63.1.0/24) of an inventory (HOSTNET_INVENTORY;
  * default: the local lab's).
- *   cd examples/routed-proxy-arp && npx cdktf deploy --auto-approve
+ *   cd examples/routed-proxy-arp && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import * as path from "path";

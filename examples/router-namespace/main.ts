@@ -4,7 +4,7 @@
  * forwarding on, and 1:1 NAT between the inside address of namespace vm and an
  * outside address. Host b routes the outside network via host a, so it is an
  * outside client.
- *   cd examples/router-namespace && npx cdktf deploy --auto-approve
+ *   cd examples/router-namespace && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import { Construct } from "constructs";

@@ -1,7 +1,7 @@
 /**
  * Example: two namespaces on one veth pair, on host "a" of an inventory
  * (HOSTNET_INVENTORY; default: the local lab's).
- *   cd examples/two-namespaces && npx cdktf deploy --auto-approve
+ *   cd examples/two-namespaces && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import * as path from "path";

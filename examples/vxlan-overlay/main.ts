@@ -1,7 +1,7 @@
 /**
  * Example: namespaces on hosts "a" and "b" of an inventory in one subnet over
  * VXLAN (HOSTNET_INVENTORY; default: the local lab's, `hostnet lab up` makes two hosts).
- *   cd examples/vxlan-overlay && npx cdktf deploy --auto-approve
+ *   cd examples/vxlan-overlay && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import * as path from "path";

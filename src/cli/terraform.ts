@@ -1,0 +1,161 @@
+/**
+ * Terraform as `hostnet deploy`/`destroy`/`diff` run it: `init` only when the
+ * stack's `terraform` block (backend, providers) changed since the last init,
+ * then the command with its output streamed as it comes and its exit status
+ * kept. A Terraform that ended on a signal is a failure with its own line,
+ * never "success" (cdktf deploy reports a SIGKILLed apply as done).
+ */
+import { spawn } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import execa from "execa";
+import { Io } from "./command";
+
+/** Where hostnet records which `terraform` block the last successful init saw. */
+const INIT_STAMP = path.join(".terraform", "hostnet-init.sha256");
+
+/** How a Terraform run ended: its exit code, or the signal that ended it. */
+export interface TerraformExit {
+  readonly code: number;
+  readonly signal?: NodeJS.Signals;
+  /** True when this process passed on an interrupt (Ctrl-C, SIGTERM) to Terraform. */
+  readonly interrupted: boolean;
+  /** True when hooks of a Terraform ended by a signal were still running and were stopped. */
+  readonly orphans?: boolean;
+}
+
+/** The exit code a shell gives a process ended by a signal: 128 + its number. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  const n = (require("os") as typeof import("os")).constants.signals[signal];
+  return 128 + (n ?? 0);
+}
+
+/** The environment Terraform runs with: the user's, without the update check. */
+export function terraformEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, CHECKPOINT_DISABLE: process.env.CHECKPOINT_DISABLE ?? "1" };
+}
+
+/** `-no-color` unless output goes to a terminal that wants colour. */
+export function colorArgs(): string[] {
+  return process.stdout.isTTY && !process.env.NO_COLOR && process.env.FORCE_COLOR !== "0" ? [] : ["-no-color"];
+}
+
+function terraformBlockHash(dir: string): string {
+  let block: unknown = null;
+  try {
+    block = (JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as { terraform?: unknown }).terraform ?? null;
+  } catch {
+    // No readable cdk.tf.json: always init; Terraform says what is wrong.
+    return "";
+  }
+  return createHash("sha256").update(JSON.stringify(block)).digest("hex");
+}
+
+/** True when `terraform init` must run in `dir` before anything else. */
+export function needsInit(dir: string): boolean {
+  const hash = terraformBlockHash(dir);
+  if (hash === "") return true;
+  try {
+    return fs.readFileSync(path.join(dir, INIT_STAMP), "utf8").trim() !== hash;
+  } catch {
+    return true;
+  }
+}
+
+/** Runs `terraform init` when needed; on failure prints its output and returns its exit code. */
+export async function initIfNeeded(dir: string, io: Io): Promise<number> {
+  if (!needsInit(dir)) return 0;
+  io.out(`hostnet: terraform init in ${displayPath(dir)}`);
+  const r = await execa("terraform", ["init", "-input=false", ...colorArgs()], { cwd: dir, env: terraformEnv(), reject: false, all: true, stdin: "ignore" });
+  if (r.exitCode !== 0 || r.signal) {
+    for (const l of (r.all ?? "").split("\n")) io.err(l);
+    return r.signal ? signalExitCode(r.signal as NodeJS.Signals) : r.exitCode;
+  }
+  fs.writeFileSync(path.join(dir, INIT_STAMP), terraformBlockHash(dir) + "\n");
+  return 0;
+}
+
+/**
+ * Runs `terraform <args>` in `dir` with stdout and stderr passed straight
+ * through. Terraform gets its own process group, so a Ctrl-C in the terminal
+ * reaches only this process, which passes exactly one interrupt on per signal
+ * it receives: Terraform stops gracefully on the first (finishing the state)
+ * and aborts on a second, as it does when run by hand.
+ */
+export function runTerraform(dir: string, args: readonly string[]): Promise<TerraformExit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("terraform", [...args], { cwd: dir, env: terraformEnv(), stdio: ["ignore", "inherit", "inherit"], detached: true });
+    let interrupted = false;
+    const forward = (sig: NodeJS.Signals) => {
+      interrupted = true;
+      try {
+        child.kill(sig);
+      } catch {
+        // Already gone.
+      }
+    };
+    const onInt = () => forward("SIGINT");
+    const onTerm = () => forward("SIGTERM");
+    const onHup = () => forward("SIGHUP");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    process.on("SIGHUP", onHup);
+    const done = () => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      process.off("SIGHUP", onHup);
+    };
+    child.on("error", (e) => {
+      done();
+      reject(e);
+    });
+    child.on("exit", (code, signal) => {
+      done();
+      // A Terraform ended by a signal leaves its local-exec hooks running (they
+      // are in its process group): stop them, so none races the next deploy.
+      let orphans = false;
+      if (signal && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGTERM");
+          orphans = true;
+        } catch {
+          // No process left in the group.
+        }
+      }
+      resolve({ code: code ?? (signal ? signalExitCode(signal) : 1), signal: signal ?? undefined, interrupted, orphans });
+    });
+  });
+}
+
+/** Resource addresses in the stack's state (empty when there is no state yet). */
+export async function stateList(dir: string): Promise<{ ok: boolean; addresses: Set<string>; error: string }> {
+  const r = await execa("terraform", ["state", "list", "-no-color"], { cwd: dir, env: terraformEnv(), reject: false, stdin: "ignore" });
+  // Before the first apply there is no state at all: nothing in it, not a failure.
+  if (r.exitCode !== 0 && /No state file was found/.test(r.stderr)) return { ok: true, addresses: new Set(), error: "" };
+  return { ok: r.exitCode === 0, addresses: new Set(r.stdout.split("\n").map((l) => l.trim()).filter(Boolean)), error: r.stderr.trim() };
+}
+
+/** What the state says after a run: every resource address, and which are tainted. */
+export async function stateResources(dir: string): Promise<{ ok: boolean; all: Set<string>; tainted: Set<string> }> {
+  const r = await execa("terraform", ["show", "-json", "-no-color"], { cwd: dir, env: terraformEnv(), reject: false, stdin: "ignore" });
+  const all = new Set<string>();
+  const tainted = new Set<string>();
+  if (r.exitCode !== 0) return { ok: false, all, tainted };
+  try {
+    const json = JSON.parse(r.stdout) as { values?: { root_module?: { resources?: Array<{ address: string; tainted?: boolean }> } } };
+    for (const res of json.values?.root_module?.resources ?? []) {
+      all.add(res.address);
+      if (res.tainted) tainted.add(res.address);
+    }
+  } catch {
+    return { ok: false, all, tainted };
+  }
+  return { ok: true, all, tainted };
+}
+
+/** A path relative to the working directory when it lies below it, else absolute. */
+export function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
+}
