@@ -120,7 +120,7 @@ beforeAll(async () => {
   url = `postgres://tm@127.0.0.1:${pg.port}/postgres`;
   inv = await labUp({ name: LAB, hosts: 2, index: INDEX, dir: labDir });
   for (const h of ["a", "b"]) before[h] = await hostSnapshot(inv, h);
-}, 180_000);
+}, 600_000);
 
 afterAll(async () => {
   // Whatever a failed test left deployed goes with the lab; the state with the server.
