@@ -132,6 +132,8 @@ export class Host extends Construct {
     this.hookEnvironment = {
       ...sshEnvironment(this.target),
       ...(this.hookLock ? { HN_STACK: stack.stackName, HN_LOCK_LEASE: String(this.hookLock.leaseSeconds), HN_LOCK_WAIT: String(this.hookLock.waitSeconds) } : {}),
+      // Copies sharing one state (pgBackend) are one owner of the hook lock: Terraform's state lock serialises them already.
+      ...(this.hookLock && stack.sharedStateId ? { HN_LOCK_OWNER: stack.sharedStateId } : {}),
     };
     this.resource = createHookResource(this, "hostnet", {
       type: stack.resourceType,

@@ -6,6 +6,9 @@ import { ReviewSynthesizer } from "../src/review/synthesizer";
 import { ManifestSynthesizer } from "../src/plan/manifest-synthesizer";
 import { LockData, LockedSubnet, readLockFile } from "../src/ipam/lock";
 import { defaultLockFile, LockSynthesizer } from "../src/ipam/lock-synthesizer";
+import { defaultSchemaName, parsePgConnStr, stateIdentity } from "../src/ipam/pg-connection";
+import type { PoolOwner, RecordedClaim } from "../src/ipam/shared-pool";
+import { PoolCommit } from "./pool-commit";
 
 export interface HostnetStackProps {
   /**
@@ -23,9 +26,14 @@ export interface HostnetStackProps {
   readonly lockFile?: string | false;
   /**
    * Keep the Terraform state in PostgreSQL (Terraform's built-in `pg` backend,
-   * no provider download) so a team shares it, with locking. Keep passwords out
-   * of the stack: leave them out of connStr and set PGPASSWORD (or a
-   * ~/.pgpass) where terraform runs.
+   * no provider download) so a team shares it, with locking. Each stack gets
+   * its own schema (`schemaName`, default `hostnet_<stack name>`), so stacks
+   * sharing one connStr never share a state; state written before hostnet
+   * chose the schema is in `terraform_remote_state` (set that as schemaName
+   * to keep it there). A password in connStr is refused: set PGPASSWORD (or a
+   * ~/.pgpass) where synth and terraform run. `sslmode` is made explicit
+   * (absent: `require`, `disable` for a unix socket) and is what the shared
+   * address pool uses for the same string.
    * @default local state files beside the stack
    */
   readonly pgBackend?: PgBackendConfig;
@@ -39,7 +47,7 @@ export interface LockedSource {
 }
 
 /** A Terraform stack of host networks. Every hostnet construct lives inside one. */
-export class HostnetStack extends TerraformStack {
+export class HostnetStack extends TerraformStack implements PoolOwner {
   /** The HostnetStack a construct belongs to; throws a clear error outside one. */
   static of(c: IConstruct): HostnetStack {
     for (let s: IConstruct | undefined = c; s; s = s.node.scope) {
@@ -53,7 +61,15 @@ export class HostnetStack extends TerraformStack {
   readonly stackName: string;
   /** Absolute path of the lock file, when allocations are recorded. */
   readonly lockFile?: string;
+  /**
+   * Who the Terraform state is when working copies share it (pgBackend): a
+   * hash of server, port, database and schema. Hooks use it as the hook
+   * lock's owner, so copies sharing one state (serialised by Terraform's state
+   * lock already) never wait for each other's lease.
+   */
+  readonly sharedStateId?: string;
   private lock?: { data?: LockData; error?: string };
+  private poolCommit?: PoolCommit;
   private readonly lockSources: LockedSource[] = [];
 
   constructor(scope: Construct, id: string, props: HostnetStackProps = {}) {
@@ -61,7 +77,15 @@ export class HostnetStack extends TerraformStack {
     this.resourceType = props.resourceType ?? "terraform_data";
     this.stackName = id;
     if (this.resourceType === "null_resource") new NullProvider(this, "null");
-    if (props.pgBackend) new PgBackend(this, props.pgBackend);
+    if (props.pgBackend) {
+      const pg = props.pgBackend;
+      const schemaName = pg.schemaName ?? defaultSchemaName(id);
+      const { connection, problem } = parsePgConnStr(pg.connStr);
+      // An unusable string is never written anywhere, even with validation skipped.
+      new PgBackend(this, { ...pg, connStr: connection?.connStr ?? "invalid: see the synth error", schemaName });
+      if (problem) this.node.addValidation({ validate: () => [`${this.node.path}: pgBackend ${problem}`] });
+      else this.sharedStateId = stateIdentity(connection!.target, schemaName);
+    }
     // Every synth also writes review/ (per-host up.sh, down.sh, PLAN.md) beside cdk.tf.json.
     this.synthesizer = new ReviewSynthesizer(this.synthesizer, this);
     // ... and hostnet.json, what `hostnet check` and `hostnet gc` read.
@@ -88,6 +112,12 @@ export class HostnetStack extends TerraformStack {
           ? []
           : [`${this.node.path}: stack name "${JSON.stringify(id).slice(1, -1)}" is used in tags and on-host paths; use 1-63 letters, digits, "_" or "-".`],
     });
+  }
+
+  /** @internal called by SharedAddressPool.claim with `owner: stack`: the stack's deploy frees what it no longer claims. */
+  recordPoolClaim(claim: RecordedClaim): void {
+    this.poolCommit ??= new PoolCommit(this, this.stackName);
+    this.poolCommit.add(claim);
   }
 
   /** @internal called by Subnet: its recorded allocations, read from the lock file once per synth. */

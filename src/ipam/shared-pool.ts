@@ -3,22 +3,28 @@
  * claim runs before `app.synth()` (synth is synchronous; a claim talks to the
  * database):
  *
- *   const ips = await pool.claim("lan", "10.88.0.0/24", holders, { owner: stack.stackName })
+ *   const ips = await pool.claim("lan", "10.88.0.0/24", holders, { owner: stack })
  *   subnet.address(ips.get(holder)!, holder)
  *
  * Each claim is one transaction; the table's uniqueness constraint on
  * (pool, ip) is the compare-and-swap: when another claim took an address
  * first, the insert fails and the claim starts again from the table as it is
- * now. A claim with an owner (the stack's name) states that owner's whole set
- * of holders in the pool: in the same transaction it releases every address
- * the owner holds there and no longer asks for.
+ * now. A claim only adds: an address stays held while any deployed endpoint
+ * may use it. With the stack as owner, the stack gets a "pool commit"
+ * (constructs/pool-commit.ts): the deploy that removes an endpoint frees its
+ * address once it has succeeded, and destroying the stack frees them all.
  */
 import { Client, ClientConfig } from "pg";
 import { AddressError, formatCidr4, formatIp4, parseCidr4, parseIp4 } from "./ipv4";
+import { clientOptions, PgTarget, pgConnection } from "./pg-connection";
 import { AddressPool } from "./pool";
 
 export interface SharedPoolOptions {
-  /** A postgres:// URL or pg's client options (host may be a unix socket directory). */
+  /**
+   * A libpq connection string (postgres:// URL or key=value), read as the
+   * stack's pgBackend reads it (same sslmode; no password: PGPASSWORD or
+   * ~/.pgpass), or pg's client options (host may be a unix socket directory).
+   */
   readonly connection: string | ClientConfig;
   /** Table that holds the claims; created when missing, and migrated when it predates owners. @default "hostnet_addresses" */
   readonly table?: string;
@@ -30,16 +36,32 @@ export interface ClaimOptions {
   /** Gateway address, never handed out; false for none. @default the first usable address */
   readonly gateway?: string | false;
   /**
-   * Who claims, normally the stack's name. Holders are then keyed by owner (two
-   * stacks' holders never collide), and the claim states the owner's whole set
-   * of holders in this pool: every address the owner holds there and no longer
-   * asks for is released in the same transaction (an endpoint left the stack).
-   * Those addresses go to the claim's newcomers only when the pool has no other
-   * free address: the old endpoints are destroyed in the same apply that
-   * creates the new ones. `claim(name, cidr, [], { owner })` releases them all.
-   * @default none: holders are shared by every claim without an owner, and nothing is released
+   * Who claims: the stack (recommended), or a name. Holders are keyed by owner
+   * (two stacks' holders never collide). A claim only adds: the owner's
+   * addresses it no longer asks for stay held, since their endpoints may still
+   * be deployed. With the stack as owner, the stack gets a pool commit
+   * resource that frees them when the deploy removing those endpoints has
+   * succeeded, and frees all of the stack's addresses when the stack is destroyed.
+   * With a name, nothing is freed but by `release()`.
+   * @default none: holders are shared by every claim without an owner
    */
-  readonly owner?: string;
+  readonly owner?: string | PoolOwner;
+}
+
+/** A stack that owns claims: it records them and deploys the pool commit (HostnetStack). */
+export interface PoolOwner {
+  readonly stackName: string;
+  recordPoolClaim(claim: RecordedClaim): void;
+}
+
+/** A claim as the stack's pool commit needs it: where the pool is and what the stack holds in it. */
+export interface RecordedClaim {
+  readonly target: PgTarget;
+  readonly table: string;
+  readonly pool: string;
+  readonly cidr: string;
+  /** holder → address */
+  readonly addresses: ReadonlyMap<string, string>;
 }
 
 /** One row of the pool. `owner` is "" for claims made without one. */
@@ -57,7 +79,16 @@ export class SharedAddressPool {
   static async connect(opts: SharedPoolOptions): Promise<SharedAddressPool> {
     const table = opts.table ?? "hostnet_addresses";
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new Error(`shared pool table "${table}": use 1-63 lowercase letters, digits or "_".`);
-    const config: ClientConfig = typeof opts.connection === "string" ? { connectionString: opts.connection } : opts.connection;
+    let target: PgTarget;
+    let config: ClientConfig;
+    if (typeof opts.connection === "string") {
+      target = pgConnection(opts.connection, "shared address pool").target;
+      config = clientOptions(target);
+    } else {
+      config = opts.connection;
+      const c = config;
+      target = { host: c.host, port: c.port, user: c.user, database: c.database, sslmode: c.ssl ? "require" : "disable" };
+    }
     // pg waits forever by default; an unreachable server should fail the synth, not hang it.
     const client = new Client({ connectionTimeoutMillis: 15_000, ...config });
     // A dropped connection also fails the next query, which reports it; without a listener it would crash the process.
@@ -66,12 +97,17 @@ export class SharedAddressPool {
       await client.connect();
     } catch (e) {
       await client.end().catch(() => undefined);
+      const msg = (e as Error).message;
+      const ssl = /\bSSL\b|no encryption/i.test(msg)
+        ? ` The connection used sslmode=${target.sslmode}${typeof opts.connection === "string" && !/sslmode=/.test(opts.connection) ? " (the default when connStr names none)" : ""}: ` +
+          `for a server without SSL put sslmode=disable in connStr, for one with SSL sslmode=require (or verify-full); the stack's pgBackend reads the same string.`
+        : "";
       throw new Error(
-        `shared address pool: cannot connect to PostgreSQL at ${where(client)} (${(e as Error).message}). ` +
+        `shared address pool: cannot connect to PostgreSQL at ${where(client)} (${msg}).${ssl} ` +
           `Check the connection string and that the server is up and reachable; nothing was claimed, synthesized or deployed.`,
       );
     }
-    const pool = new SharedAddressPool(client, table, opts.retries ?? 10);
+    const pool = new SharedAddressPool(client, table, opts.retries ?? 10, target);
     try {
       await pool.prepareTable();
     } catch (e) {
@@ -86,17 +122,19 @@ export class SharedAddressPool {
     private readonly client: Client,
     private readonly table: string,
     private readonly retries: number,
+    private readonly target: PgTarget,
   ) {}
 
   /**
    * An address for every holder in pool `name` (subnet `cidr`): the one it
    * holds already, else the lowest free one. Returns holder → dotted quad.
    * All or nothing: when the pool cannot serve every holder, nothing is
-   * claimed or released.
+   * claimed. Never frees an address (see ClaimOptions.owner).
    */
   async claim(name: string, cidr: string, holders: readonly string[], opts: ClaimOptions = {}): Promise<Map<string, string>> {
     const net = formatCidr4(parseCidr4(cidr));
-    const owner = checkOwner(opts.owner);
+    const stack = typeof opts.owner === "object" && opts.owner !== null ? opts.owner : undefined;
+    const owner = checkOwner(stack ? stack.stackName : (opts.owner as string | undefined));
     const wanted = [...new Set(holders)];
     const asked = new Set(wanted);
     for (let attempt = 0; ; attempt++) {
@@ -107,29 +145,22 @@ export class SharedAddressPool {
         if (other) throw new AddressError(`shared pool "${name}" is ${other.cidr} in the database (held by ${label(other)}), but this stack declares ${net}. Use ${other.cidr}, or another pool name.`);
         const pool = new AddressPool(net, opts.gateway === false ? null : opts.gateway);
         const out = new Map<string, string>();
-        const released: PoolClaim[] = [];
+        // The owner's addresses it no longer asks for: their endpoints may still be deployed, so they stay held.
+        let leaving = 0;
         for (const r of rows) {
           const mine = r.owner === owner;
           if (mine && asked.has(r.holder)) out.set(r.holder, r.ip);
-          else if (mine && opts.owner !== undefined) released.push(r);
+          else if (mine) leaving++;
           pool.reserve(parseIp4(r.ip), label(r));
         }
-        // Released addresses stay reserved above: newcomers get them only when nothing else is free, lowest first.
-        const held = released.map((r) => parseIp4(r.ip)).sort((a, b) => a - b);
         const fresh = wanted.filter((h) => !out.has(h));
         for (const [i, h] of fresh.entries()) {
-          let ip: number;
           try {
-            ip = pool.allocate(label({ owner, holder: h }));
+            out.set(h, formatIp4(pool.allocate(label({ owner, holder: h }))));
           } catch (e) {
             if (!(e instanceof AddressError)) throw e;
-            if (held.length === 0) throw exhausted(name, net, pool.size, owner, fresh.length, i, h, released.length > 0);
-            ip = held.shift()!;
+            throw exhausted(name, net, pool.size, owner, fresh.length, i, h, leaving);
           }
-          out.set(h, formatIp4(ip));
-        }
-        if (released.length > 0) {
-          await this.client.query(`DELETE FROM ${this.table} WHERE pool = $1 AND owner = $2 AND holder = ANY($3)`, [name, owner, released.map((r) => r.holder)]);
         }
         if (fresh.length > 0) {
           await this.client.query(`INSERT INTO ${this.table} (pool, cidr, owner, holder, ip) SELECT $1, $2, $3, h, ip FROM unnest($4::text[], $5::text[]) AS u(h, ip)`, [
@@ -141,7 +172,9 @@ export class SharedAddressPool {
           ]);
         }
         await this.client.query("COMMIT");
-        return new Map(holders.map((h) => [h, out.get(h)!]));
+        const result = new Map(holders.map((h) => [h, out.get(h)!]));
+        stack?.recordPoolClaim({ target: this.target, table: this.table, pool: name, cidr: net, addresses: result });
+        return result;
       } catch (e) {
         await this.client.query("ROLLBACK").catch(() => undefined);
         if (e instanceof AddressError) throw e;
@@ -233,12 +266,16 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "es"}`;
 }
 
-function exhausted(name: string, net: string, size: number, owner: string, asked: number, free: number, first: string, releasing: boolean): AddressError {
+function exhausted(name: string, net: string, size: number, owner: string, asked: number, free: number, first: string, leaving: number): AddressError {
   const who = owner ? `owner "${owner}"` : "this claim";
   const available = free === 0 ? `none of its ${size} usable addresses is free` : `only ${free} of its ${size} usable addresses ${free === 1 ? "is" : "are"} free`;
+  const held =
+    leaving > 0
+      ? ` ${plural(leaving, "address")} of ${who} belong to endpoints that left the stack but may still be deployed: they are freed when the deploy that removes them succeeds.`
+      : "";
   return new AddressError(
-    `shared pool "${name}" (${net}) is exhausted: ${who} asks for ${plural(asked, "new address")} but ${available} (first holder left without one: ${first}). ` +
-      `Nothing was claimed${releasing ? " or released" : ""}. Free addresses (remove endpoints from a stack that holds them and synthesize it, or pool.release()), or use another pool with a larger CIDR.`,
+    `shared pool "${name}" (${net}) is exhausted: ${who} asks for ${plural(asked, "new address")} but ${available} (first holder left without one: ${first}). Nothing was claimed.${held} ` +
+      `Free addresses (remove endpoints from a stack that holds them and deploy it, or pool.release()), or use another pool with a larger CIDR.`,
   );
 }
 

@@ -93,7 +93,7 @@ export const HOOK_COMMAND = [
   'fi',
   // The per-host hook lock (src/transport/hook-lock.ts), sent ahead of the
   // script. This working copy is named by the checksum of this machine's name
-  // and the directory Terraform runs in; its values are digits or plain characters.
+  // and the directory Terraform runs in (or by its shared state); its values are digits or plain characters.
   'pre=',
   'if [ -n "${HN_STACK:-}" ]; then',
   '  for v in "$HN_STACK" "$HN_LOCK_LEASE" "$HN_LOCK_WAIT"; do case "$v" in ""|*[!A-Za-z0-9_-]*) echo "hostnet: bad HN_STACK, HN_LOCK_LEASE or HN_LOCK_WAIT: $v" >&2; exit 2 ;; esac; done',
@@ -101,6 +101,8 @@ export const HOOK_COMMAND = [
   '  { read -r hn_h < /proc/sys/kernel/hostname; } 2>/dev/null || hn_h=unknown',
   '  o=$(printf \'%s:%s\' "$hn_h" "$PWD" | cksum); o=${o%% *}',
   '  case "$hn_h:$PWD" in *[!A-Za-z0-9_./:-]*) od="copy-$o" ;; *) od="$hn_h:$PWD" ;; esac',
+  // Working copies sharing one Terraform state (HN_LOCK_OWNER, from the stack's pgBackend) are one owner.
+  '  case "${HN_LOCK_OWNER:-}" in "") ;; *[!A-Za-z0-9_-]*) echo "hostnet: bad HN_LOCK_OWNER: $HN_LOCK_OWNER" >&2; exit 2 ;; *) o="$HN_LOCK_OWNER"; od="shared-state-$o" ;; esac',
   `  pre="hn_lock=${LEDGER_ROOT}/$HN_STACK hn_owner=$o hn_desc=$od hn_lease=$HN_LOCK_LEASE hn_wait=$HN_LOCK_WAIT"`,
   `  pre="$pre"${shq("\n" + HOST_LOCK_PRELUDE)}`,
   'fi',

@@ -100,7 +100,7 @@ interface StateRow {
 }
 
 async function stateRows(): Promise<StateRow[]> {
-  const rows = (await db!.query<{ id: string; name: string; data: string }>("SELECT id, name, data FROM terraform_remote_state.states ORDER BY name")).rows;
+  const rows = (await db!.query<{ id: string; name: string; data: string }>("SELECT id, name, data FROM hostnet_pgs.states ORDER BY name")).rows;
   expect(rows.map((r) => r.name)).toEqual(["default"]);
   return rows.map((r) => {
     const s = JSON.parse(r.data);
@@ -454,7 +454,7 @@ describe("destroy from the other working copy", () => {
     expect(row.lineage).toBe(lineage);
     expect(row.objects).toEqual([]);
     // The pg backend keeps only states; its lock is an advisory lock, not a row.
-    const tables = await db!.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'terraform_remote_state' ORDER BY table_name");
+    const tables = await db!.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'hostnet_pgs' ORDER BY table_name");
     expect(tables.rows.map((r) => r.table_name)).toEqual(["states"]);
     await expectNoLockLeft();
   }, 600_000);

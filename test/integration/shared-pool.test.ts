@@ -72,7 +72,7 @@ describe("shared address pool in PostgreSQL", () => {
     expect((await pool.list("p2p")).size).toBe(0);
   });
 
-  test("a stack's claim releases, in the same transaction, what the stack holds and no longer asks for", async () => {
+  test("a stack's claim only adds: what the stack no longer asks for stays held (its endpoint may still be deployed)", async () => {
     const pool = await connect("t_owner");
     expect([...(await pool.claim("lan", "10.97.0.0/24", ["a", "b", "c", "d"], { owner: "s1" })).values()]).toEqual(["10.97.0.2", "10.97.0.3", "10.97.0.4", "10.97.0.5"]);
     await pool.claim("lan", "10.97.0.0/24", ["x"], { owner: "s2" });
@@ -80,17 +80,11 @@ describe("shared address pool in PostgreSQL", () => {
       ["a", "10.97.0.2"],
       ["c", "10.97.0.4"],
     ]);
-    expect(Object.fromEntries(await pool.list("lan", { owner: "s1" }))).toEqual({ a: "10.97.0.2", c: "10.97.0.4" });
-    expect(Object.fromEntries(await pool.list("lan", { owner: "s2" }))).toEqual({ x: "10.97.0.6" });
-    // b's and d's addresses are free for everyone from now on, lowest first.
-    expect([...(await pool.claim("lan", "10.97.0.0/24", ["x", "y", "z"], { owner: "s2" })).values()]).toEqual(["10.97.0.6", "10.97.0.3", "10.97.0.5"]);
-    // An empty claim releases everything the stack holds in the pool.
+    expect(Object.fromEntries(await pool.list("lan", { owner: "s1" }))).toEqual({ a: "10.97.0.2", b: "10.97.0.3", c: "10.97.0.4", d: "10.97.0.5" });
+    // b's and d's addresses are not for others until s1's deploy (its pool commit) frees them.
+    expect([...(await pool.claim("lan", "10.97.0.0/24", ["x", "y", "z"], { owner: "s2" })).values()]).toEqual(["10.97.0.6", "10.97.0.7", "10.97.0.8"]);
     await pool.claim("lan", "10.97.0.0/24", [], { owner: "s1" });
-    expect(await pool.claims("lan")).toEqual([
-      { owner: "s2", holder: "x", ip: "10.97.0.6" },
-      { owner: "s2", holder: "y", ip: "10.97.0.3" },
-      { owner: "s2", holder: "z", ip: "10.97.0.5" },
-    ]);
+    expect((await pool.list("lan", { owner: "s1" })).size).toBe(4);
   });
 
   test("holders of different stacks never collide, and one stack's release leaves the other's alone", async () => {
@@ -98,32 +92,30 @@ describe("shared address pool in PostgreSQL", () => {
     expect((await pool.claim("lan", "10.98.0.0/24", ["web"], { owner: "s1" })).get("web")).toBe("10.98.0.2");
     expect((await pool.claim("lan", "10.98.0.0/24", ["web"], { owner: "s2" })).get("web")).toBe("10.98.0.3");
     expect((await pool.claim("lan", "10.98.0.0/24", ["web"])).get("web")).toBe("10.98.0.4");
-    await pool.claim("lan", "10.98.0.0/24", [], { owner: "s1" });
+    await pool.release("lan", ["web"], { owner: "s1" });
     await pool.release("lan", ["web"]);
     expect(await pool.claims("lan")).toEqual([{ owner: "s2", holder: "web", ip: "10.98.0.3" }]);
     await pool.release("lan", ["web"], { owner: "s2" });
     expect(await pool.claims("lan")).toEqual([]);
   });
 
-  test("a claim's newcomers get the addresses it releases only when the pool has no other free address", async () => {
+  test("a pool whose only free addresses belong to endpoints that left a stack is exhausted, saying they are freed by its deploy", async () => {
     const pool = await connect("t_holdback");
     // 10.99.0.0/29: .1 is the gateway, .2 to .6 are handed out.
     await pool.claim("lan", "10.99.0.0/29", ["a", "b"], { owner: "s" });
-    expect([...(await pool.claim("lan", "10.99.0.0/29", ["c", "d", "e", "f"], { owner: "s" }))]).toEqual([
-      ["c", "10.99.0.4"],
-      ["d", "10.99.0.5"],
-      ["e", "10.99.0.6"],
-      ["f", "10.99.0.2"],
-    ]);
-    expect(Object.fromEntries(await pool.list("lan", { owner: "s" }))).toEqual({ c: "10.99.0.4", d: "10.99.0.5", e: "10.99.0.6", f: "10.99.0.2" });
+    await expect(pool.claim("lan", "10.99.0.0/29", ["c", "d", "e", "f"], { owner: "s" })).rejects.toThrow(
+      'shared pool "lan" (10.99.0.0/29) is exhausted: owner "s" asks for 4 new addresses but only 3 of its 6 usable addresses are free (first holder left without one: f). Nothing was claimed. ' +
+        '2 addresses of owner "s" belong to endpoints that left the stack but may still be deployed: they are freed when the deploy that removes them succeeds.',
+    );
+    expect(Object.fromEntries(await pool.list("lan", { owner: "s" }))).toEqual({ a: "10.99.0.2", b: "10.99.0.3" });
   });
 
-  test("when a stack's claim cannot be served, nothing is claimed and nothing is released", async () => {
+  test("when a stack's claim cannot be served, nothing is claimed", async () => {
     const pool = await connect("t_undo");
     await pool.claim("lan", "10.99.0.0/29", ["a", "b"], { owner: "s" });
     await pool.claim("lan", "10.99.0.0/29", ["x", "y", "z"], { owner: "t" });
     await expect(pool.claim("lan", "10.99.0.0/29", ["c", "d", "e"], { owner: "s" })).rejects.toThrow(
-      'shared pool "lan" (10.99.0.0/29) is exhausted: owner "s" asks for 3 new addresses but only 2 of its 6 usable addresses are free (first holder left without one: e). Nothing was claimed or released.',
+      'shared pool "lan" (10.99.0.0/29) is exhausted: owner "s" asks for 3 new addresses but none of its 6 usable addresses is free (first holder left without one: c). Nothing was claimed. 2 addresses of owner "s" belong to endpoints that left the stack',
     );
     expect(await pool.claims("lan")).toEqual([
       { owner: "s", holder: "a", ip: "10.99.0.2" },
@@ -134,18 +126,19 @@ describe("shared address pool in PostgreSQL", () => {
     ]);
   });
 
-  test("stacks claiming and releasing at the same time from separate connections never share an address", async () => {
+  test("stacks claiming at the same time from separate connections never share an address", async () => {
     const clients = await Promise.all(Array.from({ length: 6 }, () => connect("t_race_owner")));
     const names = (from: number) => Array.from({ length: 20 }, (_, j) => `e${from + j}`);
     await Promise.all(clients.map((c, i) => c.claim("lan", "10.91.0.0/24", names(0), { owner: `s${i}` })));
-    // Every stack drops its first 5 endpoints and adds 5 new ones, all at once.
+    // Every stack drops its first 5 endpoints (still held until its deploy) and adds 5 new ones, all at once.
     const results = await Promise.all(clients.map((c, i) => c.claim("lan", "10.91.0.0/24", names(5), { owner: `s${i}` })));
     const all = results.flatMap((m) => [...m.values()]);
     expect(new Set(all).size).toBe(120);
     const rows = await clients[0].claims("lan");
-    expect(rows).toHaveLength(120);
-    expect(new Set(rows.map((r) => r.ip)).size).toBe(120);
-    for (let i = 0; i < 6; i++) expect([...(await clients[0].list("lan", { owner: `s${i}` })).keys()].sort()).toEqual(names(5).sort());
+    expect(rows).toHaveLength(150);
+    expect(new Set(rows.map((r) => r.ip)).size).toBe(150);
+    const e0to24 = Array.from({ length: 25 }, (_, j) => `e${j}`).sort();
+    for (let i = 0; i < 6; i++) expect([...(await clients[0].list("lan", { owner: `s${i}` })).keys()].sort()).toEqual(e0to24);
   }, 60_000);
 
   test("a table from before owners is migrated on connect: its claims stay, holders are keyed by owner", async () => {
@@ -166,13 +159,21 @@ describe("shared address pool in PostgreSQL", () => {
     expect(pkey.rows.map((r) => r.a)).toEqual(["holder", "owner", "pool"]);
   });
 
-  test("an unreachable server fails connect with a message naming where, never the password", async () => {
-    const err = await SharedAddressPool.connect({ connection: "postgres://hostnet:s3cret@/hostnet?host=/nonexistent-hostnet-pg" }).catch((e: Error) => e);
+  test("an unreachable server fails connect with a message naming where", async () => {
+    const err = await SharedAddressPool.connect({ connection: "postgres://hostnet@/hostnet?host=/nonexistent-hostnet-pg" }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/^shared address pool: cannot connect to PostgreSQL at hostnet@\/nonexistent-hostnet-pg\/\.s\.PGSQL\.5432\/hostnet \(.+\)\. Check the connection string/);
     expect((err as Error).message).toContain("nothing was claimed, synthesized or deployed");
-    expect((err as Error).message).not.toContain("s3cret");
   });
+
+  test.each([["postgres://hostnet:s3cret@/hostnet?host=/nonexistent-hostnet-pg"], ["host=/nonexistent-hostnet-pg user=hostnet password=s3cret"]])(
+    "a password in the connection string (%s) is refused before connecting, naming the fix, never the password",
+    async (connection) => {
+      const err = await SharedAddressPool.connect({ connection }).catch((e: Error) => e);
+      expect((err as Error).message).toMatch(/^shared address pool: connStr holds a password \(in (the URL|password=\.\.\.)\): .* Remove it and set PGPASSWORD \(or a line in ~\/\.pgpass, mode 0600\)/);
+      expect((err as Error).message).not.toContain("s3cret");
+    },
+  );
 
   test("claimed addresses reach a stack as explicit addresses, before synth", async () => {
     const pool = await connect("t_stack");
@@ -188,12 +189,12 @@ describe("Terraform state in PostgreSQL", () => {
   let project: CdktfProject;
   afterAll(() => project?.remove());
 
-  test("deploy stores the stack's state in the pg backend's schema", async () => {
+  test("deploy stores the stack's state in its own schema, hostnet_<stack>", async () => {
     project = new CdktfProject("test/integration/fixtures/pg-backend-app.ts", "pgstate", { HOSTNET_PG_URL: pg.url });
     expectSuccess(await project.deploy());
     const c = new Client({ host: pg.socketDir, user: pg.user, database: "postgres" });
     await c.connect();
-    const rows = (await c.query<{ name: string; data: string }>("SELECT name, data FROM terraform_remote_state.states")).rows;
+    const rows = (await c.query<{ name: string; data: string }>("SELECT name, data FROM hostnet_pgstate.states")).rows;
     await c.end();
     expect(rows.map((r) => r.name)).toEqual(["default"]);
     expect(JSON.parse(rows[0].data).outputs["lan-cidr"].value).toBe("10.95.0.0/24");
