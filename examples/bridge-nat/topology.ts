@@ -1,4 +1,4 @@
-import { Bridge, Host, Namespace, NatRule, Route, Subnet, VethPair } from "../constructs";
+import { Bridge, Host, Namespace, NatRule, Route, Subnet, VethPair } from "hostnet";
 
 export interface LabTopologyOptions {
   /** Subnet of the bridge. @default "10.88.0.0/24" */
