@@ -4,9 +4,12 @@ import { labCommand } from "./lab";
 import { planCommand } from "./plan";
 import { checkCommand, gcCommand } from "./drift";
 import { inspectCommand } from "./inspect";
+import { initCommand } from "./init";
 
 /** Command groups in `hostnet help` order; add new ones here. */
-export const COMMANDS: readonly Command[] = [labCommand, planCommand, checkCommand, gcCommand, inspectCommand];
+export const COMMANDS: readonly Command[] = [labCommand, planCommand, checkCommand, gcCommand, inspectCommand,
+  initCommand,
+];
 
 function help(io: Io): number {
   io.out("usage: hostnet <command> [options]");
