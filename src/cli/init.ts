@@ -137,7 +137,7 @@ npx ${cli} destroy --auto-approve
   \`npx hostnet lab up\` (as root) makes local test hosts and writes \`.lab/lab/inventory.json\`.
 - **Commit \`hostnet.lock.json\`** (written beside \`cdktf.json\` by the first synth): it keeps every
   address the subnets hand out stable across synths and working copies.
-- The Terraform state (\`terraform.${name}.tfstate\`) is local and not committed; for a team,
+${cli === "cdktn" ? "- cdktn-cli 0.24 needs Node.js >= 22.19 (on Node 20 its deploy fails).\n" : ""}- The Terraform state (\`terraform.${name}.tfstate\`) is local and not committed; for a team,
   see hostnet's README ("Teams").
 `;
 }
