@@ -97,7 +97,7 @@ beforeAll(async () => {
   labUpRun = labUp({ name: LAB, hosts: 2, index: 161, dir: labDir });
   const [lab] = await Promise.all([
     labUpRun,
-    run("npm", ["pack", "--pack-destination", work, "--loglevel=error"], ROOT).then(ok),
+    run("npm", ["pack", "--pack-destination", work, "--loglevel=error"], ROOT, 900_000).then(ok),
   ]);
   inv = lab;
   for (const h of Object.keys(inv.hosts)) before.set(h, await hostSnapshot(inv, h));

@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 test("npm run test:unit -- <path> selects only that path", async () => {
   const r = await execa("npm", ["run", "--silent", "test:unit", "--", "test/cli/args.test.ts", "--listTests"], { cwd: ROOT, reject: false, all: true });
   expect({ exitCode: r.exitCode, files: r.stdout.split("\n").filter((l) => l.startsWith("/")) }).toEqual({ exitCode: 0, files: [path.join(ROOT, "test/cli/args.test.ts")] });
-}, 60_000);
+}, 180_000);
 
 test("npm test -- <unit test path> runs as an unprivileged user", async () => {
   // As root, drop to nobody; as anyone else, the test already runs unprivileged.
