@@ -5,6 +5,8 @@ const base = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", {}] },
   modulePathIgnorePatterns: ["<rootDir>/dist/", "cdktf.out"],
+  // The examples import from "hostnet" as a user's project does; here that is the sources.
+  moduleNameMapper: { "^hostnet$": "<rootDir>/constructs/index.ts" },
 };
 module.exports = {
   projects: [

@@ -26,7 +26,7 @@ export interface BandwidthMatch {
 export interface BandwidthClass {
   /**
    * Class id: the minor number tc shows after the colon (10 is class x:10, as in
-   * note 2's 1:10 and 1:11). 2-9999.
+   * 1:10 and 1:11). 2-9999.
    */
   readonly id: number;
   /** Guaranteed rate, in tc's syntax: "20mbit", "512kbit". */
@@ -63,9 +63,20 @@ export interface BandwidthLimitProps {
 
 /**
  * Egress bandwidth classes on one interface with tc htb: a root qdisc, a parent
- * class, one class per entry and a u32 filter per match (note 2: 1:10 and 1:11
+ * class, one class per entry and a u32 filter per match (e.g. 1:10 and 1:11
  * for two users' traffic). Destroy removes the root qdisc only when it is the one
  * hostnet added (its handle is derived from the construct path).
+ *
+ * @example
+ * ```ts
+ * new BandwidthLimit(host, "shaping", {
+ *   interface: br,
+ *   classes: [
+ *     { id: 10, rate: "10mbit", match: { src: "10.88.0.2" } },
+ *     { id: 11, rate: "20mbit", ceil: "50mbit", match: { src: "10.88.0.3" } },
+ *   ],
+ * });
+ * ```
  */
 export class BandwidthLimit extends NetObject {
   readonly dev: string;

@@ -22,7 +22,15 @@ export interface BridgeProps {
   readonly namespace?: Namespace;
 }
 
-/** A Linux bridge (`ip link add type bridge`) on a host or in a namespace. */
+/**
+ * A Linux bridge (`ip link add type bridge`) on a host or in a namespace.
+ *
+ * @example
+ * ```ts
+ * const lan = new Subnet(host, "lan", { cidr: "10.88.0.0/24" });
+ * const br = new Bridge(host, "br-lan", { address: lan.gateway, mtu: 1500 });
+ * ```
+ */
 export class Bridge extends NetObject {
   readonly name: string;
   readonly mtu: number;

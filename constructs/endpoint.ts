@@ -46,6 +46,13 @@ export interface EndpointProps {
  * hooks are their renderers' lines, concatenated), carried by one Terraform
  * resource and one SSH hook instead of three: use it when a host has many
  * endpoints. It is created after its bridge and destroyed before it.
+ *
+ * @example
+ * ```ts
+ * const lan = new Subnet(host, "lan", { cidr: "10.88.0.0/24" });
+ * const br = new Bridge(host, "br-lan", { address: lan.gateway });
+ * for (let i = 0; i < 100; i++) new Endpoint(host, `ep${i}`, { bridge: br, address: lan }); // one resource each
+ * ```
  */
 export class Endpoint extends NetObject {
   readonly bridge: Bridge;

@@ -25,6 +25,14 @@ export interface HostGwProps {
  * member's subnet via that member's address, and net.ipv4.ip_forward on. Needs
  * the hosts on one L2 segment (the next hop must be directly reachable).
  * `HostGw.connect` creates one on each member.
+ *
+ * @example
+ * ```ts
+ * HostGw.connect([
+ *   { host: a, subnet: "10.70.0.0/24" },
+ *   { host: b, subnet: "10.71.0.0/24" },
+ * ]); // on a: 10.71.0.0/24 via b's address; on b: 10.70.0.0/24 via a's
+ * ```
  */
 export class HostGw extends Construct {
   /** A HostGw on every member, each routing to all the others. */

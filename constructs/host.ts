@@ -76,6 +76,20 @@ export interface InventoryHost {
  * scope (`new Namespace(host, "web")`). It also carries one hook of its own that
  * runs before every other hook on the host: a preflight (the needed commands
  * exist) and a sweep that removes objects which have left the stack.
+ *
+ * @example
+ * ```ts
+ * // By hand: address, user, key file and the host's pinned key.
+ * const a = new Host(stack, "a", {
+ *   address: "192.0.2.10",
+ *   user: "root",
+ *   identityFile: "/home/me/.ssh/id_ed25519",
+ *   hostKey: "ssh-ed25519 AAAAC3Nza...", // or knownHostsFile: "/home/me/.ssh/known_hosts"
+ *   jumpHost: { address: "bastion.example.net" },
+ * });
+ * // Or from an inventory file (see docs/hosts.md):
+ * const b = Host.fromInventory(stack, "b", "inventory.json");
+ * ```
  */
 export class Host extends Construct {
   /**

@@ -1,5 +1,5 @@
-import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { App, PgBackend, PgBackendConfig, TerraformStack } from "cdktf";
+import { nullProviderClass } from "../src/plan/null-provider";
 import { Construct, IConstruct } from "constructs";
 import { ResourceType } from "../src/plan/hook-resource";
 import { ReviewSynthesizer } from "../src/review/synthesizer";
@@ -46,7 +46,18 @@ export interface LockedSource {
   lockEntry(): LockedSubnet | undefined;
 }
 
-/** A Terraform stack of host networks. Every hostnet construct lives inside one. */
+/**
+ * A Terraform stack of host networks. Every hostnet construct lives inside one.
+ *
+ * @example
+ * ```ts
+ * const app = new App();
+ * const stack = new HostnetStack(app, "edge"); // state: terraform.edge.tfstate
+ * const host = Host.fromInventory(stack, "a", "inventory.json");
+ * new Namespace(host, "web");
+ * synthOrExit(app);
+ * ```
+ */
 export class HostnetStack extends TerraformStack implements PoolOwner {
   /** The HostnetStack a construct belongs to; throws a clear error outside one. */
   static of(c: IConstruct): HostnetStack {
@@ -76,7 +87,7 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
     super(scope, id);
     this.resourceType = props.resourceType ?? "terraform_data";
     this.stackName = id;
-    if (this.resourceType === "null_resource") new NullProvider(this, "null");
+    if (this.resourceType === "null_resource") new (nullProviderClass())(this, "null");
     if (props.pgBackend) {
       const pg = props.pgBackend;
       const schemaName = pg.schemaName ?? defaultSchemaName(id);

@@ -11,6 +11,11 @@ export interface IpvlanProps extends StackedLinkProps {
  * An ipvlan child of a parent device: the parent's MAC, its own IP, placed into
  * a namespace (`ip link add link <parent> name <n> netns <ns> type ipvlan mode l2`).
  * Needs the kernel's ipvlan module.
+ *
+ * @example
+ * ```ts
+ * new Ipvlan(host, "web-ipv", { parent: "eth0", namespace: web, address: "10.74.0.2/24", mode: "l2" });
+ * ```
  */
 export class Ipvlan extends StackedLink<IpvlanMode> {
   constructor(scope: Construct, id: string, props: IpvlanProps) {

@@ -11,6 +11,13 @@ export interface MacvlanProps extends StackedLinkProps {
  * A macvlan child of a parent device, with its own MAC address, placed into a
  * namespace (`ip link add link <parent> name <n> netns <ns> type macvlan mode bridge`).
  * A parent needs no address; a Bridge without ports will do.
+ *
+ * @example
+ * ```ts
+ * const parent = new Bridge(host, "br-mv");
+ * const web = new Namespace(host, "web");
+ * new Macvlan(host, "web-mv", { parent, namespace: web, address: "10.73.0.2/24" });
+ * ```
  */
 export class Macvlan extends StackedLink<MacvlanMode> {
   constructor(scope: Construct, id: string, props: MacvlanProps) {

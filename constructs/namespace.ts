@@ -19,7 +19,14 @@ export interface NamespaceProps {
   readonly killProcessesOnDestroy?: boolean;
 }
 
-/** A named network namespace on a host (`ip netns add`). Create it in a Host's scope. */
+/**
+ * A named network namespace on a host (`ip netns add`). Create it in a Host's scope.
+ *
+ * @example
+ * ```ts
+ * const web = new Namespace(host, "web"); // ip netns add web
+ * ```
+ */
 export class Namespace extends NetObject {
   readonly name: string;
   private readonly killProcesses: boolean;

@@ -16,7 +16,7 @@ import { Sysctl } from "./sysctl";
 /** Where a NAT rule lives. */
 export interface NatPlaceProps {
   /**
-   * Namespace whose netfilter tables get the rules (a router namespace, note 2);
+   * Namespace whose netfilter tables get the rules (a router namespace);
    * net.ipv4.ip_forward is turned on there instead of in the host's root namespace.
    * @default the namespace whose scope the rule is created in, else the host's root namespace
    */
@@ -81,6 +81,14 @@ export type NatRuleProps =
  * connections the host opens itself), or 1:1 NAT between an inside and an outside
  * address. Turns on net.ipv4.ip_forward where the rules live, and adds FORWARD
  * accepts so it also works where that chain's policy is DROP.
+ *
+ * @example
+ * ```ts
+ * NatRule.masquerade(host, "masquerade", { subnet: lan, bridge: br });
+ * NatRule.portForward(host, "publish-web", { hostPort: 10080, to: "10.88.0.2", port: 80 });
+ * NatRule.snat(host, "snat", { source: lan, toSource: "192.0.2.10" });
+ * NatRule.oneToOne(router, "static", { inside: "10.0.0.5", outside: "16.158.1.5" });
+ * ```
  */
 export class NatRule extends NetObject {
   /** Outbound masquerade for a subnet. */

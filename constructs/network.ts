@@ -67,12 +67,19 @@ export interface NetworkEndpoint {
 }
 
 /**
- * A Docker-style network on one host (note 1's network / endpoint / driver / IPAM
+ * A Docker-style network on one host (Docker's network / endpoint / driver / IPAM
  * model): a bridge with the gateway address, IPAM over the subnet, and outbound
  * masquerade. `connect(namespace)` adds an endpoint: a veth pair (eth0 in the
  * namespace, the other end on the bridge), an address from the subnet, a default
  * route via the gateway, and DNAT for published ports. Removing the network from
  * the stack (or destroying it) removes every piece.
+ *
+ * @example
+ * ```ts
+ * const net = new Network(host, "app", { subnet: "10.80.0.0/24" }); // like docker network create
+ * const web = new Namespace(host, "web");
+ * net.connect(web, { publish: [{ hostPort: 10080, port: 80 }] });  // like docker run -p 10080:80
+ * ```
  */
 export class Network extends Construct {
   readonly host: Host;

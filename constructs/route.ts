@@ -25,7 +25,15 @@ export interface RouteProps {
   readonly namespace?: Namespace;
 }
 
-/** A route in a host's or a namespace's main table. Needs `via`, `dev` or both. */
+/**
+ * A route in a host's or a namespace's main table. Needs `via`, `dev` or both.
+ *
+ * @example
+ * ```ts
+ * new Route(web, "default", { via: lan.gateway });                 // in namespace web
+ * new Route(host, "to-b", { destination: "10.89.0.0/24", via: "192.0.2.11" }); // in the root namespace
+ * ```
+ */
 export class Route extends NetObject {
   readonly destination: string;
   readonly via?: string;

@@ -44,6 +44,13 @@ export interface RoutedEndpointProps {
  * route via a link-local gateway, proxy ARP on the host-side veth and a /32
  * route back to the namespace through it. Turns on net.ipv4.ip_forward. Other
  * hosts reach the address through routes to this host (see `HostGw`).
+ *
+ * @example
+ * ```ts
+ * const pods = new Subnet(host, "pods", { cidr: "10.72.0.0/26", gateway: false });
+ * const web = new Namespace(host, "web");
+ * new RoutedEndpoint(host, "web-ep", { namespace: web, address: pods.allocate(web) }); // /32, default via 169.254.1.1
+ * ```
  */
 export class RoutedEndpoint extends NetObject {
   readonly namespace: Namespace;

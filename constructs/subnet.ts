@@ -64,6 +64,14 @@ export interface SubnetProps {
  * file (hostnet.lock.json, see HostnetStackProps.lockFile) records for their
  * holders, then new ones, lowest free first. Adding, removing or reordering
  * holders therefore never moves another holder's address.
+ *
+ * @example
+ * ```ts
+ * const lan = new Subnet(host, "lan", { cidr: "10.88.0.0/24" }); // gateway 10.88.0.1 reserved
+ * const web = new Namespace(host, "web");
+ * const ip = lan.allocate(web);               // lowest free address, kept in hostnet.lock.json
+ * const fixed = lan.address("10.88.0.50", "db"); // an address of your choice, checked
+ * ```
  */
 export class Subnet extends Construct {
   readonly cidr: string;

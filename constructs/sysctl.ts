@@ -15,7 +15,15 @@ export interface SysctlProps {
   readonly namespace?: Namespace;
 }
 
-/** A kernel setting on a host or in a namespace; destroy restores the value it had before. */
+/**
+ * A kernel setting on a host or in a namespace; destroy restores the value it had before.
+ *
+ * @example
+ * ```ts
+ * new Sysctl(host, "forward", { key: "net.ipv4.ip_forward", value: "1" });
+ * new Sysctl(router, "router-forward", { key: "net.ipv4.ip_forward", value: "1", namespace: router });
+ * ```
+ */
 export class Sysctl extends NetObject {
   readonly key: string;
   readonly value: string;

@@ -48,6 +48,15 @@ export interface VethEnd {
 /**
  * A veth pair: a virtual cable between two places on one host, each end in the
  * root namespace or a Namespace, optionally enslaved to a Bridge and addressed.
+ *
+ * @example
+ * ```ts
+ * const web = new Namespace(host, "web");
+ * new VethPair(host, "web-veth", {
+ *   a: { namespace: web, address: lan.allocate(web) }, // eth0 inside web
+ *   b: { bridge: br },                                  // ve-web-veth on the bridge
+ * });
+ * ```
  */
 export class VethPair extends NetObject {
   readonly a: VethEnd;

@@ -42,6 +42,14 @@ export interface VxlanProps {
  * A VXLAN device in a host's root namespace (`ip link add type vxlan ... nolearning`)
  * with unicast flooding: one all-zeros fdb entry per peer, so ARP and other
  * broadcasts reach every other end without multicast in the underlay.
+ *
+ * @example
+ * ```ts
+ * // One L2 segment across hosts a and b: a bridge on each, joined by VXLAN.
+ * const overlay = new Subnet(stack, "overlay", { cidr: "10.66.0.0/24" }); // at stack scope: shared by both hosts
+ * const vx = [a, b].map((h) => new Vxlan(h, "vx", { vni: 42, parent: "eth0", bridge: new Bridge(h, "br-ov") }));
+ * Vxlan.mesh(vx); // each floods to the others' underlay addresses
+ * ```
  */
 export class Vxlan extends NetObject {
   /** Make every Vxlan a peer of every other one (a full mesh of one overlay). */

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what hostnet needs on a Debian machine: system packages, node
-# modules, and .hostnet/env.sh for scripts that run terraform. Fast and
-# silent-ish when everything is already there; safe to run again.
+# Installs what hostnet's tests, demo and benchmark need on a Debian machine:
+# system packages (iproute2, iptables, OpenSSH, ping, PostgreSQL for the team
+# tests, the CNI plugins and iperf3 for the benchmark), node modules, and
+# .hostnet/env.sh for scripts that run terraform. Must already be there:
+# Node.js >= 20 and Terraform >= 1.4. One line per step; safe to run again.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,10 +24,14 @@ done
 
 if ((${#missing[@]} > 0)); then
   [ "$(id -u)" = 0 ] || die "missing packages: ${missing[*]}; run this script as root."
-  say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  say "apt-get update (package lists; up to a minute)"
   apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  say "apt-get install ${missing[*]} (${#missing[@]} package(s); a minute or two)"
+  # One line per package as dpkg unpacks it, so a slow mirror is not a silent minute.
+  if ! apt-get install -y --no-install-recommends "${missing[@]}" 2>&1 | sed -n 's/^Setting up \([^ ]*\).*/setup:   installed \1/p'; then
+    die "apt-get install ${missing[*]} failed; run it by hand to see why."
+  fi
 else
   say "system packages: ok"
 fi
@@ -43,11 +49,13 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 # npm ci writes node_modules/.package-lock.json, so it is older than
 # package-lock.json exactly when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "npm ci"
+  say "npm ci (node modules from package-lock.json; about a minute the first time)"
   npm ci --no-audit --no-fund --loglevel=error
 else
   say "node_modules: ok"
 fi
+# The examples import from "hostnet", as a user's project does: link it to the sources.
+node scripts/link-dev.js
 
 # --- terraform environment ------------------------------------------------------
 # Scripts that run terraform source .hostnet/env.sh. A TF_CLI_CONFIG_FILE that

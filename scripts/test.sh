@@ -2,14 +2,24 @@
 # The test command (npm test): installs what is missing, then runs every test,
 # unit and integration, in one jest run. Integration tests need root: they
 # build test hosts from network namespaces. A skipped or todo test fails the run.
+# With a selection (npm test -- test/render) that holds no integration test,
+# neither root nor the system packages are needed: only jest runs.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 
-[ "$(id -u)" = 0 ] || { echo "test: run as root: the integration tests create network namespaces, veths and iptables rules" >&2; exit 2; }
-bash scripts/setup.sh
-# shellcheck source=/dev/null
-. .hostnet/env.sh
+integration=1
+if [ $# -gt 0 ] && [ -x node_modules/.bin/jest ]; then
+  selected=$(npx --no-install jest --listTests "$@" 2>/dev/null) || selected=$'\n/test/integration/' # unsure: assume integration
+  grep -q '/test/integration/' <<<"$selected" || integration=0
+fi
+
+if [ "$integration" = 1 ]; then
+  [ "$(id -u)" = 0 ] || { echo "test: run as root: the integration tests create network namespaces, veths and iptables rules (npm test -- <path> runs a selection without integration tests as any user)" >&2; exit 2; }
+  bash scripts/setup.sh
+  # shellcheck source=/dev/null
+  . .hostnet/env.sh
+fi
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT

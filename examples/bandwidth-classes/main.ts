@@ -1,5 +1,5 @@
 /**
- * Example (scenario 10, note 2's tc classes): namespaces alice, bob and carol
+ * Example (tc classes): namespaces alice, bob and carol
  * send to a server namespace over a bridge; the server's bridge port shapes
  * what it sends towards the server with htb: alice 20 Mbit/s (class 10), bob
  * 10 Mbit/s (class 11), everyone else 30 Mbit/s (default class 30).
@@ -8,7 +8,7 @@
 import { App } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "path";
-import { BandwidthLimit, Bridge, Host, HostnetStack, Namespace, Subnet, VethPair } from "../../constructs";
+import { BandwidthLimit, Bridge, Host, HostnetStack, Namespace, Subnet, VethPair } from "hostnet";
 
 export const RATES = { alice: 20e6, bob: 10e6, carol: 30e6 };
 

@@ -1,8 +1,8 @@
-import { Bridge, Host, Namespace, Route, Subnet, VethPair } from "../../constructs";
+import { Bridge, Host, Namespace, Route, Subnet, VethPair } from "hostnet";
 
 /**
  * A bridge without an address joining N namespaces and, through a route, the
- * host (note 1): every namespace has `default dev eth0`, the host routes the
+ * host: every namespace has `default dev eth0`, the host routes the
  * subnet to the bridge and answers ARP for its own address on it.
  */
 export function bridgeHosts(host: Host, count = 3) {

@@ -5,8 +5,8 @@
  */
 import { App } from "cdktf";
 import * as path from "path";
-import { Host, HostnetStack } from "../../constructs";
-import { labTopology } from "../../stacks/lab-topology";
+import { Host, HostnetStack } from "hostnet";
+import { labTopology } from "./topology";
 
 const inventory = process.env.HOSTNET_INVENTORY ?? path.join(__dirname, "..", "..", ".lab", "lab", "inventory.json");
 const app = new App();

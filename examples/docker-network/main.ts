@@ -1,5 +1,5 @@
 /**
- * Example (scenario 11, note 1's network model): a Docker-style bridge network
+ * Example (Docker's network model): a Docker-style bridge network
  * "appnet" on host a with three namespaces connected, web publishing port 80 as
  * host port 10080.
  *   cd examples/docker-network && ../../bin/hostnet deploy
@@ -8,7 +8,7 @@
 import { App } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "path";
-import { Host, HostnetStack, Namespace, Network } from "../../constructs";
+import { Host, HostnetStack, Namespace, Network } from "hostnet";
 
 export function dockerNetwork(scope: Construct, inventory: string): HostnetStack {
   const stack = new HostnetStack(scope, "docker-network");

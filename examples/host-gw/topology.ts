@@ -1,4 +1,4 @@
-import { Bridge, Host, HostGw, Namespace, Route, Subnet, VethPair } from "../../constructs";
+import { Bridge, Host, HostGw, Namespace, Route, Subnet, VethPair } from "hostnet";
 
 /**
  * flannel host-gw: each host has its own subnet on a bridge with a namespace in

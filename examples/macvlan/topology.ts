@@ -1,4 +1,4 @@
-import { Bridge, Host, Macvlan, Namespace, Subnet } from "../../constructs";
+import { Bridge, Host, Macvlan, Namespace, Subnet } from "hostnet";
 
 /**
  * Two namespaces with macvlan children (mode bridge) of one parent. The parent

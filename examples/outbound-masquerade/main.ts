@@ -1,12 +1,12 @@
 /**
- * Example (scenario 3): a namespace on host a reaches host b; b sees a's address
+ * Example (outbound-masquerade): a namespace on host a reaches host b; b sees a's address
  * as the source, because the namespace's subnet is masqueraded on its way out.
  *   cd examples/outbound-masquerade && ../../bin/hostnet deploy
  */
 import { App } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "path";
-import { Bridge, Host, HostnetStack, Namespace, NatRule, Route, Subnet, VethPair } from "../../constructs";
+import { Bridge, Host, HostnetStack, Namespace, NatRule, Route, Subnet, VethPair } from "hostnet";
 
 export function outboundMasquerade(scope: Construct, inventory: string): HostnetStack {
   const stack = new HostnetStack(scope, "outbound-masquerade");

@@ -1,5 +1,5 @@
 /**
- * Example (scenario 4): host port 10080 on host a published to port 80 in
+ * Example (port-publish): host port 10080 on host a published to port 80 in
  * namespace web, reachable from other hosts, from a itself, and from a
  * neighbour on the same bridge through a's address (hairpin NAT).
  *   cd examples/port-publish && ../../bin/hostnet deploy
@@ -7,7 +7,7 @@
 import { App } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "path";
-import { Bridge, Host, HostnetStack, Namespace, NatRule, Route, Subnet, VethPair } from "../../constructs";
+import { Bridge, Host, HostnetStack, Namespace, NatRule, Route, Subnet, VethPair } from "hostnet";
 
 export function portPublish(scope: Construct, inventory: string): HostnetStack {
   const stack = new HostnetStack(scope, "port-publish");

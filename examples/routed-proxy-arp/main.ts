@@ -6,7 +6,7 @@
  */
 import { App } from "cdktf";
 import * as path from "path";
-import { Host, HostnetStack } from "../../constructs";
+import { Host, HostnetStack } from "hostnet";
 import { routedProxyArp } from "./topology";
 
 const inventory = process.env.HOSTNET_INVENTORY ?? path.join(__dirname, "..", "..", ".lab", "lab", "inventory.json");

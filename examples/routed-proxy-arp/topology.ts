@@ -1,4 +1,4 @@
-import { Host, HostGw, Namespace, RoutedEndpoint, ROUTED_GATEWAY, Route, Subnet } from "../../constructs";
+import { Host, HostGw, Namespace, RoutedEndpoint, ROUTED_GATEWAY, Route, Subnet } from "hostnet";
 
 export interface RoutedSite {
   readonly host: Host;

@@ -1,5 +1,5 @@
 /**
- * Example (scenario 5, note 2): a router namespace on host a with an inside leg
+ * Example (router namespace): a router namespace on host a with an inside leg
  * on a private bridge and an outside leg on the host's external bridge,
  * forwarding on, and 1:1 NAT between the inside address of namespace vm and an
  * outside address. Host b routes the outside network via host a, so it is an
@@ -9,7 +9,7 @@
 import { App } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "path";
-import { Bridge, Host, HostnetStack, Namespace, NatRule, Route, Subnet, Sysctl, VethPair } from "../../constructs";
+import { Bridge, Host, HostnetStack, Namespace, NatRule, Route, Subnet, Sysctl, VethPair } from "hostnet";
 
 /** The outside address the inside service is known by. */
 export const FLOATING_IP = "198.19.51.103";
@@ -21,10 +21,10 @@ export function routerNamespace(scope: Construct, inventory: string): HostnetSta
   const a = Host.fromInventory(stack, "a", inventory);
   const b = Host.fromInventory(stack, "b", inventory);
 
-  // The host's external side (note 2's br-ex, 16.158.1.0/24): the host is its gateway.
+  // The host's external side (br-ex, 16.158.1.0/24): the host is its gateway.
   const outside = new Subnet(a, "outside", { cidr: OUTSIDE_CIDR });
   const brEx = new Bridge(a, "br-ex", { address: outside.gateway });
-  // The private side (note 2's br0): no address on the host, only the router reaches it.
+  // The private side (br0): no address on the host, only the router reaches it.
   const inside = new Subnet(a, "inside", { cidr: INSIDE_CIDR });
   const brIn = new Bridge(a, "br-in");
 

@@ -1,4 +1,4 @@
-import { Host, Namespace, Subnet, VethPair } from "../../constructs";
+import { Host, Namespace, Subnet, VethPair } from "hostnet";
 
 /**
  * Two namespaces joined by one veth pair, no bridge: the smallest network.

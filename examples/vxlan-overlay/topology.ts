@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Bridge, Host, Namespace, Subnet, VethPair, Vxlan, VXLAN_OVERHEAD } from "../../constructs";
+import { Bridge, Host, Namespace, Subnet, VethPair, Vxlan, VXLAN_OVERHEAD } from "hostnet";
 
 /**
  * One L2 segment, 10.66.0.0/24, across hosts over VXLAN (VNI 66): on each host a

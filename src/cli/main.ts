@@ -5,9 +5,10 @@ import { planCommand } from "./plan";
 import { checkCommand, gcCommand } from "./drift";
 import { inspectCommand } from "./inspect";
 import { deployCommand, destroyCommand, diffCommand } from "./deploy";
+import { initCommand } from "./init";
 
 /** Command groups in `hostnet help` order; add new ones here. */
-export const COMMANDS: readonly Command[] = [labCommand, planCommand, deployCommand, diffCommand, destroyCommand, checkCommand, gcCommand, inspectCommand];
+export const COMMANDS: readonly Command[] = [initCommand, labCommand, planCommand, deployCommand, diffCommand, destroyCommand, checkCommand, gcCommand, inspectCommand];
 
 function help(io: Io): number {
   io.out("usage: hostnet <command> [options]");

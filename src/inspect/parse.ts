@@ -227,7 +227,7 @@ interface RawLink {
 }
 
 /**
- * Every link of every namespace, with veth peers resolved the way note 4 does it
+ * Every link of every namespace, with veth peers resolved through each veth's peer_ifindex
  * with `ethtool -S` (peer_ifindex), using iproute2's link_index instead: the
  * peer is the link with that ifindex whose own link_index points back, in the
  * namespace the nsid names (or, for the unnamed root namespace, the only one

@@ -74,6 +74,19 @@ export interface PoolClaim {
 // A claim lost the race for an address (or two claims deadlocked): start the transaction again.
 const RETRY_CODES = new Set(["23505", "40P01"]);
 
+/**
+ * Addresses shared by stacks through a PostgreSQL table: a claim is one
+ * transaction with a uniqueness constraint on the address, so two stacks never
+ * get the same one, even when they synthesize at the same moment.
+ *
+ * @example
+ * ```ts
+ * const pool = await SharedAddressPool.connect({ connection: "postgres://hostnet@db/hostnet" });
+ * const ips = await pool.claim("lan", "10.88.0.0/24", ["web", "db"], { owner: stack.stackName });
+ * await pool.close();
+ * for (const [holder, ip] of ips) subnet.address(ip, holder);
+ * ```
+ */
 export class SharedAddressPool {
   /** Connect, create the table when it is missing, and migrate a table that predates owners. */
   static async connect(opts: SharedPoolOptions): Promise<SharedAddressPool> {

@@ -5,7 +5,7 @@
  * ids of the objects this one sits on are replace-triggers: change any and
  * Terraform destroys the old object and creates the new one, hooks included.
  */
-import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
+import { nullResourceClass } from "./null-provider";
 import { dependable, IResolvable, IResolveContext, ISynthesisSession, ITerraformDependable, Lazy, LocalExecProvisioner, TerraformResource, TerraformStack, Token } from "cdktf";
 // Not re-exported by cdktf's index; TerraformAsset writes its files through it (cdktf is pinned).
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
@@ -159,7 +159,7 @@ export function createHookResource(scope: Construct, id: string, o: HookResource
   } else {
     let value: Record<string, string> | undefined;
     const triggers = Lazy.anyValue({ produce: () => (value ??= produce()) });
-    res = new NullResource(scope, id, { triggers: triggers as unknown as Record<string, string>, provisioners });
+    res = new (nullResourceClass())(scope, id, { triggers: triggers as unknown as Record<string, string>, provisioners });
   }
   if (o.dependsOn?.length) res.dependsOn = dependsOnAddresses(scope, o.dependsOn);
   return res;

@@ -31,7 +31,7 @@ export function htbFilter(dev: string, h: string, c: HtbClassSpec, prio: number)
 }
 
 /**
- * Egress shaping with htb (note 2's tc classes): a root qdisc, one parent class
+ * Egress shaping with htb (tc classes, one per user or service): a root qdisc, one parent class
  * with the total rate, one class per entry borrowing from it up to its ceil, and
  * a u32 filter per class that has a match. Create starts from scratch each time
  * (it deletes its own qdisc first), so a re-run converges; a root qdisc someone

@@ -76,7 +76,7 @@ function dnatRules(n: DnatSpec): Rule[] {
   return rules;
 }
 
-// The two rules of note 2's router: traffic to the outside address goes to the inside
+// The two rules of a router namespace's 1:1 NAT: traffic to the outside address goes to the inside
 // one (also when this namespace opens the connection itself), and the inside address
 // leaves under the outside one.
 function staticRules(n: StaticNatSpec): Rule[] {

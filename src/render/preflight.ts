@@ -60,7 +60,7 @@ export const KIND_MODULES: Readonly<Record<string, readonly string[]>> = {
  * - net.ipv4.ip_forward is 1 where the stack needs forwarding but does not set it;
  * - bridges still pass traffic when br_netfilter hands bridged frames to
  *   iptables (net.bridge.bridge-nf-call-iptables=1) and FORWARD drops by default
- *   (note 3's pitfall): a bridge needs `-i br -o br -j ACCEPT` then;
+ *   (a common pitfall): a bridge needs `-i br -o br -j ACCEPT` then;
  * - where the stack forwards, no FORWARD policy or rule drops its flows, in the
  *   backend plain `iptables` writes to (beyond hostnet's own ACCEPT rules) or in
  *   the other one (src/render/firewall.ts); rules or policies in the other

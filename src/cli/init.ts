@@ -1,0 +1,179 @@
+import * as fs from "fs";
+import * as path from "path";
+import { noPositionals, parseArgs, UsageError } from "./args";
+import { Command, Io } from "./command";
+
+const USAGE = ["hostnet init [DIR] [--cdktn] [--from TARBALL_OR_DIR] [--force]"];
+
+/** The framework a new project is written for: cdktf 0.21 or its continuation, CDK Terrain 0.24. */
+export type Framework = "cdktf" | "cdktn";
+
+/**
+ * Versions a new project pins. hostnet's compiled code requires "cdktf"; for
+ * CDK Terrain that name is an npm alias of cdktn, so hostnet runs on the
+ * framework the project chose (cdktn keeps cdktf's API and its Symbol.for
+ * type marks, so the project's own `import ... from "cdktn"` works beside it).
+ */
+export const FRAMEWORKS: Readonly<Record<Framework, { deps: Record<string, string>; devDeps: Record<string, string>; cli: string }>> = {
+  cdktf: { deps: { cdktf: "0.21.0", constructs: "10.4.2" }, devDeps: { "cdktf-cli": "0.21.0" }, cli: "cdktf" },
+  cdktn: { deps: { cdktn: "0.24.0", cdktf: "npm:cdktn@0.24.0", constructs: "10.6.0" }, devDeps: { "cdktn-cli": "0.24.0" }, cli: "cdktn" },
+};
+
+const TOOL_DEPS = { "@types/node": "^20.19.0", "ts-node": "^10.9.2", typescript: "~5.9.3" };
+
+export interface InitOptions {
+  readonly framework: Framework;
+  /** What package.json depends on for hostnet: a version range or a "file:" spec. */
+  readonly hostnetSpec: string;
+  /** Project name (package.json). */
+  readonly name: string;
+}
+
+/** The version of this hostnet package (its package.json). */
+export function hostnetVersion(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "hostnet" && pkg.version) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) throw new Error(`no package.json of hostnet above ${__dirname}`);
+  }
+}
+
+/** The files of a new project, by relative path. Pure: the caller writes them. */
+export function projectFiles(o: InitOptions): Record<string, string> {
+  const fw = FRAMEWORKS[o.framework];
+  const pkg = {
+    name: o.name,
+    version: "0.1.0",
+    private: true,
+    scripts: {
+      synth: `${fw.cli} synth`,
+      plan: "hostnet plan",
+      deploy: `${fw.cli} deploy --auto-approve`,
+      destroy: `${fw.cli} destroy --auto-approve`,
+      typecheck: "tsc --noEmit",
+    },
+    dependencies: { hostnet: o.hostnetSpec, ...fw.deps },
+    devDependencies: { ...fw.devDeps, ...TOOL_DEPS },
+  };
+  const cdktfJson = {
+    language: "typescript",
+    app: "npx ts-node --transpile-only main.ts",
+    projectId: o.name,
+    sendCrashReports: "false",
+    terraformProviders: [],
+    terraformModules: [],
+    context: {},
+  };
+  const tsconfig = {
+    compilerOptions: {
+      target: "ES2022",
+      module: "commonjs",
+      lib: ["ES2022"],
+      strict: true,
+      esModuleInterop: true,
+      skipLibCheck: true,
+      types: ["node"],
+    },
+    include: ["*.ts"],
+    exclude: ["node_modules", "cdktf.out"],
+  };
+  const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
+  return {
+    "package.json": json(pkg),
+    "cdktf.json": json(cdktfJson),
+    "tsconfig.json": json(tsconfig),
+    "main.ts": mainTs(o.name, o.framework),
+    ".gitignore": ["node_modules/", "cdktf.out/", ".lab/", "*.tfstate", "*.tfstate.backup", ".terraform/", ".terraform.lock.hcl", ""].join("\n"),
+    "README.md": readme(o.name, fw.cli),
+  };
+}
+
+function mainTs(name: string, framework: Framework): string {
+  return `/**
+ * One host from an inventory file: a bridge, two namespaces on it, outbound
+ * masquerade and host port 8080 published to port 80 in "web".
+ * The inventory is inventory.json beside this file (see hostnet's docs/hosts.md),
+ * or the file named by HOSTNET_INVENTORY (e.g. .lab/lab/inventory.json of \`npx hostnet lab up\`).
+ */
+import { App } from "${framework}";
+import { Bridge, Host, HostnetStack, Namespace, NatRule, Route, Subnet, VethPair, synthOrExit } from "hostnet";
+
+const inventory = process.env.HOSTNET_INVENTORY ?? "inventory.json";
+
+const app = new App();
+const stack = new HostnetStack(app, ${JSON.stringify(name)});
+const host = Host.fromInventory(stack, "a", inventory);
+
+const lan = new Subnet(host, "lan", { cidr: "10.88.0.0/24" }); // gateway 10.88.0.1
+const br = new Bridge(host, "br-lan", { address: lan.gateway });
+for (const name of ["web", "db"]) {
+  const ns = new Namespace(host, name);
+  new VethPair(host, \`\${name}-veth\`, { a: { namespace: ns, address: lan.allocate(ns) }, b: { bridge: br } });
+  new Route(ns, "default", { via: lan.gateway });
+}
+NatRule.masquerade(host, "masquerade", { subnet: lan, bridge: br });
+NatRule.portForward(host, "publish-web", { hostPort: 8080, to: "10.88.0.2", port: 80 });
+
+synthOrExit(app);
+`;
+}
+
+function readme(name: string, cli: string): string {
+  return `# ${name}
+
+Linux host networking with [hostnet](https://www.npmjs.com/package/hostnet): the stack is \`main.ts\`.
+
+\`\`\`sh
+npm install
+npx hostnet plan                     # what will run on each host, by construct
+npx ${cli} deploy --auto-approve
+npx ${cli} destroy --auto-approve
+\`\`\`
+
+- \`inventory.json\` lists the hosts (address, port, user, identityFile, knownHostsFile or hostKey);
+  \`npx hostnet lab up\` (as root) makes local test hosts and writes \`.lab/lab/inventory.json\`.
+- **Commit \`hostnet.lock.json\`** (written beside \`cdktf.json\` by the first synth): it keeps every
+  address the subnets hand out stable across synths and working copies.
+${cli === "cdktn" ? "- cdktn-cli 0.24 needs Node.js >= 22.19 (on Node 20 its deploy fails).\n" : ""}- The Terraform state (\`terraform.${name}.tfstate\`) is local and not committed; for a team,
+  see hostnet's README ("Teams").
+`;
+}
+
+function projectName(dir: string): string {
+  const base = path.basename(path.resolve(dir)).toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+  return base === "" ? "hostnet-project" : base;
+}
+
+export const initCommand: Command = {
+  name: "init",
+  summary: "start a hostnet project (cdktf or CDK Terrain, TypeScript) in a folder",
+  usage: USAGE,
+  async run(args: readonly string[], io: Io): Promise<number> {
+    const parsed = parseArgs(args, { cdktn: "boolean", from: "string", force: "boolean" }, "hostnet init");
+    const { flags, positionals } = parsed;
+    noPositionals({ ...parsed, positionals: positionals.slice(1) }, "hostnet init");
+    const dir = path.resolve(positionals[0] ?? ".");
+    let hostnetSpec = `^${hostnetVersion()}`;
+    if (flags.from !== undefined) {
+      const from = path.resolve(flags.from);
+      if (!fs.existsSync(from)) throw new UsageError(`--from ${flags.from}: no such file or folder; give a tarball from "npm pack" or a hostnet checkout.`);
+      hostnetSpec = `file:${from}`;
+    }
+    const files = projectFiles({ framework: flags.cdktn ? "cdktn" : "cdktf", hostnetSpec, name: projectName(dir) });
+    const existing = Object.keys(files).filter((f) => fs.existsSync(path.join(dir, f)));
+    if (existing.length > 0 && !flags.force) {
+      throw new UsageError(`${dir} already has ${existing.join(", ")}; choose an empty folder or pass --force to overwrite them.`);
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [f, text] of Object.entries(files)) {
+      fs.writeFileSync(path.join(dir, f), text);
+      io.out(`wrote ${path.join(dir, f)}`);
+    }
+    const cli = FRAMEWORKS[flags.cdktn ? "cdktn" : "cdktf"].cli;
+    io.out(`next: cd ${path.relative(process.cwd(), dir) || "."} && npm install && npx hostnet plan && npx ${cli} deploy --auto-approve`);
+    return 0;
+  },
+};
