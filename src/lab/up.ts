@@ -27,11 +27,16 @@ const SSHD = "/usr/sbin/sshd";
 // (merely hidden under the tmpfs) they would keep every netns that existed
 // at start-up alive for as long as this host runs. Values arrive as
 // positional parameters ($1..$3), never inside the script text.
+// root's ~/.bashrc is hidden from the host (an empty file mounted over it, in
+// this mount namespace only): sshd runs every command through bash, which reads
+// ~/.bashrc, and this machine's runs `pyenv init`, whose rehash waits 60 s on a
+// lock that a killed session can leave behind: a test host is a clean machine.
 const HOST_START = [
   "for m in /run/netns/* /run/netns; do umount -l \"$m\" 2>/dev/null; done",
   "mkdir -p /run/netns /run/hostnet",
   `mount -t tmpfs -o mode=0755 ${LAB_TMPFS} /run/netns`,
   `mount -t tmpfs -o mode=0755 ${LAB_TMPFS} /run/hostnet`,
+  "{ [ ! -f /root/.bashrc ] || mount --bind /dev/null /root/.bashrc; }",
   'hostname "$1"',
   `exec ${SSHD} -f "$2" -E "$3"`,
 ].join(" && ");
