@@ -69,18 +69,10 @@ async function terraformChild(parent: number): Promise<number | undefined> {
 }
 
 beforeAll(async () => {
-  // On a loaded machine the first ssh handshakes can outlast lab up's wait; lab up repairs, so try again.
-  for (let i = 0; ; i++) {
-    try {
-      inv = await labUp({ name: LAB, hosts: 1, dir: labDir, index: INDEX });
-      break;
-    } catch (e) {
-      if (i === 2 || !/does not accept ssh/.test(String(e))) throw e;
-    }
-  }
+  inv = await labUp({ name: LAB, hosts: 1, dir: labDir, index: INDEX });
   before = await hostSnapshot(inv, "a");
   p = new CdktfProject("test/integration/fixtures/foundation-app.ts", STACK, {});
-}, 900_000);
+}, 300_000);
 
 afterAll(async () => {
   if (p) {
