@@ -58,18 +58,18 @@ test("a bridge has its own MAC, derived from its tag, which stays when its ports
   expect(r.exitCode).toBe(0);
   const mac = await brMac();
   expect(mac).toBe(bridgeMac(`hostnet:${STACK}:${STACK}/a/br-lf`));
-  expect(await sh("ip netns exec p1 sysctl -n net.ipv4.conf.eth0.arp_notify; ip netns exec p2 sysctl -n net.ipv4.conf.eth0.arp_notify")).toBe("1\n1\n");
+  expect(await sh("ip netns exec p1 sysctl -n net.ipv4.conf.eth0.arp_notify; ip netns exec p2 sysctl -n net.ipv4.conf.eth0.arp_notify")).toBe("1\n1");
   // p2 goes, p3 and p0 come: the bridge would otherwise take the lowest MAC of its new ports.
   project.setEnv({ LF_PORTS: "p1,p3,p0" });
   const again = await project.deploy();
   expect(again.exitCode).toBe(0);
-  expect(await sh("ip -br link show master br-lf | wc -l")).toBe("3\n");
+  expect(await sh("ip -br link show master br-lf | wc -l")).toBe("3");
   expect(await brMac()).toBe(mac);
-  expect(await sh("ip netns exec p0 sysctl -n net.ipv4.conf.eth0.arp_notify")).toBe("1\n");
+  expect(await sh("ip netns exec p0 sysctl -n net.ipv4.conf.eth0.arp_notify")).toBe("1");
 }, 900_000);
 
 test("destroy with the ledger gone warns about the sysctl it cannot restore, and leaves iptables-save as it was (no empty nat or filter table)", async () => {
-  expect(await sh("iptables-save | grep -c '^\\*'")).toBe("2\n");
+  expect(await sh("iptables-save | grep -c '^\\*'")).toBe("2");
   await sh(`rm -rf ${DIR}`);
   const r = await project.destroy();
   expect(r.exitCode).toBe(0);
