@@ -114,7 +114,7 @@ describe("a firewall that drops what the stack forwards", () => {
     expect(await probes.tcpLine("b", inv.hosts.a.address, 8131)).toBe(`web-saw ${inv.hosts.b.address}`);
     const check = await p.hostnet("check");
     expect(check.output).not.toContain("warning");
-    expect(check.output).toContain("host a (198.18.131.10): 7 ok, 0 drifted\n");
+    expect(check.output + "\n").toContain("host a (198.18.131.10): 7 ok, 0 drifted\n");
     expect(check.exitCode).toBe(0);
   }, 300_000);
 
@@ -135,7 +135,7 @@ describe("a firewall that drops what the stack forwards", () => {
     expect(await probes.tcpLine("b", inv.hosts.a.address, 8131)).toBe(`web-saw ${inv.hosts.b.address}`);
     const after = await p.hostnet("check", "--no-synth");
     expect(after.output).toContain("host a: warning: iptables-legacy has 4 rule(s) and non-ACCEPT policies filter/FORWARD=DROP beside the rules hostnet writes with iptables-nft");
-    expect(after.output).toContain("7 ok, 0 drifted\n");
+    expect(after.output + "\n").toContain("7 ok, 0 drifted\n");
     expect(after.exitCode).toBe(0);
   }, 300_000);
 
@@ -157,8 +157,8 @@ describe("drift probes of every construct, gc's exit code, ssh's reason", () => 
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-3000) }).toEqual({ exitCode: 0, output: "" });
     const check = await p.hostnet("check", "--no-synth");
     expect(check.output).not.toContain("not checked");
-    expect(check.output).toContain(`host a (${inv.hosts.a.address}): 8 ok, 0 drifted\n`);
-    expect(check.output).toContain(`host b (${inv.hosts.b.address}): 2 ok, 0 drifted\n`);
+    expect(check.output + "\n").toContain(`host a (${inv.hosts.a.address}): 8 ok, 0 drifted\n`);
+    expect(check.output + "\n").toContain(`host b (${inv.hosts.b.address}): 2 ok, 0 drifted\n`);
     expect(check.exitCode).toBe(0);
   }, 300_000);
 
@@ -174,11 +174,11 @@ describe("drift probes of every construct, gc's exit code, ssh's reason", () => 
       "  fwp/a/mv0: macvlan eth0 is missing in namespace mv",
       `  fwp/b/vx: vxlan vx does not flood to peer ${inv.hosts.a.address} (its fdb entry is missing)`,
     ]);
-    expect(check.output).toContain(`host a (${inv.hosts.a.address}): 5 ok, 3 drifted\n`);
+    expect(check.output + "\n").toContain(`host a (${inv.hosts.a.address}): 5 ok, 3 drifted\n`);
 
     expect((await p.hostnet("check", "--fix", "--no-synth")).exitCode).toBe(0);
     const after = await p.hostnet("check", "--no-synth");
-    expect(after.output).toContain("8 ok, 0 drifted\n");
+    expect(after.output + "\n").toContain("8 ok, 0 drifted\n");
     expect(after.exitCode).toBe(0);
   }, 300_000);
 
