@@ -36,7 +36,7 @@ step "test hosts"
 bin/hostnet lab up --hosts 2
 
 step "hostnet deploy (stacks/main.ts -> host a)"
-log=.lab/lab/deploy.log
+log=.hostnet/demo-deploy.log   # not in .lab/lab: lab down removes only what the lab made
 if bin/hostnet deploy hostnet-lab >"$log" 2>&1; then
   grep -E "Apply complete|No changes\.|^hostnet: stack" "$log" || true
 else
