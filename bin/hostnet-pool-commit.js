@@ -9,8 +9,9 @@
 //                addresses are freed.
 //   release-all  the stack is being destroyed: free every address it holds.
 //
-// HN_POOL_TARGET is where the pool is (JSON, no password: pg reads
-// PGPASSWORD and ~/.pgpass, as Terraform's pg backend does).
+// HN_POOL_TARGET is where the pool is (host, port, database), HN_POOL_CONN
+// who connects and how (user, sslmode, certificate files); JSON, no password:
+// pg reads PGPASSWORD and ~/.pgpass, as Terraform's pg backend does.
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
@@ -41,7 +42,8 @@ async function main() {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table || "")) fail(`bad table name "${table}"`);
   let target;
   try {
-    target = JSON.parse(process.env.HN_POOL_TARGET || "");
+    // Where (from the state) plus who and how (the current configuration).
+    target = { ...JSON.parse(process.env.HN_POOL_TARGET || ""), ...JSON.parse(process.env.HN_POOL_CONN || "{}") };
   } catch (e) {
     fail(`HN_POOL_TARGET is not JSON (${e.message})`);
   }

@@ -18,7 +18,7 @@
  * Both run bin/hostnet-pool-commit.js with the pool's connection without a
  * password (it reads PGPASSWORD or ~/.pgpass).
  */
-import { Aspects, ISynthesisSession, LocalExecProvisioner, TerraformResource, TerraformStack } from "cdktf";
+import { Aspects, ISynthesisSession, Lazy, LocalExecProvisioner, TerraformResource, TerraformStack } from "cdktf";
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
 import { Construct } from "constructs";
 import { createHash } from "crypto";
@@ -71,6 +71,11 @@ export class PoolCommit extends Construct {
       HN_POOL_OWNER: "${self.triggers_replace.owner}",
       HN_POOL_TABLE: "${self.triggers_replace.table}",
       HN_POOL_TARGET: "${self.triggers_replace.target}",
+      // Who connects and how (user, TLS) is the current configuration's, not the
+      // state's: a destroy after the server turned SSL off, or from another
+      // engineer's copy, must connect as configured now, and changing these
+      // must not replace the resource (its destroy would free every address).
+      HN_POOL_CONN: Lazy.stringValue({ produce: () => tfEscape(JSON.stringify(this.connection())) }),
       ...(op === "commit" ? { HN_POOL_SET: "${self.triggers_replace.set}", HN_POOL_FILE: `\${path.module}/${POOL_FILE}` } : {}),
     });
     const run = (op: string): LocalExecProvisioner => ({
@@ -80,7 +85,10 @@ export class PoolCommit extends Construct {
       environment: env(op),
       ...(op === "release-all" ? { when: "destroy" as const } : {}),
     });
-    const place = () => ({ owner: this.owner, table: this.where!.table, target: tfEscape(JSON.stringify(this.where!.target)) });
+    const place = () => {
+      const t = this.where!.target;
+      return { owner: this.owner, table: this.where!.table, target: tfEscape(JSON.stringify({ host: t.host, port: t.port, database: t.database })) };
+    };
     this.release = new TerraformData(this, "release", place, [run("release-all")]);
     this.commit = new TerraformData(this, "commit", () => ({ ...place(), set: this.hash() }), [run("commit")]);
     // Before every synth (cdktf's and Testing.synth alike), when all the stack's resources exist.
@@ -92,6 +100,13 @@ export class PoolCommit extends Construct {
         fs.writeFileSync(path.join(dir, POOL_FILE), this.fileText());
       },
     });
+  }
+
+  /** The connection settings that are not where the pool is: user, TLS, application name. */
+  private connection(): Partial<PgTarget> {
+    if (!this.where) return {};
+    const { host: _h, port: _p, database: _d, ...rest } = this.where.target;
+    return rest;
   }
 
   /** A claim made for the stack; every claim of one synth adds to the set. */

@@ -58,8 +58,10 @@ export const HOOK_COMMAND = [
   // Rewritten only when it differs: `read` is a builtin, a rewrite costs a process.
   '  { read -r l < "$kh" && [ "$l" = "$p $HN_HOST_KEY" ]; } 2>/dev/null || { printf \'%s %s\\n\' "$p" "$HN_HOST_KEY" > "$kh.$$" && mv -f "$kh.$$" "$kh"; }',
   'fi',
-  // %C hashes local host, address, port and user; the trust adds identity, keys, strictness and jump host.
-  'set -- -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking="$HN_STRICT" -o UserKnownHostsFile="$kh" -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o LogLevel=ERROR -o ControlPath="$d/%C.$HN_TRUST" -p "$HN_PORT" -l "$HN_USER"',
+  // The trust hashes user, identity, keys, strictness and jump host; with address and port that is
+  // the whole trust decision. Not %C (40 hex digits): a Unix socket path has 107 bytes, and ssh adds
+  // 17 while it binds, so a longer HOSTNET_SSH_DIR would not fit.
+  'set -- -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking="$HN_STRICT" -o UserKnownHostsFile="$kh" -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o LogLevel=ERROR -o ControlPath="$d/$HN_TRUST.%h.%p" -p "$HN_PORT" -l "$HN_USER"',
   '[ -z "$HN_IDENTITY" ] || set -- "$@" -o IdentitiesOnly=yes -i "$HN_IDENTITY"',
   '[ -z "$HN_PROXY" ] || set -- "$@" -o ProxyCommand="$HN_PROXY"',
   // Fast path, no process started: the master recorded "<pid> <socket>" when it

@@ -84,13 +84,16 @@ describe("HostnetStack pool commit (claims with owner: stack)", () => {
     expect(data[roots[0]].depends_on).toEqual([`terraform_data.${release[0]}`]);
     expect(release[1].depends_on).toBeUndefined();
 
-    // What they store: where the pool is (no password) and the claimed set's hash.
-    const target = JSON.stringify({ host: "db.example", user: "tf", sslmode: "require" });
+    // What they store: where the pool is (no password, no user, no TLS settings) and the claimed set's hash.
+    const target = JSON.stringify({ host: "db.example" });
     expect(release[1].triggers_replace).toEqual({ owner: "s", table: "hostnet_addresses", target });
     expect(commit[1].triggers_replace).toEqual({ owner: "s", table: "hostnet_addresses", target, set: expect.stringMatching(/^[0-9a-f]{16}$/) });
     expect(commit[1].provisioner.map((p) => p["local-exec"].when)).toEqual([undefined]);
     expect(release[1].provisioner.map((p) => p["local-exec"].when)).toEqual(["destroy"]);
     expect(commit[1].provisioner[0]["local-exec"].environment).toMatchObject({ HN_POOL_FILE: "${path.module}/hostnet-pool.json", HN_POOL_SET: "${self.triggers_replace.set}" });
+    // Who connects and how come from the configuration of the run, so a destroy after the server
+    // turned SSL off (or from another engineer's copy) connects as configured now, and replaces nothing.
+    for (const r of [commit, release]) expect(r[1].provisioner[0]["local-exec"].environment.HN_POOL_CONN).toBe(JSON.stringify({ user: "tf", sslmode: "require" }));
   });
 
   test("the claimed set's hash changes with the set, so the commit runs again", () => {
