@@ -147,10 +147,14 @@ describe("team mode on PostgreSQL with SSL required", () => {
     expect(filesHolding(p.dir, PASSWORD)).toEqual([]);
   }, 300_000);
 
-  test("two stacks with one connStr deploy to two hosts at the same moment, each into its own state; each plan touches only its own", async () => {
+  test("two stacks with one connStr deploy to two hosts, each into its own state, then at the same moment; each plan touches only its own", async () => {
     a1 = copy("tma", "a", ["tmweb", "tmdb"]);
     b1 = copy("tmb", "b", ["tmapi"]);
-    // One shared state would let only one of them take its lock.
+    // The first deploys one after the other: Terraform's pg backend takes one advisory lock for
+    // the whole database while it creates a state ("Already locked for workspace creation").
+    expectSuccess(await a1.deploy());
+    expectSuccess(await b1.deploy());
+    // Then at the same moment: one shared state would let only one of them take its lock.
     const [ra, rb] = await Promise.all([a1.deploy(), b1.deploy()]);
     expectSuccess(ra);
     expectSuccess(rb);
