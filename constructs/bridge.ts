@@ -74,7 +74,10 @@ export class Bridge extends NetObject {
   }
 
   private spec(): BridgeSpec {
-    return { name: this.name, netns: this.namespace?.name, mtu: this.mtu, addresses: this.address !== undefined ? [addressCidr(this.address)] : [] };
+    // A parent of macvlan/ipvlan children keeps the kernel's MAC: with one of its own a bridge has
+    // no carrier while no port is enslaved, and its children would stay down.
+    const parent = this.host.netObjects.some((o) => (o as { parentBridge?: unknown }).parentBridge === this);
+    return { name: this.name, netns: this.namespace?.name, mtu: this.mtu, addresses: this.address !== undefined ? [addressCidr(this.address)] : [], ...(parent ? { randomMac: true } : {}) };
   }
 
   protected references(): Array<readonly [string, OnHost | undefined]> {

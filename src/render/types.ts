@@ -27,6 +27,11 @@ export interface BridgeSpec {
   readonly mtu: number;
   /** Addresses in CIDR form ("10.0.0.1/24"). */
   readonly addresses: readonly string[];
+  /**
+   * Leave the kernel's random MAC: a bridge given a MAC has no carrier while it has no ports, so
+   * macvlan or ipvlan children of a port-less bridge would be down. @default false
+   */
+  readonly randomMac?: boolean;
 }
 
 export interface VethEndSpec {
