@@ -13,17 +13,23 @@ bash scripts/setup.sh >/dev/null
 . .hostnet/env.sh
 export CI=true FORCE_COLOR=0
 
+# hostnet <verb> hostnet-lab with its output in <log>: the summary lines on success; on failure
+# what the hooks said on the host, then Terraform's error blocks and hostnet's closing lines
+# (what failed, what was left, what the next deploy does). Returns hostnet's exit code.
+run_hostnet() { # run_hostnet <verb> <log> <summary pattern>
+  local verb=$1 log=$2 summary=$3 rc=0
+  bin/hostnet "$verb" hostnet-lab >"$log" 2>&1 || rc=$?
+  if [ "$rc" = 0 ]; then grep -E "$summary" "$log" || true; return 0; fi
+  echo "demo: $verb failed (hostnet $verb exited $rc); Terraform's error:" >&2
+  { grep -F "(local-exec): hostnet:" "$log"; sed -n '/^Error/,$p' "$log" | grep -v '^$'; } >&2 || tail -30 "$log" >&2
+  return "$rc"
+}
+
 if [ "${1:-}" = "--down" ]; then
   failed=0
   if [ -f .lab/lab/inventory.json ]; then
     log=$(mktemp)
-    if bin/hostnet destroy hostnet-lab >"$log" 2>&1; then
-      grep -E "Destroy complete|^hostnet: stack" "$log" || true
-    else
-      failed=$?
-      echo "demo: destroy failed (hostnet destroy exited $failed); Terraform's error:" >&2
-      { grep -F "(local-exec): hostnet:" "$log"; sed -n '/^Error/,$p' "$log" | grep -v '^$'; } >&2 || tail -30 "$log" >&2
-    fi
+    run_hostnet destroy "$log" "Destroy complete|^hostnet: stack" || failed=$?
     rm -f "$log"
   fi
   # The test hosts go either way; with them goes whatever the destroy left on them.
@@ -37,17 +43,7 @@ bin/hostnet lab up --hosts 2
 
 step "hostnet deploy (stacks/main.ts -> host a)"
 log=.hostnet/demo-deploy.log   # not in .lab/lab: lab down removes only what the lab made
-if bin/hostnet deploy hostnet-lab >"$log" 2>&1; then
-  grep -E "Apply complete|No changes\.|^hostnet: stack" "$log" || true
-else
-  code=$?
-  echo "demo: deploy failed (hostnet deploy exited $code); Terraform's error:" >&2
-  # What the hooks said on the host, then Terraform's error blocks and hostnet's
-  # closing lines (what failed, what was left, what the next deploy does).
-  { grep -F "(local-exec): hostnet:" "$log"; sed -n '/^Error/,$p' "$log" | grep -v '^$'; } >&2 || tail -30 "$log" >&2
-  echo "demo: the whole output is in $log" >&2
-  exit 1
-fi
+run_hostnet deploy "$log" "Apply complete|No changes\.|^hostnet: stack" || { echo "demo: the whole output is in $log" >&2; exit 1; }
 
 inv=.lab/lab/inventory.json
 a=$(node -p "require('./$inv').hosts.a.address")
