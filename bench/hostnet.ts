@@ -94,14 +94,18 @@ export async function terraform(dir: string, args: string[], env: Record<string,
   const t0 = performance.now();
   const [command, ...rest] = args;
   // bash's `time` reports the CPU of terraform and all its children, on a line of its own at the end.
-  const r = await execa("/bin/bash", ["-c", 'TIMEFORMAT=$\'\\nhostnet-bench-cpu %U %S\'; time terraform "$@"', "bash", command, "-no-color", ...rest], {
-    cwd: dir,
-    env,
-    reject: false,
-    all: true,
-    timeout: 3_600_000,
-    maxBuffer: 1 << 30,
-  });
+  const r = await execa(
+    "/bin/bash",
+    ["-c", "TIMEFORMAT=$'\\nhostnet-bench-cpu %U %S'; time terraform \"$@\"", "bash", command, "-no-color", ...rest],
+    {
+      cwd: dir,
+      env,
+      reject: false,
+      all: true,
+      timeout: 3_600_000,
+      maxBuffer: 1 << 30,
+    },
+  );
   const seconds = (performance.now() - t0) / 1000;
   let output = r.all ?? "";
   let cpu = NaN;
@@ -110,7 +114,10 @@ export async function terraform(dir: string, args: string[], env: Record<string,
     cpu = Number(m[1]) + Number(m[2]);
     output = output.slice(0, m.index);
   }
-  fs.appendFileSync(log, `\n$ terraform ${args.join(" ")}  (${seconds.toFixed(2)} s, exit ${r.exitCode})\n${quiet && r.exitCode === 0 ? "(output not logged)" : output}\n`);
+  fs.appendFileSync(
+    log,
+    `\n$ terraform ${args.join(" ")}  (${seconds.toFixed(2)} s, exit ${r.exitCode})\n${quiet && r.exitCode === 0 ? "(output not logged)" : output}\n`,
+  );
   if (r.exitCode !== 0) throw new Error(`terraform ${args.join(" ")} in ${dir} failed (exit ${r.exitCode}); see ${log}:\n${output.slice(-3000)}`);
   return { seconds, cpu, output };
 }
@@ -137,5 +144,7 @@ export interface PlannedChange {
 export async function plannedChanges(dir: string, planFile: string, env: Record<string, string>, log: string): Promise<PlannedChange[]> {
   const r = await terraform(dir, ["show", "-json", planFile], env, log, true);
   const json = JSON.parse(r.output.slice(r.output.indexOf("{"))) as { resource_changes?: Array<{ address: string; change: { actions: string[] } }> };
-  return (json.resource_changes ?? []).filter((c) => c.change.actions.join() !== "no-op").map((c) => ({ address: c.address, actions: c.change.actions }));
+  return (json.resource_changes ?? [])
+    .filter((c) => c.change.actions.join() !== "no-op")
+    .map((c) => ({ address: c.address, actions: c.change.actions }));
 }

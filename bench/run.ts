@@ -241,7 +241,13 @@ function flavourLabel(f: Flavour, parallelism: number): string {
   return `hostnet, ${shape}, ${f.transportFile ? "transport file" : "inline transport"} (-parallelism=${parallelism})`;
 }
 
-async function prepare(c: Context, count: number, f: Flavour, name = `${f.shape}-${f.transportFile ? "file" : "inline"}-${count}`, state = path.join(c.work, `${name}.tfstate`)): Promise<Prepared> {
+async function prepare(
+  c: Context,
+  count: number,
+  f: Flavour,
+  name = `${f.shape}-${f.transportFile ? "file" : "inline"}-${count}`,
+  state = path.join(c.work, `${name}.tfstate`),
+): Promise<Prepared> {
   const outdir = path.join(c.work, `out-${name}`);
   const s = await synth({ count, shape: f.shape, transportFile: f.transportFile, outdir, state, host: c.inv.hosts[HOST] });
   const dir = stackDir(outdir);
@@ -336,7 +342,9 @@ async function main(): Promise<void> {
     }
     const hook = await hookSeconds(c);
     results.transport = { hookSecondsWithDotfiles: withDotfiles, hookSeconds: hook };
-    say(`one hook through the transport: ${sec(hook)} s${withDotfiles !== undefined ? ` (${sec(withDotfiles)} s with the machine's /root dotfiles)` : ""}`);
+    say(
+      `one hook through the transport: ${sec(hook)} s${withDotfiles !== undefined ? ` (${sec(withDotfiles)} s with the machine's /root dotfiles)` : ""}`,
+    );
 
     // --- the comparison: 100 endpoints, each way in turn, rounds times ---
     const P = o.parallelism;
@@ -347,7 +355,10 @@ async function main(): Promise<void> {
       ways.push({ r: way(id, flavourLabel(f, parallelism)), run: (r) => runHostnet(c, p, COMPARE, parallelism, r) });
     };
     say(`synth ${COMPARE} endpoints`);
-    ways.push({ r: way("script", "plain ip script"), run: (r) => runScript(c, COMPARE, r) }, { r: way("cni", "CNI bridge plugin"), run: (r) => runCni(c, COMPARE, r) });
+    ways.push(
+      { r: way("script", "plain ip script"), run: (r) => runScript(c, COMPARE, r) },
+      { r: way("cni", "CNI bridge plugin"), run: (r) => runCni(c, COMPARE, r) },
+    );
     await hostnetWay("hostnet", HEADLINE, P);
     await hostnetWay("hostnet-inline", { shape: "endpoint", transportFile: false }, P);
     // Other -parallelism values, in the same rotation, so their medians compare fairly.
@@ -378,20 +389,41 @@ async function main(): Promise<void> {
       }
       results.growth.push(r);
     }
-    results.growth.splice(1, 0, results.comparison.find((w) => w.way === "hostnet")!);
+    results.growth.splice(
+      1,
+      0,
+      results.comparison.find((w) => w.way === "hostnet")!,
+    );
 
     // --- synth time and peak memory ---
     const synthSizes: Array<[number, Flavour]> = o.quick
       ? [[1000, HEADLINE]]
-      : [[1000, HEADLINE], [1000, { shape: "endpoint", transportFile: false }], [1000, { shape: "objects", transportFile: true }], [10000, HEADLINE], [10000, { shape: "endpoint", transportFile: false }]];
+      : [
+          [1000, HEADLINE],
+          [1000, { shape: "endpoint", transportFile: false }],
+          [1000, { shape: "objects", transportFile: true }],
+          [10000, HEADLINE],
+          [10000, { shape: "endpoint", transportFile: false }],
+        ];
     for (const [n, f] of synthSizes) {
       const row: SynthRow = { endpoints: n, shape: f.shape, transportFile: f.transportFile, resources: resources(n, f.shape), runs: [] };
       for (let i = 0; i < o.rounds; i++) {
         const outdir = path.join(work, `synth-${f.shape}-${n}`);
-        row.runs.push(await synth({ count: n, shape: f.shape, transportFile: f.transportFile, outdir, state: path.join(work, "unused.tfstate"), host: c.inv.hosts[HOST] }));
+        row.runs.push(
+          await synth({
+            count: n,
+            shape: f.shape,
+            transportFile: f.transportFile,
+            outdir,
+            state: path.join(work, "unused.tfstate"),
+            host: c.inv.hosts[HOST],
+          }),
+        );
         fs.rmSync(outdir, { recursive: true, force: true });
         const x = row.runs.at(-1)!;
-        say(`synth ${n} endpoints (${f.shape}, ${f.transportFile ? "transport file" : "inline transport"}): ${sec(x.totalMs / 1000)} s in-process, ${sec(x.processMs / 1000)} s process, ${mib(x.maxRssKb)} MiB peak RSS`);
+        say(
+          `synth ${n} endpoints (${f.shape}, ${f.transportFile ? "transport file" : "inline transport"}): ${sec(x.totalMs / 1000)} s in-process, ${sec(x.processMs / 1000)} s process, ${mib(x.maxRssKb)} MiB peak RSS`,
+        );
       }
       results.synth.push(row);
     }
@@ -407,7 +439,14 @@ async function main(): Promise<void> {
   process.stdout.write(render(r));
 }
 
-async function runHostnetGrowth(c: Context, p: Prepared, count: number, parallelism: number, r: WayResult, addOne?: () => Promise<string>): Promise<void> {
+async function runHostnetGrowth(
+  c: Context,
+  p: Prepared,
+  count: number,
+  parallelism: number,
+  r: WayResult,
+  addOne?: () => Promise<string>,
+): Promise<void> {
   const h0 = hostCpu(c);
   const up = await apply(p.dir, parallelism, c.env, c.log);
   const h1 = hostCpu(c);
@@ -428,7 +467,9 @@ async function measureAddOne(c: Context, base: Prepared, count: number, results:
   const applied = await terraform(p.dir, ["apply", "-input=false", `-parallelism=${c.o.parallelism}`, "add-one.tfplan"], c.env, c.log);
   (results as { addOne?: Results["addOne"] }).addOne = { base: count, changes, planSeconds: plan.seconds, applySeconds: applied.seconds };
   await verify(c, count + 1, "add one");
-  say(`add one endpoint to ${count}: ${changes.length} changes (${changes.map((x) => `${x.address} ${x.actions.join("+")}`).join(", ")}); plan ${sec(plan.seconds)} s, apply ${sec(applied.seconds)} s`);
+  say(
+    `add one endpoint to ${count}: ${changes.length} changes (${changes.map((x) => `${x.address} ${x.actions.join("+")}`).join(", ")}); plan ${sec(plan.seconds)} s, apply ${sec(applied.seconds)} s`,
+  );
   return p.dir;
 }
 
@@ -465,7 +506,12 @@ function targets(r: Results): Results["targets"] {
     });
   }
   const big = r.growth.find((g) => g.endpoints >= 1000);
-  if (big) out.push({ target: "1,000 endpoints deploy and destroy cleanly on one host", value: `up ${sec(big.up[0])} s, down ${sec(big.down[0])} s, host state equal before/after`, met: true });
+  if (big)
+    out.push({
+      target: "1,000 endpoints deploy and destroy cleanly on one host",
+      value: `up ${sec(big.up[0])} s, down ${sec(big.down[0])} s, host state equal before/after`,
+      met: true,
+    });
   return out;
 }
 
@@ -490,7 +536,16 @@ function render(r: Results): string {
     "",
     table(
       ["way", "up (s)", "down (s)", "up+down (s)", "vs CNI", "vs script", "CPU (s)", "of it in host (s)"],
-      r.comparison.map((w) => [w.label, sec(median(w.up)), sec(median(w.down)), sec(total(w)), ratio(total(w) / cniT), ratio(total(w) / scriptT), sec(median(w.cpu)), sec(median(w.cpuHost))]),
+      r.comparison.map((w) => [
+        w.label,
+        sec(median(w.up)),
+        sec(median(w.down)),
+        sec(total(w)),
+        ratio(total(w) / cniT),
+        ratio(total(w) / scriptT),
+        sec(median(w.cpu)),
+        sec(median(w.cpuHost)),
+      ]),
     ),
     "",
     `One hook through the SSH transport (warm shared connection): ${sec(r.transport.hookSeconds)} s${r.transport.hookSecondsWithDotfiles !== undefined ? `; ${sec(r.transport.hookSecondsWithDotfiles)} s before masking the machine's /root dotfiles on the test host` : ""}.`,
@@ -499,21 +554,46 @@ function render(r: Results): string {
     "",
     table(
       ["endpoints", "up (s)", "down (s)", "up per endpoint (ms)", "CPU up+down (s)"],
-      r.growth.map((g) => [g.endpoints.toLocaleString("en"), sec(median(g.up)), sec(median(g.down)), ((median(g.up) / g.endpoints) * 1000).toFixed(0), sec(median(g.cpu))]),
+      r.growth.map((g) => [
+        g.endpoints.toLocaleString("en"),
+        sec(median(g.up)),
+        sec(median(g.down)),
+        ((median(g.up) / g.endpoints) * 1000).toFixed(0),
+        sec(median(g.cpu)),
+      ]),
     ),
     "",
     "Synth (construct + app.synth(), in a fresh node process; process = wall time including ts-node start-up):",
     "",
     table(
       ["endpoints", "shape", "transport", "resources", "synth (s)", "process (s)", "peak RSS (MiB)"],
-      r.synth.map((s) => [s.endpoints.toLocaleString("en"), s.shape, s.transportFile ? "file" : "inline", s.resources.toLocaleString("en"), sec(median(s.runs.map((x) => x.totalMs)) / 1000), sec(median(s.runs.map((x) => x.processMs)) / 1000), mib(Math.max(...s.runs.map((x) => x.maxRssKb)))]),
+      r.synth.map((s) => [
+        s.endpoints.toLocaleString("en"),
+        s.shape,
+        s.transportFile ? "file" : "inline",
+        s.resources.toLocaleString("en"),
+        sec(median(s.runs.map((x) => x.totalMs)) / 1000),
+        sec(median(s.runs.map((x) => x.processMs)) / 1000),
+        mib(Math.max(...s.runs.map((x) => x.maxRssKb))),
+      ]),
     ),
     "",
   );
   if (r.addOne) {
-    out.push(`Adding endpoint ${r.addOne.base + 1} to ${r.addOne.base.toLocaleString("en")}: ${r.addOne.changes.map((x) => `${x.address} (${x.actions.join(", ")})`).join("; ")}.`, "");
+    out.push(
+      `Adding endpoint ${r.addOne.base + 1} to ${r.addOne.base.toLocaleString("en")}: ${r.addOne.changes.map((x) => `${x.address} (${x.actions.join(", ")})`).join("; ")}.`,
+      "",
+    );
   }
-  out.push("Targets:", "", table(["target", "measured", "met"], r.targets.map((t) => [t.target, t.value + (t.note ? ` — ${t.note}` : ""), t.met ? "yes" : "no"])), "");
+  out.push(
+    "Targets:",
+    "",
+    table(
+      ["target", "measured", "met"],
+      r.targets.map((t) => [t.target, t.value + (t.note ? ` — ${t.note}` : ""), t.met ? "yes" : "no"]),
+    ),
+    "",
+  );
   return out.join("\n");
 }
 

@@ -20,7 +20,6 @@ for (const fn of ["spawn", "spawnSync", "exec", "execSync", "execFile", "execFil
 
 const loadStart = performance.now();
 // Loaded after the spawn counters are in place.
-/* eslint-disable @typescript-eslint/no-var-requires */
 const { App, LocalBackend } = require("cdktf") as typeof import("cdktf");
 const { Host, HostnetStack } = require("../constructs") as typeof import("../constructs");
 const { benchTopology } = require("./topology") as typeof import("./topology");
@@ -41,7 +40,9 @@ if (env.BENCH_STATE) new LocalBackend(stack, { path: env.BENCH_STATE });
 const host = new Host(stack, "a", {
   address: env.BENCH_ADDRESS ?? "198.18.61.10",
   identityFile: env.BENCH_IDENTITY || undefined,
-  ...(env.BENCH_KNOWN_HOSTS ? { knownHostsFile: env.BENCH_KNOWN_HOSTS } : { hostKey: env.BENCH_HOST_KEY ?? "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJlbmNoLWtleS1ub3QtcmVhbC0wMDAwMDAwMDAw" }),
+  ...(env.BENCH_KNOWN_HOSTS
+    ? { knownHostsFile: env.BENCH_KNOWN_HOSTS }
+    : { hostKey: env.BENCH_HOST_KEY ?? "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJlbmNoLWtleS1ub3QtcmVhbC0wMDAwMDAwMDAw" }),
 });
 benchTopology(host, count, (env.BENCH_SHAPE ?? "objects") as any);
 const built = performance.now();

@@ -127,7 +127,14 @@ export class BandwidthLimit extends NetObject {
           ...(m.dst !== undefined ? { dst: matchCidr(m.dst) } : {}),
           ...(m.dport !== undefined ? { dport: m.dport } : {}),
         };
-        return { id: c.id, rate: c.rate, ceil: c.ceil ?? c.rate, ...(c.burst ? { burst: c.burst } : {}), quantum: htbQuantum(rateBits(c.rate) ?? 0), ...(match ? { match } : {}) };
+        return {
+          id: c.id,
+          rate: c.rate,
+          ceil: c.ceil ?? c.rate,
+          ...(c.burst ? { burst: c.burst } : {}),
+          quantum: htbQuantum(rateBits(c.rate) ?? 0),
+          ...(match ? { match } : {}),
+        };
       }),
     };
   }
@@ -147,7 +154,9 @@ export class BandwidthLimit extends NetObject {
 
   /** The object that creates the interface (found among the host's objects), and the namespace. */
   dependencies(): NetObject[] {
-    const owner = this.bridge ?? this.host.netObjects.find((o) => o !== this && o.interfaces().some((x) => x.name === this.dev && x.namespace === this.namespace));
+    const owner =
+      this.bridge ??
+      this.host.netObjects.find((o) => o !== this && o.interfaces().some((x) => x.name === this.dev && x.namespace === this.namespace));
     return [...(this.namespace ? [this.namespace] : []), ...(owner ? [owner] : [])];
   }
 
@@ -178,16 +187,27 @@ export class BandwidthLimit extends NetObject {
       if (idErr) errs.push(`${where}: ${idErr} Fix props.classes[${k}].id.`);
       else if (seen.has(c.id)) errs.push(`${where}: id ${c.id} is used twice. Give each class its own id.`);
       seen.add(c.id);
-      for (const e of [checkRate(c.rate, "rate"), c.ceil !== undefined ? checkRate(c.ceil, "ceil") : null, c.burst !== undefined ? checkSize(c.burst, "burst") : null]) {
+      for (const e of [
+        checkRate(c.rate, "rate"),
+        c.ceil !== undefined ? checkRate(c.ceil, "ceil") : null,
+        c.burst !== undefined ? checkSize(c.burst, "burst") : null,
+      ]) {
         if (e) errs.push(`${where}: ${e}`);
       }
       const rate = rateBits(c.rate);
       const ceil = c.ceil !== undefined ? rateBits(c.ceil) : rate;
-      if (rate !== null && ceil !== null && ceil < rate) errs.push(`${where}: ceil ${c.ceil} is below rate ${c.rate}; the ceiling must be at least the guaranteed rate. Raise props.classes[${k}].ceil.`);
+      if (rate !== null && ceil !== null && ceil < rate)
+        errs.push(
+          `${where}: ceil ${c.ceil} is below rate ${c.rate}; the ceiling must be at least the guaranteed rate. Raise props.classes[${k}].ceil.`,
+        );
       const m = c.match;
       if (m) {
-        if (m.src === undefined && m.dst === undefined && m.dport === undefined) errs.push(`${where}: match is empty. Set match.src, match.dst or match.dport, or drop match.`);
-        for (const [v, what] of [[m.src, "src"], [m.dst, "dst"]] as const) {
+        if (m.src === undefined && m.dst === undefined && m.dport === undefined)
+          errs.push(`${where}: match is empty. Set match.src, match.dst or match.dport, or drop match.`);
+        for (const [v, what] of [
+          [m.src, "src"],
+          [m.dst, "dst"],
+        ] as const) {
           if (v === undefined || v instanceof Address || v instanceof Subnet) continue;
           try {
             parseCidr4(v.includes("/") ? v : `${v}/32`, false);
@@ -203,7 +223,9 @@ export class BandwidthLimit extends NetObject {
       }
     }
     if (this.defaultClass !== undefined && !this.classes.some((c) => c.id === this.defaultClass)) {
-      errs.push(`defaultClass ${printable(String(this.defaultClass))} is not one of the class ids (${this.classes.map((c) => c.id).join(", ") || "none"}). Set it to one of them or leave it out.`);
+      errs.push(
+        `defaultClass ${printable(String(this.defaultClass))} is not one of the class ids (${this.classes.map((c) => c.id).join(", ") || "none"}). Set it to one of them or leave it out.`,
+      );
     }
     if (this.totalRate !== undefined) {
       const e = checkRate(this.totalRate, "total");
@@ -221,6 +243,10 @@ function matchCidr(a: MatchAddress): string {
 
 function describeMatch(m?: BandwidthMatch): string {
   if (!m) return "";
-  const parts = [m.src !== undefined ? `from ${matchCidr(m.src)}` : "", m.dst !== undefined ? `to ${matchCidr(m.dst)}` : "", m.dport !== undefined ? `port ${m.dport}` : ""].filter((p) => p);
+  const parts = [
+    m.src !== undefined ? `from ${matchCidr(m.src)}` : "",
+    m.dst !== undefined ? `to ${matchCidr(m.dst)}` : "",
+    m.dport !== undefined ? `port ${m.dport}` : "",
+  ].filter((p) => p);
   return parts.length ? ` (${parts.join(" ")})` : "";
 }

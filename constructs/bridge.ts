@@ -77,7 +77,13 @@ export class Bridge extends NetObject {
     // A parent of macvlan/ipvlan children keeps the kernel's MAC: with one of its own a bridge has
     // no carrier while no port is enslaved, and its children would stay down.
     const parent = this.host.netObjects.some((o) => (o as { parentBridge?: unknown }).parentBridge === this);
-    return { name: this.name, netns: this.namespace?.name, mtu: this.mtu, addresses: this.address !== undefined ? [addressCidr(this.address)] : [], ...(parent ? { randomMac: true } : {}) };
+    return {
+      name: this.name,
+      netns: this.namespace?.name,
+      mtu: this.mtu,
+      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
+      ...(parent ? { randomMac: true } : {}),
+    };
   }
 
   protected references(): Array<readonly [string, OnHost | undefined]> {
@@ -97,7 +103,13 @@ export class Bridge extends NetObject {
   }
 
   summary(): ObjectSummary {
-    return { kind: "bridge", name: this.name, where: placeName(this.namespace), addresses: this.address !== undefined ? [addressCidr(this.address)] : [], detail: `mtu ${this.mtu}` };
+    return {
+      kind: "bridge",
+      name: this.name,
+      where: placeName(this.namespace),
+      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
+      detail: `mtu ${this.mtu}`,
+    };
   }
 
   protected validateObject(): string[] {

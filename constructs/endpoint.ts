@@ -96,7 +96,11 @@ export class Endpoint extends NetObject {
   }
 
   checks(): string[] {
-    return [...checkNamespace(this.namespaceSpec()), ...checkVeth(this.vethSpec(), this.ref.tag), ...(this.gateway ? checkRoute(this.routeSpec()) : [])];
+    return [
+      ...checkNamespace(this.namespaceSpec()),
+      ...checkVeth(this.vethSpec(), this.ref.tag),
+      ...(this.gateway ? checkRoute(this.routeSpec()) : []),
+    ];
   }
 
   dependencies(): NetObject[] {
@@ -140,16 +144,25 @@ export class Endpoint extends NetObject {
     const errs: string[] = [];
     const ns = checkNamespaceName(this.namespaceName);
     if (ns) errs.push(`${ns} Set props.namespaceName or change the construct id.`);
-    for (const [what, name, prop] of [["interface", this.name, "name"], ["host-side interface", this.hostName, "hostName"]] as const) {
+    for (const [what, name, prop] of [
+      ["interface", this.name, "name"],
+      ["host-side interface", this.hostName, "hostName"],
+    ] as const) {
       const n = checkInterfaceName(name);
       if (n) errs.push(`${what}: ${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.${prop}.`);
     }
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);
-    if (this.bridge.mtu < this.mtu) errs.push(`MTU ${this.mtu} is larger than bridge ${this.bridge.name}'s MTU ${this.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${this.bridge.mtu}.`);
+    if (this.bridge.mtu < this.mtu)
+      errs.push(
+        `MTU ${this.mtu} is larger than bridge ${this.bridge.name}'s MTU ${this.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${this.bridge.mtu}.`,
+      );
     if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));
     // One L2 segment, one subnet (as for a VethPair end on a bridge).
-    const seg = this.address !== undefined ? bridgeSubnetProblem(this.address, this.bridge, { what: "address", joins: "the endpoint joins", prop: "props.address" }) : null;
+    const seg =
+      this.address !== undefined
+        ? bridgeSubnetProblem(this.address, this.bridge, { what: "address", joins: "the endpoint joins", prop: "props.address" })
+        : null;
     if (seg) errs.push(seg);
     if (this.gateway !== undefined) {
       try {

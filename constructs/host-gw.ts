@@ -65,7 +65,8 @@ export class HostGw extends Construct {
   private validate(): string[] {
     const errs: string[] = [];
     const ms = this.members;
-    if (!ms.some((m) => m.host === this.host)) errs.push(`host ${this.host.node.path} is not among the members. Add it with its own subnet, or create the HostGw on a member host.`);
+    if (!ms.some((m) => m.host === this.host))
+      errs.push(`host ${this.host.node.path} is not among the members. Add it with its own subnet, or create the HostGw on a member host.`);
     if (ms.length < 2) errs.push(`a host-gw network needs at least two members; got ${ms.length}.`);
     const seen = new Map<Host, number>();
     const nets: Array<{ m: HostGwMember; c: ReturnType<typeof parseCidr4> }> = [];
@@ -75,17 +76,24 @@ export class HostGw extends Construct {
       seen.set(m.host, i);
       // A Subnet created in another host's scope is that host's, not this member's.
       const subHost = m.subnet instanceof Subnet ? scopeHost(m.subnet) : undefined;
-      errs.push(...otherHostProblems(m.host, "HostGw member", [[`${who} subnet`, subHost && m.subnet instanceof Subnet ? { host: subHost, node: m.subnet.node } : undefined]]));
+      errs.push(
+        ...otherHostProblems(m.host, "HostGw member", [
+          [`${who} subnet`, subHost && m.subnet instanceof Subnet ? { host: subHost, node: m.subnet.node } : undefined],
+        ]),
+      );
       try {
         parseIp4(addressOf(m));
       } catch (e) {
         if (!(e instanceof AddressError)) throw e;
-        errs.push(`${who} address: ${e.message}${m.address === undefined ? " Set the member's address to the host's IPv4 address on the shared network." : ""}`);
+        errs.push(
+          `${who} address: ${e.message}${m.address === undefined ? " Set the member's address to the host's IPv4 address on the shared network." : ""}`,
+        );
       }
       try {
         const c = parseCidr4(cidrOf(m));
         const clash = nets.find((n) => overlaps(n.c, c));
-        if (clash) errs.push(`${who} subnet ${formatCidr4(c)} overlaps ${formatCidr4(clash.c)} of ${clash.m.host.node.path}; each host needs its own subnet.`);
+        if (clash)
+          errs.push(`${who} subnet ${formatCidr4(c)} overlaps ${formatCidr4(clash.c)} of ${clash.m.host.node.path}; each host needs its own subnet.`);
         nets.push({ m, c });
       } catch (e) {
         if (!(e instanceof AddressError)) throw e;

@@ -101,10 +101,15 @@ export class Host extends Construct {
     try {
       inv = JSON.parse(readFileSync(inventoryFile, "utf8"));
     } catch (e) {
-      throw new Error(`${scope.node.path}/${id}: cannot read inventory ${inventoryFile} (${(e as Error).message}). Run "hostnet lab up" first or pass another inventory file.`);
+      throw new Error(
+        `${scope.node.path}/${id}: cannot read inventory ${inventoryFile} (${(e as Error).message}). Run "hostnet lab up" first or pass another inventory file.`,
+      );
     }
     const h = inv.hosts?.[hostName];
-    if (!h) throw new Error(`${scope.node.path}/${id}: inventory ${inventoryFile} has no host "${hostName}"; it has: ${Object.keys(inv.hosts ?? {}).join(", ") || "none"}.`);
+    if (!h)
+      throw new Error(
+        `${scope.node.path}/${id}: inventory ${inventoryFile} has no host "${hostName}"; it has: ${Object.keys(inv.hosts ?? {}).join(", ") || "none"}.`,
+      );
     const host = new Host(scope, id, {
       address: h.address,
       port: h.port,
@@ -142,10 +147,15 @@ export class Host extends Construct {
       jump: props.jumpHost && { address: props.jumpHost.address, port: props.jumpHost.port ?? 22, user: props.jumpHost.user ?? props.user ?? "root" },
     };
     const stack = HostnetStack.of(this);
-    this.hookLock = props.hookLock === false ? false : { leaseSeconds: props.hookLock?.leaseSeconds ?? DEFAULT_LOCK_LEASE, waitSeconds: props.hookLock?.waitSeconds ?? DEFAULT_LOCK_WAIT };
+    this.hookLock =
+      props.hookLock === false
+        ? false
+        : { leaseSeconds: props.hookLock?.leaseSeconds ?? DEFAULT_LOCK_LEASE, waitSeconds: props.hookLock?.waitSeconds ?? DEFAULT_LOCK_WAIT };
     this.hookEnvironment = {
       ...sshEnvironment(this.target),
-      ...(this.hookLock ? { HN_STACK: stack.stackName, HN_LOCK_LEASE: String(this.hookLock.leaseSeconds), HN_LOCK_WAIT: String(this.hookLock.waitSeconds) } : {}),
+      ...(this.hookLock
+        ? { HN_STACK: stack.stackName, HN_LOCK_LEASE: String(this.hookLock.leaseSeconds), HN_LOCK_WAIT: String(this.hookLock.waitSeconds) }
+        : {}),
       // Copies sharing one state (pgBackend) are one owner of the hook lock: Terraform's state lock serialises them already.
       ...(this.hookLock && stack.sharedStateId ? { HN_LOCK_OWNER: stack.sharedStateId } : {}),
     };
@@ -154,14 +164,14 @@ export class Host extends Construct {
       path: this.node.path,
       environment: this.hookEnvironment,
       triggers: () => ({
-          address: this.target.address,
-          port: String(this.target.port),
-          // Every value in these scripts (names, ids, the stack name) is also checked by
-          // the object it belongs to, which reports a value no shell can carry; here it
-          // must only not throw, since cdktf resolves triggers before our validations run.
-          ...renderProblems(() => ({ create: this.createScript(), destroy: this.destroyScript() }), { create: "", destroy: "" }).value,
-          after: "",
-        }),
+        address: this.target.address,
+        port: String(this.target.port),
+        // Every value in these scripts (names, ids, the stack name) is also checked by
+        // the object it belongs to, which reports a value no shell can carry; here it
+        // must only not throw, since cdktf resolves triggers before our validations run.
+        ...renderProblems(() => ({ create: this.createScript(), destroy: this.destroyScript() }), { create: "", destroy: "" }).value,
+        after: "",
+      }),
     });
     this.node.addValidation({ validate: () => [...this.validate().map((m) => `${this.node.path}: ${m}`), ...this.validateObjects()] });
   }
@@ -175,7 +185,9 @@ export class Host extends Construct {
       keep: this.objects.map((o) => o.ref.id),
       commands: uniqSorted(this.objects.flatMap((o) => o.requiredCommands())),
       modules: uniqSorted(this.objects.flatMap((o) => KIND_MODULES[o.kind] ?? [])),
-      bridges: uniqSorted(this.objects.filter((o) => o.kind === "bridge" && !(o as NetObject & { namespace?: unknown }).namespace).map((o) => o.objectName)),
+      bridges: uniqSorted(
+        this.objects.filter((o) => o.kind === "bridge" && !(o as NetObject & { namespace?: unknown }).namespace).map((o) => o.objectName),
+      ),
       flows: this.forwardedFlows(),
     });
   }
@@ -220,7 +232,10 @@ export class Host extends Construct {
     const fix = (e: string | null, prop: string) => (e ? `${e} Fix props.${prop}.` : null);
     const inv = this.inventory;
     // An inventory without the address (and props without one): say which file lacks it.
-    const noAddress = inv && t.address === undefined ? `inventory ${inv.file} has no "address" for host "${inv.host}". Add it there, or pass props.address to Host.fromInventory.` : null;
+    const noAddress =
+      inv && t.address === undefined
+        ? `inventory ${inv.file} has no "address" for host "${inv.host}". Add it there, or pass props.address to Host.fromInventory.`
+        : null;
     const errs = [
       noAddress ?? fix(checkHostAddress(t.address), "address"),
       fix(checkPort(t.port, "SSH port"), "port"),
@@ -228,23 +243,38 @@ export class Host extends Construct {
       this.sameMachine(),
     ];
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(this.node.id)) {
-      errs.push(`host id "${JSON.stringify(this.node.id).slice(1, -1)}" is used in scripts and file names; use 1-63 letters, digits, "_", "." or "-". Change the construct id.`);
+      errs.push(
+        `host id "${JSON.stringify(this.node.id).slice(1, -1)}" is used in scripts and file names; use 1-63 letters, digits, "_", "." or "-". Change the construct id.`,
+      );
     }
     if (t.identityFile !== undefined) errs.push(checkPath(t.identityFile, "identity file path"));
     if (t.knownHostsFile !== undefined) errs.push(checkPath(t.knownHostsFile, "known_hosts path"));
     if (t.hostKey !== undefined) errs.push(checkHostKey(t.hostKey));
     if (!t.insecureIgnoreHostKey && !t.knownHostsFile && !t.hostKey) {
-      if (inv && inv.given.hostKey === undefined && inv.given.knownHostsFile === undefined) errs.push(`inventory ${inv.file} has neither "knownHostsFile" nor "hostKey" for host "${inv.host}". Add one there, or pass props.hostKey or props.knownHostsFile to Host.fromInventory.`);
-      else errs.push(`no pinned host key for ${t.address}. Set props.hostKey ("ssh-ed25519 AAAA...") or props.knownHostsFile, or set insecureIgnoreHostKey: true to accept any key.`);
+      if (inv && inv.given.hostKey === undefined && inv.given.knownHostsFile === undefined)
+        errs.push(
+          `inventory ${inv.file} has neither "knownHostsFile" nor "hostKey" for host "${inv.host}". Add one there, or pass props.hostKey or props.knownHostsFile to Host.fromInventory.`,
+        );
+      else
+        errs.push(
+          `no pinned host key for ${t.address}. Set props.hostKey ("ssh-ed25519 AAAA...") or props.knownHostsFile, or set insecureIgnoreHostKey: true to accept any key.`,
+        );
     }
     if (this.hookLock) {
       const { leaseSeconds: l, waitSeconds: w } = this.hookLock;
-      if (!Number.isInteger(l) || l < 1 || l > 86400) errs.push(`hookLock.leaseSeconds ${l} must be a whole number of seconds from 1 to 86400. Fix props.hookLock.leaseSeconds.`);
-      if (!Number.isInteger(w) || w < 0 || w > 86400) errs.push(`hookLock.waitSeconds ${w} must be a whole number of seconds from 0 to 86400. Fix props.hookLock.waitSeconds.`);
+      if (!Number.isInteger(l) || l < 1 || l > 86400)
+        errs.push(`hookLock.leaseSeconds ${l} must be a whole number of seconds from 1 to 86400. Fix props.hookLock.leaseSeconds.`);
+      if (!Number.isInteger(w) || w < 0 || w > 86400)
+        errs.push(`hookLock.waitSeconds ${w} must be a whole number of seconds from 0 to 86400. Fix props.hookLock.waitSeconds.`);
     }
     if (t.jump) {
-      errs.push(fix(checkHostAddress(t.jump.address), "jumpHost.address"), fix(checkPort(t.jump.port, "jump host port"), "jumpHost.port"), fix(checkUser(t.jump.user), "jumpHost.user"));
-      if (!t.insecureIgnoreHostKey && !t.knownHostsFile) errs.push(`a jump host needs props.knownHostsFile holding both the jump host's and the target's keys.`);
+      errs.push(
+        fix(checkHostAddress(t.jump.address), "jumpHost.address"),
+        fix(checkPort(t.jump.port, "jump host port"), "jumpHost.port"),
+        fix(checkUser(t.jump.user), "jumpHost.user"),
+      );
+      if (!t.insecureIgnoreHostKey && !t.knownHostsFile)
+        errs.push(`a jump host needs props.knownHostsFile holding both the jump host's and the target's keys.`);
     }
     return errs.filter((e): e is string => e !== null);
   }
@@ -256,7 +286,9 @@ export class Host extends Construct {
    */
   private sameMachine(): string | null {
     const key = (h: Host) => `${String(h.target.address).toLowerCase()}|${h.target.port}`;
-    const first = HostnetStack.of(this).node.findAll().find((c): c is Host => isHost(c) && key(c) === key(this));
+    const first = HostnetStack.of(this)
+      .node.findAll()
+      .find((c): c is Host => isHost(c) && key(c) === key(this));
     if (!first || first === this) return null;
     return `address ${this.target.address} port ${this.target.port} is also host ${first.node.path} in this stack; two Hosts for one machine would remove each other's objects (each one's sweep deletes what it did not create there). Create all objects of that machine under one Host (${first.node.path}).`;
   }
@@ -268,10 +300,17 @@ export class Host extends Construct {
     return checkHostFacts({
       namespaces: objs.flatMap((o) => o.namespaces().map((name) => ({ name, place: "host", path: o.node.path }))),
       interfaces: objs.flatMap((o) => o.interfaces().map((i) => ({ name: i.name, place: place(i.namespace), path: o.node.path }))),
-      addresses: objs.flatMap((o) => o.assignedAddresses().map((a) => ({ cidr: a.cidr, iface: a.iface, place: place(a.namespace), path: o.node.path }))),
-      subnets: this.node.findAll().filter((c): c is Subnet => c instanceof Subnet).map((s) => ({ cidr: s.cidr, path: s.node.path })),
+      addresses: objs.flatMap((o) =>
+        o.assignedAddresses().map((a) => ({ cidr: a.cidr, iface: a.iface, place: place(a.namespace), path: o.node.path })),
+      ),
+      subnets: this.node
+        .findAll()
+        .filter((c): c is Subnet => c instanceof Subnet)
+        .map((s) => ({ cidr: s.cidr, path: s.node.path })),
       publishes: objs.flatMap((o) => o.publishedPorts().map((p) => ({ ...p, path: o.node.path }))),
-      routes: objs.flatMap((o) => o.routes().map((r) => ({ destination: r.destination, via: r.via, onlink: r.onlink, place: place(r.namespace), path: o.node.path }))),
+      routes: objs.flatMap((o) =>
+        o.routes().map((r) => ({ destination: r.destination, via: r.via, onlink: r.onlink, place: place(r.namespace), path: o.node.path })),
+      ),
     });
   }
 }

@@ -64,7 +64,9 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
     for (let s: IConstruct | undefined = c; s; s = s.node.scope) {
       if (s instanceof HostnetStack) return s;
     }
-    throw new Error(`${c.node.path}: hostnet constructs must be created inside a HostnetStack. Replace "new TerraformStack(...)" with "new HostnetStack(...)".`);
+    throw new Error(
+      `${c.node.path}: hostnet constructs must be created inside a HostnetStack. Replace "new TerraformStack(...)" with "new HostnetStack(...)".`,
+    );
   }
 
   readonly resourceType: ResourceType;
@@ -101,7 +103,9 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
     this.synthesizer = new ReviewSynthesizer(this.synthesizer, this);
     // ... and hostnet.json, what `hostnet check` and `hostnet gc` read.
     // Loaded at synth time: constructs/manifest imports Host, which imports this file.
-    this.synthesizer = new ManifestSynthesizer(this.synthesizer, this, () => (require("./manifest") as typeof import("./manifest")).buildManifest(this));
+    this.synthesizer = new ManifestSynthesizer(this.synthesizer, this, () =>
+      (require("./manifest") as typeof import("./manifest")).buildManifest(this),
+    );
     this.lockFile = defaultLockFile(props.lockFile, App.of(this).outdir);
     // ... and records IPAM allocations in hostnet.lock.json (after validation passed).
     if (this.lockFile) {
@@ -121,7 +125,9 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
       validate: () =>
         /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(id)
           ? []
-          : [`${this.node.path}: stack name "${JSON.stringify(id).slice(1, -1)}" is used in tags and on-host paths; use 1-63 letters, digits, "_" or "-".`],
+          : [
+              `${this.node.path}: stack name "${JSON.stringify(id).slice(1, -1)}" is used in tags and on-host paths; use 1-63 letters, digits, "_" or "-".`,
+            ],
     });
   }
 

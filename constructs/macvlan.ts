@@ -21,6 +21,12 @@ export interface MacvlanProps extends StackedLinkProps {
  */
 export class Macvlan extends StackedLink<MacvlanMode> {
   constructor(scope: Construct, id: string, props: MacvlanProps) {
-    super(scope, id, props, { type: "macvlan", label: "Macvlan", prefix: "mv-", modes: ["bridge", "private", "vepa", "passthru"], defaultMode: "bridge" });
+    super(scope, id, props, {
+      type: "macvlan",
+      label: "Macvlan",
+      prefix: "mv-",
+      modes: ["bridge", "private", "vepa", "passthru"],
+      defaultMode: "bridge",
+    });
   }
 }

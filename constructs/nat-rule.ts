@@ -154,7 +154,18 @@ export class NatRule extends NetObject {
         return { type: "snat", source: this.source(), toSource: p.toSource, outInterface: p.outInterface, allowForward: true, ...netns };
       case "dnat": {
         const hairpin = p.hairpin && p.to instanceof Address && p.to.subnet ? { hairpinSource: p.to.subnet.cidr } : {};
-        return { type: "dnat", protocol: p.protocol ?? "tcp", hostPort: p.hostPort, hostAddress: p.hostAddress, toAddress: this.target(), toPort: p.port ?? p.hostPort, fromHost: true, allowForward: true, ...netns, ...hairpin };
+        return {
+          type: "dnat",
+          protocol: p.protocol ?? "tcp",
+          hostPort: p.hostPort,
+          hostAddress: p.hostAddress,
+          toAddress: this.target(),
+          toPort: p.port ?? p.hostPort,
+          fromHost: true,
+          allowForward: true,
+          ...netns,
+          ...hairpin,
+        };
       }
       case "static":
         return { type: "static", inside: this.inside(), outside: p.outside, allowForward: true, ...netns };
@@ -171,7 +182,10 @@ export class NatRule extends NetObject {
 
   protected references(): Array<readonly [string, OnHost | undefined]> {
     const p = this.props;
-    return [["props.namespace", this.namespace], ["props.bridge", p.type === "masquerade" ? p.bridge : undefined]];
+    return [
+      ["props.namespace", this.namespace],
+      ["props.bridge", p.type === "masquerade" ? p.bridge : undefined],
+    ];
   }
 
   /** Root-namespace NAT only (a namespace's rules live in its own tables); hostnet's FORWARD rules accept these. */
@@ -194,7 +208,15 @@ export class NatRule extends NetObject {
   }
 
   summary(): ObjectSummary {
-    return { kind: this.props.type, name: this.objectName, where: placeName(this.namespace), addresses: [], detail: natRules(this.spec()).map((r) => `${r.table} ${r.chain}`).join(", ") };
+    return {
+      kind: this.props.type,
+      name: this.objectName,
+      where: placeName(this.namespace),
+      addresses: [],
+      detail: natRules(this.spec())
+        .map((r) => `${r.table} ${r.chain}`)
+        .join(", "),
+    };
   }
 
   protected validateObject(): string[] {
@@ -217,7 +239,9 @@ export class NatRule extends NetObject {
       }
     }
     if (p.type === "masquerade" && p.bridge && p.bridge.namespace !== this.namespace) {
-      errs.push(`bridge ${p.bridge.name} is in ${placeName(p.bridge.namespace)} but the rule is in ${placeName(this.namespace)}; create the rule where the bridge is (props.namespace).`);
+      errs.push(
+        `bridge ${p.bridge.name} is in ${placeName(p.bridge.namespace)} but the rule is in ${placeName(this.namespace)}; create the rule where the bridge is (props.namespace).`,
+      );
     }
     if (p.type === "static") {
       ip(this.inside(), "inside");
@@ -232,15 +256,21 @@ export class NatRule extends NetObject {
       }
     }
     if (p.type === "dnat") {
-      for (const [v, what] of [[p.hostPort, "hostPort"], [p.port ?? p.hostPort, "port"]] as const) {
+      for (const [v, what] of [
+        [p.hostPort, "hostPort"],
+        [p.port ?? p.hostPort, "port"],
+      ] as const) {
         const e = checkPort(v, what);
         if (e) errs.push(`${e} Fix props.${what}.`);
       }
-      if (!["tcp", "udp"].includes(p.protocol ?? "tcp")) errs.push(`protocol "${JSON.stringify(String(p.protocol)).slice(1, -1)}" is not supported; use "tcp" or "udp".`);
+      if (!["tcp", "udp"].includes(p.protocol ?? "tcp"))
+        errs.push(`protocol "${JSON.stringify(String(p.protocol)).slice(1, -1)}" is not supported; use "tcp" or "udp".`);
       ip(this.target(), "to");
       if (p.hostAddress !== undefined) ip(p.hostAddress, "hostAddress");
       if (p.hairpin && !(p.to instanceof Address && p.to.subnet)) {
-        errs.push(`hairpin needs the target's subnet, but "to" is a plain address (${this.target()}). Pass an Address from a Subnet (subnet.allocate(...)) or drop props.hairpin.`);
+        errs.push(
+          `hairpin needs the target's subnet, but "to" is a plain address (${this.target()}). Pass an Address from a Subnet (subnet.allocate(...)) or drop props.hairpin.`,
+        );
       }
     }
     return errs;

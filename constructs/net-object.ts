@@ -48,7 +48,10 @@ export abstract class NetObject extends Construct {
     });
     host.register(this);
     this.node.addValidation({
-      validate: () => [...this.validateObject(), ...otherHostProblems(this.host, this.constructor.name, this.references()), ...this.renderProblems()].map((m) => `${this.node.path}: ${m}`),
+      validate: () =>
+        [...this.validateObject(), ...otherHostProblems(this.host, this.constructor.name, this.references()), ...this.renderProblems()].map(
+          (m) => `${this.node.path}: ${m}`,
+        ),
     });
   }
 
@@ -154,10 +157,13 @@ export abstract class NetObject extends Construct {
     if (!this.cachedScripts) {
       const ref = this.ref;
       const header = { kind: this.kind, name: this.objectName };
-      const r = renderProblems(() => {
-        const hooks = this.hooks(ref);
-        return { create: createScript(hooks, ref, header), destroy: destroyScript(hooks, ref, header) };
-      }, { create: "", destroy: "" });
+      const r = renderProblems(
+        () => {
+          const hooks = this.hooks(ref);
+          return { create: createScript(hooks, ref, header), destroy: destroyScript(hooks, ref, header) };
+        },
+        { create: "", destroy: "" },
+      );
       this.cachedScripts = { ...r.value, problems: r.problems };
     }
     return this.cachedScripts;

@@ -152,7 +152,13 @@ export class Network extends Construct {
   private validate(): string[] {
     const errs: string[] = [];
     if (this.driver !== "bridge") errs.push(`driver "${printable(String(this.driver))}" is not supported; use "bridge".`);
-    errs.push(...otherHostProblems(this.host, "Network", this.eps.map((e) => [`connect()'s namespace`, e.namespace] as const)));
+    errs.push(
+      ...otherHostProblems(
+        this.host,
+        "Network",
+        this.eps.map((e) => [`connect()'s namespace`, e.namespace] as const),
+      ),
+    );
     return errs;
   }
 }

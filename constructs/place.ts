@@ -19,7 +19,7 @@ export function checkAddressInput(a: AddressInput, what: string): string[] {
   if (a instanceof Address) return [];
   try {
     const c = parseCidr4(a, false);
-    if (c.prefix <= 30 && (c.address === c.network || c.address === ((c.network + 2 ** (32 - c.prefix) - 1) >>> 0))) {
+    if (c.prefix <= 30 && (c.address === c.network || c.address === (c.network + 2 ** (32 - c.prefix) - 1) >>> 0)) {
       return [`${what} ${a} is the network or broadcast address of its subnet; use a host address.`];
     }
     return [];

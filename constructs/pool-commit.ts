@@ -33,7 +33,12 @@ export const POOL_FILE = "hostnet-pool.json";
 
 /** A bare terraform_data whose triggers are computed at synth. */
 class TerraformData extends TerraformResource {
-  constructor(scope: Construct, id: string, private readonly produce: () => Record<string, string>, provisioners: LocalExecProvisioner[]) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly produce: () => Record<string, string>,
+    provisioners: LocalExecProvisioner[],
+  ) {
     super(scope, id, { terraformResourceType: "terraform_data", terraformGeneratorMetadata: { providerName: "terraform" }, provisioners });
   }
 

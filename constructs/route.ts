@@ -80,7 +80,10 @@ export class Route extends NetObject {
   }
 
   protected references(): Array<readonly [string, OnHost | undefined]> {
-    return [["props.namespace", this.namespace], ["props.dev", this.devBridge]];
+    return [
+      ["props.namespace", this.namespace],
+      ["props.dev", this.devBridge],
+    ];
   }
 
   routes(): Array<{ destination: string; via?: string; namespace?: NamespaceLike }> {
@@ -114,7 +117,8 @@ export class Route extends NetObject {
       if (d) errs.push(`dev: ${d}`);
     }
     if (this.via === undefined && this.dev === undefined) errs.push(`a route needs a next hop or an interface. Set props.via or props.dev.`);
-    if (this.metric !== undefined && (!Number.isInteger(this.metric) || this.metric < 0 || this.metric > 4294967295)) errs.push(`metric ${this.metric} must be a whole number 0-4294967295.`);
+    if (this.metric !== undefined && (!Number.isInteger(this.metric) || this.metric < 0 || this.metric > 4294967295))
+      errs.push(`metric ${this.metric} must be a whole number 0-4294967295.`);
     return errs;
   }
 }

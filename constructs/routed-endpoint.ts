@@ -145,7 +145,10 @@ export class RoutedEndpoint extends NetObject {
       try {
         if (given.includes("/")) {
           const c = parseCidr4(given, false);
-          if (c.prefix !== 32) errs.push(`address ${printable(given)} has prefix /${c.prefix}; a routed endpoint carries a /32. Write ${printable(given.split("/")[0])} or ${printable(given.split("/")[0])}/32.`);
+          if (c.prefix !== 32)
+            errs.push(
+              `address ${printable(given)} has prefix /${c.prefix}; a routed endpoint carries a /32. Write ${printable(given.split("/")[0])} or ${printable(given.split("/")[0])}/32.`,
+            );
         } else parseIp4(given);
       } catch (e) {
         if (!(e instanceof AddressError)) throw e;
@@ -158,8 +161,14 @@ export class RoutedEndpoint extends NetObject {
       if (!(e instanceof AddressError)) throw e;
       errs.push(`gateway: ${e.message}`);
     }
-    if (this.gateway === this.ip) errs.push(`gateway ${this.gateway} is the endpoint's own address. Leave props.gateway unset (169.254.1.1) or pick an address no interface has.`);
-    for (const [what, name, given] of [["hostName", this.hostName, "or shorten the construct id"], ["name", this.name, ""]] as const) {
+    if (this.gateway === this.ip)
+      errs.push(
+        `gateway ${this.gateway} is the endpoint's own address. Leave props.gateway unset (169.254.1.1) or pick an address no interface has.`,
+      );
+    for (const [what, name, given] of [
+      ["hostName", this.hostName, "or shorten the construct id"],
+      ["name", this.name, ""],
+    ] as const) {
       const n = checkInterfaceName(name);
       if (n) errs.push(`${what}: ${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.${what}${given ? ` ${given}` : ""}.`);
     }

@@ -54,7 +54,12 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
   readonly mtu: number;
   readonly address?: AddressInput;
 
-  protected constructor(scope: Construct, id: string, props: StackedLinkProps & { readonly mode?: M }, private readonly linkType: StackedLinkType<M>) {
+  protected constructor(
+    scope: Construct,
+    id: string,
+    props: StackedLinkProps & { readonly mode?: M },
+    private readonly linkType: StackedLinkType<M>,
+  ) {
     const { label: type, prefix } = linkType;
     const ns = props.namespace ?? findAncestor(scope, Namespace);
     const parentBridge = props.parent instanceof Bridge ? props.parent : undefined;
@@ -109,7 +114,10 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
   }
 
   protected references(): Array<readonly [string, OnHost | undefined]> {
-    return [["props.parent", this.parentBridge], ["props.namespace", this.namespace]];
+    return [
+      ["props.parent", this.parentBridge],
+      ["props.namespace", this.namespace],
+    ];
   }
 
   interfaces(): Array<{ name: string; namespace?: Namespace }> {
@@ -143,12 +151,16 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);
     else if (!pm && this.mtu > this.parentMtu) {
-      errs.push(`MTU ${this.mtu} is larger than the MTU ${this.parentMtu} of parent ${printable(this.parentName)}; the child cannot exceed its parent. Set props.mtu to at most ${this.parentMtu}.`);
+      errs.push(
+        `MTU ${this.mtu} is larger than the MTU ${this.parentMtu} of parent ${printable(this.parentName)}; the child cannot exceed its parent. Set props.mtu to at most ${this.parentMtu}.`,
+      );
     }
     if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));
     const { type, modes } = this.linkType;
     if (!modes.includes(this.mode)) {
-      errs.push(`mode "${printable(String(this.mode))}" is not ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} mode. Use ${modes.length === 2 ? modes.join(" or ") : modes.join(", ")}.`);
+      errs.push(
+        `mode "${printable(String(this.mode))}" is not ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} mode. Use ${modes.length === 2 ? modes.join(" or ") : modes.join(", ")}.`,
+      );
     }
     return errs;
   }

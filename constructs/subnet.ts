@@ -146,11 +146,15 @@ export class Subnet extends Construct {
     this.asks.push(entry);
     // Asked after the subnet settled (an address was read early): settled on its own.
     if (this.allocator) entry.result = this.allocator.late(entry.req);
-    return new Address(() => {
-      this.settle();
-      const r = entry.result!;
-      return "ip" in r ? { ip: formatIp4(r.ip), prefix: this.prefix } : { ip: "0.0.0.0", prefix: 32 };
-    }, this.prefix, this);
+    return new Address(
+      () => {
+        this.settle();
+        const r = entry.result!;
+        return "ip" in r ? { ip: formatIp4(r.ip), prefix: this.prefix } : { ip: "0.0.0.0", prefix: 32 };
+      },
+      this.prefix,
+      this,
+    );
   }
 
   private settle(): void {

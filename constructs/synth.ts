@@ -19,6 +19,7 @@ export function validateStack(scope: IConstruct): string[] {
 
 /** One problem as one line: control characters (a newline in a value) shown as JSON escapes. */
 export function problemLine(problem: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this escapes
   return problem.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
@@ -40,6 +41,8 @@ export function synthOrExit(app: App): void {
 }
 
 function exitWith(problems: string[]): never {
-  process.stderr.write(`hostnet: ${problems.length} problem(s) in the stack; nothing was synthesized or deployed:\n${problems.map((p) => `  ${problemLine(p)}\n`).join("")}`);
+  process.stderr.write(
+    `hostnet: ${problems.length} problem(s) in the stack; nothing was synthesized or deployed:\n${problems.map((p) => `  ${problemLine(p)}\n`).join("")}`,
+  );
   process.exit(1);
 }

@@ -71,8 +71,10 @@ export class Sysctl extends NetObject {
 
   protected validateObject(): string[] {
     const errs: string[] = [];
-    if (!/^[a-z0-9_]+(\.[a-z0-9_-]+)+$/.test(this.key)) errs.push(`sysctl key "${JSON.stringify(this.key).slice(1, -1)}" is not a dotted sysctl name like net.ipv4.ip_forward. Fix props.key.`);
-    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(this.value)) errs.push(`sysctl value "${JSON.stringify(this.value).slice(1, -1)}" may hold only letters, digits and "_.:-". Fix props.value.`);
+    if (!/^[a-z0-9_]+(\.[a-z0-9_-]+)+$/.test(this.key))
+      errs.push(`sysctl key "${JSON.stringify(this.key).slice(1, -1)}" is not a dotted sysctl name like net.ipv4.ip_forward. Fix props.key.`);
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(this.value))
+      errs.push(`sysctl value "${JSON.stringify(this.value).slice(1, -1)}" may hold only letters, digits and "_.:-". Fix props.value.`);
     return errs;
   }
 }

@@ -71,8 +71,20 @@ export class VethPair extends NetObject {
     const nsA = props.a.namespace ?? props.a.bridge?.namespace;
     const nsB = props.b.namespace ?? props.b.bridge?.namespace;
     const same = nsA === nsB;
-    this.a = { namespace: nsA, bridge: props.a.bridge, address: props.a.address, name: props.a.name ?? this.defaultName(id, nsA, same ? "-a" : ""), ...(props.a.hairpin ? { hairpin: true } : {}) };
-    this.b = { namespace: nsB, bridge: props.b.bridge, address: props.b.address, name: props.b.name ?? this.defaultName(id, nsB, same ? "-b" : ""), ...(props.b.hairpin ? { hairpin: true } : {}) };
+    this.a = {
+      namespace: nsA,
+      bridge: props.a.bridge,
+      address: props.a.address,
+      name: props.a.name ?? this.defaultName(id, nsA, same ? "-a" : ""),
+      ...(props.a.hairpin ? { hairpin: true } : {}),
+    };
+    this.b = {
+      namespace: nsB,
+      bridge: props.b.bridge,
+      address: props.b.address,
+      name: props.b.name ?? this.defaultName(id, nsB, same ? "-b" : ""),
+      ...(props.b.hairpin ? { hairpin: true } : {}),
+    };
   }
 
   get kind(): string {
@@ -92,13 +104,24 @@ export class VethPair extends NetObject {
   }
 
   private spec(): VethSpec {
-    const end = (e: VethEnd) => ({ name: e.name, netns: e.namespace?.name, master: e.bridge?.name, ...(e.hairpin ? { hairpin: true } : {}), addresses: e.address !== undefined ? [addressCidr(e.address)] : [] });
+    const end = (e: VethEnd) => ({
+      name: e.name,
+      netns: e.namespace?.name,
+      master: e.bridge?.name,
+      ...(e.hairpin ? { hairpin: true } : {}),
+      addresses: e.address !== undefined ? [addressCidr(e.address)] : [],
+    });
     return { a: end(this.a), b: end(this.b), mtu: this.mtu };
   }
 
   protected references(): Array<readonly [string, OnHost | undefined]> {
     const p = this.props;
-    return [["props.a.namespace", p.a.namespace], ["props.a.bridge", p.a.bridge], ["props.b.namespace", p.b.namespace], ["props.b.bridge", p.b.bridge]];
+    return [
+      ["props.a.namespace", p.a.namespace],
+      ["props.a.bridge", p.a.bridge],
+      ["props.b.namespace", p.b.namespace],
+      ["props.b.bridge", p.b.bridge],
+    ];
   }
 
   dependencies(): NetObject[] {
@@ -110,7 +133,9 @@ export class VethPair extends NetObject {
   }
 
   assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: Namespace }> {
-    return [this.a, this.b].filter((e) => e.address !== undefined).map((e) => ({ cidr: addressCidr(e.address!), iface: e.name, namespace: e.namespace }));
+    return [this.a, this.b]
+      .filter((e) => e.address !== undefined)
+      .map((e) => ({ cidr: addressCidr(e.address!), iface: e.name, namespace: e.namespace }));
   }
 
   summary(): ObjectSummary {
@@ -128,22 +153,47 @@ export class VethPair extends NetObject {
     const errs: string[] = [];
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);
-    for (const [side, end, given] of [["a", this.a, this.props.a], ["b", this.b, this.props.b]] as const) {
+    for (const [side, end, given] of [
+      ["a", this.a, this.props.a],
+      ["b", this.b, this.props.b],
+    ] as const) {
       const n = checkInterfaceName(end.name);
-      if (n) errs.push(`end ${side}: ${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.${side}.name${given.name ? "" : " or shorten the construct id"}.`);
+      if (n)
+        errs.push(
+          `end ${side}: ${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.${side}.name${given.name ? "" : " or shorten the construct id"}.`,
+        );
       if (given.namespace && given.bridge && given.bridge.namespace !== given.namespace) {
-        errs.push(`end ${side} is in ${placeName(given.namespace)} but bridge ${given.bridge.name} is in ${placeName(given.bridge.namespace)}; an interface can only join a bridge in its own namespace.`);
+        errs.push(
+          `end ${side} is in ${placeName(given.namespace)} but bridge ${given.bridge.name} is in ${placeName(given.bridge.namespace)}; an interface can only join a bridge in its own namespace.`,
+        );
       }
-      if (end.bridge && end.bridge.mtu < this.mtu) errs.push(`end ${side}: MTU ${this.mtu} is larger than bridge ${end.bridge.name}'s MTU ${end.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${end.bridge.mtu}.`);
+      if (end.bridge && end.bridge.mtu < this.mtu)
+        errs.push(
+          `end ${side}: MTU ${this.mtu} is larger than bridge ${end.bridge.name}'s MTU ${end.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${end.bridge.mtu}.`,
+        );
       if (end.address !== undefined) errs.push(...checkAddressInput(end.address, `end ${side} address`));
-      if (end.hairpin && !end.bridge) errs.push(`end ${side} asks for hairpin mode but joins no bridge; hairpin is a bridge port setting. Set props.${side}.bridge or drop props.${side}.hairpin.`);
+      if (end.hairpin && !end.bridge)
+        errs.push(
+          `end ${side} asks for hairpin mode but joins no bridge; hairpin is a bridge port setting. Set props.${side}.bridge or drop props.${side}.hairpin.`,
+        );
     }
     // One L2 segment, one subnet: an address on one end must be in the subnet of the bridge the other end joins.
-    for (const [side, end, other] of [["a", this.a, this.b], ["b", this.b, this.a]] as const) {
-      const p = end.address !== undefined && other.bridge ? bridgeSubnetProblem(end.address, other.bridge, { what: `end ${side} address`, joins: `the other end joins`, prop: `props.${side}.address` }) : null;
+    for (const [side, end, other] of [
+      ["a", this.a, this.b],
+      ["b", this.b, this.a],
+    ] as const) {
+      const p =
+        end.address !== undefined && other.bridge
+          ? bridgeSubnetProblem(end.address, other.bridge, {
+              what: `end ${side} address`,
+              joins: `the other end joins`,
+              prop: `props.${side}.address`,
+            })
+          : null;
       if (p) errs.push(p);
     }
-    if (this.a.namespace === this.b.namespace && this.a.name === this.b.name) errs.push(`both ends are named ${this.a.name} in ${placeName(this.a.namespace)}. Give them different names.`);
+    if (this.a.namespace === this.b.namespace && this.a.name === this.b.name)
+      errs.push(`both ends are named ${this.a.name} in ${placeName(this.a.namespace)}. Give them different names.`);
     return errs;
   }
 

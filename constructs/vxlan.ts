@@ -159,7 +159,9 @@ export class Vxlan extends NetObject {
     const n = checkInterfaceName(this.name);
     if (n) errs.push(`${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.name or shorten the construct id.`);
     if (!Number.isInteger(this.vni) || this.vni < 1 || this.vni > 16777215) {
-      errs.push(`VNI ${printable(String(this.vni))} is out of range; a VXLAN network identifier is 24 bits. Set props.vni to a whole number from 1 to 16777215.`);
+      errs.push(
+        `VNI ${printable(String(this.vni))} is out of range; a VXLAN network identifier is 24 bits. Set props.vni to a whole number from 1 to 16777215.`,
+      );
     }
     const p = checkPort(this.port, "UDP port");
     if (p) errs.push(`${p} Fix props.port.`);
@@ -172,7 +174,9 @@ export class Vxlan extends NetObject {
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);
     else if (!pm && this.mtu > this.parentMtu - VXLAN_OVERHEAD) {
-      errs.push(`MTU ${this.mtu} does not fit the parent: VXLAN adds ${VXLAN_OVERHEAD} bytes of headers and ${this.parent} has MTU ${this.parentMtu}. Set props.mtu to at most ${this.parentMtu - VXLAN_OVERHEAD} (or leave it unset).`);
+      errs.push(
+        `MTU ${this.mtu} does not fit the parent: VXLAN adds ${VXLAN_OVERHEAD} bytes of headers and ${this.parent} has MTU ${this.parentMtu}. Set props.mtu to at most ${this.parentMtu - VXLAN_OVERHEAD} (or leave it unset).`,
+      );
     }
     const seen = new Set<string>();
     for (const peer of this.peerList) {
@@ -182,7 +186,8 @@ export class Vxlan extends NetObject {
         if (peer === this) errs.push(`${what} is this device itself. Remove it from the peers.`);
         else if (peer.host === this.host) errs.push(`${what} is on this host; VXLAN peers are other hosts. Remove it from the peers.`);
         if (peer.vni !== this.vni) errs.push(`${what} has VNI ${peer.vni}, this device ${this.vni}; the ends of one overlay must use the same VNI.`);
-        if (peer.port !== this.port) errs.push(`${what} uses UDP port ${peer.port}, this device ${this.port}; the ends of one overlay must use the same port.`);
+        if (peer.port !== this.port)
+          errs.push(`${what} uses UDP port ${peer.port}, this device ${this.port}; the ends of one overlay must use the same port.`);
       } else if (!isIp4(addr)) {
         errs.push(`${what} is not an IPv4 address. Give the underlay address of the other host.`);
         continue;
@@ -193,9 +198,14 @@ export class Vxlan extends NetObject {
     }
     if (this.bridge) {
       const b = this.bridge;
-      if (b.namespace) errs.push(`bridge ${b.name} is in netns ${b.namespace.name}, but the VXLAN device lives in the root namespace with its parent. Use a bridge in the root namespace.`);
+      if (b.namespace)
+        errs.push(
+          `bridge ${b.name} is in netns ${b.namespace.name}, but the VXLAN device lives in the root namespace with its parent. Use a bridge in the root namespace.`,
+        );
       if (!m && b.mtu > this.mtu) {
-        errs.push(`bridge ${b.name} has MTU ${b.mtu}, larger than the VXLAN MTU ${this.mtu}: frames in between would be dropped at the VXLAN port. Set the bridge's mtu (and the veths on it) to at most ${this.mtu}.`);
+        errs.push(
+          `bridge ${b.name} has MTU ${b.mtu}, larger than the VXLAN MTU ${this.mtu}: frames in between would be dropped at the VXLAN port. Set the bridge's mtu (and the veths on it) to at most ${this.mtu}.`,
+        );
       }
     }
     if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));

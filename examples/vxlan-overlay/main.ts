@@ -11,5 +11,8 @@ import { vxlanOverlay } from "./topology";
 const inventory = process.env.HOSTNET_INVENTORY ?? path.join(__dirname, "..", "..", ".lab", "lab", "inventory.json");
 const app = new App();
 const stack = new HostnetStack(app, "vxlan-overlay");
-vxlanOverlay(stack, ["a", "b"].map((h) => Host.fromInventory(stack, h, inventory)));
+vxlanOverlay(
+  stack,
+  ["a", "b"].map((h) => Host.fromInventory(stack, h, inventory)),
+);
 app.synth();

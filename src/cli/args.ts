@@ -43,7 +43,9 @@ export function parseArgs<S extends FlagSpec>(args: readonly string[], spec: S, 
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const kind = spec[name];
     if (kind === undefined) {
-      const known = Object.keys(spec).map((n) => `--${n}`).join(", ");
+      const known = Object.keys(spec)
+        .map((n) => `--${n}`)
+        .join(", ");
       throw new UsageError(`unknown option "--${name}" for "${command}"${known ? `; it takes ${known}` : ""}.`);
     }
     if (kind === "boolean") {

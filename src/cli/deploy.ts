@@ -38,7 +38,13 @@ function outdirOf(cwd: string): string {
   return path.resolve(cwd, "cdktf.out");
 }
 
-async function synthesize(app: string, context: Record<string, unknown> | undefined, outdir: string, verb: Verb, io: Io): Promise<SynthesizedStack[]> {
+async function synthesize(
+  app: string,
+  context: Record<string, unknown> | undefined,
+  outdir: string,
+  verb: Verb,
+  io: Io,
+): Promise<SynthesizedStack[]> {
   io.out(`hostnet: synthesizing (${app})`);
   const r = await synthApp({ app, context }, outdir);
   if (r.exitCode !== 0) {
@@ -79,29 +85,41 @@ function list(items: readonly string[], max = 12): string {
  * After Terraform did not finish: one line on how it ended, then from the
  * state what was left tainted or not created, and what the next run does.
  */
-async function reportFailure(verb: "deploy" | "destroy", stack: SynthesizedStack, manifest: StackManifest | undefined, exit: TerraformExit, io: Io): Promise<void> {
+async function reportFailure(
+  verb: "deploy" | "destroy",
+  stack: SynthesizedStack,
+  manifest: StackManifest | undefined,
+  exit: TerraformExit,
+  io: Io,
+): Promise<void> {
   const tf = verb === "deploy" ? "terraform apply" : "terraform destroy";
   if (exit.signal) {
     io.err(`hostnet: ${verb} of stack ${stack.name} FAILED: ${tf} was killed by ${exit.signal} before it finished; the ${verb} did not complete.`);
     if (exit.orphans) io.err(`hostnet: stopped the hooks that the killed Terraform left running (its process group).`);
   } else if (exit.interrupted) {
-    io.err(`hostnet: ${verb} of stack ${stack.name} interrupted: Terraform stopped the hooks that were running and saved its state (exit ${exit.code}).`);
+    io.err(
+      `hostnet: ${verb} of stack ${stack.name} interrupted: Terraform stopped the hooks that were running and saved its state (exit ${exit.code}).`,
+    );
   } else {
     io.err(`hostnet: ${verb} of stack ${stack.name} FAILED: ${tf} exited with code ${exit.code}; Terraform's error is above.`);
   }
   const state = await stateResources(stack.dir);
   if (!state.ok) {
-    io.err(`hostnet: the state of stack ${stack.name} could not be read after the failure; run \`hostnet ${verb} ${stack.name}\` again once the cause is fixed.`);
+    io.err(
+      `hostnet: the state of stack ${stack.name} could not be read after the failure; run \`hostnet ${verb} ${stack.name}\` again once the cause is fixed.`,
+    );
     return;
   }
   if (verb === "destroy") {
     const left = [...state.all];
-    if (left.length > 0) io.err(`hostnet: still in the state (the next \`hostnet destroy ${stack.name}\` removes them): ${list(left.map((a) => pathOf(manifest, a)))}`);
+    if (left.length > 0)
+      io.err(`hostnet: still in the state (the next \`hostnet destroy ${stack.name}\` removes them): ${list(left.map((a) => pathOf(manifest, a)))}`);
     return;
   }
   const tainted = [...state.tainted];
   const missing = allResources(manifest).filter((a) => !state.all.has(a));
-  if (tainted.length > 0) io.err(`hostnet: left tainted (the next deploy destroys and recreates them): ${list(tainted.map((a) => pathOf(manifest, a)))}`);
+  if (tainted.length > 0)
+    io.err(`hostnet: left tainted (the next deploy destroys and recreates them): ${list(tainted.map((a) => pathOf(manifest, a)))}`);
   if (missing.length > 0) {
     io.err(
       `hostnet: not in the state (the next deploy creates them; what this run already made on a host carries the stack's tag and is taken over, creates are idempotent): ${missing.length} object(s): ${list(missing.map((a) => pathOf(manifest, a)))}`,
@@ -123,7 +141,8 @@ async function driftReplacements(stack: SynthesizedStack, manifest: StackManifes
   if (st.addresses.size === 0) return [];
   const report = await probeDrift(manifest, st.addresses);
   printDrift(stack.name, report, verb, io);
-  if (report.drifted.length === 0 && report.unprobed.length === 0) io.out(`hostnet: stack ${stack.name}: no drift on ${manifest.hosts.length} host(s)`);
+  if (report.drifted.length === 0 && report.unprobed.length === 0)
+    io.out(`hostnet: stack ${stack.name}: no drift on ${manifest.hosts.length} host(s)`);
   return report.drifted.map((d) => d.object.resource);
 }
 

@@ -107,7 +107,9 @@ export const checkCommand: Command = {
       if (drifted.length === 0) continue;
       const replace = drifted.map((a) => `-replace=${a}`);
       if (!flags.fix) {
-        io.out(`stack ${s.manifest.stack}: ${drifted.length} drifted; repair with: hostnet check --fix  (terraform apply ${replace.join(" ")} in ${path.relative(process.cwd(), s.dir)})`);
+        io.out(
+          `stack ${s.manifest.stack}: ${drifted.length} drifted; repair with: hostnet check --fix  (terraform apply ${replace.join(" ")} in ${path.relative(process.cwd(), s.dir)})`,
+        );
         failed = true;
         continue;
       }
@@ -131,7 +133,11 @@ export const gcCommand: Command = {
     for (const s of await synthesize(flags)) {
       const ids = new Set<string>();
       const tags = new Set<string>();
-      for (const h of s.manifest.hosts) for (const o of h.objects) (ids.add(o.id), tags.add(o.tag));
+      for (const h of s.manifest.hosts)
+        for (const o of h.objects) {
+          ids.add(o.id);
+          tags.add(o.tag);
+        }
       for (const h of s.manifest.hosts) {
         const scan = await runOnHost(h, renderGcScan(s.manifest.stack), { op: "gc scan", path: h.path });
         if (scan.exitCode !== 0) {
@@ -148,7 +154,9 @@ export const gcCommand: Command = {
             failed = true;
           }
         }
-        io.out(`host ${h.name} (${h.address}): ${orphans.length} left behind by stack ${s.manifest.stack}${orphans.length === 0 ? "" : flags.yes ? ", removed" : "; remove with --yes"}`);
+        io.out(
+          `host ${h.name} (${h.address}): ${orphans.length} left behind by stack ${s.manifest.stack}${orphans.length === 0 ? "" : flags.yes ? ", removed" : "; remove with --yes"}`,
+        );
         // Leftovers not removed are a finding: a script running gc sees it in the exit code.
         if (orphans.length > 0 && !flags.yes) failed = true;
       }

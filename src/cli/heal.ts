@@ -56,7 +56,8 @@ export async function probeDrift(manifest: StackManifest, inState: ReadonlySet<s
         return;
       }
       try {
-        for (const d of parseCheckOutput(r.stdout, objects)) if (d.problems.length > 0) drifted.push({ host: h.name, object: d.object, problems: d.problems });
+        for (const d of parseCheckOutput(r.stdout, objects))
+          if (d.problems.length > 0) drifted.push({ host: h.name, object: d.object, problems: d.problems });
       } catch (e) {
         unprobed.push({ host: h, reason: `${(e as Error).message}: ${lastLine(r.stderr, "no message")}` });
       }
@@ -77,6 +78,8 @@ export function printDrift(stack: string, report: DriftReport, verb: string, io:
     io.out(`hostnet: stack ${stack}: drift: ${d.object.path}: ${d.problems.join("; ")}`);
   }
   if (report.drifted.length > 0) {
-    io.out(`hostnet: stack ${stack}: ${verb} ${report.drifted.length} drifted object(s): ${report.drifted.map((d) => `${d.object.path} (${d.object.resource})`).join(", ")}`);
+    io.out(
+      `hostnet: stack ${stack}: ${verb} ${report.drifted.length} drifted object(s): ${report.drifted.map((d) => `${d.object.path} (${d.object.resource})`).join(", ")}`,
+    );
   }
 }

@@ -143,7 +143,11 @@ ${cli === "cdktn" ? "- cdktn-cli 0.24 needs Node.js >= 22.19 (on Node 20 its dep
 }
 
 function projectName(dir: string): string {
-  const base = path.basename(path.resolve(dir)).toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+  const base = path
+    .basename(path.resolve(dir))
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
   return base === "" ? "hostnet-project" : base;
 }
 
@@ -159,7 +163,8 @@ export const initCommand: Command = {
     let hostnetSpec = `^${hostnetVersion()}`;
     if (flags.from !== undefined) {
       const from = path.resolve(flags.from);
-      if (!fs.existsSync(from)) throw new UsageError(`--from ${flags.from}: no such file or folder; give a tarball from "npm pack" or a hostnet checkout.`);
+      if (!fs.existsSync(from))
+        throw new UsageError(`--from ${flags.from}: no such file or folder; give a tarball from "npm pack" or a hostnet checkout.`);
       hostnetSpec = `file:${from}`;
     }
     const files = projectFiles({ framework: flags.cdktn ? "cdktn" : "cdktf", hostnetSpec, name: projectName(dir) });

@@ -19,7 +19,8 @@ export const inspectCommand: Command = {
   async run(args: readonly string[], io: Io): Promise<number> {
     const cmd = "hostnet inspect";
     const parsed = parseArgs(args, { inventory: "string", json: "boolean" }, cmd);
-    if (parsed.positionals.length !== 1) throw new UsageError(`"${cmd}" takes one host name, e.g. "hostnet inspect a"; got ${parsed.positionals.length}.`);
+    if (parsed.positionals.length !== 1)
+      throw new UsageError(`"${cmd}" takes one host name, e.g. "hostnet inspect a"; got ${parsed.positionals.length}.`);
     const name = parsed.positionals[0];
     const inventory = parsed.flags.inventory ?? defaultInventoryPath();
     const target = readInspectTarget(inventory, name);

@@ -24,7 +24,9 @@ async function up(args: readonly string[], io: Io): Promise<number> {
   const inv = await labUp({ name, hosts, index, dir });
   const list = Object.values(inv.hosts);
   for (const h of list) io.out(`${h.name}  ${h.address}  ${h.netns}  up`);
-  io.out(`lab "${inv.lab}": ${list.length} host${list.length === 1 ? "" : "s"} up (${inv.subnet}); inventory: ${display(path.join(inv.dir, "inventory.json"))}`);
+  io.out(
+    `lab "${inv.lab}": ${list.length} host${list.length === 1 ? "" : "s"} up (${inv.subnet}); inventory: ${display(path.join(inv.dir, "inventory.json"))}`,
+  );
   return 0;
 }
 
@@ -37,7 +39,9 @@ async function down(args: readonly string[], io: Io): Promise<number> {
   if (r.hosts.length === 0 && !r.bridgeRemoved && !r.dirRemoved) {
     io.out(`lab "${r.lab}": already down`);
   } else {
-    io.out(`lab "${r.lab}": down (${r.hosts.length} host${r.hosts.length === 1 ? "" : "s"} removed${r.bridgeRemoved ? ", bridge removed" : ""}${r.dirRemoved ? ", lab dir removed" : ""})`);
+    io.out(
+      `lab "${r.lab}": down (${r.hosts.length} host${r.hosts.length === 1 ? "" : "s"} removed${r.bridgeRemoved ? ", bridge removed" : ""}${r.dirRemoved ? ", lab dir removed" : ""})`,
+    );
   }
   return 0;
 }
@@ -63,7 +67,9 @@ async function status(args: readonly string[], io: Io): Promise<number> {
   }
   for (const h of s.hosts) io.out(hostLine(h));
   if (!s.inventory && s.hosts.length === 0 && !s.bridgeExists) {
-    io.out(`lab "${s.lab}": not up (no inventory at ${display(s.inventoryPath)}); start it with "hostnet lab up${s.lab === "lab" ? "" : ` --name ${s.lab}`}"`);
+    io.out(
+      `lab "${s.lab}": not up (no inventory at ${display(s.inventoryPath)}); start it with "hostnet lab up${s.lab === "lab" ? "" : ` --name ${s.lab}`}"`,
+    );
   } else {
     const ok = s.hosts.filter((h) => h.sshReachable).length;
     const hint = s.healthy ? "" : `; repair with "hostnet lab up${s.lab === "lab" ? "" : ` --name ${s.lab}`}"`;
@@ -83,7 +89,9 @@ export const labCommand: Command = {
     const [sub, ...rest] = args;
     const handler = sub === undefined ? undefined : SUBCOMMANDS[sub];
     if (!handler) {
-      throw new UsageError(`${sub === undefined ? "missing" : `unknown`} subcommand${sub === undefined ? "" : ` "${sub}"`} for "hostnet lab"; use one of: ${Object.keys(SUBCOMMANDS).join(", ")}.`);
+      throw new UsageError(
+        `${sub === undefined ? "missing" : `unknown`} subcommand${sub === undefined ? "" : ` "${sub}"`} for "hostnet lab"; use one of: ${Object.keys(SUBCOMMANDS).join(", ")}.`,
+      );
     }
     return handler(rest, io);
   },

@@ -8,7 +8,17 @@ import { deployCommand, destroyCommand, diffCommand } from "./deploy";
 import { initCommand } from "./init";
 
 /** Command groups in `hostnet help` order; add new ones here. */
-export const COMMANDS: readonly Command[] = [initCommand, labCommand, planCommand, deployCommand, diffCommand, destroyCommand, checkCommand, gcCommand, inspectCommand];
+export const COMMANDS: readonly Command[] = [
+  initCommand,
+  labCommand,
+  planCommand,
+  deployCommand,
+  diffCommand,
+  destroyCommand,
+  checkCommand,
+  gcCommand,
+  inspectCommand,
+];
 
 function help(io: Io): number {
   io.out("usage: hostnet <command> [options]");
@@ -42,7 +52,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.err(`hostnet: ${err.message}`);
       return err.exitCode;
     }
-    io.err(`hostnet: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    io.err(`hostnet: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;
   }
 }

@@ -51,10 +51,14 @@ export async function lockProject(dir: string, opts: { command: string; waitSeco
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, LOCK_FILE);
   // Own process group: a Ctrl-C in the terminal must not end the holder while Terraform still runs.
-  const child: ChildProcess = spawn("flock", ["-x", "-w", String(opts.waitSeconds), "-E", "75", file, "sh", "-c", "echo locked; exec cat >/dev/null"], {
-    stdio: ["pipe", "pipe", "pipe"],
-    detached: true,
-  });
+  const child: ChildProcess = spawn(
+    "flock",
+    ["-x", "-w", String(opts.waitSeconds), "-E", "75", file, "sh", "-c", "echo locked; exec cat >/dev/null"],
+    {
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    },
+  );
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += String(d)));
   const acquired = new Promise<boolean>((resolve, reject) => {
@@ -66,7 +70,11 @@ export async function lockProject(dir: string, opts: { command: string; waitSeco
     child.on("error", (e) => reject(new HostnetError(`cannot take the deploy lock ${file}: ${e.message} (is flock from util-linux installed?)`, 1)));
     child.on("exit", () => resolve(false));
   });
-  const slow = setTimeout(() => opts.wait(`hostnet: waiting: ${describeOwner(readOwner(dir))} is deploying from this working copy (lock ${file}); up to ${opts.waitSeconds} s`), 300);
+  const slow = setTimeout(
+    () =>
+      opts.wait(`hostnet: waiting: ${describeOwner(readOwner(dir))} is deploying from this working copy (lock ${file}); up to ${opts.waitSeconds} s`),
+    300,
+  );
   let ok: boolean;
   try {
     ok = await acquired;

@@ -1,3 +1,4 @@
+import * as os from "os";
 /**
  * Terraform as `hostnet deploy`/`destroy`/`diff` run it: `init` only when the
  * stack's `terraform` block (backend, providers) changed since the last init,
@@ -27,7 +28,7 @@ export interface TerraformExit {
 
 /** The exit code a shell gives a process ended by a signal: 128 + its number. */
 export function signalExitCode(signal: NodeJS.Signals): number {
-  const n = (require("os") as typeof import("os")).constants.signals[signal];
+  const n = os.constants.signals[signal];
   return 128 + (n ?? 0);
 }
 
@@ -67,7 +68,13 @@ export function needsInit(dir: string): boolean {
 export async function initIfNeeded(dir: string, io: Io): Promise<number> {
   if (!needsInit(dir)) return 0;
   io.out(`hostnet: terraform init in ${displayPath(dir)}`);
-  const r = await execa("terraform", ["init", "-input=false", ...colorArgs()], { cwd: dir, env: terraformEnv(), reject: false, all: true, stdin: "ignore" });
+  const r = await execa("terraform", ["init", "-input=false", ...colorArgs()], {
+    cwd: dir,
+    env: terraformEnv(),
+    reject: false,
+    all: true,
+    stdin: "ignore",
+  });
   if (r.exitCode !== 0 || r.signal) {
     for (const l of (r.all ?? "").split("\n")) io.err(l);
     return r.signal ? signalExitCode(r.signal as NodeJS.Signals) : r.exitCode;
@@ -133,7 +140,16 @@ export async function stateList(dir: string): Promise<{ ok: boolean; addresses: 
   const r = await execa("terraform", ["state", "list", "-no-color"], { cwd: dir, env: terraformEnv(), reject: false, stdin: "ignore" });
   // Before the first apply there is no state at all: nothing in it, not a failure.
   if (r.exitCode !== 0 && /No state file was found/.test(r.stderr)) return { ok: true, addresses: new Set(), error: "" };
-  return { ok: r.exitCode === 0, addresses: new Set(r.stdout.split("\n").map((l) => l.trim()).filter(Boolean)), error: r.stderr.trim() };
+  return {
+    ok: r.exitCode === 0,
+    addresses: new Set(
+      r.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+    error: r.stderr.trim(),
+  };
 }
 
 /** What the state says after a run: every resource address, and which are tainted. */

@@ -77,7 +77,9 @@ export function renderGcRemove(stack: string, orphans: readonly Orphan[]): strin
   for (const o of orphans.filter((o) => o.type === "partial")) lines.push(`rm -f ${shq(`${LEDGER_ROOT}/${stack}/${o.what}`)}`);
   for (const o of orphans.filter((o) => o.type === "link")) {
     const ipn = o.netns ? `ip -n ${shq(o.netns)}` : "ip";
-    lines.push(`if ${ipn} link show dev ${shq(o.name!)} 2>/dev/null | grep -qxF ${shq(`    alias ${o.tag}`)}; then ${ipn} link del dev ${shq(o.name!)}; fi`);
+    lines.push(
+      `if ${ipn} link show dev ${shq(o.name!)} 2>/dev/null | grep -qxF ${shq(`    alias ${o.tag}`)}; then ${ipn} link del dev ${shq(o.name!)}; fi`,
+    );
   }
   const ruleTags = [...new Set(orphans.filter((o) => o.type === "rule").map((o) => o.tag))];
   for (const tag of ruleTags) {

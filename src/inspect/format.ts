@@ -33,7 +33,8 @@ export function columns(rows: readonly (readonly string[])[]): string[] {
 export function formatInspection(hostLabel: string, h: HostInspection): string[] {
   const rows: string[][] = [];
   rows.push(["namespaces", "", h.namespaces.length ? h.namespaces.join(", ") : "(none)"]);
-  for (const b of h.bridges) rows.push(["bridge", placeOf(b.netns), [b.name, ...b.addresses, `ports: ${b.ports.length ? b.ports.join(", ") : "(none)"}`].join("  ")]);
+  for (const b of h.bridges)
+    rows.push(["bridge", placeOf(b.netns), [b.name, ...b.addresses, `ports: ${b.ports.length ? b.ports.join(", ") : "(none)"}`].join("  ")]);
   const shown = h.links.filter((l) => !(l.kind === "loopback" && l.addresses.every((a) => a.startsWith("127."))));
   for (const l of shown) {
     const parts = [l.name, l.kind, l.up ? "up" : "down", ...l.addresses];

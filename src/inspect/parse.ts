@@ -118,7 +118,11 @@ export function splitProbeOutput(output: string): { hostname: string; places: Pl
     if (current && section) (current[section] ??= []).push(line);
   }
   flush();
-  if (!complete || places.length === 0) throw new HostnetError(`the inspect probe's output is incomplete (${places.length} namespaces read); the connection may have dropped. Run it again.`, 1);
+  if (!complete || places.length === 0)
+    throw new HostnetError(
+      `the inspect probe's output is incomplete (${places.length} namespaces read); the connection may have dropped. Run it again.`,
+      1,
+    );
   return { hostname, places };
 }
 
@@ -162,7 +166,10 @@ function json<T>(text: string, what: string, netns?: string): T[] {
     const v = JSON.parse(t);
     return Array.isArray(v) ? (v as T[]) : [];
   } catch (e) {
-    throw new HostnetError(`cannot read ${what} of ${netns ? `namespace ${netns}` : "the root namespace"}: ${(e as Error).message}. Is iproute2 new enough for -j (JSON)?`, 1);
+    throw new HostnetError(
+      `cannot read ${what} of ${netns ? `namespace ${netns}` : "the root namespace"}: ${(e as Error).message}. Is iproute2 new enough for -j (JSON)?`,
+      1,
+    );
   }
 }
 
@@ -242,7 +249,8 @@ export function parseLinks(places: readonly PlaceDump[]): InspectedLink[] {
   }
   const addrs = new Map(places.map((p) => [p.netns ?? "", parseAddrs(p.addr, p.netns)]));
   const isVeth = (l: IpLink) => l.linkinfo?.info_kind === "veth";
-  const pointsBack = (cand: RawLink, me: RawLink) => isVeth(cand.link) && cand.link.ifindex === me.link.link_index && cand.link.link_index === me.link.ifindex;
+  const pointsBack = (cand: RawLink, me: RawLink) =>
+    isVeth(cand.link) && cand.link.ifindex === me.link.link_index && cand.link.link_index === me.link.ifindex;
 
   const peerOf = (me: RawLink): VethPeer | undefined => {
     const k = me.link.link_index;
@@ -287,7 +295,10 @@ export function bridgesOf(links: readonly InspectedLink[]): InspectedBridge[] {
       ...(b.netns !== undefined ? { netns: b.netns } : {}),
       name: b.name,
       addresses: b.addresses,
-      ports: links.filter((p) => p.netns === b.netns && p.master === b.name).map((p) => p.name).sort(),
+      ports: links
+        .filter((p) => p.netns === b.netns && p.master === b.name)
+        .map((p) => p.name)
+        .sort(),
     }));
 }
 
@@ -297,7 +308,10 @@ export function parseInspection(output: string): HostInspection {
   const links = parseLinks(places);
   return {
     hostname,
-    namespaces: places.filter((p) => p.netns !== undefined).map((p) => p.netns!).sort(),
+    namespaces: places
+      .filter((p) => p.netns !== undefined)
+      .map((p) => p.netns!)
+      .sort(),
     links,
     bridges: bridgesOf(links),
     routes: places.flatMap((p) => parseRoutes(p.route, p.netns)),

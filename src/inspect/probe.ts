@@ -15,7 +15,7 @@ export const INSPECT_SCRIPT = [
   'hn_ip() { if [ -n "$P" ]; then ip -n "$P" "$@"; else ip "$@"; fi; }',
   'hn_ex() { if [ -n "$P" ]; then ip netns exec "$P" "$@"; else "$@"; fi; }',
   "hn_dump() {",
-  '  P=$1',
+  "  P=$1",
   '  echo "$M place $P"',
   '  echo "$M link"; hn_ip -d -j link show 2>/dev/null || echo "[]"',
   '  echo "$M addr"; hn_ip -j addr show 2>/dev/null || echo "[]"',
@@ -26,6 +26,6 @@ export const INSPECT_SCRIPT = [
   "}",
   'echo "$M host $(hostname)"',
   'hn_dump ""',
-  "ls -1A /run/netns 2>/dev/null | while IFS= read -r ns; do hn_dump \"$ns\"; done",
+  'ls -1A /run/netns 2>/dev/null | while IFS= read -r ns; do hn_dump "$ns"; done',
   'echo "$M end"',
 ].join("\n");

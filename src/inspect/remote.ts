@@ -29,7 +29,11 @@ export function readInspectTarget(file: string, name: string): InspectTarget {
     inv = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
-    throw new HostnetError(missing ? `no inventory at ${file}; start the lab with "hostnet lab up" or pass --inventory FILE.` : `inventory ${file} is not valid JSON (${(e as Error).message}).`);
+    throw new HostnetError(
+      missing
+        ? `no inventory at ${file}; start the lab with "hostnet lab up" or pass --inventory FILE.`
+        : `inventory ${file} is not valid JSON (${(e as Error).message}).`,
+    );
   }
   const h = inv.hosts?.[name];
   if (!h) throw new HostnetError(`inventory ${file} has no host "${name}"; it has: ${Object.keys(inv.hosts ?? {}).join(", ") || "none"}.`);
@@ -58,17 +62,29 @@ export function readInspectTarget(file: string, name: string): InspectTarget {
 /** ssh arguments up to and including the remote command. */
 export function sshProbeArgs(t: InspectTarget, knownHostsFile: string): string[] {
   return [
-    "-F", "/dev/null",
-    "-o", "BatchMode=yes",
-    "-o", "StrictHostKeyChecking=yes",
-    "-o", `UserKnownHostsFile=${knownHostsFile}`,
-    "-o", "GlobalKnownHostsFile=/dev/null",
-    "-o", "ConnectTimeout=10",
-    "-o", "LogLevel=ERROR",
+    "-F",
+    "/dev/null",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    `UserKnownHostsFile=${knownHostsFile}`,
+    "-o",
+    "GlobalKnownHostsFile=/dev/null",
+    "-o",
+    "ConnectTimeout=10",
+    "-o",
+    "LogLevel=ERROR",
     ...(t.identityFile ? ["-o", "IdentitiesOnly=yes", "-i", t.identityFile] : []),
-    "-p", String(t.port),
-    "-l", t.user,
-    "--", t.address, "sh", "-s",
+    "-p",
+    String(t.port),
+    "-l",
+    t.user,
+    "--",
+    t.address,
+    "sh",
+    "-s",
   ];
 }
 
@@ -85,7 +101,10 @@ export async function runProbe(t: InspectTarget): Promise<string> {
     const r = await run("ssh", sshProbeArgs(t, kh), { input: INSPECT_SCRIPT, timeoutMs: 60_000 });
     if (r.exitCode !== 0) {
       const detail = r.stderr.trim().split("\n").pop() || `exit ${r.exitCode}`;
-      throw new HostnetError(`cannot inspect host ${t.name} (${t.user}@${t.address}:${t.port}) over ssh: ${detail}. Check that it is up ("hostnet lab status" for a lab) and that the inventory's key is authorized there.`, 1);
+      throw new HostnetError(
+        `cannot inspect host ${t.name} (${t.user}@${t.address}:${t.port}) over ssh: ${detail}. Check that it is up ("hostnet lab status" for a lab) and that the inventory's key is authorized there.`,
+        1,
+      );
     }
     return r.stdout;
   } finally {

@@ -42,7 +42,8 @@ export function parseCidr4(text: string, strict = true): Cidr4 & { address: numb
   const address = parseIp4(m[1]);
   const prefix = Number(m[2]);
   // iproute2 reads a prefix length with a leading zero as octal: "/08" would pass here and fail on the host.
-  if (m[2].length > 1 && m[2].startsWith("0")) throw new AddressError(`"${text}" has a prefix length with a leading zero; write it as ${m[1]}/${prefix}.`);
+  if (m[2].length > 1 && m[2].startsWith("0"))
+    throw new AddressError(`"${text}" has a prefix length with a leading zero; write it as ${m[1]}/${prefix}.`);
   if (prefix > 32) throw new AddressError(`"${text}" has prefix length ${prefix}; IPv4 allows 0-32.`);
   const network = (address & maskOf(prefix)) >>> 0;
   if (strict && network !== address) {
@@ -60,12 +61,12 @@ export function broadcastOf(c: Cidr4): number {
 }
 
 export function contains(c: Cidr4, ip: number): boolean {
-  return ((ip & maskOf(c.prefix)) >>> 0) === c.network;
+  return (ip & maskOf(c.prefix)) >>> 0 === c.network;
 }
 
 export function overlaps(a: Cidr4, b: Cidr4): boolean {
   const p = Math.min(a.prefix, b.prefix);
-  return ((a.network & maskOf(p)) >>> 0) === ((b.network & maskOf(p)) >>> 0);
+  return (a.network & maskOf(p)) >>> 0 === (b.network & maskOf(p)) >>> 0;
 }
 
 export function formatCidr4(c: Cidr4): string {

@@ -26,7 +26,8 @@ export const EMPTY_LOCK: LockData = { version: LOCK_VERSION, subnets: {} };
 
 /** Parse the file's text; throws an Error naming the file and the fix for anything malformed. */
 export function parseLock(text: string, file: string): LockData {
-  const bad = (why: string) => new Error(`${file}: ${why}. Fix the file, or delete it to renumber every subnet at the next synth (addresses may change).`);
+  const bad = (why: string) =>
+    new Error(`${file}: ${why}. Fix the file, or delete it to renumber every subnet at the next synth (addresses may change).`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -40,7 +41,14 @@ export function parseLock(text: string, file: string): LockData {
   const subnets: Record<string, LockedSubnet> = {};
   for (const [path, s] of Object.entries(r.subnets as Record<string, unknown>)) {
     const e = s as { cidr?: unknown; addresses?: unknown };
-    if (typeof e !== "object" || e === null || typeof e.cidr !== "string" || typeof e.addresses !== "object" || e.addresses === null || Array.isArray(e.addresses)) {
+    if (
+      typeof e !== "object" ||
+      e === null ||
+      typeof e.cidr !== "string" ||
+      typeof e.addresses !== "object" ||
+      e.addresses === null ||
+      Array.isArray(e.addresses)
+    ) {
       throw bad(`entry "${path}" needs "cidr" (a string) and "addresses" (an object)`);
     }
     const addresses: Record<string, string> = {};
@@ -83,7 +91,12 @@ export function mergeLock(old: LockData, stackPath: string, current: Readonly<Re
  * or one address recorded for two holders (typically after a merge).
  * Returns the usable records (holder → address number) and the messages.
  */
-export function checkLocked(subnetPath: string, cidr: string, locked: LockedSubnet, file: string): { records: Map<string, number>; errors: string[] } {
+export function checkLocked(
+  subnetPath: string,
+  cidr: string,
+  locked: LockedSubnet,
+  file: string,
+): { records: Map<string, number>; errors: string[] } {
   const records = new Map<string, number>();
   const errors: string[] = [];
   const net = parseCidr4(cidr);
@@ -105,7 +118,9 @@ export function checkLocked(subnetPath: string, cidr: string, locked: LockedSubn
     }
     const other = byIp.get(ip);
     if (other !== undefined) {
-      errors.push(`${file} records ${text} for both ${other} and ${holder} (two branches allocated it and were merged?). Delete one of the two lines from ${file}; that holder gets a new address at the next synth.`);
+      errors.push(
+        `${file} records ${text} for both ${other} and ${holder} (two branches allocated it and were merged?). Delete one of the two lines from ${file}; that holder gets a new address at the next synth.`,
+      );
       continue;
     }
     byIp.set(ip, holder);

@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as os from "os";
 /**
  * One reading of a PostgreSQL connection string for everything hostnet sends
  * to that server: Terraform's `pg` backend (Go, lib/pq) and the shared address
@@ -50,13 +52,16 @@ const FIX_PASSWORD =
 
 /** Parse a libpq connection string (URL or key=value form); a problem (without the construct path) when it cannot be used. */
 export function parsePgConnStr(connStr: string): { connection?: PgConnection; problem?: string } {
-  if (typeof connStr !== "string" || connStr.trim() === "") return { problem: `connStr is empty. Give a connection string such as "postgres://hostnet@db.example/hostnet".` };
+  if (typeof connStr !== "string" || connStr.trim() === "")
+    return { problem: `connStr is empty. Give a connection string such as "postgres://hostnet@db.example/hostnet".` };
   const url = /^postgres(?:ql)?:\/\//.test(connStr);
   const fields = url ? parseUrl(connStr) : parseKeyValue(connStr);
   if (typeof fields === "string") return { problem: fields };
   if (fields.password !== undefined) {
     const form = url ? "the URL" : "password=...";
-    return { problem: `connStr holds a password (in ${form}): it would be written to cdk.tf.json and .terraform/terraform.tfstate in clear. ${FIX_PASSWORD}` };
+    return {
+      problem: `connStr holds a password (in ${form}): it would be written to cdk.tf.json and .terraform/terraform.tfstate in clear. ${FIX_PASSWORD}`,
+    };
   }
   const host = fields.host;
   let sslmode = fields.sslmode;
@@ -73,7 +78,8 @@ export function parsePgConnStr(connStr: string): { connection?: PgConnection; pr
     out = url ? `${connStr}${connStr.includes("?") ? "&" : "?"}sslmode=${sslmode}` : `${connStr.trimEnd()} sslmode=${sslmode}`;
   }
   const port = fields.port === undefined ? undefined : Number(fields.port);
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) return { problem: `connStr has port "${fields.port}"; use a number from 1 to 65535.` };
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
+    return { problem: `connStr has port "${fields.port}"; use a number from 1 to 65535.` };
   const target: PgTarget = {
     ...(host !== undefined && host !== "" ? { host } : {}),
     ...(port !== undefined ? { port } : {}),
@@ -167,7 +173,8 @@ function parseKeyValue(s: string): Fields | string {
     if (/^\s*$/.test(s.slice(i))) break;
     re.lastIndex = i;
     const m = re.exec(s);
-    if (!m) return `connStr is neither a postgres:// URL nor key=value pairs libpq understands (near "${redact(s.slice(i, i + 20))}"). Use postgres://user@host/database or "host=... user=... dbname=...".`;
+    if (!m)
+      return `connStr is neither a postgres:// URL nor key=value pairs libpq understands (near "${redact(s.slice(i, i + 20))}"). Use postgres://user@host/database or "host=... user=... dbname=...".`;
     const v = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3];
     if (KEYS.has(m[1])) (f as Record<string, string>)[m[1]] = v;
     i = re.lastIndex;
@@ -194,7 +201,7 @@ export function clientOptions(t: PgTarget): {
   application_name?: string;
   ssl: false | { rejectUnauthorized: boolean; ca?: string; cert?: string; key?: string; checkServerIdentity?: () => undefined };
 } {
-  const read = (f: string) => require("fs").readFileSync(f.replace(/^~(?=\/)/, require("os").homedir()), "utf8") as string;
+  const read = (f: string) => fs.readFileSync(f.replace(/^~(?=\/)/, os.homedir()), "utf8");
   const base = { host: t.host, port: t.port, user: t.user, database: t.database, application_name: t.application_name };
   if (t.sslmode === "disable") return { ...base, ssl: false };
   const files = { ...(t.sslcert ? { cert: read(t.sslcert) } : {}), ...(t.sslkey ? { key: read(t.sslkey) } : {}) };

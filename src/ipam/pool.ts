@@ -28,7 +28,9 @@ export class AddressPool {
     if (gateway !== null) {
       const gw = gateway === undefined ? this.first : parseIp4(gateway);
       if (!contains(this.cidr, gw)) {
-        throw new AddressError(`gateway ${formatIp4(gw)} is outside subnet ${formatCidr4(this.cidr)}. Pick an address inside it, e.g. ${formatIp4(this.first)}.`);
+        throw new AddressError(
+          `gateway ${formatIp4(gw)} is outside subnet ${formatCidr4(this.cidr)}. Pick an address inside it, e.g. ${formatIp4(this.first)}.`,
+        );
       }
       this.checkAssignable(gw, "gateway");
       this.gateway = gw;
@@ -44,7 +46,9 @@ export class AddressPool {
   allocate(holder: Holder): number {
     const slot = this.used.firstClear(this.first - this.cidr.network);
     if (slot === -1 || this.cidr.network + slot > this.last) {
-      throw new AddressError(`subnet ${formatCidr4(this.cidr)} is exhausted: all ${this.size} usable addresses are taken (asked by ${holder}). Use a larger subnet or free an address.`);
+      throw new AddressError(
+        `subnet ${formatCidr4(this.cidr)} is exhausted: all ${this.size} usable addresses are taken (asked by ${holder}). Use a larger subnet or free an address.`,
+      );
     }
     const ip = this.cidr.network + slot;
     this.mark(ip, holder);
@@ -55,7 +59,9 @@ export class AddressPool {
   reserve(address: string | number, holder: Holder): number {
     const ip = typeof address === "number" ? address : parseIp4(address);
     if (!contains(this.cidr, ip)) {
-      throw new AddressError(`address ${formatIp4(ip)} (for ${holder}) is outside subnet ${formatCidr4(this.cidr)}. Use an address inside it or allocate one with subnet.allocate().`);
+      throw new AddressError(
+        `address ${formatIp4(ip)} (for ${holder}) is outside subnet ${formatCidr4(this.cidr)}. Use an address inside it or allocate one with subnet.allocate().`,
+      );
     }
     this.checkAssignable(ip, holder);
     const prev = this.holders.get(ip);
@@ -79,10 +85,14 @@ export class AddressPool {
 
   private checkAssignable(ip: number, holder: Holder): void {
     if (this.cidr.prefix <= 30 && ip === this.cidr.network) {
-      throw new AddressError(`address ${formatIp4(ip)} (for ${holder}) is the network address of ${formatCidr4(this.cidr)} and cannot be assigned. Use an address from ${formatIp4(this.first)} to ${formatIp4(this.last)}.`);
+      throw new AddressError(
+        `address ${formatIp4(ip)} (for ${holder}) is the network address of ${formatCidr4(this.cidr)} and cannot be assigned. Use an address from ${formatIp4(this.first)} to ${formatIp4(this.last)}.`,
+      );
     }
     if (this.cidr.prefix <= 30 && ip === broadcastOf(this.cidr)) {
-      throw new AddressError(`address ${formatIp4(ip)} (for ${holder}) is the broadcast address of ${formatCidr4(this.cidr)} and cannot be assigned. Use an address from ${formatIp4(this.first)} to ${formatIp4(this.last)}.`);
+      throw new AddressError(
+        `address ${formatIp4(ip)} (for ${holder}) is the broadcast address of ${formatCidr4(this.cidr)} and cannot be assigned. Use an address from ${formatIp4(this.first)} to ${formatIp4(this.last)}.`,
+      );
     }
   }
 

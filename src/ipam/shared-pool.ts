@@ -126,7 +126,9 @@ export class SharedAddressPool {
     } catch (e) {
       await client.query("ROLLBACK").catch(() => undefined);
       await client.end().catch(() => undefined);
-      throw new Error(`shared address pool: cannot prepare table "${table}" at ${where(client)} (${(e as Error).message}). The user needs the right to create and alter it; nothing was claimed.`);
+      throw new Error(
+        `shared address pool: cannot prepare table "${table}" at ${where(client)} (${(e as Error).message}). The user needs the right to create and alter it; nothing was claimed.`,
+      );
     }
     return pool;
   }
@@ -153,9 +155,14 @@ export class SharedAddressPool {
     for (let attempt = 0; ; attempt++) {
       await this.begin(name);
       try {
-        const rows = (await this.client.query<PoolClaim & { cidr: string }>(`SELECT owner, holder, cidr, ip FROM ${this.table} WHERE pool = $1`, [name])).rows;
+        const rows = (
+          await this.client.query<PoolClaim & { cidr: string }>(`SELECT owner, holder, cidr, ip FROM ${this.table} WHERE pool = $1`, [name])
+        ).rows;
         const other = rows.find((r) => r.cidr !== net);
-        if (other) throw new AddressError(`shared pool "${name}" is ${other.cidr} in the database (held by ${label(other)}), but this stack declares ${net}. Use ${other.cidr}, or another pool name.`);
+        if (other)
+          throw new AddressError(
+            `shared pool "${name}" is ${other.cidr} in the database (held by ${label(other)}), but this stack declares ${net}. Use ${other.cidr}, or another pool name.`,
+          );
         const pool = new AddressPool(net, opts.gateway === false ? null : opts.gateway);
         const out = new Map<string, string>();
         // The owner's addresses it no longer asks for: their endpoints may still be deployed, so they stay held.
@@ -176,13 +183,10 @@ export class SharedAddressPool {
           }
         }
         if (fresh.length > 0) {
-          await this.client.query(`INSERT INTO ${this.table} (pool, cidr, owner, holder, ip) SELECT $1, $2, $3, h, ip FROM unnest($4::text[], $5::text[]) AS u(h, ip)`, [
-            name,
-            net,
-            owner,
-            fresh,
-            fresh.map((h) => out.get(h)!),
-          ]);
+          await this.client.query(
+            `INSERT INTO ${this.table} (pool, cidr, owner, holder, ip) SELECT $1, $2, $3, h, ip FROM unnest($4::text[], $5::text[]) AS u(h, ip)`,
+            [name, net, owner, fresh, fresh.map((h) => out.get(h)!)],
+          );
         }
         await this.client.query("COMMIT");
         const result = new Map(holders.map((h) => [h, out.get(h)!]));
@@ -216,7 +220,12 @@ export class SharedAddressPool {
   /** The claims of one owner (or, without one, the claims made without an owner) in pool `name`: holder → address. */
   async list(name: string, opts: { readonly owner?: string } = {}): Promise<Map<string, string>> {
     const owner = checkOwner(opts.owner);
-    const rows = (await this.client.query<{ holder: string; ip: string }>(`SELECT holder, ip FROM ${this.table} WHERE pool = $1 AND owner = $2 ORDER BY holder`, [name, owner])).rows;
+    const rows = (
+      await this.client.query<{ holder: string; ip: string }>(`SELECT holder, ip FROM ${this.table} WHERE pool = $1 AND owner = $2 ORDER BY holder`, [
+        name,
+        owner,
+      ])
+    ).rows;
     return new Map(rows.map((r) => [r.holder, r.ip]));
   }
 
@@ -257,7 +266,9 @@ export class SharedAddressPool {
     const { has_owner, pkey, pkey_columns } = rows[0];
     if (!has_owner) await client.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS owner text NOT NULL DEFAULT ''`);
     if ((pkey_columns ?? []).join(",") !== "holder,owner,pool") {
-      await client.query(`ALTER TABLE ${table} ${pkey ? `DROP CONSTRAINT ${client.escapeIdentifier(pkey)}, ` : ""}ADD PRIMARY KEY (pool, owner, holder)`);
+      await client.query(
+        `ALTER TABLE ${table} ${pkey ? `DROP CONSTRAINT ${client.escapeIdentifier(pkey)}, ` : ""}ADD PRIMARY KEY (pool, owner, holder)`,
+      );
     }
     await client.query("COMMIT");
   }
@@ -279,9 +290,19 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "es"}`;
 }
 
-function exhausted(name: string, net: string, size: number, owner: string, asked: number, free: number, first: string, leaving: number): AddressError {
+function exhausted(
+  name: string,
+  net: string,
+  size: number,
+  owner: string,
+  asked: number,
+  free: number,
+  first: string,
+  leaving: number,
+): AddressError {
   const who = owner ? `owner "${owner}"` : "this claim";
-  const available = free === 0 ? `none of its ${size} usable addresses is free` : `only ${free} of its ${size} usable addresses ${free === 1 ? "is" : "are"} free`;
+  const available =
+    free === 0 ? `none of its ${size} usable addresses is free` : `only ${free} of its ${size} usable addresses ${free === 1 ? "is" : "are"} free`;
   const held =
     leaving > 0
       ? ` ${plural(leaving, "address")} of ${who} belong to endpoints that left the stack but may still be deployed: they are freed when the deploy that removes them succeeds.`

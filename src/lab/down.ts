@@ -42,7 +42,10 @@ const LAB_DIR_ENTRIES = new Set(["inventory.json", "id_ed25519", "id_ed25519.pub
 export async function netnsPids(netns: string): Promise<number[]> {
   const r = await run("ip", ["netns", "pids", netns]);
   if (r.exitCode !== 0) return [];
-  return r.stdout.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number);
+  return r.stdout
+    .split(/\s+/)
+    .filter((s) => /^\d+$/.test(s))
+    .map(Number);
 }
 
 export async function linkExists(name: string): Promise<boolean> {

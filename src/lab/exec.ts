@@ -24,7 +24,9 @@ export function hostPid(inv: Inventory, host: string): number {
   const files = labFilesAt(inv.dir);
   const pid = hostSshdPid(h.netns, files.pidFile(host), files.sshdConfig(host));
   if (pid === undefined) {
-    throw new HostnetError(`host ${host} of lab "${inv.lab}" is not running (no live sshd in netns ${h.netns}); run "hostnet lab up --name ${inv.lab}".`);
+    throw new HostnetError(
+      `host ${host} of lab "${inv.lab}" is not running (no live sshd in netns ${h.netns}); run "hostnet lab up --name ${inv.lab}".`,
+    );
   }
   return pid;
 }

@@ -77,6 +77,7 @@ export async function labStatus(opts: LabOptions = {}): Promise<LabStatus> {
     bridgeExists: await linkExists(bridge),
     subnet: inventory?.subnet,
     hosts,
-    healthy: inventory !== undefined && hosts.length > 0 && hosts.every((h) => h.address !== undefined && h.netnsExists && h.sshdAlive && h.sshReachable),
+    healthy:
+      inventory !== undefined && hosts.length > 0 && hosts.every((h) => h.address !== undefined && h.netnsExists && h.sshdAlive && h.sshReachable),
   };
 }

@@ -12,7 +12,7 @@ export function cidrOverlaps(a: string, b: string): boolean {
   const [ba, bl] = b.split("/");
   const len = Math.min(Number(al ?? 32), Number(bl ?? 32));
   const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return ((ipv4ToInt(aa) & mask) >>> 0) === ((ipv4ToInt(ba) & mask) >>> 0);
+  return (ipv4ToInt(aa) & mask) >>> 0 === (ipv4ToInt(ba) & mask) >>> 0;
 }
 
 /**

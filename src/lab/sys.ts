@@ -67,7 +67,10 @@ export function processAlive(pid: number): boolean {
 /** A process's argv, or [] when it is gone. */
 export function processArgv(pid: number): string[] {
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((s) => s !== "");
+    return fs
+      .readFileSync(`/proc/${pid}/cmdline`, "utf8")
+      .split("\0")
+      .filter((s) => s !== "");
   } catch {
     return [];
   }

@@ -32,7 +32,7 @@ const SSHD = "/usr/sbin/sshd";
 // ~/.bashrc, and this machine's runs `pyenv init`, whose rehash waits 60 s on a
 // lock that a killed session can leave behind: a test host is a clean machine.
 const HOST_START = [
-  "for m in /run/netns/* /run/netns; do umount -l \"$m\" 2>/dev/null; done",
+  'for m in /run/netns/* /run/netns; do umount -l "$m" 2>/dev/null; done',
   "mkdir -p /run/netns /run/hostnet",
   `mount -t tmpfs -o mode=0755 ${LAB_TMPFS} /run/netns`,
   `mount -t tmpfs -o mode=0755 ${LAB_TMPFS} /run/hostnet`,
@@ -98,9 +98,21 @@ async function startSshd(files: LabFiles, h: HostLayout): Promise<void> {
   const pidFile = files.pidFile(h.name);
   fs.rmSync(pidFile, { force: true });
   await must("ip", [
-    "netns", "exec", h.netns,
-    "unshare", "--mount", "--uts", "--propagation", "private",
-    "sh", "-c", HOST_START, "sh", h.hostname, files.sshdConfig(h.name), files.sshdLog(h.name),
+    "netns",
+    "exec",
+    h.netns,
+    "unshare",
+    "--mount",
+    "--uts",
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
+    HOST_START,
+    "sh",
+    h.hostname,
+    files.sshdConfig(h.name),
+    files.sshdLog(h.name),
   ]);
   // sshd daemonizes before it binds; the pid file appears once it listens.
   for (let i = 0; i < 100; i++) {
@@ -113,7 +125,10 @@ async function startSshd(files: LabFiles, h: HostLayout): Promise<void> {
   } catch {
     // no log
   }
-  throw new HostnetError(`sshd of host ${h.name} did not start in netns ${h.netns}: ${log || "no pid file, empty log"} (see ${files.sshdLog(h.name)}).`, 1);
+  throw new HostnetError(
+    `sshd of host ${h.name} did not start in netns ${h.netns}: ${log || "no pid file, empty log"} (see ${files.sshdLog(h.name)}).`,
+    1,
+  );
 }
 
 /** Creates or repairs one host; returns its public host key. */

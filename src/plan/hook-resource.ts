@@ -6,7 +6,18 @@
  * Terraform destroys the old object and creates the new one, hooks included.
  */
 import { nullResourceClass } from "./null-provider";
-import { dependable, IResolvable, IResolveContext, ISynthesisSession, ITerraformDependable, Lazy, LocalExecProvisioner, TerraformResource, TerraformStack, Token } from "cdktf";
+import {
+  dependable,
+  IResolvable,
+  IResolveContext,
+  ISynthesisSession,
+  ITerraformDependable,
+  Lazy,
+  LocalExecProvisioner,
+  TerraformResource,
+  TerraformStack,
+  Token,
+} from "cdktf";
 // Not re-exported by cdktf's index; TerraformAsset writes its files through it (cdktf is pinned).
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
 import * as fs from "fs";
@@ -27,7 +38,12 @@ export type ResourceType = "terraform_data" | "null_resource";
 class TerraformDataHook extends TerraformResource {
   private value?: Record<string, string>;
 
-  constructor(scope: Construct, id: string, private readonly produce: () => Record<string, string>, meta: { provisioners: LocalExecProvisioner[] }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly produce: () => Record<string, string>,
+    meta: { provisioners: LocalExecProvisioner[] },
+  ) {
     super(scope, id, {
       terraformResourceType: "terraform_data",
       terraformGeneratorMetadata: { providerName: "terraform" },
@@ -125,7 +141,9 @@ export function idReference(from: Construct, to: HookResource): string {
 /** `depends_on` entries for resources, as plain text when in the same stack (no token per entry). */
 function dependsOnAddresses(from: Construct, deps: readonly ITerraformDependable[]): string[] {
   return deps.map((d) =>
-    d instanceof TerraformResource && TerraformStack.of(from) === TerraformStack.of(d) ? `${d.terraformResourceType}.${d.friendlyUniqueId}` : dependable(d),
+    d instanceof TerraformResource && TerraformStack.of(from) === TerraformStack.of(d)
+      ? `${d.terraformResourceType}.${d.friendlyUniqueId}`
+      : dependable(d),
   );
 }
 
@@ -144,7 +162,7 @@ export function createHookResource(scope: Construct, id: string, o: HookResource
       HN_PORT: `\${self.${attr}.port}`,
       HN_SCRIPT: `\${self.${attr}.${op}}`,
       HN_OP: op,
-      HN_PATH: o.path.replace(/[^A-Za-z0-9_.\/-]/g, "_"),
+      HN_PATH: o.path.replace(/[^A-Za-z0-9_./-]/g, "_"),
     },
     ...(op === "destroy" ? { when: "destroy" as const } : {}),
   });

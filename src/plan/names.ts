@@ -22,7 +22,7 @@ export function deriveName(id: string, path: string, max: number, prefix = ""): 
 
 /** Tag stored on links and in rule comments: shell-safe, at most 200 bytes (iptables allows 256). */
 export function objectTag(stack: string, path: string): string {
-  const t = `hostnet:${stack}:${path}`.replace(/[^A-Za-z0-9_.:\/-]/g, "_");
+  const t = `hostnet:${stack}:${path}`.replace(/[^A-Za-z0-9_.:/-]/g, "_");
   return t.length <= 200 ? t : `${t.slice(0, 190)}~${shortHash(path, 8)}`;
 }
 

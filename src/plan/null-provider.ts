@@ -10,6 +10,8 @@ import { HostnetError } from "../errors";
 
 function load<T>(module: string): T {
   try {
+    // An optional peer dependency: loaded only when a stack asks for null_resource.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(module) as T;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;

@@ -22,11 +22,22 @@ export function htbFilter(dev: string, h: string, c: HtbClassSpec, prio: number)
   const m = c.match;
   if (!m || (m.src === undefined && m.dst === undefined && m.dport === undefined)) return [];
   return [
-    "filter", "add", "dev", dev, "parent", `${h}:`, "protocol", "ip", "prio", prio, "u32",
+    "filter",
+    "add",
+    "dev",
+    dev,
+    "parent",
+    `${h}:`,
+    "protocol",
+    "ip",
+    "prio",
+    prio,
+    "u32",
     ...(m.src !== undefined ? ["match", "ip", "src", m.src] : []),
     ...(m.dst !== undefined ? ["match", "ip", "dst", m.dst] : []),
     ...(m.dport !== undefined ? ["match", "ip", "dport", m.dport, "0xffff"] : []),
-    "flowid", `${h}:${c.id}`,
+    "flowid",
+    `${h}:${c.id}`,
   ];
 }
 
@@ -52,14 +63,35 @@ export function renderHtb(s: HtbSpec, ref: ObjectRef): Hooks {
     T("qdisc", "add", "dev", s.dev, "root", "handle", `${h}:`, "htb", "default", s.defaultClass ?? 0),
     T("class", "add", "dev", s.dev, "parent", `${h}:`, "classid", `${h}:1`, "htb", "rate", s.total, "ceil", s.total, "quantum", s.totalQuantum),
     ...s.classes.map((c) =>
-      T("class", "add", "dev", s.dev, "parent", `${h}:1`, "classid", `${h}:${c.id}`, "htb", "rate", c.rate, "ceil", c.ceil, ...(c.burst ? ["burst", c.burst] : []), "quantum", c.quantum),
+      T(
+        "class",
+        "add",
+        "dev",
+        s.dev,
+        "parent",
+        `${h}:1`,
+        "classid",
+        `${h}:${c.id}`,
+        "htb",
+        "rate",
+        c.rate,
+        "ceil",
+        c.ceil,
+        ...(c.burst ? ["burst", c.burst] : []),
+        "quantum",
+        c.quantum,
+      ),
     ),
     ...s.classes
       .map((c, i) => htbFilter(s.dev, h, c, i + 1))
       .filter((w) => w.length > 0)
       .map((w) => T(...w)),
   ];
-  const del = [`if ${T("qdisc", "show", "dev", s.dev, "root")} 2>/dev/null | grep -q ${shq(`^${ours}`)}; then`, `  ${T("qdisc", "del", "dev", s.dev, "root")}`, `fi`];
+  const del = [
+    `if ${T("qdisc", "show", "dev", s.dev, "root")} 2>/dev/null | grep -q ${shq(`^${ours}`)}; then`,
+    `  ${T("qdisc", "del", "dev", s.dev, "root")}`,
+    `fi`,
+  ];
   const gone = netnsGone(s.netns);
   return { create, destroy: gone ? [`if ! ${gone}; then`, ...del.map((l) => `  ${l}`), `fi`] : del };
 }
@@ -75,7 +107,9 @@ export function checkHtb(s: HtbSpec, ref: ObjectRef): string[] {
   return [
     `if ! { ${nsOk}${T("qdisc", "show", "dev", s.dev, "root")} 2>/dev/null | grep -q ${shq(`^qdisc htb ${h}: `)}; }; then echo ${shq(`htb qdisc ${h}: is missing on ${s.dev} in ${where(s.netns)}`)}; else`,
     `  cls=$(${T("class", "show", "dev", s.dev)} 2>/dev/null)`,
-    ...s.classes.map((c) => `  case "$cls" in *${shq(`class htb ${h}:${c.id} `)}*) ;; *) echo ${shq(`htb class ${h}:${c.id} is missing on ${s.dev}`)} ;; esac`),
+    ...s.classes.map(
+      (c) => `  case "$cls" in *${shq(`class htb ${h}:${c.id} `)}*) ;; *) echo ${shq(`htb class ${h}:${c.id} is missing on ${s.dev}`)} ;; esac`,
+    ),
     "fi",
   ];
 }

@@ -16,7 +16,13 @@ export function bridgeMac(tag: string): string {
 
 export function renderBridge(br: BridgeSpec, ref: ObjectRef): Hooks {
   const create = [
-    ...ensureLink(br.netns, br.name, ref.tag, [ip(br.netns, "link", "add", "name", br.name, ...(br.randomMac ? [] : ["address", bridgeMac(ref.tag)]), "type", "bridge")], "interface"),
+    ...ensureLink(
+      br.netns,
+      br.name,
+      ref.tag,
+      [ip(br.netns, "link", "add", "name", br.name, ...(br.randomMac ? [] : ["address", bridgeMac(ref.tag)]), "type", "bridge")],
+      "interface",
+    ),
     ip(br.netns, "link", "set", "dev", br.name, "mtu", br.mtu),
     ...br.addresses.map((a) => ip(br.netns, "addr", "replace", a, "dev", br.name)),
     ip(br.netns, "link", "set", "dev", br.name, "up"),

@@ -60,9 +60,12 @@ function linkChecks(
     `  ${expect(`case "$l" in *" mtu ${l.mtu} "*) true;; *) false;; esac`, `${what} ${l.name}: MTU is not ${l.mtu}`)}`,
     `  ${expect(`case "$l" in *"<"*UP*">"*) true;; *) false;; esac`, `${what} ${l.name} is down`)}`,
   ];
-  if (l.master) lines.push(`  ${expect(`case "$l" in *" master ${l.master} "*) true;; *) false;; esac`, `${what} ${l.name} is not a port of ${l.master}`)}`);
+  if (l.master)
+    lines.push(`  ${expect(`case "$l" in *" master ${l.master} "*) true;; *) false;; esac`, `${what} ${l.name} is not a port of ${l.master}`)}`);
   for (const a of l.addresses) {
-    lines.push(`  ${expect(`${ip(l.netns, "-o", "addr", "show", "dev", l.name)} | grep -qF ${shq(` ${a} `)}`, `${what} ${l.name} lacks address ${a}`)}`);
+    lines.push(
+      `  ${expect(`${ip(l.netns, "-o", "addr", "show", "dev", l.name)} | grep -qF ${shq(` ${a} `)}`, `${what} ${l.name} lacks address ${a}`)}`,
+    );
   }
   if (details.length) {
     lines.push(`  d=$(${ip(l.netns, "-d", "-o", "link", "show", "dev", l.name)} 2>/dev/null)`);
@@ -90,8 +93,10 @@ export function checkRoute(r: RouteSpec): string[] {
   const lines = [
     `if ! ${nsPresent(r.netns)} || ! rt=$(${ip(r.netns, "route", "show", "exact", dest, "proto", ROUTE_PROTO)} 2>/dev/null) || [ -z "$rt" ]; then ${say(`route to ${r.destination} is missing in ${where(r.netns)}`)}; else`,
   ];
-  if (r.via) lines.push(`  ${expect(`case "$rt" in *"via ${r.via} "*) true;; *) false;; esac`, `route to ${r.destination} does not go via ${r.via}`)}`);
-  if (r.dev) lines.push(`  ${expect(`case "$rt" in *"dev ${r.dev} "*) true;; *) false;; esac`, `route to ${r.destination} does not use dev ${r.dev}`)}`);
+  if (r.via)
+    lines.push(`  ${expect(`case "$rt" in *"via ${r.via} "*) true;; *) false;; esac`, `route to ${r.destination} does not go via ${r.via}`)}`);
+  if (r.dev)
+    lines.push(`  ${expect(`case "$rt" in *"dev ${r.dev} "*) true;; *) false;; esac`, `route to ${r.destination} does not use dev ${r.dev}`)}`);
   lines.push("fi");
   return lines;
 }
@@ -101,7 +106,10 @@ export function checkNat(n: NatSpec, tag: string): string[] {
   const run = (...w: Array<string | number>) => (netns ? argv("ip", "netns", "exec", netns, ...w) : argv(...w));
   return withIptables(
     natRules(n).map((r) =>
-      expect(`${run("iptables", "-w", "-t", r.table, "-C", r.chain, ...r.spec, "-m", "comment", "--comment", tag)} 2>/dev/null`, `iptables rule missing: -t ${r.table} -A ${r.chain} ${r.spec.join(" ")}`),
+      expect(
+        `${run("iptables", "-w", "-t", r.table, "-C", r.chain, ...r.spec, "-m", "comment", "--comment", tag)} 2>/dev/null`,
+        `iptables rule missing: -t ${r.table} -A ${r.chain} ${r.spec.join(" ")}`,
+      ),
     ),
   );
 }
@@ -115,7 +123,8 @@ export function checkVxlan(v: VxlanSpec, tag: string): string[] {
     [`*" dstport ${v.port} "*`, `UDP port is not ${v.port}`],
   ]);
   const fdb = v.peers.map(
-    (p) => `  ${expect(`${argv("bridge", "fdb", "show", "dev", v.name)} 2>/dev/null | grep -qF ${shq(`00:00:00:00:00:00 dst ${p} `)}`, `vxlan ${v.name} does not flood to peer ${p} (its fdb entry is missing)`)}`,
+    (p) =>
+      `  ${expect(`${argv("bridge", "fdb", "show", "dev", v.name)} 2>/dev/null | grep -qF ${shq(`00:00:00:00:00:00 dst ${p} `)}`, `vxlan ${v.name} does not flood to peer ${p} (its fdb entry is missing)`)}`,
   );
   // Inside the device's else branch: peers are only looked at when the device is there.
   return [...lines.slice(0, -1), ...fdb, lines[lines.length - 1]];
@@ -140,7 +149,9 @@ export function checkRoutedEndpoint(e: RoutedEndpointSpec, tag: string): string[
 
 /** Macvlan or ipvlan link: present in its namespace, tagged, up, MTU, addresses, its type and mode. */
 export function checkStackedLink(s: StackedLinkSpec, tag: string): string[] {
-  return linkChecks({ name: s.name, netns: s.netns, mtu: s.mtu, addresses: s.addresses }, tag, s.type, [[`*" ${s.type} "*"mode ${s.mode} "*`, `is not a ${s.type} in mode ${s.mode}`]]);
+  return linkChecks({ name: s.name, netns: s.netns, mtu: s.mtu, addresses: s.addresses }, tag, s.type, [
+    [`*" ${s.type} "*"mode ${s.mode} "*`, `is not a ${s.type} in mode ${s.mode}`],
+  ]);
 }
 
 /**
@@ -151,7 +162,10 @@ export function checkStackedLink(s: StackedLinkSpec, tag: string): string[] {
  */
 export function checkHost(h: { iptables: boolean; flows: readonly Flow[] }): string[] {
   const lines: string[] = [];
-  if (h.iptables) lines.push(`command -v iptables >/dev/null 2>&1 || ${say("iptables is missing on the host, so none of this stack's iptables rules can be there or be checked; install iptables, then run hostnet check again")}`);
+  if (h.iptables)
+    lines.push(
+      `command -v iptables >/dev/null 2>&1 || ${say("iptables is missing on the host, so none of this stack's iptables rules can be there or be checked; install iptables, then run hostnet check again")}`,
+    );
   if (h.flows.length) {
     lines.push(...renderFirewallScan(h.flows), `hn_fw_scan | sed -n 's/^P //p; s/^W /warning: /p'`);
   }

@@ -148,8 +148,11 @@ END {
  * `iptables-legacy-save -t filter` would create them).
  */
 export function renderFirewallScan(flows: readonly Flow[]): string[] {
-  const words = mergeFlows(flows).map((f) => `${f.dir}:${f.cidr}:${f.own ? 1 : 0}`).join(" ");
-  const awk = (b: string, active: 0 | 1, writer: string) => `awk -v b=${b} -v active=${active} -v writer=${writer} -v flows="$hn_fw_flows" "$hn_fw_awk"`;
+  const words = mergeFlows(flows)
+    .map((f) => `${f.dir}:${f.cidr}:${f.own ? 1 : 0}`)
+    .join(" ");
+  const awk = (b: string, active: 0 | 1, writer: string) =>
+    `awk -v b=${b} -v active=${active} -v writer=${writer} -v flows="$hn_fw_flows" "$hn_fw_awk"`;
   return [
     `hn_fw_awk=${shq(FIREWALL_AWK)}`,
     // The one line that sums up the host's objects (and so changes with any of them).

@@ -31,7 +31,14 @@ export function renderHostCreate(h: HostHookSpec): string {
   return [
     `# hostnet preflight and sweep on host ${commentSafe(h.host)} (stack ${commentSafe(h.stack)})`,
     "set -eu",
-    ...renderPreflight({ host: h.host, commands: h.commands, modules: h.modules ?? [], requireForwarding: false, bridges: h.bridges ?? [], flows: h.flows ?? [] }),
+    ...renderPreflight({
+      host: h.host,
+      commands: h.commands,
+      modules: h.modules ?? [],
+      requireForwarding: false,
+      bridges: h.bridges ?? [],
+      flows: h.flows ?? [],
+    }),
     argv("mkdir", "-p", dir),
     // A ledger entry whose write never finished (the create stopped, or /run was full) is incomplete: never run it.
     // No hook of this stack runs beside this one (the hook lock; every object waits for this hook).

@@ -33,7 +33,11 @@ function masqueradeRules(n: MasqueradeSpec): Rule[] {
 
 function snatRules(n: SnatSpec): Rule[] {
   const rules: Rule[] = [
-    { table: "nat", chain: "POSTROUTING", spec: ["-s", n.source, ...(n.outInterface ? ["-o", n.outInterface] : []), "-j", "SNAT", "--to-source", n.toSource] },
+    {
+      table: "nat",
+      chain: "POSTROUTING",
+      spec: ["-s", n.source, ...(n.outInterface ? ["-o", n.outInterface] : []), "-j", "SNAT", "--to-source", n.toSource],
+    },
   ];
   if (n.allowForward) rules.push(...forwardSubnet(n.source));
   return rules;
@@ -59,7 +63,11 @@ function dnatRules(n: DnatSpec): Rule[] {
     // Both directions: the service's replies are forwarded too, and a DROP policy would eat them.
     rules.push(
       { table: "filter", chain: "FORWARD", spec: ["-p", n.protocol, "-d", n.toAddress, "--dport", n.toPort, "-j", "ACCEPT"] },
-      { table: "filter", chain: "FORWARD", spec: ["-p", n.protocol, "-s", n.toAddress, "--sport", n.toPort, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+      {
+        table: "filter",
+        chain: "FORWARD",
+        spec: ["-p", n.protocol, "-s", n.toAddress, "--sport", n.toPort, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"],
+      },
     );
   }
   if (n.hairpinSource) {
@@ -70,7 +78,22 @@ function dnatRules(n: DnatSpec): Rule[] {
     rules.push({
       table: "nat",
       chain: "POSTROUTING",
-      spec: ["-s", n.hairpinSource, "-d", n.toAddress, "-p", n.protocol, "--dport", n.toPort, "-m", "conntrack", "--ctstate", "DNAT", "-j", "MASQUERADE"],
+      spec: [
+        "-s",
+        n.hairpinSource,
+        "-d",
+        n.toAddress,
+        "-p",
+        n.protocol,
+        "--dport",
+        n.toPort,
+        "-m",
+        "conntrack",
+        "--ctstate",
+        "DNAT",
+        "-j",
+        "MASQUERADE",
+      ],
     });
   }
   return rules;
@@ -109,12 +132,25 @@ export function renderNat(n: NatSpec, ref: ObjectRef): Hooks {
     ...rules.map((r) => `${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null || ${inNetns(netns, ...ruleWords(r, "-A", ref.tag))}`),
   ];
   const del = [
-    ...[...rules].reverse().map((r) => `while ${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null; do ${inNetns(netns, ...ruleWords(r, "-D", ref.tag))}; done`),
+    ...[...rules]
+      .reverse()
+      .map((r) => `while ${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null; do ${inNetns(netns, ...ruleWords(r, "-D", ref.tag))}; done`),
     ...tables.flatMap((t) => removeTableIfEmpty(netns, t)),
   ];
   const gone = netnsGone(netns);
   // A namespace that is gone took its tables with it: only the notes remain.
-  return { create, destroy: gone ? [`if ! ${gone}; then`, ...del.map((l) => `  ${l}`), `else`, `  ${argv("rm", "-f", ...tables.map((t) => tableNote(netns, t)))}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`, `fi`] : del };
+  return {
+    create,
+    destroy: gone
+      ? [
+          `if ! ${gone}; then`,
+          ...del.map((l) => `  ${l}`),
+          `else`,
+          `  ${argv("rm", "-f", ...tables.map((t) => tableNote(netns, t)))}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`,
+          `fi`,
+        ]
+      : del,
+  };
 }
 
 /**

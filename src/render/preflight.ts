@@ -35,7 +35,8 @@ export const MODULE_PROBES: Readonly<Record<string, string>> = {
   macvlan: "ip link add hnprobe1 type veth peer name hnprobe2 && ip link add hnprobe0 link hnprobe1 type macvlan mode bridge",
   ipvlan: "ip link add hnprobe1 type veth peer name hnprobe2 && ip link add hnprobe0 link hnprobe1 type ipvlan mode l2",
   sch_htb: "ip link set lo up && tc qdisc add dev lo root handle 1: htb",
-  cls_u32: "ip link set lo up && tc qdisc add dev lo root handle 1: htb && tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip dst 127.0.0.1/32 flowid 1:1",
+  cls_u32:
+    "ip link set lo up && tc qdisc add dev lo root handle 1: htb && tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip dst 127.0.0.1/32 flowid 1:1",
 };
 
 /** Kernel modules each object kind (NetObject.kind) needs, for a host to collect from its objects. */

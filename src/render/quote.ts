@@ -24,7 +24,8 @@ const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 /** Quote one word for POSIX sh. A leading dash stays a dash: callers pass `--` where argv parsing matters. */
 export function shq(value: string | number): string {
   const s = String(value);
-  if (s.includes("\0")) throw new UnquotableError(`value ${JSON.stringify(s)} holds a NUL byte, which no shell command can carry. Remove it from the prop that sets it.`);
+  if (s.includes("\0"))
+    throw new UnquotableError(`value ${JSON.stringify(s)} holds a NUL byte, which no shell command can carry. Remove it from the prop that sets it.`);
   if (s !== "" && SAFE.test(s)) return s;
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -36,5 +37,6 @@ export function argv(...words: Array<string | number>): string {
 
 /** Make text safe inside a `#` comment line: no newlines or control characters. */
 export function commentSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
   return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, "?");
 }

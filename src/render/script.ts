@@ -42,7 +42,9 @@ export function destroyScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): st
 export function createScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): string {
   const down = destroyScript(hooks, ref, h);
   if (down.split("\n").includes(EOF_MARK)) {
-    throw new UnquotableError(`a value holds a line equal to "${EOF_MARK}", the marker that ends the ledger's copy of the destroy script. Remove the line break from the prop that sets it.`);
+    throw new UnquotableError(
+      `a value holds a line equal to "${EOF_MARK}", the marker that ends the ledger's copy of the destroy script. Remove the line break from the prop that sets it.`,
+    );
   }
   const L = shq(ledgerFile(ref));
   const T = shq(`${ledgerFile(ref)}.tmp`);
@@ -50,8 +52,8 @@ export function createScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): str
     `# hostnet create ${commentSafe(h.kind)} ${commentSafe(h.name)} (${commentSafe(ref.path)})`,
     "set -eu",
     `hn_own=0; [ -f ${L} ] && hn_own=1`,
-    `hn_fail() { [ "$hn_own" = 1 ] || rm -f ${L}; echo "hostnet: ${commentSafe(ref.path).replace(/[^A-Za-z0-9_.:\/ -]/g, "_")}: $*" >&2; exit 1; }`,
-    `hn_undo() { if [ -f ${L} ]; then echo ${shq(`hostnet: ${ref.path.replace(/[^A-Za-z0-9_.:\/ -]/g, "_")}: create failed; undoing what it made`)} >&2; sh ${L} || echo ${shq(`hostnet: undoing failed; the entry ${ledgerFile(ref)} stays for the next deploy or hostnet gc`)} >&2; fi; exit "$1"; }`,
+    `hn_fail() { [ "$hn_own" = 1 ] || rm -f ${L}; echo "hostnet: ${commentSafe(ref.path).replace(/[^A-Za-z0-9_.:/ -]/g, "_")}: $*" >&2; exit 1; }`,
+    `hn_undo() { if [ -f ${L} ]; then echo ${shq(`hostnet: ${ref.path.replace(/[^A-Za-z0-9_.:/ -]/g, "_")}: create failed; undoing what it made`)} >&2; sh ${L} || echo ${shq(`hostnet: undoing failed; the entry ${ledgerFile(ref)} stays for the next deploy or hostnet gc`)} >&2; fi; exit "$1"; }`,
     `mkdir -p ${shq(ledgerDir(ref.stack))}`,
     `cat > ${T} <<'${EOF_MARK}' || { rm -f ${T} || true; hn_fail ${shq(`cannot write the ledger entry ${ledgerFile(ref)} (is ${ledgerDir(ref.stack)} full or read-only?); nothing was changed`)}; }`,
     down,

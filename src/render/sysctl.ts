@@ -23,7 +23,16 @@ export function renderSysctl(s: SysctlSpec, ref: ObjectRef): Hooks {
   const warn =
     `printf '%s%s%s\\n' ${shq(`hostnet: warning: ${commentSafe(ref.path)}: no saved value of ${s.key}${where} to restore (${file} is gone: the ledger was removed or the host rebooted); ${s.key} stays at `)} ` +
     `"$(${sysctl("-n", s.key)})" ${shq(`. Set it by hand if that is not what this host needs: sysctl -w ${s.key}=<value>`)} >&2`;
-  const restore = [`if [ -f ${saved} ]; then`, `  ${sysctl("-q", "-w", `${s.key}=`)}"$(cat ${saved})"`, `  rm -f ${saved}`, `else`, `  ${warn}`, `fi`];
-  const destroy = s.netns ? [`if [ -e ${shq(`/run/netns/${s.netns}`)} ]; then`, ...restore.map((l) => `  ${l}`), `else`, `  rm -f ${saved}`, `fi`] : restore;
+  const restore = [
+    `if [ -f ${saved} ]; then`,
+    `  ${sysctl("-q", "-w", `${s.key}=`)}"$(cat ${saved})"`,
+    `  rm -f ${saved}`,
+    `else`,
+    `  ${warn}`,
+    `fi`,
+  ];
+  const destroy = s.netns
+    ? [`if [ -e ${shq(`/run/netns/${s.netns}`)} ]; then`, ...restore.map((l) => `  ${l}`), `else`, `  rm -f ${saved}`, `fi`]
+    : restore;
   return { create, destroy };
 }

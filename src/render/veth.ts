@@ -10,7 +10,20 @@ import { Hooks, ObjectRef, VethEndSpec, VethSpec } from "./types";
 export function renderVeth(v: VethSpec, ref: ObjectRef): Hooks {
   const add = [
     `if ${ip(v.b.netns, "link", "show", "dev", v.b.name)} >/dev/null 2>&1; then hn_fail ${shq(`interface ${v.b.name} already exists in ${where(v.b.netns)}; remove it or choose another name for this veth end`)}; fi`,
-    argv("ip", "link", "add", "name", v.a.name, ...(v.a.netns ? ["netns", v.a.netns] : []), "type", "veth", "peer", "name", v.b.name, ...(v.b.netns ? ["netns", v.b.netns] : [])),
+    argv(
+      "ip",
+      "link",
+      "add",
+      "name",
+      v.a.name,
+      ...(v.a.netns ? ["netns", v.a.netns] : []),
+      "type",
+      "veth",
+      "peer",
+      "name",
+      v.b.name,
+      ...(v.b.netns ? ["netns", v.b.netns] : []),
+    ),
   ];
   const create = [
     ...ensureLink(v.a.netns, v.a.name, ref.tag, add, "interface"),

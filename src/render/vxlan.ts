@@ -41,7 +41,8 @@ export function renderVxlan(v: VxlanSpec, ref: ObjectRef): Hooks {
     ip(undefined, "link", "set", "dev", v.name, "mtu", v.mtu),
     // `append` adds a second entry for the same MAC; the check keeps a re-run from duplicating one.
     ...v.peers.map(
-      (p) => `${argv("bridge", "fdb", "show", "dev", v.name)} | grep -qF ${shq(`${FLOOD_MAC} dst ${p} `)} || ${argv("bridge", "fdb", "append", FLOOD_MAC, "dev", v.name, "dst", p)}`,
+      (p) =>
+        `${argv("bridge", "fdb", "show", "dev", v.name)} | grep -qF ${shq(`${FLOOD_MAC} dst ${p} `)} || ${argv("bridge", "fdb", "append", FLOOD_MAC, "dev", v.name, "dst", p)}`,
     ),
     ...(v.master ? [ip(undefined, "link", "set", "dev", v.name, "master", v.master)] : []),
     ...v.addresses.map((a) => ip(undefined, "addr", "replace", a, "dev", v.name)),

@@ -95,7 +95,11 @@ export function stackReview(stack: HostnetStack): StackReview {
         port: h.target.port,
         ...hostHooks(h),
         objects: ordered,
-        topology: hostTopology(stack.stackName, h, ordered.map((r) => rows.get(r)!)),
+        topology: hostTopology(
+          stack.stackName,
+          h,
+          ordered.map((r) => rows.get(r)!),
+        ),
       };
     }),
   };

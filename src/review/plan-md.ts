@@ -10,7 +10,11 @@ import { countLine } from "./summary";
 
 /** A Markdown table cell: pipes and backslashes escaped, no HTML tag can start ("<->" stays). */
 export function mdCell(s: string): string {
-  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/<(?=[A-Za-z\/!?])/g, "&lt;").replace(/\r?\n/g, " ");
+  return s
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/<(?=[A-Za-z/!?])/g, "&lt;")
+    .replace(/\r?\n/g, " ");
 }
 
 export function renderPlanMd(r: StackReview): string {

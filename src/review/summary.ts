@@ -19,7 +19,11 @@ export function kindCounts(objects: ReadonlyArray<{ readonly kind: string }>): A
 export function countLine(objects: ReadonlyArray<{ readonly kind: string }>): string {
   const n = objects.length;
   const head = `${n} object${n === 1 ? "" : "s"}`;
-  return n === 0 ? head : `${head} — ${kindCounts(objects).map(([k, c]) => `${c} ${k}`).join(", ")}`;
+  return n === 0
+    ? head
+    : `${head} — ${kindCounts(objects)
+        .map(([k, c]) => `${c} ${k}`)
+        .join(", ")}`;
 }
 
 /** "host a (198.18.0.10): 13 objects — 3 netns, ..." */

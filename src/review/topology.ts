@@ -87,7 +87,12 @@ export function hostTopology(stack: string, host: Host, objects: readonly IConst
   for (const o of objects) {
     if (o instanceof Namespace) groups.push({ id: id(o), label: `netns ${o.name}` });
     if (o instanceof Bridge) {
-      nodes.push({ id: id(o), label: [`bridge ${o.name}`, ...(o.address ? [addressCidr(o.address)] : [])], shape: "bridge", group: groupOf(o.namespace) });
+      nodes.push({
+        id: id(o),
+        label: [`bridge ${o.name}`, ...(o.address ? [addressCidr(o.address)] : [])],
+        shape: "bridge",
+        group: groupOf(o.namespace),
+      });
       hold(id(o), o.address, true);
     }
     if (o instanceof VethPair) {

@@ -45,7 +45,9 @@ export const HOST_LOCK_PRELUDE = [
   "hn_now() { read -r hn_t hn_x < /proc/uptime; hn_t=${hn_t%%.*}; }",
   // A ledger that cannot be written is no reason to wait: fail at once, with the
   // system's own words (a subshell, on this failing path only).
-  'hn_fail() { echo "hostnet: cannot $1 on this host ($2). hostnet keeps its ledger and hook lock in ' + LEDGER_ROOT + ': make it a writable directory (is the file system read-only?) and run again." >&2; exit 73; }',
+  'hn_fail() { echo "hostnet: cannot $1 on this host ($2). hostnet keeps its ledger and hook lock in ' +
+    LEDGER_ROOT +
+    ': make it a writable directory (is the file system read-only?) and run again." >&2; exit 73; }',
   "hn_now; hn_t0=$hn_t; hn_said=0; hn_next=$((hn_t + 10))",
   // The session's end. sshd holds the read end of this shell's stdout and closes
   // it when the session is gone (the local ssh or terraform killed); it sends no
@@ -60,10 +62,10 @@ export const HOST_LOCK_PRELUDE = [
   '  if ! { command exec 8>>"$hn_lock/.lock"; } 2>/dev/null && [ -d "$hn_lock" ]; then',
   '    hn_e=$( { command exec 8>>"$hn_lock/.lock"; } 2>&1 ) || hn_fail "open the hook lock $hn_lock/.lock" "$hn_e"',
   '    command exec 8>>"$hn_lock/.lock" || true',
-  '  fi',
+  "  fi",
   // The stack's last hook may have removed the file this descriptor locked.
   '  if [ "$hn_lock/.lock" -ef /proc/self/fd/8 ] && flock -x 8 && [ "$hn_lock/.lock" -ef /proc/self/fd/8 ]; then',
-  '    hn_cur=; hn_ts=0; hn_cdesc=',
+  "    hn_cur=; hn_ts=0; hn_cdesc=",
   '    [ ! -f "$hn_lock/.owner" ] || read -r hn_cur hn_ts hn_cdesc < "$hn_lock/.owner" || true',
   "    hn_now",
   '    { command exec 7>>"$hn_lock/.active"; } 2>/dev/null || { hn_e=$( { command exec 7>>"$hn_lock/.active"; } 2>&1 ) || hn_fail "open the hook lock $hn_lock/.active" "$hn_e"; command exec 7>>"$hn_lock/.active"; }',

@@ -47,7 +47,7 @@ export const HOOK_COMMAND = [
   'case "${HN_TRUST:-}" in',
   '  "") HN_TRUST=$(printf \'%s\\n\' "$HN_USER" "$HN_IDENTITY" "$HN_KNOWN_HOSTS" "$HN_HOST_KEY" "$HN_STRICT" "$HN_PROXY" | cksum); HN_TRUST=${HN_TRUST%% *} ;;',
   '  *[!0-9a-f]*) echo "hostnet: bad HN_TRUST: $HN_TRUST" >&2; exit 2 ;;',
-  'esac',
+  "esac",
   // Everything of one connection is named by address, port and trust, so a
   // hook never uses a connection (or a pinned key file) made with other settings.
   'k="$HN_ADDRESS.$HN_PORT.$HN_TRUST"',
@@ -57,7 +57,7 @@ export const HOOK_COMMAND = [
   '  if [ "$HN_PORT" = 22 ]; then p="$HN_ADDRESS"; else p="[$HN_ADDRESS]:$HN_PORT"; fi',
   // Rewritten only when it differs: `read` is a builtin, a rewrite costs a process.
   '  { read -r l < "$kh" && [ "$l" = "$p $HN_HOST_KEY" ]; } 2>/dev/null || { printf \'%s %s\\n\' "$p" "$HN_HOST_KEY" > "$kh.$$" && mv -f "$kh.$$" "$kh"; }',
-  'fi',
+  "fi",
   // The trust hashes user, identity, keys, strictness and jump host; with address and port that is
   // the whole trust decision. Not %C (40 hex digits): a Unix socket path has 107 bytes, and ssh adds
   // 17 while it binds, so a longer HOSTNET_SSH_DIR would not fit.
@@ -77,9 +77,9 @@ export const HOOK_COMMAND = [
   // master still answering there failed the checks (or lost its record): stop it
   // (its sessions finish) rather than reuse it; remove a stale socket so a new
   // master can bind. If no master comes up, ssh's reason is the hook's error.
-  'if ! up; then',
+  "if ! up; then",
   '  exec 9>"$d/lock.$k"; flock -w 30 9 || true',
-  '  if ! up; then',
+  "  if ! up; then",
   '    s=$(ssh "$@" -G "$HN_ADDRESS" 2>/dev/null | sed -n \'s/^controlpath //p\')',
   '    ! ssh "$@" -O check "$HN_ADDRESS" 2>/dev/null || ssh "$@" -O stop "$HN_ADDRESS" 2>/dev/null || true',
   '    rm -f "$s" "$m"',
@@ -90,30 +90,30 @@ export const HOOK_COMMAND = [
   '    mp=$(ssh "$@" -O check "$HN_ADDRESS" 2>&1 | sed -n \'s/^Master running (pid=\\([0-9]*\\)).*/\\1/p\') || true',
   '    if [ -z "$mp" ]; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit 255): ssh: ${r:-no connection, and ssh gave no reason}" >&2; exit 255; fi',
   '    if [ -n "$s" ]; then echo "$mp $s" > "$m.$$" && mv -f "$m.$$" "$m"; fi',
-  '  fi',
-  '  exec 9>&-',
-  'fi',
+  "  fi",
+  "  exec 9>&-",
+  "fi",
   // The per-host hook lock (src/transport/hook-lock.ts), sent ahead of the
   // script. This working copy is named by the checksum of this machine's name
   // and the directory Terraform runs in (or by its shared state); its values are digits or plain characters.
-  'pre=',
+  "pre=",
   'if [ -n "${HN_STACK:-}" ]; then',
   '  for v in "$HN_STACK" "$HN_LOCK_LEASE" "$HN_LOCK_WAIT"; do case "$v" in ""|*[!A-Za-z0-9_-]*) echo "hostnet: bad HN_STACK, HN_LOCK_LEASE or HN_LOCK_WAIT: $v" >&2; exit 2 ;; esac; done',
   '  case "$HN_LOCK_LEASE$HN_LOCK_WAIT" in *[!0-9]*) echo "hostnet: HN_LOCK_LEASE and HN_LOCK_WAIT must be whole seconds" >&2; exit 2 ;; esac',
-  '  { read -r hn_h < /proc/sys/kernel/hostname; } 2>/dev/null || hn_h=unknown',
+  "  { read -r hn_h < /proc/sys/kernel/hostname; } 2>/dev/null || hn_h=unknown",
   '  o=$(printf \'%s:%s\' "$hn_h" "$PWD" | cksum); o=${o%% *}',
   '  case "$hn_h:$PWD" in *[!A-Za-z0-9_./:-]*) od="copy-$o" ;; *) od="$hn_h:$PWD" ;; esac',
   // Working copies sharing one Terraform state (HN_LOCK_OWNER, from the stack's pgBackend) are one owner.
   '  case "${HN_LOCK_OWNER:-}" in "") ;; *[!A-Za-z0-9_-]*) echo "hostnet: bad HN_LOCK_OWNER: $HN_LOCK_OWNER" >&2; exit 2 ;; *) o="$HN_LOCK_OWNER"; od="shared-state-$o" ;; esac',
   `  pre="hn_lock=${LEDGER_ROOT}/$HN_STACK hn_owner=$o hn_desc=$od hn_lease=$HN_LOCK_LEASE hn_wait=$HN_LOCK_WAIT"`,
   `  pre="$pre"${shq("\n" + HOST_LOCK_PRELUDE)}`,
-  'fi',
+  "fi",
   'rc=0; printf \'%s\\n%s\\n\' "$pre" "$HN_SCRIPT" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s || rc=$?',
   'if [ "$rc" != 0 ]; then',
   // 255 with the master gone: the connection was lost, and the master's log says why.
   '  if [ "$rc" = 255 ] && ! up; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit 255): ssh: ${r:-the connection to the host was lost}" >&2; exit 255; fi',
   '  echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit $rc); the output above is from the host" >&2; exit "$rc"',
-  'fi',
+  "fi",
 ].join("\n");
 
 /** The fixed values of a host, passed as literal environment (not stored in Terraform state). */
@@ -122,8 +122,8 @@ export function sshEnvironment(t: SshTarget): Record<string, string> {
   const env = {
     HN_USER: t.user,
     HN_IDENTITY: t.identityFile ?? "",
-    HN_KNOWN_HOSTS: pinned ? t.knownHostsFile ?? "" : "/dev/null",
-    HN_HOST_KEY: pinned ? t.hostKey ?? "" : "",
+    HN_KNOWN_HOSTS: pinned ? (t.knownHostsFile ?? "") : "/dev/null",
+    HN_HOST_KEY: pinned ? (t.hostKey ?? "") : "",
     HN_STRICT: pinned ? "yes" : "no",
     HN_PROXY: t.jump ? proxyCommand(t) : "",
   };
@@ -140,7 +140,14 @@ export function sshEnvironment(t: SshTarget): Record<string, string> {
  * 16 hex digits, to keep the control socket's path under the 108 bytes of a
  * Unix socket; computed here once, so the hook spends no process on it.
  */
-export function sshTrust(env: { HN_USER: string; HN_IDENTITY: string; HN_KNOWN_HOSTS: string; HN_HOST_KEY: string; HN_STRICT: string; HN_PROXY: string }): string {
+export function sshTrust(env: {
+  HN_USER: string;
+  HN_IDENTITY: string;
+  HN_KNOWN_HOSTS: string;
+  HN_HOST_KEY: string;
+  HN_STRICT: string;
+  HN_PROXY: string;
+}): string {
   const fields = [env.HN_USER, env.HN_IDENTITY, env.HN_KNOWN_HOSTS, env.HN_HOST_KEY, env.HN_STRICT, env.HN_PROXY];
   return createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 16);
 }
@@ -150,12 +157,25 @@ export function proxyCommand(t: SshTarget): string {
   const j = t.jump!;
   const pinned = !t.insecureIgnoreHostKey;
   const words = [
-    "ssh", "-F", "/dev/null", "-o", "BatchMode=yes",
-    "-o", `StrictHostKeyChecking=${pinned ? "yes" : "no"}`,
-    "-o", `UserKnownHostsFile=${pinned ? t.knownHostsFile ?? "/dev/null" : "/dev/null"}`,
-    "-o", "ConnectTimeout=10",
+    "ssh",
+    "-F",
+    "/dev/null",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    `StrictHostKeyChecking=${pinned ? "yes" : "no"}`,
+    "-o",
+    `UserKnownHostsFile=${pinned ? (t.knownHostsFile ?? "/dev/null") : "/dev/null"}`,
+    "-o",
+    "ConnectTimeout=10",
     ...(t.identityFile ? ["-o", "IdentitiesOnly=yes", "-i", t.identityFile] : []),
-    "-p", String(j.port), "-l", j.user, "-W", "%h:%p", j.address,
+    "-p",
+    String(j.port),
+    "-l",
+    j.user,
+    "-W",
+    "%h:%p",
+    j.address,
   ];
   return words.map(shq).join(" ");
 }

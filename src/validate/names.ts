@@ -27,7 +27,8 @@ export function checkNamespaceName(name: string): string | null {
 }
 
 export function checkPort(port: number, what = "port"): string | null {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return `${what} ${printable(String(port))} is not a port; use a whole number from 1 to 65535.`;
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    return `${what} ${printable(String(port))} is not a port; use a whole number from 1 to 65535.`;
   return null;
 }
 
@@ -53,7 +54,7 @@ export function checkUser(user: string): string | null {
 
 /** Paths that reach ssh options: absolute-or-relative plain paths only. */
 export function checkPath(path: string, what: string): string | null {
-  if (typeof path !== "string" || !/^[A-Za-z0-9_.\/~+-]{1,4095}$/.test(path) || path.startsWith("-")) {
+  if (typeof path !== "string" || !/^[A-Za-z0-9_./~+-]{1,4095}$/.test(path) || path.startsWith("-")) {
     return `${what} "${printable(String(path))}" may hold only letters, digits and "_.-/~+", at most 4095 of them, and not start with "-". Move the file to such a path.`;
   }
   return null;
@@ -61,7 +62,12 @@ export function checkPath(path: string, what: string): string | null {
 
 /** An SSH public host key line: "<type> <base64>". */
 export function checkHostKey(key: string): string | null {
-  if (typeof key !== "string" || !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}$/.test(key.trim())) {
+  if (
+    typeof key !== "string" ||
+    !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}$/.test(
+      key.trim(),
+    )
+  ) {
     return `host key "${printable(String(key)).slice(0, 40)}" is not an SSH public key line ("ssh-ed25519 AAAA..."). Copy it from the host's /etc/ssh/ssh_host_ed25519_key.pub without the comment.`;
   }
   return null;

@@ -57,11 +57,29 @@ export interface HostFacts {
 
 export function checkHostFacts(f: HostFacts): string[] {
   return [
-    ...dupes(f.namespaces, (n) => n.name, (n, first) => `${n.path}: namespace name "${n.name}" is also used by ${first.path} on this host. Give one of them another name (props.name).`),
-    ...dupes(f.interfaces, (i) => `${i.place}|${i.name}`, (i, first) => `${i.path}: interface name "${i.name}" in ${i.place === "root" ? "the root namespace" : i.place} is also used by ${first.path}. Set a different name on one of them.`),
-    ...dupes(f.addresses, (a) => a.cidr.split("/")[0], (a, first) => `${a.path}: address ${a.cidr.split("/")[0]} (on ${a.iface}) is also assigned to ${first.iface} by ${first.path}. Give one of them another address, or allocate both from a Subnet.`),
+    ...dupes(
+      f.namespaces,
+      (n) => n.name,
+      (n, first) => `${n.path}: namespace name "${n.name}" is also used by ${first.path} on this host. Give one of them another name (props.name).`,
+    ),
+    ...dupes(
+      f.interfaces,
+      (i) => `${i.place}|${i.name}`,
+      (i, first) =>
+        `${i.path}: interface name "${i.name}" in ${i.place === "root" ? "the root namespace" : i.place} is also used by ${first.path}. Set a different name on one of them.`,
+    ),
+    ...dupes(
+      f.addresses,
+      (a) => a.cidr.split("/")[0],
+      (a, first) =>
+        `${a.path}: address ${a.cidr.split("/")[0]} (on ${a.iface}) is also assigned to ${first.iface} by ${first.path}. Give one of them another address, or allocate both from a Subnet.`,
+    ),
     ...subnetOverlaps(f.subnets),
-    ...dupes(f.publishes, (p) => `${p.protocol}|${p.port}|${p.hostAddress ?? "*"}`, (p, first) => `${p.path}: host port ${p.protocol}/${p.port} is already published by ${first.path}. Use another hostPort.`),
+    ...dupes(
+      f.publishes,
+      (p) => `${p.protocol}|${p.port}|${p.hostAddress ?? "*"}`,
+      (p, first) => `${p.path}: host port ${p.protocol}/${p.port} is already published by ${first.path}. Use another hostPort.`,
+    ),
     ...unreachableNextHops(f.addresses, f.routes ?? []),
   ];
 }
@@ -90,7 +108,9 @@ function unreachableNextHops(addresses: readonly AssignedAddress[], routes: read
     const nets = connected.get(r.place) ?? [];
     if (nets.some((c) => contains(c, ip))) continue;
     const have = nets.length ? `its connected subnets are ${nets.map(formatCidr4).join(", ")}` : "it has no address";
-    out.push(`${r.path}: next hop ${r.via} is on no subnet connected to ${r.place} (${have}); the kernel would refuse the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give ${r.place} an address in the gateway's subnet.`);
+    out.push(
+      `${r.path}: next hop ${r.via} is on no subnet connected to ${r.place} (${have}); the kernel would refuse the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give ${r.place} an address in the gateway's subnet.`,
+    );
   }
   return out;
 }
@@ -128,7 +148,10 @@ function subnetOverlaps(subnets: readonly SubnetUse[]): string[] {
       throw e;
     }
     const clash = parsed.find((p) => overlaps(p.c, c));
-    if (clash) out.push(`${s.path}: subnet ${formatCidr4(c)} overlaps ${formatCidr4(clash.c)} of ${clash.s.path} on the same host. Use non-overlapping subnets.`);
+    if (clash)
+      out.push(
+        `${s.path}: subnet ${formatCidr4(c)} overlaps ${formatCidr4(clash.c)} of ${clash.s.path} on the same host. Use non-overlapping subnets.`,
+      );
     parsed.push({ s, c });
   }
   return out;

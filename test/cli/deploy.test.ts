@@ -27,7 +27,9 @@ describe("project lock: one deploy per working copy", () => {
     const second = lockProject(dir, { command: "hostnet deploy", waitSeconds: 1, wait: (l) => waits.push(l) });
     await expect(second).rejects.toThrow(HostnetError);
     await expect(second).rejects.toThrow(
-      new RegExp(`another deploy of this working copy is still running after 1 s: \`hostnet deploy web\` \\(pid ${process.pid} on .+, since .+Z\\) holds .*\\.hostnet-deploy\\.lock\\. .*--lock-wait SECONDS`),
+      new RegExp(
+        `another deploy of this working copy is still running after 1 s: \`hostnet deploy web\` \\(pid ${process.pid} on .+, since .+Z\\) holds .*\\.hostnet-deploy\\.lock\\. .*--lock-wait SECONDS`,
+      ),
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(waits).toHaveLength(1);
@@ -54,7 +56,9 @@ describe("terraform init only when needed", () => {
     expect(needsInit(dir)).toBe(true);
     fs.mkdirSync(path.join(dir, ".terraform"));
     const { createHash } = require("crypto") as typeof import("crypto");
-    const hash = createHash("sha256").update(JSON.stringify({ backend: { local: { path: "/tmp/a.tfstate" } } })).digest("hex");
+    const hash = createHash("sha256")
+      .update(JSON.stringify({ backend: { local: { path: "/tmp/a.tfstate" } } }))
+      .digest("hex");
     fs.writeFileSync(path.join(dir, ".terraform", "hostnet-init.sha256"), hash + "\n");
     expect(needsInit(dir)).toBe(false);
     write({ backend: { pg: { conn_str: "postgres://db/hostnet" } } });

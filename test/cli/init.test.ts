@@ -13,7 +13,13 @@ function capture() {
 describe("projectFiles", () => {
   test.each([
     ["cdktf", { cdktf: "0.21.0", constructs: "10.4.2" }, { "cdktf-cli": "0.21.0" }, "cdktf deploy --auto-approve", 'import { App } from "cdktf";'],
-    ["cdktn", { cdktn: "0.24.0", cdktf: "npm:cdktn@0.24.0", constructs: "10.6.0" }, { "cdktn-cli": "0.24.0" }, "cdktn deploy --auto-approve", 'import { App } from "cdktn";'],
+    [
+      "cdktn",
+      { cdktn: "0.24.0", cdktf: "npm:cdktn@0.24.0", constructs: "10.6.0" },
+      { "cdktn-cli": "0.24.0" },
+      "cdktn deploy --auto-approve",
+      'import { App } from "cdktn";',
+    ],
   ] as const)("%s: pinned framework, its CLI in the scripts, its import in main.ts", (framework, deps, devDeps, deploy, importLine) => {
     const files = projectFiles({ framework, hostnetSpec: "^1.2.3", name: "my-net" });
     const pkg = JSON.parse(files["package.json"]);

@@ -46,11 +46,25 @@ describe("hostnet inspect", () => {
     try {
       const f = path.join(dir, "inventory.json");
       // Port 1 on loopback: nothing listens, the connection is refused at once.
-      fs.writeFileSync(f, JSON.stringify({ hosts: { a: { address: "127.0.0.1", port: 1, user: "root", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFLaLzjWwhzi4ie45/rm3ZfzUE67Q4iWjnkGxVtBj/Lw" } } }));
+      fs.writeFileSync(
+        f,
+        JSON.stringify({
+          hosts: {
+            a: {
+              address: "127.0.0.1",
+              port: 1,
+              user: "root",
+              hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFLaLzjWwhzi4ie45/rm3ZfzUE67Q4iWjnkGxVtBj/Lw",
+            },
+          },
+        }),
+      );
       const io = capture();
       expect(await main(["inspect", "a", "--inventory", f], io)).toBe(1);
       expect(io.err_).toHaveLength(1);
-      expect(io.err_[0]).toMatch(/^hostnet: cannot inspect host a \(root@127\.0\.0\.1:1\) over ssh: .*refused.*\. Check that it is up \("hostnet lab status" for a lab\) and that the inventory's key is authorized there\.$/);
+      expect(io.err_[0]).toMatch(
+        /^hostnet: cannot inspect host a \(root@127\.0\.0\.1:1\) over ssh: .*refused.*\. Check that it is up \("hostnet lab status" for a lab\) and that the inventory's key is authorized there\.$/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -18,7 +18,10 @@ describe("main", () => {
     [["frob"], 'hostnet: unknown command "frob"; run "hostnet help" for the list.'],
     [["lab"], 'hostnet: missing subcommand for "hostnet lab"; use one of: up, down, status.'],
     [["lab", "sideways"], 'hostnet: unknown subcommand "sideways" for "hostnet lab"; use one of: up, down, status.'],
-    [["lab", "up", "--name", "Bad"], 'hostnet: lab name "Bad" is invalid: use 1-8 characters, a lowercase letter first, then lowercase letters or digits (e.g. "lab", "t1").'],
+    [
+      ["lab", "up", "--name", "Bad"],
+      'hostnet: lab name "Bad" is invalid: use 1-8 characters, a lowercase letter first, then lowercase letters or digits (e.g. "lab", "t1").',
+    ],
     [["lab", "up", "--hosts", "0"], "hostnet: host count 0 is invalid: a lab has 1 to 26 hosts (--hosts N)."],
     [["lab", "down", "--hosts", "2"], 'hostnet: unknown option "--hosts" for "hostnet lab down"; it takes --name, --dir.'],
   ])("user error %j prints one line and exits 2", async (argv, line) => {

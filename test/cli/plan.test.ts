@@ -27,7 +27,14 @@ beforeAll(() => {
   const inventory = path.join(dir, "inventory.json");
   fs.writeFileSync(
     inventory,
-    JSON.stringify({ lab: "t", dir, bridge: "t", gateway: "198.18.7.1", subnet: "198.18.7.0/24", hosts: { a: { name: "a", address: "198.18.7.10", port: 22, user: "root", hostKey: KEY, netns: "t-a", rootVeth: "t" } } }),
+    JSON.stringify({
+      lab: "t",
+      dir,
+      bridge: "t",
+      gateway: "198.18.7.1",
+      subnet: "198.18.7.0/24",
+      hosts: { a: { name: "a", address: "198.18.7.10", port: 22, user: "root", hostKey: KEY, netns: "t-a", rootVeth: "t" } },
+    }),
   );
   process.env.HOSTNET_INVENTORY = inventory;
 });
@@ -59,7 +66,15 @@ test("plan --out keeps the review; --json --scripts gives plan.json with the scr
   expect(json.stacks[0]).toMatchObject({ stack: "review-lab", reviewDir, hosts: [{ name: "a", address: "198.18.7.10", port: 22 }] });
   const a = json.stacks[0].hosts[0];
   expect(a.objects).toHaveLength(13);
-  expect(a.objects[0]).toEqual({ path: "review-lab/a/br-lan", kind: "bridge", name: "br-lan", where: "root", addresses: ["10.88.0.1/24"], detail: "mtu 1500", dependsOn: [] });
+  expect(a.objects[0]).toEqual({
+    path: "review-lab/a/br-lan",
+    kind: "bridge",
+    name: "br-lan",
+    where: "root",
+    addresses: ["10.88.0.1/24"],
+    detail: "mtu 1500",
+    dependsOn: [],
+  });
   expect(a.up).toBe(fs.readFileSync(path.join(reviewDir, "a", "up.sh"), "utf8"));
   expect(a.down).toBe(fs.readFileSync(path.join(reviewDir, "a", "down.sh"), "utf8"));
   expect(fs.existsSync(path.join(reviewDir, "PLAN.md"))).toBe(true);
@@ -74,7 +89,10 @@ test("plan --stack with an unknown name lists the stacks", async () => {
 test("a failing app: its messages without stack frames, then one line", async () => {
   const io = capture();
   expect(await main(["plan", "--app", "echo 'Error: bad topology' >&2; echo '    at Object.<anonymous> (x.ts:1:1)' >&2; exit 3"], io)).toBe(1);
-  expect(io.err_).toEqual(["Error: bad topology", `hostnet: synth failed: "echo 'Error: bad topology' >&2; echo '    at Object.<anonymous> (x.ts:1:1)' >&2; exit 3" exited with code 3; its messages are above.`]);
+  expect(io.err_).toEqual([
+    "Error: bad topology",
+    `hostnet: synth failed: "echo 'Error: bad topology' >&2; echo '    at Object.<anonymous> (x.ts:1:1)' >&2; exit 3" exited with code 3; its messages are above.`,
+  ]);
 });
 
 test("an app that does not synthesize is reported", async () => {
@@ -85,7 +103,9 @@ test("an app that does not synthesize is reported", async () => {
 
 test("the app command and context come from cdktf.json", () => {
   const project = fs.mkdtempSync(path.join(dir, "project-"));
-  expect(() => readCdktfJson(project)).toThrow(`cannot read the app command from ${project}/cdktf.json (there is none); run in the project folder or pass --app "CMD".`);
+  expect(() => readCdktfJson(project)).toThrow(
+    `cannot read the app command from ${project}/cdktf.json (there is none); run in the project folder or pass --app "CMD".`,
+  );
   fs.writeFileSync(path.join(project, "cdktf.json"), JSON.stringify({ language: "typescript", context: {} }));
   expect(() => readCdktfJson(project)).toThrow(`${project}/cdktf.json has no "app" command; add one or pass --app "CMD".`);
   fs.writeFileSync(path.join(project, "cdktf.json"), JSON.stringify({ app: "npx ts-node main.ts", context: { k: "v" } }));
@@ -93,7 +113,12 @@ test("the app command and context come from cdktf.json", () => {
 });
 
 test("table pads columns and trims the last", () => {
-  expect(table([["a", "bbb", "c"], ["dd", "e", ""]])).toEqual(["  a   bbb  c", "  dd  e"]);
+  expect(
+    table([
+      ["a", "bbb", "c"],
+      ["dd", "e", ""],
+    ]),
+  ).toEqual(["  a   bbb  c", "  dd  e"]);
 });
 
 test("help lists plan", async () => {

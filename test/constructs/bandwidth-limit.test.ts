@@ -68,7 +68,15 @@ describe("BandwidthLimit", () => {
     ["no classes", { interface: { name: "eth0" }, classes: [] }, ["s/a/bw: no classes. Give props.classes at least one { id, rate }."]],
     [
       "bad ids, a duplicate id and a default class that does not exist",
-      { interface: { name: "eth0" }, classes: [{ id: 1, rate: "1mbit" }, { id: 10, rate: "1mbit" }, { id: 10, rate: "1mbit" }], defaultClass: 30 },
+      {
+        interface: { name: "eth0" },
+        classes: [
+          { id: 1, rate: "1mbit" },
+          { id: 10, rate: "1mbit" },
+          { id: 10, rate: "1mbit" },
+        ],
+        defaultClass: 30,
+      },
       [
         "s/a/bw: class 1: class id 1 must be a whole number from 2 to 9999 (1 is the parent class hostnet adds). Fix props.classes[0].id.",
         "s/a/bw: class 10: id 10 is used twice. Give each class its own id.",
@@ -77,7 +85,14 @@ describe("BandwidthLimit", () => {
     ],
     [
       "rates, sizes and a ceiling below the rate",
-      { interface: { name: "eth0" }, classes: [{ id: 10, rate: "fast", burst: "lots" }, { id: 11, rate: "10mbit", ceil: "5mbit" }], total: "x" },
+      {
+        interface: { name: "eth0" },
+        classes: [
+          { id: 10, rate: "fast", burst: "lots" },
+          { id: 11, rate: "10mbit", ceil: "5mbit" },
+        ],
+        total: "x",
+      },
       [
         `s/a/bw: class 10: rate "fast" is not a tc rate; write a number and a unit, e.g. "20mbit", "512kbit" or "1gbit".`,
         `s/a/bw: class 10: burst "lots" is not a tc size; write bytes with an optional unit, e.g. "15k", "1600" or "1mb".`,
@@ -87,7 +102,13 @@ describe("BandwidthLimit", () => {
     ],
     [
       "matches: empty, bad address, bad port",
-      { interface: { name: "eth0" }, classes: [{ id: 10, rate: "1mbit", match: {} }, { id: 11, rate: "1mbit", match: { src: "10.0.0.300", dst: "10.0.0.0/33", dport: 0 } }] },
+      {
+        interface: { name: "eth0" },
+        classes: [
+          { id: 10, rate: "1mbit", match: {} },
+          { id: 11, rate: "1mbit", match: { src: "10.0.0.300", dst: "10.0.0.0/33", dport: 0 } },
+        ],
+      },
       [
         "s/a/bw: class 10: match is empty. Set match.src, match.dst or match.dport, or drop match.",
         `s/a/bw: class 11: match.src: "10.0.0.300" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1.`,
@@ -95,9 +116,13 @@ describe("BandwidthLimit", () => {
         "s/a/bw: class 11: match.dport 0 is not a port; use a whole number from 1 to 65535.",
       ],
     ],
-    ["an interface name Linux refuses", { interface: { name: "eth0; reboot" }, classes: [{ id: 10, rate: "1mbit" }] }, [
-      `s/a/bw: interface: interface name "eth0; reboot" may hold only letters, digits, "_", "-" and "." (and not start with "-" or "."). Choose another name.`,
-    ]],
+    [
+      "an interface name Linux refuses",
+      { interface: { name: "eth0; reboot" }, classes: [{ id: 10, rate: "1mbit" }] },
+      [
+        `s/a/bw: interface: interface name "eth0; reboot" may hold only letters, digits, "_", "-" and "." (and not start with "-" or "."). Choose another name.`,
+      ],
+    ],
   ])("validation: %s", (_name, props, expected) => {
     const { stack } = newStack();
     new BandwidthLimit(newHost(stack), "bw", props);
@@ -110,6 +135,8 @@ describe("BandwidthLimit", () => {
     const b = newHost(stack, "b", { address: "198.18.0.11" });
     const nsB = new Namespace(b, "web");
     new BandwidthLimit(a, "bw", { interface: { name: "eth0", namespace: nsB }, classes: [{ id: 10, rate: "1mbit" }] });
-    expect(messages(stack)).toEqual(["s/a/bw: props.interface.namespace is s/b/web, which is on host s/b, but this BandwidthLimit is built on host s/a. Refer to an object on s/a, or create this BandwidthLimit in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references."]);
+    expect(messages(stack)).toEqual([
+      "s/a/bw: props.interface.namespace is s/b/web, which is on host s/b, but this BandwidthLimit is built on host s/a. Refer to an object on s/a, or create this BandwidthLimit in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+    ]);
   });
 });

@@ -6,7 +6,25 @@
  */
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
-import { BandwidthLimit, Bridge, Endpoint, Host, HostGw, Ipvlan, Macvlan, Namespace, NatRule, Network, RoutedEndpoint, Route, Subnet, Sysctl, validateStack, VethPair, Vxlan } from "../../constructs";
+import {
+  BandwidthLimit,
+  Bridge,
+  Endpoint,
+  Host,
+  HostGw,
+  Ipvlan,
+  Macvlan,
+  Namespace,
+  NatRule,
+  Network,
+  RoutedEndpoint,
+  Route,
+  Subnet,
+  Sysctl,
+  validateStack,
+  VethPair,
+  Vxlan,
+} from "../../constructs";
 import { newHost, newStack } from "../support/stacks";
 
 Testing.setupJest();
@@ -28,19 +46,54 @@ const CASES: Case[] = [
   ["Route", "props.dev", "s/b/br", (a, b) => new Route(a, "x", { destination: "10.9.0.0/24", dev: new Bridge(b, "br") })],
   ["NatRule", "props.namespace", "s/b/web", (a, b) => NatRule.masquerade(a, "x", { subnet: "10.9.0.0/24", namespace: new Namespace(b, "web") })],
   ["NatRule", "props.bridge", "s/b/br", (a, b) => NatRule.masquerade(a, "x", { subnet: "10.9.0.0/24", bridge: new Bridge(b, "br") })],
-  ["NatRule", "props.namespace", "s/b/web", (a, b) => NatRule.snat(a, "x", { source: "10.9.0.0/24", toSource: "192.0.2.1", namespace: new Namespace(b, "web") })],
-  ["NatRule", "props.namespace", "s/b/web", (a, b) => NatRule.portForward(a, "x", { hostPort: 8080, to: "10.9.0.2", namespace: new Namespace(b, "web") })],
-  ["NatRule", "props.namespace", "s/b/web", (a, b) => NatRule.oneToOne(a, "x", { inside: "10.9.0.2", outside: "192.0.2.9", namespace: new Namespace(b, "web") })],
-  ["Sysctl", "props.namespace", "s/b/web", (a, b) => new Sysctl(a, "x", { key: "net.ipv4.ip_forward", value: "1", namespace: new Namespace(b, "web") })],
+  [
+    "NatRule",
+    "props.namespace",
+    "s/b/web",
+    (a, b) => NatRule.snat(a, "x", { source: "10.9.0.0/24", toSource: "192.0.2.1", namespace: new Namespace(b, "web") }),
+  ],
+  [
+    "NatRule",
+    "props.namespace",
+    "s/b/web",
+    (a, b) => NatRule.portForward(a, "x", { hostPort: 8080, to: "10.9.0.2", namespace: new Namespace(b, "web") }),
+  ],
+  [
+    "NatRule",
+    "props.namespace",
+    "s/b/web",
+    (a, b) => NatRule.oneToOne(a, "x", { inside: "10.9.0.2", outside: "192.0.2.9", namespace: new Namespace(b, "web") }),
+  ],
+  [
+    "Sysctl",
+    "props.namespace",
+    "s/b/web",
+    (a, b) => new Sysctl(a, "x", { key: "net.ipv4.ip_forward", value: "1", namespace: new Namespace(b, "web") }),
+  ],
   ["Macvlan", "props.parent", "s/b/br", (a, b) => new Macvlan(a, "x", { parent: new Bridge(b, "br") })],
   ["Macvlan", "props.namespace", "s/b/web", (a, b) => new Macvlan(a, "x", { parent: "eth0", namespace: new Namespace(b, "web") })],
   ["Ipvlan", "props.parent", "s/b/br", (a, b) => new Ipvlan(a, "x", { parent: new Bridge(b, "br") })],
   ["Ipvlan", "props.namespace", "s/b/web", (a, b) => new Ipvlan(a, "x", { parent: "eth0", namespace: new Namespace(b, "web") })],
-  ["BandwidthLimit", "props.interface", "s/b/br", (a, b) => new BandwidthLimit(a, "x", { interface: new Bridge(b, "br"), classes: [{ id: 10, rate: "1mbit" }] })],
-  ["BandwidthLimit", "props.interface.namespace", "s/b/web", (a, b) => new BandwidthLimit(a, "x", { interface: { name: "eth0", namespace: new Namespace(b, "web") }, classes: [{ id: 10, rate: "1mbit" }] })],
+  [
+    "BandwidthLimit",
+    "props.interface",
+    "s/b/br",
+    (a, b) => new BandwidthLimit(a, "x", { interface: new Bridge(b, "br"), classes: [{ id: 10, rate: "1mbit" }] }),
+  ],
+  [
+    "BandwidthLimit",
+    "props.interface.namespace",
+    "s/b/web",
+    (a, b) => new BandwidthLimit(a, "x", { interface: { name: "eth0", namespace: new Namespace(b, "web") }, classes: [{ id: 10, rate: "1mbit" }] }),
+  ],
   ["Vxlan", "props.bridge", "s/b/br", (a, b) => new Vxlan(a, "x", { vni: 7, bridge: new Bridge(b, "br", { mtu: 1450 }) })],
   ["Endpoint", "props.bridge", "s/b/br", (a, b) => new Endpoint(a, "x", { bridge: new Bridge(b, "br"), gateway: false })],
-  ["RoutedEndpoint", "props.namespace", "s/b/web", (a, b) => new RoutedEndpoint(a, "x", { namespace: new Namespace(b, "web"), address: "10.63.0.5" })],
+  [
+    "RoutedEndpoint",
+    "props.namespace",
+    "s/b/web",
+    (a, b) => new RoutedEndpoint(a, "x", { namespace: new Namespace(b, "web"), address: "10.63.0.5" }),
+  ],
 ];
 
 function twoHosts() {
@@ -95,6 +148,8 @@ describe("a reference to an object on another host is a synth error", () => {
 
   test("with neither a Host scope nor a reference, construction fails naming the fix", () => {
     const { stack } = newStack();
-    expect(() => new VethPair(stack, "v", { a: {}, b: {} })).toThrow(`s/v: a VethPair must be created inside a Host's scope, e.g. new VethPair(hostA, "v").`);
+    expect(() => new VethPair(stack, "v", { a: {}, b: {} })).toThrow(
+      `s/v: a VethPair must be created inside a Host's scope, e.g. new VethPair(hostA, "v").`,
+    );
   });
 });

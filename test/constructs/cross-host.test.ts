@@ -41,18 +41,36 @@ describe("Vxlan", () => {
 
   test.each([
     [{ vni: 0 }, "s/a/vx: VNI 0 is out of range; a VXLAN network identifier is 24 bits. Set props.vni to a whole number from 1 to 16777215."],
-    [{ vni: 16777216 }, "s/a/vx: VNI 16777216 is out of range; a VXLAN network identifier is 24 bits. Set props.vni to a whole number from 1 to 16777215."],
+    [
+      { vni: 16777216 },
+      "s/a/vx: VNI 16777216 is out of range; a VXLAN network identifier is 24 bits. Set props.vni to a whole number from 1 to 16777215.",
+    ],
     [{ vni: 1.5 }, "s/a/vx: VNI 1.5 is out of range; a VXLAN network identifier is 24 bits. Set props.vni to a whole number from 1 to 16777215."],
     [{ vni: 1, port: 0 }, "s/a/vx: UDP port 0 is not a port; use a whole number from 1 to 65535. Fix props.port."],
-    [{ vni: 1, mtu: 1451 }, "s/a/vx: MTU 1451 does not fit the parent: VXLAN adds 50 bytes of headers and eth0 has MTU 1500. Set props.mtu to at most 1450 (or leave it unset)."],
-    [{ vni: 1, parentMtu: 9000, mtu: 8960 }, "s/a/vx: MTU 8960 does not fit the parent: VXLAN adds 50 bytes of headers and eth0 has MTU 9000. Set props.mtu to at most 8950 (or leave it unset)."],
+    [
+      { vni: 1, mtu: 1451 },
+      "s/a/vx: MTU 1451 does not fit the parent: VXLAN adds 50 bytes of headers and eth0 has MTU 1500. Set props.mtu to at most 1450 (or leave it unset).",
+    ],
+    [
+      { vni: 1, parentMtu: 9000, mtu: 8960 },
+      "s/a/vx: MTU 8960 does not fit the parent: VXLAN adds 50 bytes of headers and eth0 has MTU 9000. Set props.mtu to at most 8950 (or leave it unset).",
+    ],
     [{ vni: 1, peers: ["198.18.0.300"] }, 's/a/vx: peer "198.18.0.300" is not an IPv4 address. Give the underlay address of the other host.'],
     [{ vni: 1, peers: ["fd00::1"] }, 's/a/vx: peer "fd00::1" is not an IPv4 address. Give the underlay address of the other host.'],
     [{ vni: 1, peers: ["198.18.0.11", "198.18.0.11"] }, 's/a/vx: peer "198.18.0.11" is listed twice. Remove one.'],
     [{ vni: 1, peers: ["198.18.0.10"] }, `s/a/vx: peer "198.18.0.10" is this device's own local address. Remove it from the peers.`],
-    [{ vni: 1, local: "host-a.example" }, 's/a/vx: local address "host-a.example" is not an IPv4 address. Set props.local to this host\'s underlay address.'],
-    [{ vni: 1, parent: "eth 0" }, 's/a/vx: parent: interface name "eth 0" may hold only letters, digits, "_", "-" and "." (and not start with "-" or "."). Fix props.parent.'],
-    [{ vni: 1, name: "vxlan-overlay-66" }, 's/a/vx: interface name "vxlan-overlay-66" is 16 bytes; Linux allows 15. Set props.name or shorten the construct id.'],
+    [
+      { vni: 1, local: "host-a.example" },
+      's/a/vx: local address "host-a.example" is not an IPv4 address. Set props.local to this host\'s underlay address.',
+    ],
+    [
+      { vni: 1, parent: "eth 0" },
+      's/a/vx: parent: interface name "eth 0" may hold only letters, digits, "_", "-" and "." (and not start with "-" or "."). Fix props.parent.',
+    ],
+    [
+      { vni: 1, name: "vxlan-overlay-66" },
+      's/a/vx: interface name "vxlan-overlay-66" is 16 bytes; Linux allows 15. Set props.name or shorten the construct id.',
+    ],
   ])("bad props %j are refused: %s", (props, message) => {
     const { stack } = newStack();
     new Vxlan(newHost(stack), "vx", props);
@@ -121,17 +139,33 @@ describe("HostGw", () => {
   test.each([
     [
       "overlapping subnets",
-      (a: any, b: any) => [{ host: a, subnet: "10.61.0.0/16" }, { host: b, subnet: "10.61.5.0/24" }],
-      ["s/a/host-gw: member 1 (s/b) subnet 10.61.5.0/24 overlaps 10.61.0.0/16 of s/a; each host needs its own subnet.", "s/b/host-gw: member 1 (s/b) subnet 10.61.5.0/24 overlaps 10.61.0.0/16 of s/a; each host needs its own subnet."],
+      (a: any, b: any) => [
+        { host: a, subnet: "10.61.0.0/16" },
+        { host: b, subnet: "10.61.5.0/24" },
+      ],
+      [
+        "s/a/host-gw: member 1 (s/b) subnet 10.61.5.0/24 overlaps 10.61.0.0/16 of s/a; each host needs its own subnet.",
+        "s/b/host-gw: member 1 (s/b) subnet 10.61.5.0/24 overlaps 10.61.0.0/16 of s/a; each host needs its own subnet.",
+      ],
     ],
     [
       "a host given twice",
-      (a: any, b: any) => [{ host: a, subnet: "10.61.0.0/24" }, { host: b, subnet: "10.62.0.0/24" }, { host: b, subnet: "10.63.0.0/24" }],
-      ["s/a/host-gw: member 2 (s/b) lists the same host as member 1. Give each host once, with its own subnet.", "s/b/host-gw: member 2 (s/b) lists the same host as member 1. Give each host once, with its own subnet."],
+      (a: any, b: any) => [
+        { host: a, subnet: "10.61.0.0/24" },
+        { host: b, subnet: "10.62.0.0/24" },
+        { host: b, subnet: "10.63.0.0/24" },
+      ],
+      [
+        "s/a/host-gw: member 2 (s/b) lists the same host as member 1. Give each host once, with its own subnet.",
+        "s/b/host-gw: member 2 (s/b) lists the same host as member 1. Give each host once, with its own subnet.",
+      ],
     ],
     [
       "a subnet with host bits",
-      (a: any, b: any) => [{ host: a, subnet: "10.61.0.1/24" }, { host: b, subnet: "10.62.0.0/24" }],
+      (a: any, b: any) => [
+        { host: a, subnet: "10.61.0.1/24" },
+        { host: b, subnet: "10.62.0.0/24" },
+      ],
       [
         's/a/host-gw: member 0 (s/a) subnet "10.61.0.1/24": "10.61.0.1/24" has host bits set; the network is 10.61.0.0/24. Use that.',
         's/b/host-gw: member 0 (s/a) subnet "10.61.0.1/24": "10.61.0.1/24" has host bits set; the network is 10.61.0.0/24. Use that.',
@@ -150,9 +184,12 @@ describe("HostGw", () => {
     const { stack } = newStack();
     const a = newHost(stack, "a");
     const b = newHost(stack, "b", { address: "host-b.example" });
-    HostGw.connect([{ host: a, subnet: "10.61.0.0/24" }, { host: b, subnet: "10.62.0.0/24" }]);
+    HostGw.connect([
+      { host: a, subnet: "10.61.0.0/24" },
+      { host: b, subnet: "10.62.0.0/24" },
+    ]);
     expect(messages(stack)).toContain(
-      's/a/host-gw: member 1 (s/b) address: "host-b.example" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1. Set the member\'s address to the host\'s IPv4 address on the shared network.',
+      "s/a/host-gw: member 1 (s/b) address: \"host-b.example\" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1. Set the member's address to the host's IPv4 address on the shared network.",
     );
   });
 
@@ -161,8 +198,15 @@ describe("HostGw", () => {
     const a = newHost(stack, "a");
     const b = newHost(stack, "b", B);
     const c = newHost(stack, "c", { address: "198.18.0.12" });
-    new HostGw(c, "gw", { members: [{ host: a, subnet: "10.61.0.0/24" }, { host: b, subnet: "10.62.0.0/24" }] });
-    expect(messages(stack)).toEqual(["s/c/gw: host s/c is not among the members. Add it with its own subnet, or create the HostGw on a member host."]);
+    new HostGw(c, "gw", {
+      members: [
+        { host: a, subnet: "10.61.0.0/24" },
+        { host: b, subnet: "10.62.0.0/24" },
+      ],
+    });
+    expect(messages(stack)).toEqual([
+      "s/c/gw: host s/c is not among the members. Add it with its own subnet, or create the HostGw on a member host.",
+    ]);
   });
 });
 
@@ -182,9 +226,18 @@ describe("RoutedEndpoint", () => {
   test.each([
     [{ address: "10.63.0.5/24" }, "s/a/ep: address 10.63.0.5/24 has prefix /24; a routed endpoint carries a /32. Write 10.63.0.5 or 10.63.0.5/32."],
     [{ address: "10.63.0" }, 's/a/ep: address: "10.63.0" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1.'],
-    [{ address: "10.63.0.5", gateway: "169.254.1" }, 's/a/ep: gateway: "169.254.1" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1.'],
-    [{ address: "10.63.0.5", gateway: "10.63.0.5" }, "s/a/ep: gateway 10.63.0.5 is the endpoint's own address. Leave props.gateway unset (169.254.1.1) or pick an address no interface has."],
-    [{ address: "10.63.0.5", hostName: "rt-a-very-long-name" }, 's/a/ep: hostName: interface name "rt-a-very-long-name" is 19 bytes; Linux allows 15. Set props.hostName or shorten the construct id.'],
+    [
+      { address: "10.63.0.5", gateway: "169.254.1" },
+      's/a/ep: gateway: "169.254.1" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1.',
+    ],
+    [
+      { address: "10.63.0.5", gateway: "10.63.0.5" },
+      "s/a/ep: gateway 10.63.0.5 is the endpoint's own address. Leave props.gateway unset (169.254.1.1) or pick an address no interface has.",
+    ],
+    [
+      { address: "10.63.0.5", hostName: "rt-a-very-long-name" },
+      's/a/ep: hostName: interface name "rt-a-very-long-name" is 19 bytes; Linux allows 15. Set props.hostName or shorten the construct id.',
+    ],
     [{ address: "10.63.0.5", mtu: 40 }, "s/a/ep: MTU 40 is out of range; Linux accepts 68 to 65535 for IPv4. Fix props.mtu."],
   ])("bad props %j are refused", (props, message) => {
     const { stack } = newStack();
@@ -206,7 +259,9 @@ describe("RoutedEndpoint", () => {
     const a = newHost(stack);
     const b = newHost(stack, "b", B);
     new RoutedEndpoint(b, "ep", { namespace: new Namespace(a, "pod"), address: "10.63.0.5" });
-    expect(messages(stack)).toEqual(["s/b/ep: props.namespace is s/a/pod, which is on host s/a, but this RoutedEndpoint is built on host s/b. Refer to an object on s/b, or create this RoutedEndpoint in s/a's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references."]);
+    expect(messages(stack)).toEqual([
+      "s/b/ep: props.namespace is s/a/pod, which is on host s/a, but this RoutedEndpoint is built on host s/b. Refer to an object on s/b, or create this RoutedEndpoint in s/a's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+    ]);
   });
 
   test("two endpoints with one address on a host clash", () => {
@@ -214,7 +269,9 @@ describe("RoutedEndpoint", () => {
     const a = newHost(stack);
     new RoutedEndpoint(a, "ep1", { namespace: new Namespace(a, "p1"), address: "10.63.0.5" });
     new RoutedEndpoint(a, "ep2", { namespace: new Namespace(a, "p2"), address: "10.63.0.5" });
-    expect(messages(stack)).toEqual(["s/a/ep2: address 10.63.0.5 (on eth0) is also assigned to eth0 by s/a/ep1. Give one of them another address, or allocate both from a Subnet."]);
+    expect(messages(stack)).toEqual([
+      "s/a/ep2: address 10.63.0.5 (on eth0) is also assigned to eth0 by s/a/ep1. Give one of them another address, or allocate both from a Subnet.",
+    ]);
   });
 });
 

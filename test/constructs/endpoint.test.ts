@@ -22,7 +22,10 @@ describe("Endpoint", () => {
     const other = newStack().stack;
     const o = lan(other);
     const ns = new Namespace(o.host, "web");
-    const veth = new VethPair(o.host, "web-veth", { a: { namespace: ns, address: o.subnet.address("10.88.0.2") }, b: { bridge: o.bridge, name: "ve-web" } });
+    const veth = new VethPair(o.host, "web-veth", {
+      a: { namespace: ns, address: o.subnet.address("10.88.0.2") },
+      b: { bridge: o.bridge, name: "ve-web" },
+    });
     const route = new Route(ns, "default", { via: o.subnet.gateway });
 
     // Rendered with the endpoint's identity, so tags and messages match too.
@@ -60,7 +63,9 @@ describe("Endpoint", () => {
     const { stack } = newStack();
     const { host, subnet, bridge } = lan(stack);
     expect(new Endpoint(host, "none", { bridge, address: subnet, gateway: false }).createScript()).not.toContain("route");
-    expect(new Endpoint(host, "other", { bridge, address: subnet, gateway: "10.88.0.254" }).createScript()).toContain("route replace default via 10.88.0.254 proto 199");
+    expect(new Endpoint(host, "other", { bridge, address: subnet, gateway: "10.88.0.254" }).createScript()).toContain(
+      "route replace default via 10.88.0.254 proto 199",
+    );
   });
 
   test("one resource per endpoint, created after its bridge and after the host's preflight", () => {

@@ -59,7 +59,12 @@ describe("NatRule in a namespace (router namespace)", () => {
   test("root-namespace rules keep their spec exactly (no netns key)", () => {
     const { stack } = newStack();
     const a = newHost(stack);
-    expect(NatRule.masquerade(a, "m", { subnet: "10.0.0.0/24" }).spec()).toEqual({ type: "masquerade", source: "10.0.0.0/24", notOutInterface: undefined, allowForward: true });
+    expect(NatRule.masquerade(a, "m", { subnet: "10.0.0.0/24" }).spec()).toEqual({
+      type: "masquerade",
+      source: "10.0.0.0/24",
+      notOutInterface: undefined,
+      allowForward: true,
+    });
   });
 
   test("hairpin: the target's subnet comes from its Address", () => {
@@ -75,7 +80,9 @@ describe("NatRule in a namespace (router namespace)", () => {
     [
       "hairpin with a plain address",
       (stack) => NatRule.portForward(newHost(stack), "pub", { hostPort: 10080, to: "10.92.0.2", hairpin: true }),
-      [`s/a/pub: hairpin needs the target's subnet, but "to" is a plain address (10.92.0.2). Pass an Address from a Subnet (subnet.allocate(...)) or drop props.hairpin.`],
+      [
+        `s/a/pub: hairpin needs the target's subnet, but "to" is a plain address (10.92.0.2). Pass an Address from a Subnet (subnet.allocate(...)) or drop props.hairpin.`,
+      ],
     ],
     [
       "1:1 NAT with bad addresses",

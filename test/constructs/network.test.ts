@@ -21,7 +21,12 @@ describe("Network", () => {
     const net = new Network(a, "appnet", { subnet: "10.89.0.0/24" });
     const web = new Namespace(a, "web");
     const api = new Namespace(a, "api");
-    const e1 = net.connect(web, { publish: [{ hostPort: 10080, port: 80 }, { hostPort: 5353, protocol: "udp" }] });
+    const e1 = net.connect(web, {
+      publish: [
+        { hostPort: 10080, port: 80 },
+        { hostPort: 5353, protocol: "udp" },
+      ],
+    });
     const e2 = net.connect(api, { address: "10.89.0.20", defaultRoute: false, interfaceName: "app0" });
     expect(net.endpoints).toEqual([e1, e2]);
     expect(e1.address.cidr).toBe("10.89.0.2/24");
@@ -31,8 +36,26 @@ describe("Network", () => {
     expect(e1.route?.namespace).toBe(web);
     expect(e1.route?.via).toBe("10.89.0.1");
     expect(e1.published.map((p) => p.spec())).toEqual([
-      { type: "dnat", protocol: "tcp", hostPort: 10080, toAddress: "10.89.0.2", toPort: 80, fromHost: true, allowForward: true, hairpinSource: "10.89.0.0/24" },
-      { type: "dnat", protocol: "udp", hostPort: 5353, toAddress: "10.89.0.2", toPort: 5353, fromHost: true, allowForward: true, hairpinSource: "10.89.0.0/24" },
+      {
+        type: "dnat",
+        protocol: "tcp",
+        hostPort: 10080,
+        toAddress: "10.89.0.2",
+        toPort: 80,
+        fromHost: true,
+        allowForward: true,
+        hairpinSource: "10.89.0.0/24",
+      },
+      {
+        type: "dnat",
+        protocol: "udp",
+        hostPort: 5353,
+        toAddress: "10.89.0.2",
+        toPort: 5353,
+        fromHost: true,
+        allowForward: true,
+        hairpinSource: "10.89.0.0/24",
+      },
     ]);
     expect(e2.address.cidr).toBe("10.89.0.20/24");
     expect(e2.veth.a.name).toBe("app0");
@@ -79,7 +102,9 @@ describe("Network", () => {
     const web = new Namespace(a, "web");
     new Network(a, "front", { subnet: "10.89.0.0/24" }).connect(web);
     new Network(a, "back", { subnet: "10.90.0.0/24" }).connect(web);
-    expect(messages(stack)).toContain('s/a/back/web: interface name "eth0" in netns web is also used by s/a/front/web. Set a different name on one of them.');
+    expect(messages(stack)).toContain(
+      's/a/back/web: interface name "eth0" in netns web is also used by s/a/front/web. Set a different name on one of them.',
+    );
 
     const fixed = newStack();
     const a2 = newHost(fixed.stack);
@@ -92,7 +117,11 @@ describe("Network", () => {
   test.each<[string, ConstructorParameters<typeof Network>[2], string]>([
     ["a subnet that is not a network", { subnet: "10.89.0.1/24" }, "s/a/n/subnet: "],
     ["an unknown driver", { subnet: "10.89.0.0/24", driver: "overlay" as never }, 's/a/n: driver "overlay" is not supported; use "bridge".'],
-    ["a bridge name that is too long", { subnet: "10.89.0.0/24", bridgeName: "br-much-too-long-x" }, 's/a/n/bridge: interface name "br-much-too-long-x" is 18 bytes; Linux allows 15.'],
+    [
+      "a bridge name that is too long",
+      { subnet: "10.89.0.0/24", bridgeName: "br-much-too-long-x" },
+      's/a/n/bridge: interface name "br-much-too-long-x" is 18 bytes; Linux allows 15.',
+    ],
   ])("validation: %s", (_name, props, start) => {
     const { stack } = newStack();
     new Network(newHost(stack), "n", props);

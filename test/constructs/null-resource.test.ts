@@ -51,6 +51,8 @@ describe("null_resource mode", () => {
   test("provisioners read the scripts from self.triggers", () => {
     const r = json.resource.null_resource[resourceOf(json, "null_resource", "s/a/br-lan")];
     expect(r.provisioner.map((p) => p["local-exec"].environment.HN_SCRIPT)).toEqual(["${self.triggers.create}", "${self.triggers.destroy}"]);
-    expect(Testing.synth(stack)).toHaveResourceWithProperties(NullResource, { depends_on: [`null_resource.${resourceOf(json, "null_resource", "s/a")}`] });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(NullResource, {
+      depends_on: [`null_resource.${resourceOf(json, "null_resource", "s/a")}`],
+    });
   });
 });

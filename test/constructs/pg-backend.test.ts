@@ -9,7 +9,9 @@ import { messages, newHost, newStack, synthJson } from "../support/stacks";
 describe("HostnetStack pgBackend", () => {
   test("selects Terraform's built-in pg backend with the given connection and schema, sslmode made explicit", () => {
     const { stack } = newStack({ pgBackend: { connStr: "postgres://tf@db.example/hostnet", schemaName: "lab_state" } });
-    expect(synthJson(stack).terraform.backend).toEqual({ pg: { conn_str: "postgres://tf@db.example/hostnet?sslmode=require", schema_name: "lab_state" } });
+    expect(synthJson(stack).terraform.backend).toEqual({
+      pg: { conn_str: "postgres://tf@db.example/hostnet?sslmode=require", schema_name: "lab_state" },
+    });
   });
 
   test("each stack gets its own schema by default, so stacks sharing a connStr never share a state", () => {
@@ -42,7 +44,9 @@ describe("HostnetStack pgBackend", () => {
 
   test("an sslmode Terraform's backend does not know stops synth", () => {
     const { stack } = newStack({ pgBackend: { connStr: "postgres://tf@db.example/hostnet?sslmode=prefer" } });
-    expect(messages(stack)[0]).toContain("s: pgBackend connStr has sslmode=prefer, which Terraform's pg backend does not support. Use sslmode=disable for a server without SSL");
+    expect(messages(stack)[0]).toContain(
+      "s: pgBackend connStr has sslmode=prefer, which Terraform's pg backend does not support. Use sslmode=disable for a server without SSL",
+    );
   });
 
   test("hooks of copies sharing a pg state name the state as the hook lock's owner; local state keeps the working copy", () => {
@@ -66,9 +70,18 @@ describe("HostnetStack pool commit (claims with owner: stack)", () => {
     const host = newHost(stack);
     const lan = new Subnet(host, "lan", { cidr: "10.60.0.0/24" });
     const br = new Bridge(host, "br", { address: lan.gateway });
-    const ips = new Map([["s/a/e1", "10.60.0.5"], ["s/a/e2", "10.60.0.6"]]);
+    const ips = new Map([
+      ["s/a/e1", "10.60.0.5"],
+      ["s/a/e2", "10.60.0.6"],
+    ]);
     for (const [h, ip] of ips) new Endpoint(host, h.split("/")[2], { bridge: br, address: lan.address(ip, h) });
-    stack.recordPoolClaim({ target: { host: "db.example", user: "tf", sslmode: "require" }, table: "hostnet_addresses", pool: "lan", cidr: "10.60.0.0/24", addresses: ips });
+    stack.recordPoolClaim({
+      target: { host: "db.example", user: "tf", sslmode: "require" },
+      table: "hostnet_addresses",
+      pool: "lan",
+      cidr: "10.60.0.0/24",
+      addresses: ips,
+    });
     return stack;
   }
 
@@ -79,7 +92,9 @@ describe("HostnetStack pool commit (claims with owner: stack)", () => {
     const release = Object.entries(data).find(([k]) => k.startsWith("hostnet-pool_release"))!;
     const hooks = Object.keys(data).filter((k) => !k.startsWith("hostnet-pool_"));
     expect(commit[1].depends_on).toEqual(hooks.map((k) => `terraform_data.${k}`).sort());
-    const roots = hooks.filter((k) => (data[k].depends_on ?? []).every((d) => !d.startsWith("terraform_data.a_") && !hooks.some((h) => d === `terraform_data.${h}`)));
+    const roots = hooks.filter((k) =>
+      (data[k].depends_on ?? []).every((d) => !d.startsWith("terraform_data.a_") && !hooks.some((h) => d === `terraform_data.${h}`)),
+    );
     expect(roots).toEqual([expect.stringMatching(/^a_hostnet_/)]);
     expect(data[roots[0]].depends_on).toEqual([`terraform_data.${release[0]}`]);
     expect(release[1].depends_on).toBeUndefined();
@@ -90,18 +105,29 @@ describe("HostnetStack pool commit (claims with owner: stack)", () => {
     expect(commit[1].triggers_replace).toEqual({ owner: "s", table: "hostnet_addresses", target, set: expect.stringMatching(/^[0-9a-f]{16}$/) });
     expect(commit[1].provisioner.map((p) => p["local-exec"].when)).toEqual([undefined]);
     expect(release[1].provisioner.map((p) => p["local-exec"].when)).toEqual(["destroy"]);
-    expect(commit[1].provisioner[0]["local-exec"].environment).toMatchObject({ HN_POOL_FILE: "${path.module}/hostnet-pool.json", HN_POOL_SET: "${self.triggers_replace.set}" });
+    expect(commit[1].provisioner[0]["local-exec"].environment).toMatchObject({
+      HN_POOL_FILE: "${path.module}/hostnet-pool.json",
+      HN_POOL_SET: "${self.triggers_replace.set}",
+    });
     // Who connects and how come from the configuration of the run, so a destroy after the server
     // turned SSL off (or from another engineer's copy) connects as configured now, and replaces nothing.
-    for (const r of [commit, release]) expect(r[1].provisioner[0]["local-exec"].environment.HN_POOL_CONN).toBe(JSON.stringify({ user: "tf", sslmode: "require" }));
+    for (const r of [commit, release])
+      expect(r[1].provisioner[0]["local-exec"].environment.HN_POOL_CONN).toBe(JSON.stringify({ user: "tf", sslmode: "require" }));
   });
 
   test("the claimed set's hash changes with the set, so the commit runs again", () => {
-    const set = (s: HostnetStack) => Object.entries(synthJson(s).resource.terraform_data).find(([k]) => k.startsWith("hostnet-pool_commit"))![1].triggers_replace!.set;
+    const set = (s: HostnetStack) =>
+      Object.entries(synthJson(s).resource.terraform_data).find(([k]) => k.startsWith("hostnet-pool_commit"))![1].triggers_replace!.set;
     const a = stackWithClaims();
     const b = stackWithClaims();
     expect(set(a)).toBe(set(b));
-    b.recordPoolClaim({ target: { host: "db.example", user: "tf", sslmode: "require" }, table: "hostnet_addresses", pool: "lan", cidr: "10.60.0.0/24", addresses: new Map([["s/a/e3", "10.60.0.7"]]) });
+    b.recordPoolClaim({
+      target: { host: "db.example", user: "tf", sslmode: "require" },
+      table: "hostnet_addresses",
+      pool: "lan",
+      cidr: "10.60.0.0/24",
+      addresses: new Map([["s/a/e3", "10.60.0.7"]]),
+    });
     expect(set(b)).not.toBe(set(a));
   });
 });

@@ -1,5 +1,17 @@
 import {
-  BandwidthLimit, Bridge, Endpoint, Ipvlan, Macvlan, Namespace, NatRule, RoutedEndpoint, Route, Subnet, Sysctl, VethPair, Vxlan,
+  BandwidthLimit,
+  Bridge,
+  Endpoint,
+  Ipvlan,
+  Macvlan,
+  Namespace,
+  NatRule,
+  RoutedEndpoint,
+  Route,
+  Subnet,
+  Sysctl,
+  VethPair,
+  Vxlan,
 } from "../../constructs";
 import { buildManifest } from "../../constructs/manifest";
 import { newHost, newStack } from "../support/stacks";
@@ -29,7 +41,8 @@ describe("every construct declares its drift probe", () => {
     new Sysctl(a, "rp", { key: "net.ipv4.conf.all.rp_filter", value: "0" });
     const objects = buildManifest(stack).hosts.flatMap((h) => h.objects);
     const kinds = new Set(objects.map((o) => o.kind));
-    for (const k of ["bridge", "netns", "veth", "route", "endpoint", "masquerade", "dnat", "vxlan", "routed", "macvlan", "ipvlan", "sysctl"]) expect(kinds).toContain(k);
+    for (const k of ["bridge", "netns", "veth", "route", "endpoint", "masquerade", "dnat", "vxlan", "routed", "macvlan", "ipvlan", "sysctl"])
+      expect(kinds).toContain(k);
     expect(objects.filter((o) => !o.checks || o.checks.length === 0 || o.notChecked).map((o) => o.path)).toEqual([]);
   });
 });
@@ -54,7 +67,9 @@ describe("what a host forwards, for the firewall checks", () => {
       "to 10.88.0.0/24 own",
       "to 10.88.0.9/32 own",
     ]);
-    expect(a.createScript()).toContain("hn_fw_flows='from:10.77.0.5/32:0 from:10.88.0.0/24:1 from:10.88.0.9/32:1 to:10.77.0.5/32:0 to:10.88.0.0/24:1 to:10.88.0.9/32:1'");
+    expect(a.createScript()).toContain(
+      "hn_fw_flows='from:10.77.0.5/32:0 from:10.88.0.0/24:1 from:10.88.0.9/32:1 to:10.77.0.5/32:0 to:10.88.0.0/24:1 to:10.88.0.9/32:1'",
+    );
     expect(buildManifest(stack).hosts[0].checks!.join("\n")).toContain("hn_fw_scan | sed -n 's/^P //p; s/^W /warning: /p'");
   });
 

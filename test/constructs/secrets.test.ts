@@ -48,7 +48,10 @@ describe("no private key material in the synthesized output", () => {
 
   test("a host read from an inventory keeps only the key's path", () => {
     const inventory = path.join(dir, "inventory.json");
-    fs.writeFileSync(inventory, JSON.stringify({ hosts: { a: { address: "198.18.0.10", port: 22, user: "root", identityFile: keyFile, hostKey: HOST_KEY } } }));
+    fs.writeFileSync(
+      inventory,
+      JSON.stringify({ hosts: { a: { address: "198.18.0.10", port: 22, user: "root", identityFile: keyFile, hostKey: HOST_KEY } } }),
+    );
     const { stack } = newStack();
     labTopology(Host.fromInventory(stack, "a", inventory));
     const json = Testing.synth(stack, true);

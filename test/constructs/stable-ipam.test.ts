@@ -24,7 +24,10 @@ interface Built {
   early: string[];
 }
 
-function build(names: readonly string[], opts: { lockFile?: string | false; cidr?: string; fixed?: Record<string, string>; early?: string[] } = {}): Built {
+function build(
+  names: readonly string[],
+  opts: { lockFile?: string | false; cidr?: string; fixed?: Record<string, string>; early?: string[] } = {},
+): Built {
   const app = Testing.app({ outdir: path.join(dir, "out") });
   const stack = new HostnetStack(app, "s", { lockFile: opts.lockFile ?? path.join(dir, "hostnet.lock.json") });
   const host = newHost(stack);
@@ -51,7 +54,9 @@ function synth(b: Built): Record<string, string> {
   b.app.synth();
   const json = JSON.parse(fs.readFileSync(path.join(dir, "out", "stacks", "s", "cdk.tf.json"), "utf8"));
   const out: Record<string, string> = {};
-  for (const r of Object.values(json.resource.terraform_data as Record<string, { provisioner: Array<{ "local-exec": { environment: { HN_PATH: string } } }> }>)) {
+  for (const r of Object.values(
+    json.resource.terraform_data as Record<string, { provisioner: Array<{ "local-exec": { environment: { HN_PATH: string } } }> }>,
+  )) {
     out[r.provisioner[0]["local-exec"].environment.HN_PATH] = JSON.stringify(r);
   }
   return out;
@@ -106,7 +111,16 @@ describe("stable addresses with a lock file (200 endpoints)", () => {
     const first = fs.readFileSync(path.join(dir, "hostnet.lock.json"), "utf8");
     synth(build([...base].reverse()));
     expect(fs.readFileSync(path.join(dir, "hostnet.lock.json"), "utf8")).toBe(first);
-    expect(first.split("\n").slice(0, 8)).toEqual(['{', '  "version": 1,', '  "subnets": {', '    "s/a/lan": {', '      "cidr": "10.60.0.0/23",', '      "addresses": {', '        "s/a/e000": "10.60.0.2",', '        "s/a/e001": "10.60.0.3",']);
+    expect(first.split("\n").slice(0, 8)).toEqual([
+      "{",
+      '  "version": 1,',
+      '  "subnets": {',
+      '    "s/a/lan": {',
+      '      "cidr": "10.60.0.0/23",',
+      '      "addresses": {',
+      '        "s/a/e000": "10.60.0.2",',
+      '        "s/a/e001": "10.60.0.3",',
+    ]);
   });
 });
 

@@ -47,11 +47,23 @@ describe("Macvlan", () => {
   });
 
   test.each([
-    [{ parent: "eth0", mtu: 1501 }, "s/a/mv: MTU 1501 is larger than the MTU 1500 of parent eth0; the child cannot exceed its parent. Set props.mtu to at most 1500."],
-    [{ parent: "eth0", parentMtu: 9000, mtu: 9001 }, "s/a/mv: MTU 9001 is larger than the MTU 9000 of parent eth0; the child cannot exceed its parent. Set props.mtu to at most 9000."],
+    [
+      { parent: "eth0", mtu: 1501 },
+      "s/a/mv: MTU 1501 is larger than the MTU 1500 of parent eth0; the child cannot exceed its parent. Set props.mtu to at most 1500.",
+    ],
+    [
+      { parent: "eth0", parentMtu: 9000, mtu: 9001 },
+      "s/a/mv: MTU 9001 is larger than the MTU 9000 of parent eth0; the child cannot exceed its parent. Set props.mtu to at most 9000.",
+    ],
     [{ parent: "eth0", mode: "switch" as never }, 's/a/mv: mode "switch" is not a macvlan mode. Use bridge, private, vepa, passthru.'],
-    [{ parent: "-eth0" }, 's/a/mv: parent: interface name "-eth0" may hold only letters, digits, "_", "-" and "." (and not start with "-" or "."). Fix props.parent.'],
-    [{ parent: "eth0", address: "10.69.0.0/24" }, "s/a/mv: address 10.69.0.0/24 is the network or broadcast address of its subnet; use a host address."],
+    [
+      { parent: "-eth0" },
+      's/a/mv: parent: interface name "-eth0" may hold only letters, digits, "_", "-" and "." (and not start with "-" or "."). Fix props.parent.',
+    ],
+    [
+      { parent: "eth0", address: "10.69.0.0/24" },
+      "s/a/mv: address 10.69.0.0/24 is the network or broadcast address of its subnet; use a host address.",
+    ],
   ])("bad props %j are refused", (props, message) => {
     const { stack } = newStack();
     const a = newHost(stack);
@@ -101,7 +113,10 @@ describe("Ipvlan (kernel here lacks ipvlan: synth only)", () => {
 
   test.each([
     [{ mode: "l3s" as never }, 's/a/iv: mode "l3s" is not an ipvlan mode. Use l2 or l3.'],
-    [{ mtu: 1600 }, "s/a/iv: MTU 1600 is larger than the MTU 1500 of parent eth0; the child cannot exceed its parent. Set props.mtu to at most 1500."],
+    [
+      { mtu: 1600 },
+      "s/a/iv: MTU 1600 is larger than the MTU 1500 of parent eth0; the child cannot exceed its parent. Set props.mtu to at most 1500.",
+    ],
   ])("bad props %j are refused (kernel here lacks ipvlan: synth only)", (props, message) => {
     const { stack } = newStack();
     const a = newHost(stack);
@@ -114,6 +129,8 @@ describe("Ipvlan (kernel here lacks ipvlan: synth only)", () => {
     const a = newHost(stack);
     const b = newHost(stack, "b", B);
     new Ipvlan(b, "iv", { parent: new Bridge(a, "br"), namespace: new Namespace(b, "web") });
-    expect(messages(stack)).toContain("s/b/iv: props.parent is s/a/br, which is on host s/a, but this Ipvlan is built on host s/b. Refer to an object on s/b, or create this Ipvlan in s/a's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.");
+    expect(messages(stack)).toContain(
+      "s/b/iv: props.parent is s/a/br, which is on host s/a, but this Ipvlan is built on host s/b. Refer to an object on s/b, or create this Ipvlan in s/a's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+    );
   });
 });

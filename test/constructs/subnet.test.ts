@@ -47,7 +47,9 @@ describe("Subnet allocation", () => {
     const two = new Namespace(a, "two");
     expect(p2p.allocate(one).ip).toBe("192.0.2.2");
     p2p.allocate(two);
-    expect(messages(stack)).toEqual(["s/a/p2p: subnet 192.0.2.0/30 is exhausted: all 2 usable addresses are taken (asked by s/a/two). Use a larger subnet or free an address."]);
+    expect(messages(stack)).toEqual([
+      "s/a/p2p: subnet 192.0.2.0/30 is exhausted: all 2 usable addresses are taken (asked by s/a/two). Use a larger subnet or free an address.",
+    ]);
   });
 
   test("a subnet with host bits set is reported at validation, and its addresses are inert placeholders", () => {
@@ -60,7 +62,9 @@ describe("Subnet allocation", () => {
   test("an IPv6 subnet is refused with an IPv4 example", () => {
     const { stack } = newStack();
     new Subnet(newHost(stack), "lan", { cidr: "fd00::/64" });
-    expect(messages(stack)).toEqual([`s/a/lan: "fd00::/64" is an IPv6 prefix; hostnet supports IPv4 subnets here. Use an IPv4 CIDR such as 10.0.0.0/24.`]);
+    expect(messages(stack)).toEqual([
+      `s/a/lan: "fd00::/64" is an IPv6 prefix; hostnet supports IPv4 subnets here. Use an IPv4 CIDR such as 10.0.0.0/24.`,
+    ]);
   });
 
   test("allocated addresses reach the scripts with the subnet's prefix", () => {

@@ -7,7 +7,24 @@ import { App, Testing } from "cdktf";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BandwidthLimit, Bridge, Endpoint, Host, HostnetStack, Macvlan, Namespace, NatRule, Network, Route, Subnet, synthOrExit, Sysctl, validateStack, VethPair, Vxlan } from "../../constructs";
+import {
+  BandwidthLimit,
+  Bridge,
+  Endpoint,
+  Host,
+  HostnetStack,
+  Macvlan,
+  Namespace,
+  NatRule,
+  Network,
+  Route,
+  Subnet,
+  synthOrExit,
+  Sysctl,
+  validateStack,
+  VethPair,
+  Vxlan,
+} from "../../constructs";
 import { HOST_KEY, newHost, newStack } from "../support/stacks";
 
 Testing.setupJest();
@@ -66,7 +83,13 @@ describe("a literal address on an interface plugged into a bridge of another sub
     const { stack } = newStack();
     const a = newHost(stack);
     const subnet = new Subnet(a, "lan", { cidr: "10.88.0.0/24" });
-    return { stack, a, subnet, ipamBridge: new Bridge(a, "br-lan", { address: subnet.gateway }), literalBridge: new Bridge(a, "br-lit", { address: "10.88.1.1/24" }) };
+    return {
+      stack,
+      a,
+      subnet,
+      ipamBridge: new Bridge(a, "br-lan", { address: subnet.gateway }),
+      literalBridge: new Bridge(a, "br-lit", { address: "10.88.1.1/24" }),
+    };
   }
 
   test("a veth end's literal address outside the IPAM bridge's subnet names the path, the value and the subnet it should be in", () => {
@@ -158,7 +181,9 @@ describe("one namespace name on one host, whatever construct makes it", () => {
     const a = newHost(stack);
     new Namespace(a, "web");
     new Endpoint(a, "ep", { bridge: new Bridge(a, "br"), namespaceName: "web", name: "eth1", gateway: false });
-    expect(validateStack(stack)).toEqual(['s/a/ep: namespace name "web" is also used by s/a/web on this host. Give one of them another name (props.name).']);
+    expect(validateStack(stack)).toEqual([
+      's/a/ep: namespace name "web" is also used by s/a/web on this host. Give one of them another name (props.name).',
+    ]);
   });
 
   test("a Network endpoint's namespace and an Endpoint", () => {
@@ -167,7 +192,9 @@ describe("one namespace name on one host, whatever construct makes it", () => {
     const net = new Network(a, "net", { subnet: "10.89.0.0/24" });
     net.connect(new Namespace(a, "db"));
     new Endpoint(a, "ep", { bridge: net.bridge, namespaceName: "db", address: net.subnet, name: "eth1" });
-    expect(validateStack(stack)).toContain('s/a/ep: namespace name "db" is also used by s/a/db on this host. Give one of them another name (props.name).');
+    expect(validateStack(stack)).toContain(
+      's/a/ep: namespace name "db" is also used by s/a/db on this host. Give one of them another name (props.name).',
+    );
   });
 
   test("two Endpoints with the same namespace name", () => {
@@ -176,7 +203,9 @@ describe("one namespace name on one host, whatever construct makes it", () => {
     const br = new Bridge(a, "br");
     new Endpoint(a, "ep1", { bridge: br, namespaceName: "same", gateway: false });
     new Endpoint(a, "ep2", { bridge: br, namespaceName: "same", gateway: false });
-    expect(validateStack(stack)).toContain('s/a/ep2: namespace name "same" is also used by s/a/ep1 on this host. Give one of them another name (props.name).');
+    expect(validateStack(stack)).toContain(
+      's/a/ep2: namespace name "same" is also used by s/a/ep1 on this host. Give one of them another name (props.name).',
+    );
   });
 });
 
@@ -204,20 +233,23 @@ describe("values no shell can carry are problems like the rest, not a stack trac
     ["Endpoint.namespaceName", MARK, (h, v) => new Endpoint(h, "x", { bridge: new Bridge(h, "br"), namespaceName: v, gateway: false })],
   ];
 
-  test.each(CASES.map(([prop, v, build]) => [prop, JSON.stringify(v), v, build] as const))("%s = %s: synthOrExit reports it with the other problems of the stack, without a stack trace", (_prop, _shown, value, build) => {
-    const app = new App({ outdir: fs.mkdtempSync(path.join(work, "shell-")) });
-    const stack = new HostnetStack(app, "s", { lockFile: false });
-    const a = newHost(stack);
-    build(a, value);
-    new Bridge(a, "other", { mtu: 10 }); // an unrelated mistake must still be reported
-    const problems = validateStack(stack);
-    expect(problems).toContain("s/a/other: MTU 10 is out of range; Linux accepts 68 to 65535 for IPv4. Fix props.mtu.");
-    expect(problems.some((p) => p.startsWith("s/a/x: "))).toBe(true);
-    const r = runSynthOrExit(app);
-    expect(r.code).toBe(1);
-    expect(r.out).toContain("  s/a/other: MTU 10 is out of range");
-    expect(r.out).toContain("  s/a/x: ");
-  });
+  test.each(CASES.map(([prop, v, build]) => [prop, JSON.stringify(v), v, build] as const))(
+    "%s = %s: synthOrExit reports it with the other problems of the stack, without a stack trace",
+    (_prop, _shown, value, build) => {
+      const app = new App({ outdir: fs.mkdtempSync(path.join(work, "shell-")) });
+      const stack = new HostnetStack(app, "s", { lockFile: false });
+      const a = newHost(stack);
+      build(a, value);
+      new Bridge(a, "other", { mtu: 10 }); // an unrelated mistake must still be reported
+      const problems = validateStack(stack);
+      expect(problems).toContain("s/a/other: MTU 10 is out of range; Linux accepts 68 to 65535 for IPv4. Fix props.mtu.");
+      expect(problems.some((p) => p.startsWith("s/a/x: "))).toBe(true);
+      const r = runSynthOrExit(app);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain("  s/a/other: MTU 10 is out of range");
+      expect(r.out).toContain("  s/a/x: ");
+    },
+  );
 
   test("the NUL problem names the value, JSON-escaped", () => {
     const { stack } = newStack();
@@ -282,7 +314,7 @@ describe("synthOrExit counts problems, not lines", () => {
     expect(lines[0]).toBe("hostnet: 1 problem(s) in the stack; nothing was synthesized or deployed:");
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain("hostnet.lock.json");
-    expect(lines[1]).toContain('holds 5 for s/a/web\\nx;');
+    expect(lines[1]).toContain("holds 5 for s/a/web\\nx;");
   });
 
   test("a valid app synthesizes and does not exit", () => {
@@ -319,7 +351,9 @@ describe("an inventory that lacks a field says which file lacks which field", ()
     const f = inventory("no-address.json", { port: 22, user: "root", hostKey: HOST_KEY });
     const { stack } = newStack();
     Host.fromInventory(stack, "a", f);
-    expect(validateStack(stack)).toEqual([`s/a: inventory ${f} has no "address" for host "a". Add it there, or pass props.address to Host.fromInventory.`]);
+    expect(validateStack(stack)).toEqual([
+      `s/a: inventory ${f} has no "address" for host "a". Add it there, or pass props.address to Host.fromInventory.`,
+    ]);
   });
 
   test("no host key and no known_hosts file", () => {

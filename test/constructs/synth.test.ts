@@ -22,9 +22,11 @@ describe("resources", () => {
     const json = synthJson(stack);
     expect(Object.keys(json.resource)).toEqual(["terraform_data"]);
     expect(Object.keys(json.resource.terraform_data)).toHaveLength(4 + 2);
-    expect(Object.values(json.resource.terraform_data).map((r) => r.provisioner[0]["local-exec"].environment.HN_PATH).sort()).toEqual(
-      ["s/a", "s/a/br0", "s/a/web", "s/a/web-veth", "s/b", "s/b/db"],
-    );
+    expect(
+      Object.values(json.resource.terraform_data)
+        .map((r) => r.provisioner[0]["local-exec"].environment.HN_PATH)
+        .sort(),
+    ).toEqual(["s/a", "s/a/br0", "s/a/web", "s/a/web-veth", "s/b", "s/b/db"]);
   });
 
   test("the lab topology has 13 objects (the forwarding sysctl included) and one host", () => {
@@ -130,7 +132,10 @@ describe("scripts in the JSON", () => {
       HN_IDENTITY: "/k/id",
       HN_STRICT: "yes",
     });
-    expect(r.provisioner[1]["local-exec"]).toMatchObject({ when: "destroy", environment: expect.objectContaining({ HN_SCRIPT: "${self.triggers_replace.destroy}" }) });
+    expect(r.provisioner[1]["local-exec"]).toMatchObject({
+      when: "destroy",
+      environment: expect.objectContaining({ HN_SCRIPT: "${self.triggers_replace.destroy}" }),
+    });
   });
 
   test("every hook of a host, the host's own included, carries the stack's hook lock settings; hookLock: false drops them", () => {
@@ -142,7 +147,10 @@ describe("scripts in the JSON", () => {
     new Namespace(newHost(s.stack, "a", { hookLock: { leaseSeconds: 5 } }), "web");
     new Namespace(newHost(s.stack, "b", { address: "198.18.0.11", hookLock: false }), "web");
     const j = synthJson(s.stack);
-    expect(j.resource.terraform_data[resourceOf(j, "terraform_data", "s/a/web")].provisioner[0]["local-exec"].environment).toMatchObject({ HN_LOCK_LEASE: "5", HN_LOCK_WAIT: "600" });
+    expect(j.resource.terraform_data[resourceOf(j, "terraform_data", "s/a/web")].provisioner[0]["local-exec"].environment).toMatchObject({
+      HN_LOCK_LEASE: "5",
+      HN_LOCK_WAIT: "600",
+    });
     const off = j.resource.terraform_data[resourceOf(j, "terraform_data", "s/b/web")].provisioner[1]["local-exec"].environment;
     expect(Object.keys(off).filter((k) => k.startsWith("HN_LOCK") || k === "HN_STACK")).toEqual([]);
   });

@@ -15,7 +15,9 @@ describe("validation messages name the construct path, the bad value and the fix
   test("interface name too long", () => {
     const { stack } = newStack();
     new Bridge(newHost(stack), "br", { name: "very-long-name-x" });
-    expect(messages(stack)).toEqual([`s/a/br: interface name "very-long-name-x" is 16 bytes; Linux allows 15. Set props.name or shorten the construct id.`]);
+    expect(messages(stack)).toEqual([
+      `s/a/br: interface name "very-long-name-x" is 16 bytes; Linux allows 15. Set props.name or shorten the construct id.`,
+    ]);
   });
 
   test("veth end name with a character Linux refuses", () => {
@@ -52,7 +54,9 @@ describe("validation messages name the construct path, the bad value and the fix
     const { stack } = newStack();
     const a = newHost(stack);
     new Subnet(a, "lan", { cidr: "10.88.0.0/24" }).address("10.99.0.5", new Namespace(a, "web"));
-    expect(messages(stack)).toEqual(["s/a/lan: address 10.99.0.5 (for s/a/web) is outside subnet 10.88.0.0/24. Use an address inside it or allocate one with subnet.allocate()."]);
+    expect(messages(stack)).toEqual([
+      "s/a/lan: address 10.99.0.5 (for s/a/web) is outside subnet 10.88.0.0/24. Use an address inside it or allocate one with subnet.allocate().",
+    ]);
   });
 
   test.each([
@@ -62,7 +66,9 @@ describe("validation messages name the construct path, the bad value and the fix
     const { stack } = newStack();
     const a = newHost(stack);
     new Subnet(a, "lan", { cidr: "10.88.0.0/24" }).address(ip, "s/a/web");
-    expect(messages(stack)).toEqual([`s/a/lan: address ${ip} (for s/a/web) is the ${which} address of 10.88.0.0/24 and cannot be assigned. Use an address from 10.88.0.1 to 10.88.0.254.`]);
+    expect(messages(stack)).toEqual([
+      `s/a/lan: address ${ip} (for s/a/web) is the ${which} address of 10.88.0.0/24 and cannot be assigned. Use an address from 10.88.0.1 to 10.88.0.254.`,
+    ]);
   });
 
   test("a literal network or broadcast address on a bridge", () => {
@@ -131,7 +137,9 @@ describe("validation messages name the construct path, the bad value and the fix
     const a = newHost(stack);
     const br = new Bridge(a, "br0", { mtu: 1400 });
     new VethPair(a, "v", { a: { namespace: new Namespace(a, "web") }, b: { bridge: br }, mtu: 1500 });
-    expect(messages(stack)).toEqual(["s/a/v: end b: MTU 1500 is larger than bridge br0's MTU 1400; the bridge would lower it. Set props.mtu to at most 1400."]);
+    expect(messages(stack)).toEqual([
+      "s/a/v: end b: MTU 1500 is larger than bridge br0's MTU 1400; the bridge would lower it. Set props.mtu to at most 1400.",
+    ]);
   });
 
   test("a veth between two hosts", () => {
@@ -141,7 +149,9 @@ describe("validation messages name the construct path, the bad value and the fix
     new VethPair(a, "v", { a: { namespace: new Namespace(a, "web") }, b: { namespace: new Namespace(b, "db") } });
     const m = messages(stack);
     expect(m).toHaveLength(1);
-    expect(m[0]).toBe("s/a/v: props.b.namespace is s/b/db, which is on host s/b, but this VethPair is built on host s/a. Refer to an object on s/a, or create this VethPair in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.");
+    expect(m[0]).toBe(
+      "s/a/v: props.b.namespace is s/b/db, which is on host s/b, but this VethPair is built on host s/a. Refer to an object on s/a, or create this VethPair in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+    );
   });
 
   test("a route without next hop or interface", () => {
@@ -179,13 +189,19 @@ describe("validation messages name the construct path, the bad value and the fix
     const a = newHost(stack, "a", { hostKey: undefined });
     new Bridge(a, "br", { name: "very-long-name-x", mtu: 1 });
     NatRule.portForward(a, "pub", { hostPort: 0, to: "10.0.0.2", port: 80 });
-    expect(messages(stack).map((m) => m.split(":")[0]).sort()).toEqual(["s/a", "s/a/br", "s/a/br", "s/a/pub"]);
+    expect(
+      messages(stack)
+        .map((m) => m.split(":")[0])
+        .sort(),
+    ).toEqual(["s/a", "s/a/br", "s/a/br", "s/a/pub"]);
   });
 
   test("app.synth() refuses the stack with the same messages", () => {
     const { app, stack } = newStack();
     new Bridge(newHost(stack), "br", { name: "very-long-name-x" });
-    expect(() => app.synth()).toThrow(`s/a/br: interface name "very-long-name-x" is 16 bytes; Linux allows 15. Set props.name or shorten the construct id.`);
+    expect(() => app.synth()).toThrow(
+      `s/a/br: interface name "very-long-name-x" is 16 bytes; Linux allows 15. Set props.name or shorten the construct id.`,
+    );
   });
 
   test("a stack name that cannot be used in tags and on-host paths", () => {

@@ -48,12 +48,19 @@ function exampleOf(cls: string, file: string): string | undefined {
   const m = new RegExp(`(/\\*\\*(?:(?!\\*/)[\\s\\S])*?\\*/)\\s*export (?:abstract )?class ${cls}\\b`).exec(text);
   const doc = m?.[1];
   const ex = doc && /@example\s*\n\s*\*\s*```ts\n([\s\S]*?)\n\s*\*\s*```/.exec(doc);
-  return ex ? ex[1].split("\n").map((l) => l.replace(/^\s*\* ?/, "")).join("\n") : undefined;
+  return ex
+    ? ex[1]
+        .split("\n")
+        .map((l) => l.replace(/^\s*\* ?/, ""))
+        .join("\n")
+    : undefined;
 }
 
 describe("API examples", () => {
   test("every construct's JSDoc has a ```ts @example", () => {
-    const missing = Object.entries(DOCUMENTED).filter(([cls, file]) => exampleOf(cls, file) === undefined).map(([cls]) => cls);
+    const missing = Object.entries(DOCUMENTED)
+      .filter(([cls, file]) => exampleOf(cls, file) === undefined)
+      .map(([cls]) => cls);
     expect(missing).toEqual([]);
   });
 
@@ -64,7 +71,11 @@ describe("API examples", () => {
       // Each example is an async module of its own so `await` and repeated names are fine.
       if (ex) files.set(path.join(ROOT, "test", "docs", `__example_${cls}.ts`), `${PRELUDE}\nexport async function example() {\n${ex}\n}\n`);
     }
-    const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
+    const config = ts.getParsedCommandLineOfConfigFile(
+      path.join(ROOT, "tsconfig.json"),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+    )!;
     const options = { ...config.options, noEmit: true, noUnusedLocals: false };
     const host = ts.createCompilerHost(options);
     const read = host.readFile.bind(host);

@@ -2,7 +2,15 @@ import { parseHostCheck, renderCheckBatch } from "../../src/drift/check";
 import { ObjectManifest } from "../../src/plan/manifest";
 import { failureReason, unreachableLines } from "../../src/cli/drift";
 
-const obj = (id: string, extra: Partial<ObjectManifest>): ObjectManifest => ({ path: `s/a/${id}`, id, tag: `hostnet:s:s/a/${id}`, kind: "bridge", name: id, resource: `terraform_data.${id}`, ...extra });
+const obj = (id: string, extra: Partial<ObjectManifest>): ObjectManifest => ({
+  path: `s/a/${id}`,
+  id,
+  tag: `hostnet:s:s/a/${id}`,
+  kind: "bridge",
+  name: id,
+  resource: `terraform_data.${id}`,
+  ...extra,
+});
 const OBJECTS = [
   obj("aa01", { checks: ["echo x"] }),
   obj("aa02", { checks: ["echo y"] }),
@@ -72,7 +80,9 @@ describe("why a host could not be checked", () => {
   test.each([
     [
       "a changed host key: ssh's own words, not the transport's trailer",
-      "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed.\n" + TRAILER + "\n",
+      "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed.\n" +
+        TRAILER +
+        "\n",
       255,
       [
         "host a (198.18.0.10): unreachable: @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
@@ -80,9 +90,19 @@ describe("why a host could not be checked", () => {
         "    Host key verification failed.",
       ],
     ],
-    ["refused", "ssh: connect to host 198.18.0.10 port 22: Connection refused\n" + TRAILER, 255, ["host a (198.18.0.10): unreachable: ssh: connect to host 198.18.0.10 port 22: Connection refused"]],
+    [
+      "refused",
+      "ssh: connect to host 198.18.0.10 port 22: Connection refused\n" + TRAILER,
+      255,
+      ["host a (198.18.0.10): unreachable: ssh: connect to host 198.18.0.10 port 22: Connection refused"],
+    ],
     ["nothing but the trailer", TRAILER, 255, ["host a (198.18.0.10): unreachable: ssh exited 255 and printed nothing"]],
-    ["the script failed on the host", "sh: 3: syntax error\n", 2, ["host a (198.18.0.10): the check failed on the host (exit 2): sh: 3: syntax error"]],
+    [
+      "the script failed on the host",
+      "sh: 3: syntax error\n",
+      2,
+      ["host a (198.18.0.10): the check failed on the host (exit 2): sh: 3: syntax error"],
+    ],
   ])("%s", (_what, stderr, exitCode, want) => {
     expect(unreachableLines({ name: "a", address: "198.18.0.10" }, { stderr, exitCode }, "check")).toEqual(want);
     expect(unreachableLines({ name: "a", address: "198.18.0.10" }, { stderr, exitCode }, "check").join("\n")).not.toContain("output above");

@@ -34,9 +34,15 @@ describe("scenario examples synthesize", () => {
     expect(validationErrors(stack)).toEqual([]);
     expect(kinds(a)).toEqual([
       "a:bridge:br-hosts",
-      "a:netns:n1", "a:veth:eth0~ve-n1-veth", "a:route:default dev eth0",
-      "a:netns:n2", "a:veth:eth0~ve-n2-veth", "a:route:default dev eth0",
-      "a:netns:n3", "a:veth:eth0~ve-n3-veth", "a:route:default dev eth0",
+      "a:netns:n1",
+      "a:veth:eth0~ve-n1-veth",
+      "a:route:default dev eth0",
+      "a:netns:n2",
+      "a:veth:eth0~ve-n2-veth",
+      "a:route:default dev eth0",
+      "a:netns:n3",
+      "a:veth:eth0~ve-n3-veth",
+      "a:route:default dev eth0",
       "a:route:10.65.0.0/24 dev br-hosts",
     ]);
   });
@@ -56,10 +62,18 @@ describe("scenario examples synthesize", () => {
   test("host-gw: per host a subnet on a bridge with a namespace, a route to the other subnet via the other host, forwarding", () => {
     const { stack } = newStack();
     const [a, b] = twoHosts(stack);
-    hostGw([{ host: a, cidr: "10.61.0.0/24" }, { host: b, cidr: "10.62.0.0/24" }]);
+    hostGw([
+      { host: a, cidr: "10.61.0.0/24" },
+      { host: b, cidr: "10.62.0.0/24" },
+    ]);
     expect(validationErrors(stack)).toEqual([]);
     expect(kinds(a)).toEqual([
-      "a:bridge:br-gw", "a:netns:pod", "a:veth:eth0~ve-pod-veth", "a:route:default via 10.61.0.1", "a:route:10.62.0.0/24 via 198.18.0.11", "a:sysctl:net.ipv4.ip_forward=1",
+      "a:bridge:br-gw",
+      "a:netns:pod",
+      "a:veth:eth0~ve-pod-veth",
+      "a:route:default via 10.61.0.1",
+      "a:route:10.62.0.0/24 via 198.18.0.11",
+      "a:sysctl:net.ipv4.ip_forward=1",
     ]);
     expect(kinds(b)).toContain("b:route:10.61.0.0/24 via 198.18.0.10");
   });
@@ -67,9 +81,18 @@ describe("scenario examples synthesize", () => {
   test("routed-proxy-arp: per host a /32 endpoint, the gateway route when asked for, and host-gw routes between the blocks", () => {
     const { stack } = newStack();
     const [a, b] = twoHosts(stack);
-    routedProxyArp([{ host: a, block: "10.63.0.0/24", gatewayDev: "eth0" }, { host: b, block: "10.63.1.0/24" }]);
+    routedProxyArp([
+      { host: a, block: "10.63.0.0/24", gatewayDev: "eth0" },
+      { host: b, block: "10.63.1.0/24" },
+    ]);
     expect(validationErrors(stack)).toEqual([]);
-    expect(kinds(a)).toEqual(["a:netns:pod", "a:routed:rt-pod-ep~eth0", "a:sysctl:net.ipv4.ip_forward=1", "a:route:169.254.1.1/32 dev eth0", "a:route:10.63.1.0/24 via 198.18.0.11"]);
+    expect(kinds(a)).toEqual([
+      "a:netns:pod",
+      "a:routed:rt-pod-ep~eth0",
+      "a:sysctl:net.ipv4.ip_forward=1",
+      "a:route:169.254.1.1/32 dev eth0",
+      "a:route:10.63.1.0/24 via 198.18.0.11",
+    ]);
     expect(kinds(b)).toEqual(["b:netns:pod", "b:routed:rt-pod-ep~eth0", "b:sysctl:net.ipv4.ip_forward=1", "b:route:10.63.0.0/24 via 198.18.0.10"]);
   });
 

@@ -54,13 +54,23 @@ describe("what each example is about", () => {
     const stack = build(portPublish);
     const fwd = objects(stack).find((o): o is NatRule => o instanceof NatRule && o.kind === "dnat")!;
     expect(fwd.spec()).toMatchObject({ hostPort: 10080, toAddress: "10.92.0.2", toPort: 80, hairpinSource: "10.92.0.0/24" });
-    expect(objects(stack).find((o) => o.node.id === "web-veth")!.createScript()).toContain("ip link set dev ve-web-veth type bridge_slave hairpin on");
+    expect(
+      objects(stack)
+        .find((o) => o.node.id === "web-veth")!
+        .createScript(),
+    ).toContain("ip link set dev ve-web-veth type bridge_slave hairpin on");
   });
 
   test("router-namespace: 1:1 NAT in the router namespace, forwarding there, a route for the outside address, host b routed via a", () => {
     const stack = build(routerNamespace);
     const byPath = (p: string) => objects(stack).find((o) => o.node.path === `router-namespace/${p}`)!;
-    expect((byPath("a/router/vm-floating-ip") as NatRule).spec()).toEqual({ type: "static", inside: "10.95.1.3", outside: "198.19.51.103", allowForward: true, netns: "router" });
+    expect((byPath("a/router/vm-floating-ip") as NatRule).spec()).toEqual({
+      type: "static",
+      inside: "10.95.1.3",
+      outside: "198.19.51.103",
+      allowForward: true,
+      netns: "router",
+    });
     expect(byPath("a/router/ip-forward").createScript()).toContain("ip netns exec router sysctl -q -w net.ipv4.ip_forward=1");
     expect(byPath("a/floating-ip").createScript()).toContain("ip route replace 198.19.51.103/32 via 198.19.51.100 dev br-ex proto 199");
     expect(byPath("b/to-outside").createScript()).toContain("ip route replace 198.19.51.0/24 via 198.18.51.10 proto 199");

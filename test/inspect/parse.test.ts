@@ -89,8 +89,17 @@ describe("parseInspection of a recorded host (examples/docker-network on lab hos
 });
 
 // Hand-made dumps (shapes as iproute2 6.1 prints them) for the cases the recording lacks.
-const link = (ifindex: number, ifname: string, extra: object = {}) => ({ ifindex, ifname, flags: ["BROADCAST", "UP"], mtu: 1500, operstate: "UP", link_type: "ether", ...extra });
-const veth = (ifindex: number, ifname: string, peer: number, nsid?: number) => link(ifindex, ifname, { link_index: peer, ...(nsid !== undefined ? { link_netnsid: nsid } : {}), linkinfo: { info_kind: "veth" } });
+const link = (ifindex: number, ifname: string, extra: object = {}) => ({
+  ifindex,
+  ifname,
+  flags: ["BROADCAST", "UP"],
+  mtu: 1500,
+  operstate: "UP",
+  link_type: "ether",
+  ...extra,
+});
+const veth = (ifindex: number, ifname: string, peer: number, nsid?: number) =>
+  link(ifindex, ifname, { link_index: peer, ...(nsid !== undefined ? { link_netnsid: nsid } : {}), linkinfo: { info_kind: "veth" } });
 const place = (netns: string | undefined, links: object[], nsids: object[] = []): PlaceDump => ({
   ...(netns !== undefined ? { netns } : {}),
   link: JSON.stringify(links),
@@ -99,14 +108,20 @@ const place = (netns: string | undefined, links: object[], nsids: object[] = [])
   nsid: JSON.stringify(nsids),
   nat: "",
 });
-const peers = (places: PlaceDump[]) => parseLinks(places).map((l) => `${l.name}@${l.netns ?? "root"} -> ${l.peer ? (l.peer.found ? `${l.peer.name}@${l.peer.netns ?? "root"}` : `? ${l.peer.ifindex}`) : "-"}`);
+const peers = (places: PlaceDump[]) =>
+  parseLinks(places).map(
+    (l) => `${l.name}@${l.netns ?? "root"} -> ${l.peer ? (l.peer.found ? `${l.peer.name}@${l.peer.netns ?? "root"}` : `? ${l.peer.ifindex}`) : "-"}`,
+  );
 
 describe("parseLinks: finding each veth's peer (note 4's peer_ifindex)", () => {
   test("a veth between two named namespaces, resolved through each side's nsid map", () => {
-    expect(peers([place(undefined, []), place("ns1", [veth(2, "veth-ns1", 2, 0)], [{ nsid: 0, name: "ns2" }]), place("ns2", [veth(2, "veth-ns2", 2, 0)], [{ nsid: 0, name: "ns1" }])])).toEqual([
-      "veth-ns1@ns1 -> veth-ns2@ns2",
-      "veth-ns2@ns2 -> veth-ns1@ns1",
-    ]);
+    expect(
+      peers([
+        place(undefined, []),
+        place("ns1", [veth(2, "veth-ns1", 2, 0)], [{ nsid: 0, name: "ns2" }]),
+        place("ns2", [veth(2, "veth-ns2", 2, 0)], [{ nsid: 0, name: "ns1" }]),
+      ]),
+    ).toEqual(["veth-ns1@ns1 -> veth-ns2@ns2", "veth-ns2@ns2 -> veth-ns1@ns1"]);
   });
 
   test("both ends in one namespace (no link_netnsid)", () => {
@@ -116,7 +131,14 @@ describe("parseLinks: finding each veth's peer (note 4's peer_ifindex)", () => {
   test("equal ifindexes in several namespaces: the nsid decides", () => {
     const places = [
       place(undefined, []),
-      place("x", [veth(3, "x0", 3, 0)], [{ nsid: 0, name: "y" }, { nsid: 1, name: "z" }]),
+      place(
+        "x",
+        [veth(3, "x0", 3, 0)],
+        [
+          { nsid: 0, name: "y" },
+          { nsid: 1, name: "z" },
+        ],
+      ),
       place("y", [veth(3, "y0", 3, 0)], [{ nsid: 0, name: "x" }]),
       place("z", [veth(3, "z0", 3, 4)], [{ nsid: 4, name: "w" }]),
       place("w", [veth(3, "w0", 3, 2)], [{ nsid: 2, name: "z" }]),
@@ -125,16 +147,20 @@ describe("parseLinks: finding each veth's peer (note 4's peer_ifindex)", () => {
   });
 
   test("the root namespace has no name inside a namespace: found by the ifindex pointing back", () => {
-    expect(peers([place(undefined, [veth(9, "ve-web", 2, 0)], [{ nsid: 0, name: "web" }]), place("web", [veth(2, "eth0", 9, 0)], [{ nsid: 0 }])])).toEqual([
-      "ve-web@root -> eth0@web",
-      "eth0@web -> ve-web@root",
-    ]);
+    expect(
+      peers([place(undefined, [veth(9, "ve-web", 2, 0)], [{ nsid: 0, name: "web" }]), place("web", [veth(2, "eth0", 9, 0)], [{ nsid: 0 }])]),
+    ).toEqual(["ve-web@root -> eth0@web", "eth0@web -> ve-web@root"]);
   });
 
   test("a peer nobody saw, or two that fit equally, stays unresolved", () => {
     expect(peers([place(undefined, [veth(2, "eth0", 40, 7)])])).toEqual(["eth0@root -> ? 40"]);
     expect(
-      peers([place(undefined, []), place("p", [veth(2, "p0", 3, 0)], [{ nsid: 0 }]), place("q", [veth(3, "q0", 2, 0)], [{ nsid: 0 }]), place("r", [veth(3, "r0", 2, 0)], [{ nsid: 0 }])])[0],
+      peers([
+        place(undefined, []),
+        place("p", [veth(2, "p0", 3, 0)], [{ nsid: 0 }]),
+        place("q", [veth(3, "q0", 2, 0)], [{ nsid: 0 }]),
+        place("r", [veth(3, "r0", 2, 0)], [{ nsid: 0 }]),
+      ])[0],
     ).toBe("p0@p -> ? 3");
   });
 
@@ -151,7 +177,10 @@ describe("parseLinks: finding each veth's peer (note 4's peer_ifindex)", () => {
 describe("parseRoutes and routeText", () => {
   test.each([
     [{ dst: "default", gateway: "10.0.0.1", dev: "eth0", protocol: "199", flags: [] }, "default via 10.0.0.1 dev eth0 proto 199"],
-    [{ dst: "10.0.0.0/24", dev: "br0", protocol: "kernel", scope: "link", prefsrc: "10.0.0.1", flags: [] }, "10.0.0.0/24 dev br0 proto kernel scope link src 10.0.0.1"],
+    [
+      { dst: "10.0.0.0/24", dev: "br0", protocol: "kernel", scope: "link", prefsrc: "10.0.0.1", flags: [] },
+      "10.0.0.0/24 dev br0 proto kernel scope link src 10.0.0.1",
+    ],
     [{ dst: "192.0.2.0/24", gateway: "10.0.0.9", dev: "eth0", metric: 100, flags: [] }, "192.0.2.0/24 via 10.0.0.9 dev eth0 metric 100"],
     [{ type: "blackhole", dst: "10.9.0.0/16", protocol: "boot", flags: [] }, "blackhole 10.9.0.0/16"],
   ])("%j", (r, text) => {
@@ -159,7 +188,9 @@ describe("parseRoutes and routeText", () => {
   });
 
   test("netns is set for a namespace's routes only", () => {
-    expect(parseRoutes(`[{"dst":"default","gateway":"10.0.0.1","dev":"eth0"}]`, "web")).toEqual([{ netns: "web", dst: "default", gateway: "10.0.0.1", dev: "eth0", text: "default via 10.0.0.1 dev eth0" }]);
+    expect(parseRoutes(`[{"dst":"default","gateway":"10.0.0.1","dev":"eth0"}]`, "web")).toEqual([
+      { netns: "web", dst: "default", gateway: "10.0.0.1", dev: "eth0", text: "default via 10.0.0.1 dev eth0" },
+    ]);
     expect(parseRoutes("[]")).toEqual([]);
     expect(parseRoutes("")).toEqual([]);
   });
@@ -177,7 +208,13 @@ describe("parseNat", () => {
     ].join("\n");
     expect(parseNat(text, "router")).toEqual([
       { netns: "router", table: "nat", chain: "POSTROUTING", rule: "-A POSTROUTING -s 10.0.0.0/24 -j MASQUERADE", tag: "hostnet:s:s/a/m" },
-      { netns: "router", table: "nat", chain: "PREROUTING", rule: "-A PREROUTING -d 192.0.2.3/32 -j DNAT --to-destination 10.0.0.3", tag: "hostnet:s:s/a/router/nat" },
+      {
+        netns: "router",
+        table: "nat",
+        chain: "PREROUTING",
+        rule: "-A PREROUTING -d 192.0.2.3/32 -j DNAT --to-destination 10.0.0.3",
+        tag: "hostnet:s:s/a/router/nat",
+      },
       { netns: "router", table: "filter", chain: "FORWARD", rule: "-A FORWARD -s 10.0.0.0/24 -j ACCEPT", tag: "hostnet:s:s/a/m" },
     ]);
   });
@@ -186,16 +223,29 @@ describe("parseNat", () => {
 describe("splitProbeOutput", () => {
   test("output cut short (no end marker) is an error that says to run again", () => {
     const cut = RECORDED.slice(0, RECORDED.indexOf(`${INSPECT_MARK} place web`));
-    expect(() => splitProbeOutput(cut)).toThrow("the inspect probe's output is incomplete (3 namespaces read); the connection may have dropped. Run it again.");
+    expect(() => splitProbeOutput(cut)).toThrow(
+      "the inspect probe's output is incomplete (3 namespaces read); the connection may have dropped. Run it again.",
+    );
   });
 
   test("a namespace name with spaces survives", () => {
-    const out = [`${INSPECT_MARK} host h`, `${INSPECT_MARK} place `, `${INSPECT_MARK} link`, "[]", `${INSPECT_MARK} place my ns`, `${INSPECT_MARK} link`, "[]", `${INSPECT_MARK} end`].join("\n");
+    const out = [
+      `${INSPECT_MARK} host h`,
+      `${INSPECT_MARK} place `,
+      `${INSPECT_MARK} link`,
+      "[]",
+      `${INSPECT_MARK} place my ns`,
+      `${INSPECT_MARK} link`,
+      "[]",
+      `${INSPECT_MARK} end`,
+    ].join("\n");
     expect(splitProbeOutput(out).places.map((p) => p.netns)).toEqual([undefined, "my ns"]);
   });
 
   test("JSON that iproute2 did not write is reported with the namespace", () => {
-    const out = [`${INSPECT_MARK} host h`, `${INSPECT_MARK} place web`, `${INSPECT_MARK} link`, "Option -j is unknown", `${INSPECT_MARK} end`].join("\n");
+    const out = [`${INSPECT_MARK} host h`, `${INSPECT_MARK} place web`, `${INSPECT_MARK} link`, "Option -j is unknown", `${INSPECT_MARK} end`].join(
+      "\n",
+    );
     expect(() => parseInspection(out)).toThrow(/^cannot read links of namespace web: .*Is iproute2 new enough for -j \(JSON\)\?$/);
   });
 });

@@ -17,12 +17,37 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe("readInspectTarget", () => {
   test("a lab inventory host", () => {
-    const f = inv({ a: { name: "a", address: "198.18.0.10", port: 22, user: "root", identityFile: "/lab/id_ed25519", knownHostsFile: "/lab/known_hosts", hostKey: KEY, netns: "hnlab-lab-a" } });
-    expect(readInspectTarget(f, "a")).toEqual({ name: "a", address: "198.18.0.10", port: 22, user: "root", identityFile: "/lab/id_ed25519", knownHostsFile: "/lab/known_hosts", hostKey: KEY });
+    const f = inv({
+      a: {
+        name: "a",
+        address: "198.18.0.10",
+        port: 22,
+        user: "root",
+        identityFile: "/lab/id_ed25519",
+        knownHostsFile: "/lab/known_hosts",
+        hostKey: KEY,
+        netns: "hnlab-lab-a",
+      },
+    });
+    expect(readInspectTarget(f, "a")).toEqual({
+      name: "a",
+      address: "198.18.0.10",
+      port: 22,
+      user: "root",
+      identityFile: "/lab/id_ed25519",
+      knownHostsFile: "/lab/known_hosts",
+      hostKey: KEY,
+    });
   });
 
   test("a hand-written host with a pinned key only; port and user default", () => {
-    expect(readInspectTarget(inv({ web1: { address: "web1.example.org", hostKey: ` ${KEY} ` } }), "web1")).toEqual({ name: "web1", address: "web1.example.org", port: 22, user: "root", hostKey: KEY });
+    expect(readInspectTarget(inv({ web1: { address: "web1.example.org", hostKey: ` ${KEY} ` } }), "web1")).toEqual({
+      name: "web1",
+      address: "web1.example.org",
+      port: 22,
+      user: "root",
+      hostKey: KEY,
+    });
   });
 
   test.each([
@@ -35,7 +60,9 @@ describe("readInspectTarget", () => {
   });
 
   test("a missing inventory says how to make one", () => {
-    expect(() => readInspectTarget(path.join(dir, "nope.json"), "a")).toThrow(`no inventory at ${path.join(dir, "nope.json")}; start the lab with "hostnet lab up" or pass --inventory FILE.`);
+    expect(() => readInspectTarget(path.join(dir, "nope.json"), "a")).toThrow(
+      `no inventory at ${path.join(dir, "nope.json")}; start the lab with "hostnet lab up" or pass --inventory FILE.`,
+    );
   });
 });
 
@@ -43,17 +70,32 @@ describe("sshProbeArgs", () => {
   test("pins the host key, uses only the given identity, and runs sh -s (the probe goes on stdin)", () => {
     const t = { name: "a", address: "198.18.0.10", port: 2222, user: "root", identityFile: "/lab/id" };
     expect(sshProbeArgs(t, "/lab/known_hosts")).toEqual([
-      "-F", "/dev/null",
-      "-o", "BatchMode=yes",
-      "-o", "StrictHostKeyChecking=yes",
-      "-o", "UserKnownHostsFile=/lab/known_hosts",
-      "-o", "GlobalKnownHostsFile=/dev/null",
-      "-o", "ConnectTimeout=10",
-      "-o", "LogLevel=ERROR",
-      "-o", "IdentitiesOnly=yes", "-i", "/lab/id",
-      "-p", "2222",
-      "-l", "root",
-      "--", "198.18.0.10", "sh", "-s",
+      "-F",
+      "/dev/null",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      "UserKnownHostsFile=/lab/known_hosts",
+      "-o",
+      "GlobalKnownHostsFile=/dev/null",
+      "-o",
+      "ConnectTimeout=10",
+      "-o",
+      "LogLevel=ERROR",
+      "-o",
+      "IdentitiesOnly=yes",
+      "-i",
+      "/lab/id",
+      "-p",
+      "2222",
+      "-l",
+      "root",
+      "--",
+      "198.18.0.10",
+      "sh",
+      "-s",
     ]);
   });
 });
@@ -65,7 +107,10 @@ describe("the probe script", () => {
 
   test("only lists: no command that changes state", () => {
     // After the first line ("set -u", the shell option).
-    const words = INSPECT_SCRIPT.split("\n").slice(1).join("\n").split(/[\s;|()]+/);
+    const words = INSPECT_SCRIPT.split("\n")
+      .slice(1)
+      .join("\n")
+      .split(/[\s;|()]+/);
     for (const w of ["add", "del", "delete", "set", "replace", "flush", "-A", "-D", "-I", "-F", "-w", "rm", "kill"]) expect(words).not.toContain(w);
   });
 });

@@ -47,7 +47,13 @@ interface Run {
   readonly output: string;
 }
 
-const ENV = { CI: "true", CHECKPOINT_DISABLE: "1", FORCE_COLOR: "0", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: path.join(ROOT, ".hostnet", "terraformrc") };
+const ENV = {
+  CI: "true",
+  CHECKPOINT_DISABLE: "1",
+  FORCE_COLOR: "0",
+  TF_IN_AUTOMATION: "1",
+  TF_CLI_CONFIG_FILE: path.join(ROOT, ".hostnet", "terraformrc"),
+};
 
 async function run(cmd: string, args: string[], cwd: string, timeout = 300_000, env: Record<string, string> = {}): Promise<Run> {
   const r = await execa(cmd, args, { cwd, reject: false, all: true, env: { ...ENV, ...env }, timeout, stdin: "ignore" });
@@ -95,20 +101,21 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), "hostnet-consumer-"));
   labDir = mkdtempSync(path.join(tmpdir(), "hostnet-lab-"));
   labUpRun = labUp({ name: LAB, hosts: 2, index: 161, dir: labDir });
-  const [lab] = await Promise.all([
-    labUpRun,
-    run("npm", ["pack", "--pack-destination", work, "--loglevel=error"], ROOT, 900_000).then(ok),
-  ]);
+  const [lab] = await Promise.all([labUpRun, run("npm", ["pack", "--pack-destination", work, "--loglevel=error"], ROOT, 900_000).then(ok)]);
   inv = lab;
   for (const h of Object.keys(inv.hosts)) before.set(h, await hostSnapshot(inv, h));
-  tarball = path.join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!);
+  tarball = path.join(
+    work,
+    readdirSync(work).find((f) => f.endsWith(".tgz"))!,
+  );
   prepareCliPath();
 }, 900_000);
 
 afterAll(async () => {
   try {
     await probes.stopAll();
-    for (const [dir, cli] of deployed) await run(path.join(dir, "node_modules", ".bin", cli), ["destroy", "--auto-approve", STACK], dir, 300_000, (await cliPath)[cli]);
+    for (const [dir, cli] of deployed)
+      await run(path.join(dir, "node_modules", ".bin", cli), ["destroy", "--auto-approve", STACK], dir, 300_000, (await cliPath)[cli]);
     await cdktnReady?.catch(() => undefined);
   } finally {
     await labUpRun?.catch(() => undefined);
@@ -120,9 +127,28 @@ afterAll(async () => {
 
 describe("the packed package", () => {
   test("holds compiled JavaScript and declarations, the bin, no tests, sources or lab state", async () => {
-    const list = ok(await run("tar", ["-tzf", tarball], work)).split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
-    expect(list).toEqual(expect.arrayContaining(["package.json", "bin/hostnet", "LICENSE", "dist/constructs/index.js", "dist/constructs/index.d.ts", "dist/src/cli/main.js"]));
-    expect(list.filter((f) => /^(test|bench|examples|stacks|scripts|\.lab|\.hostnet)\//.test(f) || f.endsWith(".ts") && !f.endsWith(".d.ts") || f === "hostnet.lock.json")).toEqual([]);
+    const list = ok(await run("tar", ["-tzf", tarball], work))
+      .split("\n")
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ""));
+    expect(list).toEqual(
+      expect.arrayContaining([
+        "package.json",
+        "bin/hostnet",
+        "LICENSE",
+        "dist/constructs/index.js",
+        "dist/constructs/index.d.ts",
+        "dist/src/cli/main.js",
+      ]),
+    );
+    expect(
+      list.filter(
+        (f) =>
+          /^(test|bench|examples|stacks|scripts|\.lab|\.hostnet)\//.test(f) ||
+          (f.endsWith(".ts") && !f.endsWith(".d.ts")) ||
+          f === "hostnet.lock.json",
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -144,7 +170,9 @@ function deployCycle(framework: "cdktf" | "cdktn", project: () => Promise<string
 
   test(`${framework}: npx ${framework} deploy creates the stack on both lab hosts`, async () => {
     deployed.set(dir, framework);
-    const out = ok(await run(path.join(dir, "node_modules", ".bin", framework), ["deploy", "--auto-approve", STACK], dir, 300_000, (await cliPath)[framework]));
+    const out = ok(
+      await run(path.join(dir, "node_modules", ".bin", framework), ["deploy", "--auto-approve", STACK], dir, 300_000, (await cliPath)[framework]),
+    );
     // 7 objects and the host's own preflight hook, on each host.
     expect(out).toContain("Apply complete! Resources: 16 added");
     // Only the lock file and the state stay beside the project's files; hostnet.lock.json is for committing.
@@ -173,9 +201,24 @@ describe("a cdktf 0.21 project made by hand from the README", () => {
     const dir = path.join(work, "cdktf-project");
     ok(await run("mkdir", ["-p", dir], work));
     writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "edge", private: true }));
-    writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: "npx ts-node --transpile-only main.ts", sendCrashReports: "false", terraformProviders: [] }));
-    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", strict: true, esModuleInterop: true, skipLibCheck: true, types: ["node"] } }));
-    ok(await run("npm", [...NPM_INSTALL, tarball, "cdktf@0.21.0", "constructs@10.4.2", "cdktf-cli@0.21.0", "ts-node@10.9.2", "typescript@5.9.3", "@types/node@20"], dir, 600_000));
+    writeFileSync(
+      path.join(dir, "cdktf.json"),
+      JSON.stringify({ language: "typescript", app: "npx ts-node --transpile-only main.ts", sendCrashReports: "false", terraformProviders: [] }),
+    );
+    writeFileSync(
+      path.join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { target: "ES2022", module: "commonjs", strict: true, esModuleInterop: true, skipLibCheck: true, types: ["node"] },
+      }),
+    );
+    ok(
+      await run(
+        "npm",
+        [...NPM_INSTALL, tarball, "cdktf@0.21.0", "constructs@10.4.2", "cdktf-cli@0.21.0", "ts-node@10.9.2", "typescript@5.9.3", "@types/node@20"],
+        dir,
+        600_000,
+      ),
+    );
     // Meanwhile the CDK Terrain project is made by the installed package's own `hostnet init`.
     cdktnReady = (async () => {
       const tdir = path.join(work, "cdktn-project");

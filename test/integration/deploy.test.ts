@@ -94,11 +94,16 @@ test("terraform SIGKILLed mid-apply: deploy exits non-zero saying so; gc finds w
   const run = start("web,n1,n2,n3,n4,n5,n6", "deploy", "--", "-parallelism=1");
   let tf: number | undefined;
   // The apply's terraform, looked up once n1 exists (earlier children are init and the state read).
-  await until("the killed run to create namespace n1", async () => (await netnsList()).includes("n1") && (tf = await terraformChild(run.pid!)) !== undefined);
+  await until(
+    "the killed run to create namespace n1",
+    async () => (await netnsList()).includes("n1") && (tf = await terraformChild(run.pid!)) !== undefined,
+  );
   process.kill(tf!, "SIGKILL");
   const killed = await run;
   expect(killed.exitCode).not.toBe(0);
-  expect(killed.all).toContain(`hostnet: deploy of stack ${STACK} FAILED: terraform apply was killed by SIGKILL before it finished; the deploy did not complete.`);
+  expect(killed.all).toContain(
+    `hostnet: deploy of stack ${STACK} FAILED: terraform apply was killed by SIGKILL before it finished; the deploy did not complete.`,
+  );
   expect(killed.all).toContain(`run \`hostnet deploy ${STACK}\` again`);
   expect(killed.all).not.toContain("No outputs found");
 
@@ -169,7 +174,9 @@ test("drift after a firewall flush and a deleted namespace: diff shows it, deplo
 
   const r = await hostnet("web,db", "deploy");
   expectSuccess(r);
-  expect(r.output).toMatch(new RegExp(`hostnet: stack ${STACK}: deployed; replaced \\d+ drifted object\\(s\\): .*${STACK}/a/db\\b.*${STACK}/a/masquerade`));
+  expect(r.output).toMatch(
+    new RegExp(`hostnet: stack ${STACK}: deployed; replaced \\d+ drifted object\\(s\\): .*${STACK}/a/db\\b.*${STACK}/a/masquerade`),
+  );
   expect(await netnsList()).toEqual(["db", "web"]);
   expect(await ping(inv, "a", "10.88.0.1", "db")).toBe(true);
   const nat = (await hostExec(inv, "a", "iptables-save -t nat")).stdout;

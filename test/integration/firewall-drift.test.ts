@@ -76,7 +76,8 @@ afterAll(async () => {
 
 const LEGACY_POLICY =
   "hostnet: host a: iptables-legacy: the filter FORWARD policy DROP drops traffic this stack forwards (from 10.131.0.0/24, from 10.131.0.2/32, to 10.131.0.0/24, to 10.131.0.2/32) (hostnet writes its rules with iptables-nft;";
-const LEGACY_FIX = "Fix: iptables-legacy -I FORWARD -s 10.131.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -s 10.131.0.2/32 -j ACCEPT; iptables-legacy -I FORWARD -d 10.131.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -d 10.131.0.2/32 -j ACCEPT, or before the first deploy make iptables-legacy the host's iptables (update-alternatives --set iptables /usr/sbin/iptables-legacy)";
+const LEGACY_FIX =
+  "Fix: iptables-legacy -I FORWARD -s 10.131.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -s 10.131.0.2/32 -j ACCEPT; iptables-legacy -I FORWARD -d 10.131.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -d 10.131.0.2/32 -j ACCEPT, or before the first deploy make iptables-legacy the host's iptables (update-alternatives --set iptables /usr/sbin/iptables-legacy)";
 
 describe("a firewall that drops what the stack forwards", () => {
   const p = project("fwd", "nat");
@@ -130,11 +131,19 @@ describe("a firewall that drops what the stack forwards", () => {
 
     // The fix the message names, applied as written.
     const fix = /Fix: (iptables-legacy [^,]*),/.exec(check.output)![1];
-    await sh("a", fix.split("; ").map((c) => c.replace("iptables-legacy ", "iptables-legacy -w ")).join(" && "));
+    await sh(
+      "a",
+      fix
+        .split("; ")
+        .map((c) => c.replace("iptables-legacy ", "iptables-legacy -w "))
+        .join(" && "),
+    );
     expect(await probes.tcpLine("a", inv.hosts.b.address, 7131, "web")).toBe(`b-saw ${inv.hosts.a.address}`);
     expect(await probes.tcpLine("b", inv.hosts.a.address, 8131)).toBe(`web-saw ${inv.hosts.b.address}`);
     const after = await p.hostnet("check", "--no-synth");
-    expect(after.output).toContain("host a: warning: iptables-legacy has 4 rule(s) and non-ACCEPT policies filter/FORWARD=DROP beside the rules hostnet writes with iptables-nft");
+    expect(after.output).toContain(
+      "host a: warning: iptables-legacy has 4 rule(s) and non-ACCEPT policies filter/FORWARD=DROP beside the rules hostnet writes with iptables-nft",
+    );
     expect(after.output + "\n").toContain("7 ok, 0 drifted\n");
     expect(after.exitCode).toBe(0);
   }, 300_000);
@@ -143,7 +152,10 @@ describe("a firewall that drops what the stack forwards", () => {
     await probes.stopAll();
     const r = await p.destroy();
     expect(r.exitCode).toBe(0);
-    await sh("a", "iptables-legacy -w -F FORWARD && iptables-legacy -w -P FORWARD ACCEPT && iptables-nft -w -P FORWARD ACCEPT && iptables-nft -w -D FORWARD -i br-fw -o br-fw -j ACCEPT");
+    await sh(
+      "a",
+      "iptables-legacy -w -F FORWARD && iptables-legacy -w -P FORWARD ACCEPT && iptables-nft -w -P FORWARD ACCEPT && iptables-nft -w -D FORWARD -i br-fw -o br-fw -j ACCEPT",
+    );
     expect(await sh("a", "ip netns list")).toBe("");
     expect((await sh("a", "iptables-nft-save | grep -c hostnet: || true")).trim()).toBe("0");
   }, 300_000);

@@ -39,14 +39,20 @@ describe("foundation topology on a test host", () => {
     const r = await project.deploy();
     expect(r.output).toContain("Apply complete! Resources: 14 added");
     expect(r.exitCode).toBe(0);
-    const a = await hostExec(inv, "a", "ip netns list; ip -br addr show dev br-lan; ip -n web -br addr show dev eth0; ip -n web route show default; iptables-save -t nat");
+    const a = await hostExec(
+      inv,
+      "a",
+      "ip netns list; ip -br addr show dev br-lan; ip -n web -br addr show dev eth0; ip -n web route show default; iptables-save -t nat",
+    );
     expect(a.stdout).toMatch(/^web\b/m);
     expect(a.stdout).toMatch(/^db\b/m);
     expect(a.stdout).toMatch(/^cache\b/m);
     expect(a.stdout).toContain("10.88.0.1/24");
     expect(a.stdout).toContain("10.88.0.2/24");
     expect(a.stdout).toContain("default via 10.88.0.1 dev eth0 proto 199");
-    expect(a.stdout).toContain('-A POSTROUTING -s 10.88.0.0/24 ! -o br-lan -m comment --comment "hostnet:foundation:foundation/a/masquerade" -j MASQUERADE');
+    expect(a.stdout).toContain(
+      '-A POSTROUTING -s 10.88.0.0/24 ! -o br-lan -m comment --comment "hostnet:foundation:foundation/a/masquerade" -j MASQUERADE',
+    );
     expect(a.stdout).toContain("--to-destination 10.88.0.2:80");
   }, 300_000);
 
@@ -116,13 +122,17 @@ describe("foundation topology on a test host", () => {
   }, 300_000);
 
   test("a same-named interface with another configuration (a bridge with another MTU, a veth end under another master) is a hard error at create, and is neither adopted nor changed", async () => {
-    const made = "ip link add br-lan mtu 9000 type bridge; ip link add br-other type bridge; ip link add ve-db-veth type veth peer name hand-peer; ip link set ve-db-veth master br-other";
+    const made =
+      "ip link add br-lan mtu 9000 type bridge; ip link add br-other type bridge; ip link add ve-db-veth type veth peer name hand-peer; ip link set ve-db-veth master br-other";
     await hostExec(inv, "a", made);
-    const show = () => hostExec(inv, "a", "ip -o link show dev br-lan; ip -o link show dev ve-db-veth").then((r) => r.stdout.replace(/state \S+|<[^>]*>/g, ""));
+    const show = () =>
+      hostExec(inv, "a", "ip -o link show dev br-lan; ip -o link show dev ve-db-veth").then((r) => r.stdout.replace(/state \S+|<[^>]*>/g, ""));
     const handMade = await show();
     const r = await project.deploy();
     expect(r.exitCode).not.toBe(0);
-    expect(r.output).toContain("foundation/a/br-lan: interface br-lan already exists in the root namespace and hostnet did not create it for this object");
+    expect(r.output).toContain(
+      "foundation/a/br-lan: interface br-lan already exists in the root namespace and hostnet did not create it for this object",
+    );
     expect(await show()).toBe(handMade); // MTU 9000 and master br-other kept: nothing adopted or changed
     expect(handMade).toContain("mtu 9000");
     expect(handMade).toContain("master br-other");
@@ -130,7 +140,9 @@ describe("foundation topology on a test host", () => {
     await hostExec(inv, "a", "ip link del br-lan");
     const r2 = await project.deploy();
     expect(r2.exitCode).not.toBe(0);
-    expect(r2.output).toContain("foundation/a/db-veth: interface ve-db-veth already exists in the root namespace; remove it or choose another name for this veth end");
+    expect(r2.output).toContain(
+      "foundation/a/db-veth: interface ve-db-veth already exists in the root namespace; remove it or choose another name for this veth end",
+    );
     expect((await hostExec(inv, "a", "ip -o link show dev ve-db-veth")).stdout).toContain("master br-other");
     await hostExec(inv, "a", "ip link del ve-db-veth; ip link del br-other");
     expect((await project.deploy()).exitCode).toBe(0);

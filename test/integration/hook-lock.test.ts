@@ -85,7 +85,9 @@ test("two working copies deploying one stack at once: one waits until the other 
   const waited = [ra, rb].map((r) => r.output.includes("hostnet: waiting: another working copy of this stack ("));
   expect(waited.filter(Boolean)).toHaveLength(1);
   const [first, last, lastCount, lastOut] = waited[0] ? [b, a, 30, ra.output] : [a, b, 10, rb.output];
-  expect(lastOut).toContain(`hostnet: waiting: another working copy of this stack (${hostname}:${first.stackDir}) is running hooks on this host; its lease ends 15s after its last hook (waiting up to 600s)`);
+  expect(lastOut).toContain(
+    `hostnet: waiting: another working copy of this stack (${hostname}:${first.stackDir}) is running hooks on this host; its lease ends 15s after its last hook (waiting up to 600s)`,
+  );
 
   // The host is exactly the plan of the copy that ran last, every object as its state says.
   expect(await netns()).toEqual(names(lastCount));

@@ -99,9 +99,17 @@ function runInert(scripts: string[], env: Record<string, string> = {}): string {
   const bin = mkdtempSync(path.join(work, "bin-"));
   const log = path.join(bin, "argv.log");
   // Queries report absence so create paths run; every call is logged, one argument per line.
-  const absent: Record<string, string> = { ip: `*" show "*|*" pids "*`, iptables: `*" -C "*`, sysctl: `*" -n "*) echo 0; exit 0;; *" nothing "*`, ssh: `*" -O check "*` };
+  const absent: Record<string, string> = {
+    ip: `*" show "*|*" pids "*`,
+    iptables: `*" -C "*`,
+    sysctl: `*" -n "*) echo 0; exit 0;; *" nothing "*`,
+    ssh: `*" -O check "*`,
+  };
   for (const cmd of ["ip", "iptables", "sysctl", "ssh"]) {
-    writeFileSync(path.join(bin, cmd), `#!/bin/sh\nprintf '%s\\n' "--- ${cmd}" >> ${log}\nfor a in "$@"; do printf '[%s]\\n' "$a" >> ${log}; done\ncase " $* " in ${absent[cmd]}) exit 1;; esac\nexit 0\n`);
+    writeFileSync(
+      path.join(bin, cmd),
+      `#!/bin/sh\nprintf '%s\\n' "--- ${cmd}" >> ${log}\nfor a in "$@"; do printf '[%s]\\n' "$a" >> ${log}; done\ncase " $* " in ${absent[cmd]}) exit 1;; esac\nexit 0\n`,
+    );
     chmodSync(path.join(bin, cmd), 0o755);
   }
   const all = scripts.map((s, i) => {
@@ -121,44 +129,64 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe("hostile values in construct props", () => {
   const cases: Array<[string, string, (stack: HostnetStack) => Host | undefined]> = [];
   for (const [prop, build] of Object.entries(PROPS)) {
-    for (const v of HOSTILE) cases.push([prop, v, (stack) => {
-      const h = new Host(stack, "a", { address: "198.18.0.10", hostKey: KEY });
-      build(h, v);
-      return h;
-    }]);
+    for (const v of HOSTILE)
+      cases.push([
+        prop,
+        v,
+        (stack) => {
+          const h = new Host(stack, "a", { address: "198.18.0.10", hostKey: KEY });
+          build(h, v);
+          return h;
+        },
+      ]);
   }
   for (const [prop, props] of Object.entries(HOST_PROPS)) {
-    for (const v of HOSTILE) cases.push([prop, v, (stack) => {
-      const h = new Host(stack, "a", props(v));
-      new Namespace(h, "ns");
-      return h;
-    }]);
+    for (const v of HOSTILE)
+      cases.push([
+        prop,
+        v,
+        (stack) => {
+          const h = new Host(stack, "a", props(v));
+          new Namespace(h, "ns");
+          return h;
+        },
+      ]);
   }
 
-  test.each(cases.map(([p, v, b]) => [p, JSON.stringify(v).slice(0, 40), v, b] as const))("%s = %s is rejected at synth or inert", (prop, _shown, value, build) => {
-    const r = synth(build);
-    if (r.rejected !== undefined) {
-      // Rejected: the message names the construct path; nothing was rendered or run.
-      expect(r.rejected).toMatch(/s\/a/);
-      return;
-    }
-    // Accepted (only values that are valid, or construct ids, which are sanitized): run everything.
-    const host = r.host!;
-    const scripts = [
-      renderHostCreate({ stack: "s", host: "a", keep: host.netObjects.map((o) => o.ref.id), commands: ["ip"] }),
-      ...host.netObjects.flatMap((o) => [o.createScript(), o.destroyScript()]),
-    ];
-    // The transport too, with the host's environment and stubbed ssh: host props reach ssh as single arguments.
-    scripts.push(HOOK_COMMAND);
-    const env = { ...sshEnvironment(host.target), HN_ADDRESS: host.target.address, HN_PORT: String(host.target.port), HN_SCRIPT: "true", HN_OP: "create", HN_PATH: "s/a" };
-    const log = runInert(scripts, env);
-    expect(existsSync(CANARY)).toBe(false);
-    expect(log).toContain("--- ssh"); // the stubs ran, so the scripts did execute
-    if (prop !== "construct id" && value !== "" && !value.includes("\n")) {
-      // A value that passed validation is one argument, byte for byte.
-      expect(log.includes(`[${value}]`) || log.includes(value)).toBe(true);
-    }
-  });
+  test.each(cases.map(([p, v, b]) => [p, JSON.stringify(v).slice(0, 40), v, b] as const))(
+    "%s = %s is rejected at synth or inert",
+    (prop, _shown, value, build) => {
+      const r = synth(build);
+      if (r.rejected !== undefined) {
+        // Rejected: the message names the construct path; nothing was rendered or run.
+        expect(r.rejected).toMatch(/s\/a/);
+        return;
+      }
+      // Accepted (only values that are valid, or construct ids, which are sanitized): run everything.
+      const host = r.host!;
+      const scripts = [
+        renderHostCreate({ stack: "s", host: "a", keep: host.netObjects.map((o) => o.ref.id), commands: ["ip"] }),
+        ...host.netObjects.flatMap((o) => [o.createScript(), o.destroyScript()]),
+      ];
+      // The transport too, with the host's environment and stubbed ssh: host props reach ssh as single arguments.
+      scripts.push(HOOK_COMMAND);
+      const env = {
+        ...sshEnvironment(host.target),
+        HN_ADDRESS: host.target.address,
+        HN_PORT: String(host.target.port),
+        HN_SCRIPT: "true",
+        HN_OP: "create",
+        HN_PATH: "s/a",
+      };
+      const log = runInert(scripts, env);
+      expect(existsSync(CANARY)).toBe(false);
+      expect(log).toContain("--- ssh"); // the stubs ran, so the scripts did execute
+      if (prop !== "construct id" && value !== "" && !value.includes("\n")) {
+        // A value that passed validation is one argument, byte for byte.
+        expect(log.includes(`[${value}]`) || log.includes(value)).toBe(true);
+      }
+    },
+  );
 
   test("the canary check can fail: an unquoted value would run the canary", () => {
     runInert([`echo $(touch ${CANARY}); ip link show`]);

@@ -107,7 +107,7 @@ describe("lab of two test hosts", () => {
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^a  198\.18\.249\.10  netns ok  sshd \d+  ssh ok$/);
+    expect(lines[0]).toMatch(/^a {2}198\.18\.249\.10 {2}netns ok {2}sshd \d+ {2}ssh ok$/);
     expect(lines[2]).toBe('lab "tlab": 2/2 hosts reachable (198.18.249.0/24)');
   });
 

@@ -29,7 +29,10 @@ function scripts(name: string, hooks: { create: string[]; destroy: string[] }): 
 
 /** Runs a shell session inside the scratch namespace, with its own empty /run/hostnet. */
 async function inNs(body: string): Promise<string> {
-  const r = await execa("ip", ["netns", "exec", NS, "sh", "-c", `mount -t tmpfs lf141 /run/hostnet && cd ${dir}\n${body}`], { reject: false, all: true });
+  const r = await execa("ip", ["netns", "exec", NS, "sh", "-c", `mount -t tmpfs lf141 /run/hostnet && cd ${dir}\n${body}`], {
+    reject: false,
+    all: true,
+  });
   return r.all ?? "";
 }
 
@@ -37,7 +40,13 @@ beforeAll(async () => {
   await execa("ip", ["netns", "add", NS]);
   scripts("badbr", renderBridge({ name: "brbad", mtu: 1500, addresses: ["10.141.0.1/24", "10.141.0.300/24"] }, ref("badbr")));
   scripts("br", renderBridge({ name: "br0", mtu: 1500, addresses: ["10.141.0.1/24"] }, ref("br")));
-  scripts("veth", renderVeth({ a: { name: "eth0", netns: "lf141p", addresses: ["10.141.0.2/24"] }, b: { name: "ve-p1", master: "br0", addresses: [] }, mtu: 1500 }, ref("veth")));
+  scripts(
+    "veth",
+    renderVeth(
+      { a: { name: "eth0", netns: "lf141p", addresses: ["10.141.0.2/24"] }, b: { name: "ve-p1", master: "br0", addresses: [] }, mtu: 1500 },
+      ref("veth"),
+    ),
+  );
   scripts("nat", renderNat({ type: "masquerade", source: "10.141.0.0/24", notOutInterface: "br0", allowForward: true }, ref("nat")));
 }, 120_000);
 
@@ -48,7 +57,9 @@ afterAll(async () => {
 }, 120_000);
 
 test("a create that fails on a command error undoes what it made and leaves no ledger entry", async () => {
-  const out = await inNs('sh badbr-up.sh; echo "rc=$?"; echo "links: $(ip -br link | cut -d" " -f1 | tr "\\n" " ")"; echo "ledger: [$(ls -A /run/hostnet/lfs)]"');
+  const out = await inNs(
+    'sh badbr-up.sh; echo "rc=$?"; echo "links: $(ip -br link | cut -d" " -f1 | tr "\\n" " ")"; echo "ledger: [$(ls -A /run/hostnet/lfs)]"',
+  );
   expect(out).toContain("hostnet: lfs/a/badbr: create failed; undoing what it made");
   expect(out).toContain("rc=1");
   expect(out).toContain("links: lo \n");
@@ -63,7 +74,9 @@ test("a full ledger: the create fails naming the entry before changing anything,
       "umount /run/hostnet/lfs",
     ].join("\n"),
   );
-  expect(out).toContain("hostnet: lfs/a/br: cannot write the ledger entry /run/hostnet/lfs/idbr.down (is /run/hostnet/lfs full or read-only?); nothing was changed");
+  expect(out).toContain(
+    "hostnet: lfs/a/br: cannot write the ledger entry /run/hostnet/lfs/idbr.down (is /run/hostnet/lfs full or read-only?); nothing was changed",
+  );
   expect(out).toContain("rc=1");
   expect(out).toContain("ledger: [fill ]");
   expect(out).not.toContain("br0 exists");

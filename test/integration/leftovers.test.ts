@@ -96,7 +96,9 @@ test("a full ledger: the create fails naming the entry, leaves no .down.tmp; gc 
   try {
     const r = await project.deploy();
     expect(r.exitCode).not.toBe(0);
-    expect(r.output).toMatch(/cannot write the ledger entry \/run\/hostnet\/lfstack\/[0-9a-f]+\.down \(is \/run\/hostnet\/lfstack full or read-only\?\)/);
+    expect(r.output).toMatch(
+      /cannot write the ledger entry \/run\/hostnet\/lfstack\/[0-9a-f]+\.down \(is \/run\/hostnet\/lfstack full or read-only\?\)/,
+    );
     expect(await sh(`ls -A ${DIR}`)).not.toContain(".down");
   } finally {
     await sh(`umount ${DIR}`);

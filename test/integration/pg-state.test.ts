@@ -233,7 +233,9 @@ async function pauseLockHolder(runs: Run[], stateId: string): Promise<{ holder: 
     async () => {
       if (runs.every((r) => r.done)) {
         const outs = await Promise.all(runs.map((r) => r.result));
-        throw new Error(`both deploys ended before either was seen holding the state lock:\n${outs.map((o) => o.output.split("\n").slice(-20).join("\n")).join("\n----\n")}`);
+        throw new Error(
+          `both deploys ended before either was seen holding the state lock:\n${outs.map((o) => o.output.split("\n").slice(-20).join("\n")).join("\n----\n")}`,
+        );
       }
       return (app = await lockHolder(stateId)) !== undefined;
     },
@@ -255,13 +257,17 @@ async function hostView(): Promise<{ namespaces: Record<string, string>; links: 
   const ns = (await hostExec(inv, "a", "ip netns list | cut -d' ' -f1")).stdout.split("\n").filter(Boolean).sort();
   const namespaces: Record<string, string> = {};
   for (const n of ns) namespaces[n] = (await hostExec(inv, "a", `ip -n ${n} -br -4 addr show dev eth0`)).stdout.trim().split(/\s+/)[2] ?? "";
-  const links = (await hostExec(inv, "a", "ip -br link"))
-    .stdout.split("\n")
+  const links = (await hostExec(inv, "a", "ip -br link")).stdout
+    .split("\n")
     .map((l) => l.split(/\s+/)[0].replace(/@.*$/, ""))
     .filter((l) => l === "br-pgs" || l.startsWith("ve-"))
     .sort();
   const nat = (await hostExec(inv, "a", "iptables -w -t nat -S POSTROUTING")).stdout;
-  return { namespaces, links, masquerade: nat.includes('-A POSTROUTING -s 10.82.0.0/24 ! -o br-pgs -m comment --comment "hostnet:pgs:pgs/a/masquerade" -j MASQUERADE') };
+  return {
+    namespaces,
+    links,
+    masquerade: nat.includes('-A POSTROUTING -s 10.82.0.0/24 ! -o br-pgs -m comment --comment "hostnet:pgs:pgs/a/masquerade" -j MASQUERADE'),
+  };
 }
 
 /** The host holds exactly these namespaces (name → eth0 address), their veths on br-pgs, and the masquerade rule. */
@@ -454,7 +460,9 @@ describe("destroy from the other working copy", () => {
     expect(row.lineage).toBe(lineage);
     expect(row.objects).toEqual([]);
     // The pg backend keeps only states; its lock is an advisory lock, not a row.
-    const tables = await db!.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'hostnet_pgs' ORDER BY table_name");
+    const tables = await db!.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'hostnet_pgs' ORDER BY table_name",
+    );
     expect(tables.rows.map((r) => r.table_name)).toEqual(["states"]);
     await expectNoLockLeft();
   }, 600_000);

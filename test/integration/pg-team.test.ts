@@ -81,7 +81,11 @@ function filesHolding(dir: string, secret: string): string[] {
 
 /** Rows of the shared pool, owner → holder → address. */
 async function poolRows(): Promise<Record<string, Record<string, string>>> {
-  const rows = (await db.query<{ owner: string; holder: string; ip: string }>("SELECT owner, holder, ip FROM hostnet_addresses WHERE pool = 'lan' ORDER BY owner, holder")).rows;
+  const rows = (
+    await db.query<{ owner: string; holder: string; ip: string }>(
+      "SELECT owner, holder, ip FROM hostnet_addresses WHERE pool = 'lan' ORDER BY owner, holder",
+    )
+  ).rows;
   const out: Record<string, Record<string, string>> = {};
   for (const r of rows) (out[r.owner] ??= {})[r.holder] = r.ip;
   return out;
@@ -109,7 +113,23 @@ beforeAll(async () => {
   // A self-signed certificate for 127.0.0.1, readable only by the server's user.
   const key = path.join(pg.dataDir, "server.key");
   const crt = path.join(pg.dataDir, "server.crt");
-  await execa("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", crt]);
+  await execa("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+    "-keyout",
+    key,
+    "-out",
+    crt,
+  ]);
   const owner = statSync(pg.dataDir);
   for (const f of [key, crt]) chownSync(f, owner.uid, owner.gid);
   await execa("chmod", ["600", key]);
@@ -165,9 +185,20 @@ describe("team mode on PostgreSQL with SSL required", () => {
       expect(plan.output).toContain("No changes.");
       expect(plan.exitCode).toBe(0);
     }
-    const schemas = (await db.query<{ s: string }>("SELECT schema_name AS s FROM information_schema.schemata WHERE schema_name LIKE 'hostnet_%' OR schema_name = 'terraform_remote_state' ORDER BY 1")).rows;
+    const schemas = (
+      await db.query<{ s: string }>(
+        "SELECT schema_name AS s FROM information_schema.schemata WHERE schema_name LIKE 'hostnet_%' OR schema_name = 'terraform_remote_state' ORDER BY 1",
+      )
+    ).rows;
     expect(schemas.map((r) => r.s)).toEqual(["hostnet_tma", "hostnet_tmb"]);
-    expect(await stateObjects("tma")).toEqual(["a_br-tm_hook", "a_hostnet", "a_tmdb_hook", "a_tmweb_hook", "hostnet-pool_commit", "hostnet-pool_release"]);
+    expect(await stateObjects("tma")).toEqual([
+      "a_br-tm_hook",
+      "a_hostnet",
+      "a_tmdb_hook",
+      "a_tmweb_hook",
+      "hostnet-pool_commit",
+      "hostnet-pool_release",
+    ]);
     expect(await stateObjects("tmb")).toEqual(["b_br-tm_hook", "b_hostnet", "b_tmapi_hook", "hostnet-pool_commit", "hostnet-pool_release"]);
     // The pool holds each stack's endpoints; every connection (Terraform's and the pool's) passed hostssl.
     const rows = await poolRows();
@@ -238,14 +269,19 @@ describe("team mode on PostgreSQL with SSL off", () => {
     const none = copy("tma", "a", ["tmweb", "tmx1"]);
     const r = await none.cdktf("synth");
     expect(r.exitCode).not.toBe(0);
-    expect(r.output).toContain("The connection used sslmode=require (the default when connStr names none): for a server without SSL put sslmode=disable in connStr");
+    expect(r.output).toContain(
+      "The connection used sslmode=require (the default when connStr names none): for a server without SSL put sslmode=disable in connStr",
+    );
 
     // The last copy destroys the stack over a connection without SSL: its addresses go back to the pool, host a is as before.
     const off = copy("tma", "a", ["tmweb", "tmx1"], { HOSTNET_PG_URL: `${url}?sslmode=disable` });
     copyFileSync(path.join(a2.dir, "hostnet.lock.json"), path.join(off.dir, "hostnet.lock.json"));
     const d = await off.destroy();
     expectSuccess(d);
-    expect(JSON.parse(readFileSync(path.join(off.stackDir, "cdk.tf.json"), "utf8")).terraform.backend.pg).toEqual({ conn_str: `${url}?sslmode=disable`, schema_name: "hostnet_tma" });
+    expect(JSON.parse(readFileSync(path.join(off.stackDir, "cdk.tf.json"), "utf8")).terraform.backend.pg).toEqual({
+      conn_str: `${url}?sslmode=disable`,
+      schema_name: "hostnet_tma",
+    });
     expect(d.output).toContain('hostnet: shared pool: stack "tma" freed 2');
     expect(await poolRows()).toEqual({});
     expect(await hostSnapshot(inv, "a")).toBe(before.a);

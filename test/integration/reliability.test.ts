@@ -36,7 +36,21 @@ async function dropMasters(): Promise<void> {
   await execa("pkill", ["-f", sshDir], { reject: false });
 }
 
-const BLOCK = (addr: string) => ["OUTPUT", "-d", addr, "-p", "tcp", "--dport", "22", "-m", "comment", "--comment", "hostnet-test-block", "-j", "REJECT"];
+const BLOCK = (addr: string) => [
+  "OUTPUT",
+  "-d",
+  addr,
+  "-p",
+  "tcp",
+  "--dport",
+  "22",
+  "-m",
+  "comment",
+  "--comment",
+  "hostnet-test-block",
+  "-j",
+  "REJECT",
+];
 
 beforeAll(async () => {
   inv = await labUp({ name: LAB, hosts: 1, dir: labDir, index: INDEX });
@@ -66,7 +80,11 @@ test("objects deleted by hand: check names each one, check --fix recreates them,
   expect(clean.output).toContain("host a (198.18.71.10): 13 ok, 0 drifted");
   expect(clean.exitCode).toBe(0);
 
-  await hostExec(inv, "a", "ip link del br-lan; ip netns del db; iptables -w -t nat -D PREROUTING -p tcp -m addrtype --dst-type LOCAL --dport 10080 -m comment --comment hostnet:rel:rel/a/publish-web -j DNAT --to-destination 10.88.0.2:80");
+  await hostExec(
+    inv,
+    "a",
+    "ip link del br-lan; ip netns del db; iptables -w -t nat -D PREROUTING -p tcp -m addrtype --dst-type LOCAL --dport 10080 -m comment --comment hostnet:rel:rel/a/publish-web -j DNAT --to-destination 10.88.0.2:80",
+  );
   const drift = await p.hostnet("check");
   expect(drift.exitCode).toBe(1);
   expect(drift.output).toContain("rel/a/br-lan: bridge br-lan is missing in the root namespace");
@@ -121,7 +139,7 @@ test("a construct removed from the stack after deploy is removed from the host o
 test("20 rounds of random add/remove: the live state always equals the plan, and destroy leaves nothing", async () => {
   const pool = ["n1", "n2", "n3", "n4", "n5", "n6"];
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const p = project({ HOSTNET_NAMESPACES: "n1" });
   for (let round = 0; round < 20; round++) {
     const pick = pool.filter(() => rand() < 0.5);
@@ -143,7 +161,10 @@ test("two deploys of one stack at once do not interleave: the state lock lets on
   const p = project();
   expect((await p.cdktf("synth")).exitCode).toBe(0);
   expect((await p.terraform("init", "-input=false", "-no-color")).exitCode).toBe(0);
-  const [r1, r2] = await Promise.all([p.terraform("apply", "-auto-approve", "-input=false", "-no-color"), p.terraform("apply", "-auto-approve", "-input=false", "-no-color")]);
+  const [r1, r2] = await Promise.all([
+    p.terraform("apply", "-auto-approve", "-input=false", "-no-color"),
+    p.terraform("apply", "-auto-approve", "-input=false", "-no-color"),
+  ]);
   const outcomes = [r1, r2];
   expect(outcomes.filter((r) => r.exitCode === 0).length).toBeGreaterThanOrEqual(1);
   for (const r of outcomes.filter((r) => r.exitCode !== 0)) expect(r.output).toMatch(/state lock|Error acquiring the state lock/i);
@@ -171,7 +192,11 @@ test("two stacks on one host: a bridge owned by the other stack fails the create
 
 test("a hostile value is refused at synth: nothing reaches the host", async () => {
   const canary = path.join(path.dirname(sshDir), "canary");
-  const p = project({ HOSTNET_HOST: "a", HOSTNET_HOST_KEY: `ssh-ed25519 AAAA$(touch ${canary})` }, "test/integration/fixtures/small-app.ts", "relbad");
+  const p = project(
+    { HOSTNET_HOST: "a", HOSTNET_HOST_KEY: `ssh-ed25519 AAAA$(touch ${canary})` },
+    "test/integration/fixtures/small-app.ts",
+    "relbad",
+  );
   const r = await p.deploy();
   expect(r.exitCode).not.toBe(0);
   expect(r.output).toContain("relbad/a: host key");
@@ -218,14 +243,18 @@ test("the host's link drops in the middle of an apply: the apply fails, and once
   expect(await hostSnapshot(inv, "a")).toBe(before);
 }, 600_000);
 
-test.each([10, 30])("30 veth pairs and 30 NAT rules at parallelism %i: no xtables lock errors, no refused sessions, clean destroy", async (parallelism) => {
-  const p = project({ HOSTNET_COUNT: "30" }, "test/integration/fixtures/many-app.ts", `many${parallelism}`);
-  const up = await p.deploy("--parallelism", String(parallelism));
-  expect(up.output).not.toMatch(/xtables lock|Another app is currently holding|Connection refused|Connection reset|mux_client/);
-  expect(up.exitCode).toBe(0);
-  const rules = (await hostExec(inv, "a", `iptables-save -t nat | grep -c 'hostnet:many${parallelism}:'`)).stdout.trim();
-  expect(Number(rules)).toBe(1 + 30 * 2); // masquerade + (PREROUTING, OUTPUT) per published port
-  const down = await p.cdktf("destroy", "--auto-approve", "--parallelism", String(parallelism), `many${parallelism}`);
-  expect(down.exitCode).toBe(0);
-  expect(await hostSnapshot(inv, "a")).toBe(before);
-}, 600_000);
+test.each([10, 30])(
+  "30 veth pairs and 30 NAT rules at parallelism %i: no xtables lock errors, no refused sessions, clean destroy",
+  async (parallelism) => {
+    const p = project({ HOSTNET_COUNT: "30" }, "test/integration/fixtures/many-app.ts", `many${parallelism}`);
+    const up = await p.deploy("--parallelism", String(parallelism));
+    expect(up.output).not.toMatch(/xtables lock|Another app is currently holding|Connection refused|Connection reset|mux_client/);
+    expect(up.exitCode).toBe(0);
+    const rules = (await hostExec(inv, "a", `iptables-save -t nat | grep -c 'hostnet:many${parallelism}:'`)).stdout.trim();
+    expect(Number(rules)).toBe(1 + 30 * 2); // masquerade + (PREROUTING, OUTPUT) per published port
+    const down = await p.cdktf("destroy", "--auto-approve", "--parallelism", String(parallelism), `many${parallelism}`);
+    expect(down.exitCode).toBe(0);
+    expect(await hostSnapshot(inv, "a")).toBe(before);
+  },
+  600_000,
+);

@@ -43,11 +43,14 @@ async function state(): Promise<string> {
  * up.sh runs them one after the other. Each object's own rules keep their order.
  */
 function modCreation(s: string): string {
-  const lines = s.replace(/\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b/g, "<mac>").replace(/ fe80::[0-9a-f:]+\/64/g, "").split("\n");
+  const lines = s
+    .replace(/\b(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\b/g, "<mac>")
+    .replace(/ fe80::[0-9a-f:]+\/64/g, "")
+    .split("\n");
   const tag = (l: string) => /--comment "?(hostnet:[^" ]+)/.exec(l)?.[1] ?? "";
   const chain = (l: string) => /^-A (\S+)/.exec(l)?.[1];
   const out: string[] = [];
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     const c = chain(lines[i]);
     let j = i + 1;
     if (c !== undefined) while (j < lines.length && chain(lines[j]) === c) j++;

@@ -20,7 +20,8 @@ const SERVER = "10.93.0.2";
 describe("bandwidth classes", () => {
   test("the preflight for this stack passes on the test host (ip, tc, bridge, veth, sch_htb, cls_u32) and names a module it lacks", async () => {
     const modules = [...KIND_MODULES.bridge, ...KIND_MODULES.veth, ...KIND_MODULES.bandwidth];
-    const script = (mods: string[]) => ["set -eu", ...renderPreflight({ host: "a", commands: ["ip", "tc"], modules: mods, requireForwarding: false, bridges: ["br-bw"] })].join("\n");
+    const script = (mods: string[]) =>
+      ["set -eu", ...renderPreflight({ host: "a", commands: ["ip", "tc"], modules: mods, requireForwarding: false, bridges: ["br-bw"] })].join("\n");
     expect(await hostExec(s.inv, "a", script(modules))).toMatchObject({ exitCode: 0, stderr: "" });
     const r = await hostExec(s.inv, "a", script([...modules, "hnfake_mod"]));
     expect(r.exitCode).toBe(1);
@@ -43,11 +44,15 @@ describe("bandwidth classes", () => {
     ["alice", "class 10", RATES.alice],
     ["bob", "class 11", RATES.bob],
     ["carol", "the default class 30", RATES.carol],
-  ])("%s's traffic to the server is shaped by %s", async (from, _cls, rate) => {
-    const measured = await probes.iperfRate("a", from, SERVER);
-    expect(measured).toBeGreaterThanOrEqual(rate * 0.85);
-    expect(measured).toBeLessThanOrEqual(rate * 1.15);
-  }, 60_000);
+  ])(
+    "%s's traffic to the server is shaped by %s",
+    async (from, _cls, rate) => {
+      const measured = await probes.iperfRate("a", from, SERVER);
+      expect(measured).toBeGreaterThanOrEqual(rate * 0.85);
+      expect(measured).toBeLessThanOrEqual(rate * 1.15);
+    },
+    60_000,
+  );
 
   test("the limit's drift check finds nothing on the host, and names a class deleted by hand", async () => {
     const stack = bandwidthClasses(Testing.app(), path.join(s.inv.dir, "inventory.json"));

@@ -15,7 +15,10 @@ describe("a bridge joining three namespaces and the host", () => {
     const r = await s.deploy();
     expect(r.output).toContain("Apply complete! Resources: 12 added");
     expect(r.exitCode).toBe(0);
-    const out = await s.sh("a", "ip -br link show master br-hosts; echo bridge ipv4: $(ip -4 -o addr show dev br-hosts | wc -l); ip route show 10.65.0.0/24; ip -n n2 route show default");
+    const out = await s.sh(
+      "a",
+      "ip -br link show master br-hosts; echo bridge ipv4: $(ip -4 -o addr show dev br-hosts | wc -l); ip route show 10.65.0.0/24; ip -n n2 route show default",
+    );
     for (const n of NS) expect(out).toMatch(new RegExp(`^ve-${n}-veth@if\\d+\\s+UP`, "m"));
     expect(out).toContain("bridge ipv4: 0");
     expect(out).toContain("10.65.0.0/24 dev br-hosts proto 199");

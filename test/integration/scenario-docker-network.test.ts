@@ -49,14 +49,30 @@ describe("docker-style network", () => {
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toMatch(/^namespaces\s+api, db, web$/);
-    expect(lines).toContainEqual(expect.stringMatching(/^bridge\s+root\s+br-appnet {2}10\.89\.0\.1\/24 {2}ports: ve-appnet-api, ve-appnet-db, ve-appnet-web$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^bridge\s+root\s+br-appnet {2}10\.89\.0\.1\/24 {2}ports: ve-appnet-api, ve-appnet-db, ve-appnet-web$/),
+    );
     for (const ns of ["api", "db", "web"]) {
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^link\\s+root\\s+ve-appnet-${ns} {2}veth {2}up {2}master br-appnet {2}peer eth0 in netns ${ns} {2}\\[${TAG}/${ns}\\]$`)));
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^link\\s+netns ${ns}\\s+eth0 {2}veth {2}up {2}10\\.89\\.0\\.\\d/24 {2}peer ve-appnet-${ns} in root`)));
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^link\\s+root\\s+ve-appnet-${ns} {2}veth {2}up {2}master br-appnet {2}peer eth0 in netns ${ns} {2}\\[${TAG}/${ns}\\]$`),
+        ),
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^link\\s+netns ${ns}\\s+eth0 {2}veth {2}up {2}10\\.89\\.0\\.\\d/24 {2}peer ve-appnet-${ns} in root`)),
+      );
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^route\\s+netns ${ns}\\s+default via 10\\.89\\.0\\.1 dev eth0 proto 199$`)));
     }
-    expect(lines).toContainEqual(expect.stringMatching(/^rule\s+root\s+-t nat -A PREROUTING .*--dport 10080 -j DNAT --to-destination 10\.89\.0\.2:80 {2}\[hostnet:docker-network:docker-network\/a\/appnet\/web-tcp-10080\]$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^rule\s+root\s+-t nat -A POSTROUTING -s 10\.89\.0\.0\/24 ! -o br-appnet -j MASQUERADE {2}\[hostnet:docker-network:docker-network\/a\/appnet\/masquerade\]$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^rule\s+root\s+-t nat -A PREROUTING .*--dport 10080 -j DNAT --to-destination 10\.89\.0\.2:80 {2}\[hostnet:docker-network:docker-network\/a\/appnet\/web-tcp-10080\]$/,
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^rule\s+root\s+-t nat -A POSTROUTING -s 10\.89\.0\.0\/24 ! -o br-appnet -j MASQUERADE {2}\[hostnet:docker-network:docker-network\/a\/appnet\/masquerade\]$/,
+      ),
+    );
     expect(lines[lines.length - 1]).toBe(`host a (${s.address("a")}): 3 namespaces, 8 links (7 veth ends, 1 bridge), 8 routes, 8 hostnet NAT rules`);
   }, 60_000);
 

@@ -16,7 +16,10 @@ describe("two namespaces on macvlan children of one parent", () => {
     expect(r.output).toContain("Apply complete! Resources: 6 added");
     expect(r.exitCode).toBe(0);
     const macs: string[] = [];
-    for (const [ns, ip] of [["m1", M1], ["m2", M2]]) {
+    for (const [ns, ip] of [
+      ["m1", M1],
+      ["m2", M2],
+    ]) {
       const out = await s.sh("a", `ip -n ${ns} -d link show dev eth0; ip -n ${ns} -br addr show dev eth0; cat /sys/class/net/mv-parent/ifindex`);
       expect(out).toContain("macvlan mode bridge");
       expect(out).toMatch(new RegExp(`^eth0@if(\\d+)\\s+UP\\s+${ip.replace(/\./g, "\\.")}/24`, "m"));

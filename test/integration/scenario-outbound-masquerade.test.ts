@@ -16,7 +16,9 @@ describe("outbound masquerade", () => {
     const r = await s.deploy();
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
     expect(r.output).toContain("Apply complete! Resources: 7 added");
-    expect(await s.sh("a", "iptables-save -t nat")).toContain(`-A POSTROUTING -s 10.91.0.0/24 ! -o br-out -m comment --comment \"${TAG}\" -j MASQUERADE`);
+    expect(await s.sh("a", "iptables-save -t nat")).toContain(
+      `-A POSTROUTING -s 10.91.0.0/24 ! -o br-out -m comment --comment "${TAG}" -j MASQUERADE`,
+    );
   }, 300_000);
 
   test("the namespace reaches host b, and b sees host a's address as the source", async () => {

@@ -17,7 +17,9 @@ describe("port publish", () => {
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
     expect(r.output).toContain("Apply complete! Resources: 11 added");
     const nat = await s.sh("a", "iptables-save -t nat");
-    expect(nat).toContain(`-A POSTROUTING -s 10.92.0.0/24 -d 10.92.0.2/32 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -m comment --comment "${TAG}" -j MASQUERADE`);
+    expect(nat).toContain(
+      `-A POSTROUTING -s 10.92.0.0/24 -d 10.92.0.2/32 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -m comment --comment "${TAG}" -j MASQUERADE`,
+    );
     expect(await s.sh("a", "ip -d link show dev ve-web-veth")).toMatch(/hairpin on/);
     await probes.serveEcho("a", "web", 80, "web");
   }, 300_000);

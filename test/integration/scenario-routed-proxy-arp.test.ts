@@ -18,7 +18,10 @@ describe("Calico-style routed /32 endpoints with proxy ARP on two hosts", () => 
     expect(r.output).toContain("Apply complete! Resources: 12 added");
     expect(r.exitCode).toBe(0);
     for (const h of ["a", "b"] as const) {
-      const out = await s.sh(h, `cat /proc/sys/net/ipv4/conf/${VETH}/proxy_arp; ip route show ${POD[h]}/32; ip -n pod -br addr show dev eth0; ip -n pod route show; ip -o link show dev ${VETH}`);
+      const out = await s.sh(
+        h,
+        `cat /proc/sys/net/ipv4/conf/${VETH}/proxy_arp; ip route show ${POD[h]}/32; ip -n pod -br addr show dev eth0; ip -n pod route show; ip -o link show dev ${VETH}`,
+      );
       const [proxyArp] = out.split("\n");
       expect(proxyArp).toBe("1");
       expect(out).toContain(`${POD[h]} dev ${VETH} proto 199 scope link`);

@@ -12,7 +12,10 @@ describe("two namespaces on one veth pair", () => {
     const r = await s.deploy();
     expect(r.output).toContain("Apply complete! Resources: 4 added");
     expect(r.exitCode).toBe(0);
-    const out = await s.sh("a", "ip netns list; ip -n left -br addr show dev eth0; ip -n right -br addr show dev eth0; ip -n left -d link show dev eth0");
+    const out = await s.sh(
+      "a",
+      "ip netns list; ip -n left -br addr show dev eth0; ip -n right -br addr show dev eth0; ip -n left -d link show dev eth0",
+    );
     expect(out).toMatch(/^left\b/m);
     expect(out).toMatch(/^right\b/m);
     expect(out).toMatch(/^eth0@if\d+\s+UP\s+10\.64\.0\.1\/24/m);

@@ -22,7 +22,10 @@ describe("one subnet across two hosts over VXLAN", () => {
     const r = await s.deploy();
     expect(r.output).toContain("Apply complete! Resources: 10 added");
     expect(r.exitCode).toBe(0);
-    for (const [h, other] of [["a", "b"], ["b", "a"]] as const) {
+    for (const [h, other] of [
+      ["a", "b"],
+      ["b", "a"],
+    ] as const) {
       const out = await s.sh(h, "ip -d link show dev vx66; bridge fdb show dev vx66; ip -br link show master br-vx");
       expect(out).toContain(`mtu ${MTU} `);
       expect(out).toContain("master br-vx");

@@ -49,11 +49,16 @@ function synthesized(p: CdktfProject): { lock: Record<string, string>; review: R
   const lock = JSON.parse(readFileSync(path.join(p.dir, "hostnet.lock.json"), "utf8")).subnets[`${p.stack}/a/lan`].addresses;
   const plan = JSON.parse(readFileSync(path.join(p.stackDir, "review", "plan.json"), "utf8"));
   const review = Object.fromEntries(
-    plan.hosts[0].objects.filter((o: { kind: string }) => o.kind === "endpoint").map((o: { path: string; addresses: string[] }) => [o.path, o.addresses[0].replace(/\/24$/, "")]),
+    plan.hosts[0].objects
+      .filter((o: { kind: string }) => o.kind === "endpoint")
+      .map((o: { path: string; addresses: string[] }) => [o.path, o.addresses[0].replace(/\/24$/, "")]),
   );
   const tf = JSON.parse(readFileSync(path.join(p.stackDir, "cdk.tf.json"), "utf8"));
   const terraform: Record<string, string> = {};
-  for (const r of Object.values(tf.resource.terraform_data) as Array<{ "//": { metadata: { path: string } }; triggers_replace: { create: string } }>) {
+  for (const r of Object.values(tf.resource.terraform_data) as Array<{
+    "//": { metadata: { path: string } };
+    triggers_replace: { create: string };
+  }>) {
     const m = /^ip -n \S+ addr replace (10\.60\.0\.\d+)\/24 dev eth0$/m.exec(r.triggers_replace.create);
     if (m) terraform[r["//"].metadata.path.replace(/\/hook$/, "")] = m[1];
   }
@@ -98,7 +103,9 @@ describe("stacks sharing one address pool in PostgreSQL", () => {
     try {
       while (waiting < 2 && runs.every((r) => r === undefined) && Date.now() - started < 240_000) {
         await new Promise((res) => setTimeout(res, 100));
-        const q = await watch.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%${TABLE}%' AND pid <> pg_backend_pid()`);
+        const q = await watch.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%${TABLE}%' AND pid <> pg_backend_pid()`,
+        );
         waiting = q.rows[0].n;
       }
     } finally {
@@ -112,7 +119,10 @@ describe("stacks sharing one address pool in PostgreSQL", () => {
     expect(waiting).toBe(2);
 
     // Both claims were under way at the same moment.
-    const claims = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { start: number; end: number });
+    const claims = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { start: number; end: number });
     expect(claims).toHaveLength(2);
     expect(Math.max(...claims.map((c) => c.start))).toBeLessThan(Math.min(...claims.map((c) => c.end)));
 
@@ -135,7 +145,9 @@ describe("stacks sharing one address pool in PostgreSQL", () => {
     expect(r.output).toContain(
       'shared pool "lan" (10.60.0.0/24) is exhausted: owner "pc" asks for 60 new addresses but only 53 of its 254 usable addresses are free (first holder left without one: pc/a/e53). Nothing was claimed.',
     );
-    expect(r.output).toContain("Free addresses (remove endpoints from a stack that holds them and deploy it, or pool.release()), or use another pool with a larger CIDR.");
+    expect(r.output).toContain(
+      "Free addresses (remove endpoints from a stack that holds them and deploy it, or pool.release()), or use another pool with a larger CIDR.",
+    );
     expect(await recorded("pc")).toEqual({});
     expect((await pool.claims("lan")).filter((x) => x.owner === "pc")).toEqual([]);
     expect(await pool.claims("lan")).toHaveLength(200);

@@ -51,7 +51,15 @@ describe("shared address pool in PostgreSQL", () => {
 
   test("stacks claiming at the same time from separate connections never get the same address", async () => {
     const clients = await Promise.all(Array.from({ length: 6 }, () => connect("t_race")));
-    const results = await Promise.all(clients.map((c, i) => c.claim("lan", "10.91.0.0/24", Array.from({ length: 20 }, (_, j) => `s${i}/a/e${j}`))));
+    const results = await Promise.all(
+      clients.map((c, i) =>
+        c.claim(
+          "lan",
+          "10.91.0.0/24",
+          Array.from({ length: 20 }, (_, j) => `s${i}/a/e${j}`),
+        ),
+      ),
+    );
     const all = results.flatMap((m) => [...m.values()]);
     expect(all).toHaveLength(120);
     expect(new Set(all).size).toBe(120);
@@ -61,7 +69,9 @@ describe("shared address pool in PostgreSQL", () => {
   test("a claim with another CIDR than the pool's is refused naming both", async () => {
     const pool = await connect("t_cidr");
     await pool.claim("lan", "10.92.0.0/24", ["x"]);
-    await expect(pool.claim("lan", "10.93.0.0/24", ["y"])).rejects.toThrow('shared pool "lan" is 10.92.0.0/24 in the database (held by x), but this stack declares 10.93.0.0/24. Use 10.92.0.0/24, or another pool name.');
+    await expect(pool.claim("lan", "10.93.0.0/24", ["y"])).rejects.toThrow(
+      'shared pool "lan" is 10.92.0.0/24 in the database (held by x), but this stack declares 10.93.0.0/24. Use 10.92.0.0/24, or another pool name.',
+    );
   });
 
   test("an exhausted pool names the pool and the asker", async () => {
@@ -74,7 +84,12 @@ describe("shared address pool in PostgreSQL", () => {
 
   test("a stack's claim only adds: what the stack no longer asks for stays held (its endpoint may still be deployed)", async () => {
     const pool = await connect("t_owner");
-    expect([...(await pool.claim("lan", "10.97.0.0/24", ["a", "b", "c", "d"], { owner: "s1" })).values()]).toEqual(["10.97.0.2", "10.97.0.3", "10.97.0.4", "10.97.0.5"]);
+    expect([...(await pool.claim("lan", "10.97.0.0/24", ["a", "b", "c", "d"], { owner: "s1" })).values()]).toEqual([
+      "10.97.0.2",
+      "10.97.0.3",
+      "10.97.0.4",
+      "10.97.0.5",
+    ]);
     await pool.claim("lan", "10.97.0.0/24", ["x"], { owner: "s2" });
     expect([...(await pool.claim("lan", "10.97.0.0/24", ["a", "c"], { owner: "s1" }))]).toEqual([
       ["a", "10.97.0.2"],
@@ -82,7 +97,11 @@ describe("shared address pool in PostgreSQL", () => {
     ]);
     expect(Object.fromEntries(await pool.list("lan", { owner: "s1" }))).toEqual({ a: "10.97.0.2", b: "10.97.0.3", c: "10.97.0.4", d: "10.97.0.5" });
     // b's and d's addresses are not for others until s1's deploy (its pool commit) frees them.
-    expect([...(await pool.claim("lan", "10.97.0.0/24", ["x", "y", "z"], { owner: "s2" })).values()]).toEqual(["10.97.0.6", "10.97.0.7", "10.97.0.8"]);
+    expect([...(await pool.claim("lan", "10.97.0.0/24", ["x", "y", "z"], { owner: "s2" })).values()]).toEqual([
+      "10.97.0.6",
+      "10.97.0.7",
+      "10.97.0.8",
+    ]);
     await pool.claim("lan", "10.97.0.0/24", [], { owner: "s1" });
     expect((await pool.list("lan", { owner: "s1" })).size).toBe(4);
   });
@@ -162,7 +181,9 @@ describe("shared address pool in PostgreSQL", () => {
   test("an unreachable server fails connect with a message naming where", async () => {
     const err = await SharedAddressPool.connect({ connection: "postgres://hostnet@/hostnet?host=/nonexistent-hostnet-pg" }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/^shared address pool: cannot connect to PostgreSQL at hostnet@\/nonexistent-hostnet-pg\/\.s\.PGSQL\.5432\/hostnet \(.+\)\. Check the connection string/);
+    expect((err as Error).message).toMatch(
+      /^shared address pool: cannot connect to PostgreSQL at hostnet@\/nonexistent-hostnet-pg\/\.s\.PGSQL\.5432\/hostnet \(.+\)\. Check the connection string/,
+    );
     expect((err as Error).message).toContain("nothing was claimed, synthesized or deployed");
   });
 
@@ -170,7 +191,9 @@ describe("shared address pool in PostgreSQL", () => {
     "a password in the connection string (%s) is refused before connecting, naming the fix, never the password",
     async (connection) => {
       const err = await SharedAddressPool.connect({ connection }).catch((e: Error) => e);
-      expect((err as Error).message).toMatch(/^shared address pool: connStr holds a password \(in (the URL|password=\.\.\.)\): .* Remove it and set PGPASSWORD \(or a line in ~\/\.pgpass, mode 0600\)/);
+      expect((err as Error).message).toMatch(
+        /^shared address pool: connStr holds a password \(in (the URL|password=\.\.\.)\): .* Remove it and set PGPASSWORD \(or a line in ~\/\.pgpass, mode 0600\)/,
+      );
       expect((err as Error).message).not.toContain("s3cret");
     },
   );

@@ -53,7 +53,9 @@ describe("stable addresses on a test host", () => {
     expect(existsSync(lockFile)).toBe(true);
     expect(JSON.parse(readFileSync(lockFile, "utf8"))).toEqual({
       version: 1,
-      subnets: { "ipm/a/lan": { cidr: "10.88.0.0/24", addresses: { "ipm/a/cache": "10.88.0.4", "ipm/a/db": "10.88.0.3", "ipm/a/web": "10.88.0.2" } } },
+      subnets: {
+        "ipm/a/lan": { cidr: "10.88.0.0/24", addresses: { "ipm/a/cache": "10.88.0.4", "ipm/a/db": "10.88.0.3", "ipm/a/web": "10.88.0.2" } },
+      },
     });
   }, 300_000);
 
@@ -73,7 +75,12 @@ describe("stable addresses on a test host", () => {
   test("after deploy the new namespace has the lowest free address and the others kept theirs", async () => {
     expectSuccess(await project.deploy());
     const a = await hostExec(inv, "a", "for n in web api db cache; do ip -n $n -br -4 addr show dev eth0; done");
-    expect(a.stdout.split("\n").filter(Boolean).map((l) => l.split(/\s+/)[2])).toEqual(["10.88.0.2/24", "10.88.0.5/24", "10.88.0.3/24", "10.88.0.4/24"]);
+    expect(
+      a.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(/\s+/)[2]),
+    ).toEqual(["10.88.0.2/24", "10.88.0.5/24", "10.88.0.3/24", "10.88.0.4/24"]);
     expect(await ping(inv, "a", "10.88.0.3", "api")).toBe(true);
     expect(await ping(inv, "a", "10.88.0.5", "cache")).toBe(true);
     const plan = await project.terraform("plan", "-detailed-exitcode", "-input=false", "-no-color");

@@ -47,9 +47,22 @@ function ref(t: SshTarget, extra: Record<string, string> = {}): HostRef {
 const lock = (lease: number, wait: number) => ({ HN_STACK: STACK, HN_LOCK_LEASE: String(lease), HN_LOCK_WAIT: String(wait) });
 
 /** A hook started as Terraform starts it (own process group, so the test can kill all of its local side). */
-function startHook(t: SshTarget, script: string, cwd: string, extra: Record<string, string>): { child: ChildProcess; stderr: () => string; done: Promise<number> } {
+function startHook(
+  t: SshTarget,
+  script: string,
+  cwd: string,
+  extra: Record<string, string>,
+): { child: ChildProcess; stderr: () => string; done: Promise<number> } {
   mkdirSync(cwd, { recursive: true });
-  const env = { ...process.env, ...ref(t, extra).environment, HN_ADDRESS: t.address, HN_PORT: String(t.port), HN_SCRIPT: script, HN_OP: "create", HN_PATH: `${STACK}/a` };
+  const env = {
+    ...process.env,
+    ...ref(t, extra).environment,
+    HN_ADDRESS: t.address,
+    HN_PORT: String(t.port),
+    HN_SCRIPT: script,
+    HN_OP: "create",
+    HN_PATH: `${STACK}/a`,
+  };
   const child = spawn("/bin/sh", ["-c", HOOK_COMMAND], { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   children.push(child);
   let err = "";
@@ -71,7 +84,10 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms: n
 /** Shells that sessions of the test host run (descendants of its sshd named sh): the hooks' `sh -s`. */
 async function hostShells(): Promise<number[]> {
   const sshd = hostPid(inv, "a");
-  const ps = (await execa("ps", ["-eo", "pid=,ppid=,comm="])).stdout.trim().split("\n").map((l) => l.trim().split(/\s+/));
+  const ps = (await execa("ps", ["-eo", "pid=,ppid=,comm="])).stdout
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/));
   const parent = new Map(ps.map(([pid, ppid]) => [Number(pid), Number(ppid)]));
   const under = (pid: number): boolean => {
     for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === sshd) return true;
@@ -87,13 +103,14 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const c of children) if (c.pid && c.exitCode === null) {
-    try {
-      process.kill(-c.pid, "SIGKILL");
-    } catch {
-      // already gone
+  for (const c of children)
+    if (c.pid && c.exitCode === null) {
+      try {
+        process.kill(-c.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
     }
-  }
   for (const p of projects) p.remove();
   if (inv) await execa("iptables", ["-w", "-D", ...DROP()], { reject: false });
   if (inv) await hostExec(inv, "a", `mount -o remount,rw /run/hostnet 2>/dev/null; rm -rf /run/hostnet/${STACK}`);
@@ -117,21 +134,37 @@ describe("a shared connection is reused only with the same trust decision", () =
   }, 60_000);
 
   test.each<[string, Partial<SshTarget>, RegExp, RegExp]>([
-    ["a wrong pinned host key", { hostKey: WRONG_KEY, knownHostsFile: undefined }, /^Host key verification failed\.$/, /REMOTE HOST IDENTIFICATION HAS CHANGED/],
-    ["a missing identity file", { identityFile: path.join(work, "no-such-key") }, /Permission denied \(publickey\)/, /Identity file .*no-such-key not accessible/],
+    [
+      "a wrong pinned host key",
+      { hostKey: WRONG_KEY, knownHostsFile: undefined },
+      /^Host key verification failed\.$/,
+      /REMOTE HOST IDENTIFICATION HAS CHANGED/,
+    ],
+    [
+      "a missing identity file",
+      { identityFile: path.join(work, "no-such-key") },
+      /Permission denied \(publickey\)/,
+      /Identity file .*no-such-key not accessible/,
+    ],
     ["another user", { user: "trsnobody" }, /^trsnobody@.*Permission denied \(publickey\)/, /./],
-  ])("%s is refused with OpenSSH's message while a correct connection to the same address is open, and nothing runs", async (_what, over, reason, before) => {
-    const r = await runOnHost(ref(target(over)), `touch ${marker}; id -un`, { op: "check", path: "trs/a" });
-    expect(r.exitCode).toBe(255);
-    expect(r.stdout).toBe("");
-    expect(r.sshFailure).toMatch(reason);
-    expect(r.stderr).toMatch(before);
-    expect(r.stderr.trimEnd().split("\n").pop()).toMatch(new RegExp(`^hostnet: check of trs/a failed on ${over.user ?? "root"}@${address.replace(/\./g, "\\.")}:22 \\(exit 255\\): ssh: `));
-    expect(r.stderr).not.toContain("the output above is from the host");
-    expect((await hostExec(inv, "a", `test -e ${marker} && echo ran || echo clean`)).stdout.trim()).toBe("clean");
-    // The correct connection still serves its own hooks.
-    expect(await runOnHost(ref(target()), "echo ok", { op: "check", path: "trs/a" })).toMatchObject({ exitCode: 0, stdout: "ok" });
-  }, 60_000);
+  ])(
+    "%s is refused with OpenSSH's message while a correct connection to the same address is open, and nothing runs",
+    async (_what, over, reason, before) => {
+      const r = await runOnHost(ref(target(over)), `touch ${marker}; id -un`, { op: "check", path: "trs/a" });
+      expect(r.exitCode).toBe(255);
+      expect(r.stdout).toBe("");
+      expect(r.sshFailure).toMatch(reason);
+      expect(r.stderr).toMatch(before);
+      expect(r.stderr.trimEnd().split("\n").pop()).toMatch(
+        new RegExp(`^hostnet: check of trs/a failed on ${over.user ?? "root"}@${address.replace(/\./g, "\\.")}:22 \\(exit 255\\): ssh: `),
+      );
+      expect(r.stderr).not.toContain("the output above is from the host");
+      expect((await hostExec(inv, "a", `test -e ${marker} && echo ran || echo clean`)).stdout.trim()).toBe("clean");
+      // The correct connection still serves its own hooks.
+      expect(await runOnHost(ref(target()), "echo ok", { op: "check", path: "trs/a" })).toMatchObject({ exitCode: 0, stdout: "ok" });
+    },
+    60_000,
+  );
 
   test("through Terraform: a stack pinning a wrong key is refused while a correct connection is open", async () => {
     const before = await hostSnapshot(inv, "a");
@@ -144,7 +177,9 @@ describe("a shared connection is reused only with the same trust decision", () =
     projects.push(p);
     // The stack's own settings (identity file and the inventory's known_hosts) with the right key
     // opened a connection just now: the same address, port, user and identity.
-    expect((await runOnHost(ref(target({ knownHostsFile: undefined, hostKey: inv.hosts.a.hostKey })), "true", { op: "check", path: "trsk/a" })).exitCode).toBe(0);
+    expect(
+      (await runOnHost(ref(target({ knownHostsFile: undefined, hostKey: inv.hosts.a.hostKey })), "true", { op: "check", path: "trsk/a" })).exitCode,
+    ).toBe(0);
     const r = await p.deploy();
     expect(r.exitCode).not.toBe(0);
     expect(r.output).toContain("Host key verification failed.");
@@ -160,19 +195,27 @@ describe("an unwritable ledger fails the hook at once, naming the path and the c
 
   test.each([
     ["the stack's directory exists", `mkdir -p /run/hostnet/${STACK}`, `cannot open the hook lock /run/hostnet/${STACK}/.lock on this host (`],
-    ["the stack's directory must be created", `rm -rf /run/hostnet/${STACK}`, `cannot create the hook lock's directory /run/hostnet/${STACK} on this host (`],
-  ])("/run/hostnet read-only, %s", async (_what, prepare, message) => {
-    await hostExec(inv, "a", `${prepare} && mount -o remount,ro /run/hostnet`);
-    const t0 = Date.now();
-    // Before the fix the hook retried for ever, past its 600 s wait (runOnHost kills it after 120 s: exit -1).
-    const r = await runOnHost(ref(target(), lock(1, 600)), "echo ran", { op: "create", path: `${STACK}/a` });
-    expect(Date.now() - t0).toBeLessThan(120_000);
-    expect(r.exitCode).toBe(73);
-    expect(r.stdout).toBe("");
-    expect(r.stderr).toContain(`hostnet: ${message}`);
-    expect(r.stderr).toContain("Read-only file system");
-    expect(r.stderr).toContain(`failed on root@${address}:22 (exit 73); the output above is from the host`);
-  }, 120_000);
+    [
+      "the stack's directory must be created",
+      `rm -rf /run/hostnet/${STACK}`,
+      `cannot create the hook lock's directory /run/hostnet/${STACK} on this host (`,
+    ],
+  ])(
+    "/run/hostnet read-only, %s",
+    async (_what, prepare, message) => {
+      await hostExec(inv, "a", `${prepare} && mount -o remount,ro /run/hostnet`);
+      const t0 = Date.now();
+      // Before the fix the hook retried for ever, past its 600 s wait (runOnHost kills it after 120 s: exit -1).
+      const r = await runOnHost(ref(target(), lock(1, 600)), "echo ran", { op: "create", path: `${STACK}/a` });
+      expect(Date.now() - t0).toBeLessThan(120_000);
+      expect(r.exitCode).toBe(73);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain(`hostnet: ${message}`);
+      expect(r.stderr).toContain("Read-only file system");
+      expect(r.stderr).toContain(`failed on root@${address}:22 (exit 73); the output above is from the host`);
+    },
+    120_000,
+  );
 });
 
 describe("a hook waiting for another working copy stops on the host when its local side dies", () => {
@@ -229,7 +272,9 @@ describe("when ssh fails, the hook's last line is ssh's own reason", () => {
     const r = await runOnHost(ref(target()), "echo 'RTNETLINK answers: File exists' >&2; exit 2", { op: "create", path: "trs/a" });
     expect(r.exitCode).toBe(2);
     expect(r.sshFailure).toBeUndefined();
-    expect(r.stderr).toBe(`RTNETLINK answers: File exists\nhostnet: create of trs/a failed on root@${address}:22 (exit 2); the output above is from the host`);
+    expect(r.stderr).toBe(
+      `RTNETLINK answers: File exists\nhostnet: create of trs/a failed on root@${address}:22 (exit 2); the output above is from the host`,
+    );
   }, 60_000);
 
   test("the host lost in the middle of a hook", async () => {

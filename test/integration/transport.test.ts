@@ -14,7 +14,21 @@ const labDir = mkdtempSync(path.join(tmpdir(), "hostnet-lab-"));
 const sshDir = mkdtempSync(path.join(tmpdir(), "hostnet-ssh-")) + "/control";
 let inv: Inventory;
 const projects: CdktfProject[] = [];
-const BLOCK = (addr: string) => ["OUTPUT", "-d", addr, "-p", "tcp", "--dport", "22", "-m", "comment", "--comment", "hostnet-test-block", "-j", "REJECT"];
+const BLOCK = (addr: string) => [
+  "OUTPUT",
+  "-d",
+  addr,
+  "-p",
+  "tcp",
+  "--dport",
+  "22",
+  "-m",
+  "comment",
+  "--comment",
+  "hostnet-test-block",
+  "-j",
+  "REJECT",
+];
 
 function project(env: Record<string, string>): CdktfProject {
   const p = new CdktfProject("test/integration/fixtures/small-app.ts", "small", {
@@ -45,7 +59,24 @@ test("hooks reach a host through a jump host when direct SSH to it is blocked", 
   const b = inv.hosts.b.address;
   await execa("iptables", ["-w", "-I", ...BLOCK(b)]);
   // Control: direct SSH to b is refused now.
-  const direct = await execa("ssh", ["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", `UserKnownHostsFile=${inv.hosts.b.knownHostsFile}`, "-i", inv.hosts.b.identityFile!, `root@${b}`, "true"], { reject: false });
+  const direct = await execa(
+    "ssh",
+    [
+      "-F",
+      "/dev/null",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ConnectTimeout=3",
+      "-o",
+      `UserKnownHostsFile=${inv.hosts.b.knownHostsFile}`,
+      "-i",
+      inv.hosts.b.identityFile!,
+      `root@${b}`,
+      "true",
+    ],
+    { reject: false },
+  );
   expect(direct.exitCode).not.toBe(0);
 
   const p = project({ HOSTNET_HOST: "b", HOSTNET_JUMP: "a" });
@@ -78,7 +109,12 @@ test("the control socket directory is private, and no private key material is in
   expect(st.uid).toBe(process.getuid!());
   const key = readFileSync(inv.hosts.a.identityFile!, "utf8");
   const body = key.split("\n").filter((l) => l && !l.startsWith("-----"));
-  const files = [path.join(p.stackDir, "cdk.tf.json"), ...readdirSync(p.dir).filter((f) => f.endsWith(".tfstate")).map((f) => path.join(p.dir, f))];
+  const files = [
+    path.join(p.stackDir, "cdk.tf.json"),
+    ...readdirSync(p.dir)
+      .filter((f) => f.endsWith(".tfstate"))
+      .map((f) => path.join(p.dir, f)),
+  ];
   expect(files.some((f) => f.endsWith(".tfstate"))).toBe(true);
   for (const f of files) {
     const text = readFileSync(f, "utf8");

@@ -9,7 +9,13 @@ const F = "hostnet.lock.json";
 
 describe("lock file format", () => {
   test("renders sorted, pretty JSON with one line per holder, whatever the insertion order", () => {
-    const text = renderLock({ version: 1, subnets: { "s/b/lan": { cidr: "10.1.0.0/24", addresses: { "s/b/z": "10.1.0.2" } }, "s/a/lan": { cidr: "10.0.0.0/24", addresses: { "s/a/web": "10.0.0.3", "s/a/db": "10.0.0.2" } } } });
+    const text = renderLock({
+      version: 1,
+      subnets: {
+        "s/b/lan": { cidr: "10.1.0.0/24", addresses: { "s/b/z": "10.1.0.2" } },
+        "s/a/lan": { cidr: "10.0.0.0/24", addresses: { "s/a/web": "10.0.0.3", "s/a/db": "10.0.0.2" } },
+      },
+    });
     expect(text).toBe(
       [
         "{",
@@ -33,7 +39,13 @@ describe("lock file format", () => {
         "",
       ].join("\n"),
     );
-    expect(parseLock(text, F)).toEqual({ version: 1, subnets: { "s/a/lan": { cidr: "10.0.0.0/24", addresses: { "s/a/db": "10.0.0.2", "s/a/web": "10.0.0.3" } }, "s/b/lan": { cidr: "10.1.0.0/24", addresses: { "s/b/z": "10.1.0.2" } } } });
+    expect(parseLock(text, F)).toEqual({
+      version: 1,
+      subnets: {
+        "s/a/lan": { cidr: "10.0.0.0/24", addresses: { "s/a/db": "10.0.0.2", "s/a/web": "10.0.0.3" } },
+        "s/b/lan": { cidr: "10.1.0.0/24", addresses: { "s/b/z": "10.1.0.2" } },
+      },
+    });
   });
 
   test.each([
@@ -41,15 +53,29 @@ describe("lock file format", () => {
     ["[]", "hostnet.lock.json: is not a JSON object."],
     ['{"version": 2, "subnets": {}}', "hostnet.lock.json: has version 2; this hostnet reads version 1."],
     ['{"version": 1}', 'hostnet.lock.json: has no "subnets" object.'],
-    ['{"version": 1, "subnets": {"s/a/lan": {"cidr": "10.0.0.0/24"}}}', 'hostnet.lock.json: entry "s/a/lan" needs "cidr" (a string) and "addresses" (an object).'],
-    ['{"version": 1, "subnets": {"s/a/lan": {"cidr": "10.0.0.0/24", "addresses": {"s/a/web": 7}}}}', 'hostnet.lock.json: entry "s/a/lan" holds 7 for s/a/web; addresses are strings such as "10.0.0.2".'],
+    [
+      '{"version": 1, "subnets": {"s/a/lan": {"cidr": "10.0.0.0/24"}}}',
+      'hostnet.lock.json: entry "s/a/lan" needs "cidr" (a string) and "addresses" (an object).',
+    ],
+    [
+      '{"version": 1, "subnets": {"s/a/lan": {"cidr": "10.0.0.0/24", "addresses": {"s/a/web": 7}}}}',
+      'hostnet.lock.json: entry "s/a/lan" holds 7 for s/a/web; addresses are strings such as "10.0.0.2".',
+    ],
   ])("a malformed file is refused with the fix: %s", (text, message) => {
     expect(() => parseLock(text, F)).toThrow(message);
     expect(() => parseLock(text, F)).toThrow("Fix the file, or delete it to renumber every subnet at the next synth (addresses may change).");
   });
 
   test("merging replaces this stack's subnets and keeps other stacks'", () => {
-    const old = { version: 1, subnets: { "s/a/lan": { cidr: "10.0.0.0/24", addresses: { "s/a/web": "10.0.0.2" } }, "s/a/gone": { cidr: "10.9.0.0/24", addresses: { "s/a/x": "10.9.0.2" } }, "t/a/lan": { cidr: "10.1.0.0/24", addresses: { "t/a/web": "10.1.0.2" } }, "st/a/lan": { cidr: "10.2.0.0/24", addresses: {} } } };
+    const old = {
+      version: 1,
+      subnets: {
+        "s/a/lan": { cidr: "10.0.0.0/24", addresses: { "s/a/web": "10.0.0.2" } },
+        "s/a/gone": { cidr: "10.9.0.0/24", addresses: { "s/a/x": "10.9.0.2" } },
+        "t/a/lan": { cidr: "10.1.0.0/24", addresses: { "t/a/web": "10.1.0.2" } },
+        "st/a/lan": { cidr: "10.2.0.0/24", addresses: {} },
+      },
+    };
     const merged = mergeLock(old, "s", { "s/a/lan": { cidr: "10.0.0.0/24", addresses: { "s/a/db": "10.0.0.3" } } });
     expect(Object.keys(merged.subnets).sort()).toEqual(["s/a/lan", "st/a/lan", "t/a/lan"]);
     expect(merged.subnets["s/a/lan"].addresses).toEqual({ "s/a/db": "10.0.0.3" });
@@ -86,7 +112,15 @@ describe("checkLocked", () => {
   });
 
   test("a resized subnet that leaves records outside names the subnet, both CIDRs, the holders and the fix", () => {
-    const got = checkLocked("s/a/lan", "10.0.0.0/29", { cidr: "10.0.0.0/24", addresses: { "s/a/a": "10.0.0.2", "s/a/b": "10.0.0.9", "s/a/c": "10.0.0.10", "s/a/d": "10.0.0.11", "s/a/e": "10.0.0.12" } }, F);
+    const got = checkLocked(
+      "s/a/lan",
+      "10.0.0.0/29",
+      {
+        cidr: "10.0.0.0/24",
+        addresses: { "s/a/a": "10.0.0.2", "s/a/b": "10.0.0.9", "s/a/c": "10.0.0.10", "s/a/d": "10.0.0.11", "s/a/e": "10.0.0.12" },
+      },
+      F,
+    );
     expect(got.errors).toEqual([
       'hostnet.lock.json records addresses outside the subnet, which is now 10.0.0.0/29 but was 10.0.0.0/24 when the file was written: s/a/b (10.0.0.9), s/a/c (10.0.0.10), s/a/d (10.0.0.11) and 1 more. Restore the CIDR, or delete the "s/a/lan" entry from hostnet.lock.json to renumber this subnet at the next synth.',
     ]);
@@ -102,7 +136,9 @@ describe("checkLocked", () => {
 
   test("a recorded value that is not an IPv4 address is named with the fix", () => {
     const got = checkLocked("s/a/lan", "10.0.0.0/24", { cidr: "10.0.0.0/24", addresses: { "s/a/web": "10.0.0.x" } }, F);
-    expect(got.errors).toEqual([`hostnet.lock.json records "10.0.0.x" for s/a/web: "10.0.0.x" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1. Fix or delete that line in hostnet.lock.json; the holder then gets a new address.`]);
+    expect(got.errors).toEqual([
+      `hostnet.lock.json records "10.0.0.x" for s/a/web: "10.0.0.x" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1. Fix or delete that line in hostnet.lock.json; the holder then gets a new address.`,
+    ]);
   });
 });
 

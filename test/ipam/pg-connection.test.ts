@@ -23,15 +23,47 @@ describe("parsePgConnStr: a password in connStr is refused, in every form", () =
 describe("parsePgConnStr: one explicit sslmode for Terraform and the pool", () => {
   test.each([
     // connStr, what Terraform gets, the target
-    ["postgres://tf@db.example/hostnet", "postgres://tf@db.example/hostnet?sslmode=require", { host: "db.example", user: "tf", database: "hostnet", sslmode: "require" }],
-    ["postgres://tf@db.example:6432/hostnet?connect_timeout=5", "postgres://tf@db.example:6432/hostnet?connect_timeout=5&sslmode=require", { host: "db.example", port: 6432, user: "tf", database: "hostnet", sslmode: "require" }],
-    ["postgres://tf@127.0.0.1/h?sslmode=disable", "postgres://tf@127.0.0.1/h?sslmode=disable", { host: "127.0.0.1", user: "tf", database: "h", sslmode: "disable" }],
-    ["postgres://tf@[::1]:5433/h?sslmode=verify-full&sslrootcert=/ca.pem", "postgres://tf@[::1]:5433/h?sslmode=verify-full&sslrootcert=/ca.pem", { host: "::1", port: 5433, user: "tf", database: "h", sslmode: "verify-full", sslrootcert: "/ca.pem" }],
+    [
+      "postgres://tf@db.example/hostnet",
+      "postgres://tf@db.example/hostnet?sslmode=require",
+      { host: "db.example", user: "tf", database: "hostnet", sslmode: "require" },
+    ],
+    [
+      "postgres://tf@db.example:6432/hostnet?connect_timeout=5",
+      "postgres://tf@db.example:6432/hostnet?connect_timeout=5&sslmode=require",
+      { host: "db.example", port: 6432, user: "tf", database: "hostnet", sslmode: "require" },
+    ],
+    [
+      "postgres://tf@127.0.0.1/h?sslmode=disable",
+      "postgres://tf@127.0.0.1/h?sslmode=disable",
+      { host: "127.0.0.1", user: "tf", database: "h", sslmode: "disable" },
+    ],
+    [
+      "postgres://tf@[::1]:5433/h?sslmode=verify-full&sslrootcert=/ca.pem",
+      "postgres://tf@[::1]:5433/h?sslmode=verify-full&sslrootcert=/ca.pem",
+      { host: "::1", port: 5433, user: "tf", database: "h", sslmode: "verify-full", sslrootcert: "/ca.pem" },
+    ],
     // A unix socket has no SSL in PostgreSQL.
-    ["postgres://postgres@/postgres?host=%2Ftmp%2Fpg", "postgres://postgres@/postgres?host=%2Ftmp%2Fpg&sslmode=disable", { host: "/tmp/pg", user: "postgres", database: "postgres", sslmode: "disable" }],
-    ["host=db.example user=tf dbname=hostnet", "host=db.example user=tf dbname=hostnet sslmode=require", { host: "db.example", user: "tf", database: "hostnet", sslmode: "require" }],
-    ["host=/run/postgresql dbname=hostnet ", "host=/run/postgresql dbname=hostnet sslmode=disable", { host: "/run/postgresql", database: "hostnet", sslmode: "disable" }],
-    ["host='db.example' port=5433 sslmode=verify-ca sslrootcert=/ca.pem", "host='db.example' port=5433 sslmode=verify-ca sslrootcert=/ca.pem", { host: "db.example", port: 5433, sslmode: "verify-ca", sslrootcert: "/ca.pem" }],
+    [
+      "postgres://postgres@/postgres?host=%2Ftmp%2Fpg",
+      "postgres://postgres@/postgres?host=%2Ftmp%2Fpg&sslmode=disable",
+      { host: "/tmp/pg", user: "postgres", database: "postgres", sslmode: "disable" },
+    ],
+    [
+      "host=db.example user=tf dbname=hostnet",
+      "host=db.example user=tf dbname=hostnet sslmode=require",
+      { host: "db.example", user: "tf", database: "hostnet", sslmode: "require" },
+    ],
+    [
+      "host=/run/postgresql dbname=hostnet ",
+      "host=/run/postgresql dbname=hostnet sslmode=disable",
+      { host: "/run/postgresql", database: "hostnet", sslmode: "disable" },
+    ],
+    [
+      "host='db.example' port=5433 sslmode=verify-ca sslrootcert=/ca.pem",
+      "host='db.example' port=5433 sslmode=verify-ca sslrootcert=/ca.pem",
+      { host: "db.example", port: 5433, sslmode: "verify-ca", sslrootcert: "/ca.pem" },
+    ],
   ])("%s", (connStr, tf, target) => {
     expect(parsePgConnStr(connStr)).toEqual({ connection: { connStr: tf, target } });
   });
@@ -54,7 +86,6 @@ describe("parsePgConnStr: one explicit sslmode for Terraform and the pool", () =
   });
 
   test("the shipped provisioner script builds the same client options", () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const src = require("fs").readFileSync(require("path").join(__dirname, "../../bin/hostnet-pool-commit.js"), "utf8") as string;
     const body = (text: string) => /function clientOptions\(t\)[^{]*\{([\s\S]*?)\n\}/.exec(text)![1];
     const js = new Function("fs", "os", `return function (t) {${body(src)}\n}`)(require("fs"), require("os"));

@@ -25,8 +25,16 @@ describe("AddressPool gateway", () => {
 
   test.each([
     ["10.88.0.0/24", "10.89.0.1", "gateway 10.89.0.1 is outside subnet 10.88.0.0/24. Pick an address inside it, e.g. 10.88.0.1."],
-    ["10.88.0.0/24", "10.88.0.0", "address 10.88.0.0 (for gateway) is the network address of 10.88.0.0/24 and cannot be assigned. Use an address from 10.88.0.1 to 10.88.0.254."],
-    ["10.88.0.0/24", "10.88.0.255", "address 10.88.0.255 (for gateway) is the broadcast address of 10.88.0.0/24 and cannot be assigned. Use an address from 10.88.0.1 to 10.88.0.254."],
+    [
+      "10.88.0.0/24",
+      "10.88.0.0",
+      "address 10.88.0.0 (for gateway) is the network address of 10.88.0.0/24 and cannot be assigned. Use an address from 10.88.0.1 to 10.88.0.254.",
+    ],
+    [
+      "10.88.0.0/24",
+      "10.88.0.255",
+      "address 10.88.0.255 (for gateway) is the broadcast address of 10.88.0.0/24 and cannot be assigned. Use an address from 10.88.0.1 to 10.88.0.254.",
+    ],
     ["10.88.0.0/24", "10.88.0.x", `"10.88.0.x" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1.`],
   ])("subnet %s refuses gateway %s", (cidr, gw, message) => {
     expect(() => new AddressPool(cidr, gw)).toThrow(message);
@@ -44,7 +52,9 @@ describe("AddressPool allocation", () => {
     const p = new AddressPool("192.0.2.0/30", null);
     expect(p.size).toBe(2);
     expect(allocN(p, 2)).toEqual(["192.0.2.1", "192.0.2.2"]);
-    expect(() => p.allocate("third")).toThrow("subnet 192.0.2.0/30 is exhausted: all 2 usable addresses are taken (asked by third). Use a larger subnet or free an address.");
+    expect(() => p.allocate("third")).toThrow(
+      "subnet 192.0.2.0/30 is exhausted: all 2 usable addresses are taken (asked by third). Use a larger subnet or free an address.",
+    );
   });
 
   test("a /31 has no network or broadcast address: both are usable (RFC 3021)", () => {
@@ -77,7 +87,9 @@ describe("AddressPool allocation", () => {
     expect(got[0]).toBe("10.88.0.2");
     expect(got[252]).toBe("10.88.0.254");
     expect(new Set(got).size).toBe(253);
-    expect(() => p.allocate("s/a/late")).toThrow("subnet 10.88.0.0/24 is exhausted: all 254 usable addresses are taken (asked by s/a/late). Use a larger subnet or free an address.");
+    expect(() => p.allocate("s/a/late")).toThrow(
+      "subnet 10.88.0.0/24 is exhausted: all 254 usable addresses are taken (asked by s/a/late). Use a larger subnet or free an address.",
+    );
   });
 
   test("allocation crosses bitmap word boundaries (a /26 past address 32)", () => {
@@ -129,8 +141,14 @@ describe("AddressPool.reserve", () => {
 
   test.each([
     ["10.89.0.5", "address 10.89.0.5 (for h) is outside subnet 10.88.0.0/24. Use an address inside it or allocate one with subnet.allocate()."],
-    ["10.88.0.0", "address 10.88.0.0 (for h) is the network address of 10.88.0.0/24 and cannot be assigned. Use an address from 10.88.0.1 to 10.88.0.254."],
-    ["10.88.0.255", "address 10.88.0.255 (for h) is the broadcast address of 10.88.0.0/24 and cannot be assigned. Use an address from 10.88.0.1 to 10.88.0.254."],
+    [
+      "10.88.0.0",
+      "address 10.88.0.0 (for h) is the network address of 10.88.0.0/24 and cannot be assigned. Use an address from 10.88.0.1 to 10.88.0.254.",
+    ],
+    [
+      "10.88.0.255",
+      "address 10.88.0.255 (for h) is the broadcast address of 10.88.0.0/24 and cannot be assigned. Use an address from 10.88.0.1 to 10.88.0.254.",
+    ],
     ["::1", `"::1" is an IPv6 address; hostnet supports IPv4 here. Use an IPv4 address.`],
   ])("refuses %s", (ip, message) => {
     expect(() => new AddressPool("10.88.0.0/24").reserve(ip, "h")).toThrow(message);

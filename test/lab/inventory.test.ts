@@ -1,22 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-  buildInventory,
-  publicKeyWithoutComment,
-  readInventory,
-  renderKnownHosts,
-  writeInventory,
-} from "../../src/lab/inventory";
-import {
-  hashIndex,
-  hostFromNetns,
-  hostFromRootVeth,
-  hostNames,
-  labLayout,
-  labNameProblem,
-  subnetIndex,
-} from "../../src/lab/naming";
+import { buildInventory, publicKeyWithoutComment, readInventory, renderKnownHosts, writeInventory } from "../../src/lab/inventory";
+import { hashIndex, hostFromNetns, hostFromRootVeth, hostNames, labLayout, labNameProblem, subnetIndex } from "../../src/lab/naming";
 import { defaultInventoryPath, labFiles, labRoot } from "../../src/lab/paths";
 
 describe("lab names", () => {

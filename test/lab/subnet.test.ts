@@ -27,7 +27,12 @@ describe("subnet conflicts", () => {
   const layout = labLayout({ name: "lab" });
 
   test("a free subnet has no problem", () => {
-    expect(subnetProblem(layout, [{ name: "eth0", ipv4: ["192.0.2.2/24"] }, { name: "lo", ipv4: ["127.0.0.1/8"] }])).toBeUndefined();
+    expect(
+      subnetProblem(layout, [
+        { name: "eth0", ipv4: ["192.0.2.2/24"] },
+        { name: "lo", ipv4: ["127.0.0.1/8"] },
+      ]),
+    ).toBeUndefined();
   });
 
   test("the lab's own bridge with its own address is fine (lab up again)", () => {
@@ -56,7 +61,13 @@ describe("subnet conflicts", () => {
 describe("ip -j addr parsing", () => {
   test("keeps IPv4 addresses as CIDR and drops IPv6", () => {
     const json = JSON.stringify([
-      { ifname: "lo", addr_info: [{ family: "inet", local: "127.0.0.1", prefixlen: 8 }, { family: "inet6", local: "::1", prefixlen: 128 }] },
+      {
+        ifname: "lo",
+        addr_info: [
+          { family: "inet", local: "127.0.0.1", prefixlen: 8 },
+          { family: "inet6", local: "::1", prefixlen: 128 },
+        ],
+      },
       { ifname: "ifb0", addr_info: [] },
       { ifname: "eth0" },
     ]);

@@ -2,7 +2,15 @@ import { App, DefaultTokenResolver, StringConcat, TerraformStack, Testing, Token
 import { mkdtempSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { createHookResource, HookTriggers, idReference, ResourceType, tfEscape, TRANSPORT_FILE, TRANSPORT_FILE_CONTEXT } from "../../src/plan/hook-resource";
+import {
+  createHookResource,
+  HookTriggers,
+  idReference,
+  ResourceType,
+  tfEscape,
+  TRANSPORT_FILE,
+  TRANSPORT_FILE_CONTEXT,
+} from "../../src/plan/hook-resource";
 import { HOOK_COMMAND } from "../../src/transport/ssh";
 
 function triggers(t: Partial<HookTriggers> = {}): HookTriggers {
@@ -21,7 +29,13 @@ describe.each<ResourceType>(["terraform_data", "null_resource"])("%s hooks", (ty
   test("`after` and depends_on name resources of the same stack as plain Terraform addresses", () => {
     const stack = new TerraformStack(Testing.app(), "s");
     const base = createHookResource(stack, "base", { type, path: "p/base", environment: {}, triggers: () => triggers() });
-    const top = createHookResource(stack, "top", { type, path: "p/top", environment: {}, dependsOn: [base], triggers: () => triggers({ after: idReference(top, base) }) });
+    const top = createHookResource(stack, "top", {
+      type,
+      path: "p/top",
+      environment: {},
+      dependsOn: [base],
+      triggers: () => triggers({ after: idReference(top, base) }),
+    });
     const r = JSON.parse(Testing.synth(stack)).resource[type];
     const attr = type === "terraform_data" ? "triggers_replace" : "triggers";
     expect(r.top[attr].after).toBe(`\${${type}.base.id}`);
@@ -37,7 +51,13 @@ describe("cdktf's preparing pass", () => {
   test("a hook with plain references answers it with nothing; the output pass gets the whole resource", () => {
     const stack = new TerraformStack(Testing.app(), "s");
     const base = createHookResource(stack, "base", { type: "terraform_data", path: "p/base", environment: {}, triggers: () => triggers() });
-    const top = createHookResource(stack, "top", { type: "terraform_data", path: "p/top", environment: {}, dependsOn: [base], triggers: () => triggers({ after: idReference(top, base) }) });
+    const top = createHookResource(stack, "top", {
+      type: "terraform_data",
+      path: "p/top",
+      environment: {},
+      dependsOn: [base],
+      triggers: () => triggers({ after: idReference(top, base) }),
+    });
     expect(resolveFor(stack, top.toTerraform(), true)).toEqual({});
     expect(resolveFor(stack, top.toTerraform(), false).resource.terraform_data.top.depends_on).toEqual(["terraform_data.base"]);
   });
@@ -56,12 +76,15 @@ describe(`the ${TRANSPORT_FILE_CONTEXT} context`, () => {
     try {
       const app = new App({ outdir, context: { [TRANSPORT_FILE_CONTEXT]: true } });
       const stack = new TerraformStack(app, "s");
-      for (const id of ["a", "b"]) createHookResource(stack, id, { type: "terraform_data", path: `p/${id}`, environment: {}, triggers: () => triggers() });
+      for (const id of ["a", "b"])
+        createHookResource(stack, id, { type: "terraform_data", path: `p/${id}`, environment: {}, triggers: () => triggers() });
       app.synth();
       const dir = path.join(outdir, "stacks", "s");
       expect(readFileSync(path.join(dir, TRANSPORT_FILE), "utf8")).toBe(HOOK_COMMAND + "\n");
       const json = JSON.parse(readFileSync(path.join(dir, "cdk.tf.json"), "utf8"));
-      for (const r of Object.values<{ provisioner: Array<{ "local-exec": { environment: Record<string, string> } }> }>(json.resource.terraform_data)) {
+      for (const r of Object.values<{ provisioner: Array<{ "local-exec": { environment: Record<string, string> } }> }>(
+        json.resource.terraform_data,
+      )) {
         for (const p of r.provisioner) expect(p["local-exec"].environment.HN_TRANSPORT).toBe('${file("${path.module}/hostnet-transport.sh")}');
       }
     } finally {

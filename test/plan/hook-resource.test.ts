@@ -75,7 +75,12 @@ describe("createHookResource", () => {
   test("triggers are computed at synth, after construction", () => {
     const stack = new TerraformStack(Testing.app(), "s");
     let script = "echo early";
-    createHookResource(stack, "h", { type: "terraform_data", path: "p", environment: {}, triggers: () => ({ address: "a", port: "22", create: script, destroy: "", after: "" }) });
+    createHookResource(stack, "h", {
+      type: "terraform_data",
+      path: "p",
+      environment: {},
+      triggers: () => ({ address: "a", port: "22", create: script, destroy: "", after: "" }),
+    });
     script = "echo late";
     expect(JSON.parse(Testing.synth(stack)).resource.terraform_data.h.triggers_replace.create).toBe("echo late");
   });

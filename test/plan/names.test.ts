@@ -34,7 +34,9 @@ describe("deriveName", () => {
   });
 
   test("is deterministic", () => {
-    expect(deriveName("a-very-long-bridge-name", "s/a/a-very-long-bridge-name", 15)).toBe(deriveName("a-very-long-bridge-name", "s/a/a-very-long-bridge-name", 15));
+    expect(deriveName("a-very-long-bridge-name", "s/a/a-very-long-bridge-name", 15)).toBe(
+      deriveName("a-very-long-bridge-name", "s/a/a-very-long-bridge-name", 15),
+    );
   });
 
   test("two long ids that share a head get different names", () => {

@@ -49,7 +49,10 @@ describe("htbFilter", () => {
     [{ src: "10.0.0.3/32" }, "filter add dev d parent 1000: protocol ip prio 2 u32 match ip src 10.0.0.3/32 flowid 1000:10"],
     [{ dst: "10.0.0.0/24" }, "filter add dev d parent 1000: protocol ip prio 2 u32 match ip dst 10.0.0.0/24 flowid 1000:10"],
     [{ dport: 443 }, "filter add dev d parent 1000: protocol ip prio 2 u32 match ip dport 443 0xffff flowid 1000:10"],
-    [{ src: "10.0.0.3/32", dst: "10.0.0.2/32", dport: 80 }, "filter add dev d parent 1000: protocol ip prio 2 u32 match ip src 10.0.0.3/32 match ip dst 10.0.0.2/32 match ip dport 80 0xffff flowid 1000:10"],
+    [
+      { src: "10.0.0.3/32", dst: "10.0.0.2/32", dport: 80 },
+      "filter add dev d parent 1000: protocol ip prio 2 u32 match ip src 10.0.0.3/32 match ip dst 10.0.0.2/32 match ip dport 80 0xffff flowid 1000:10",
+    ],
   ])("match %j", (match, words) => {
     expect(htbFilter("d", "1000", { id: 10, rate: "1mbit", ceil: "1mbit", quantum: 1514, match }, 2).join(" ")).toBe(words);
   });
@@ -84,7 +87,9 @@ describe("renderHtb", () => {
 
   test("in a namespace: tc -n everywhere; destroy does nothing when the namespace is gone; no default class means htb default 0", () => {
     const hooks = renderHtb({ ...spec, netns: "web", defaultClass: undefined, classes: [spec.classes[0]] }, ref);
-    expect(hooks.create[0]).toBe(`q=$(tc -n web qdisc show dev ve-srv root 2>/dev/null) || hn_fail 'interface ve-srv does not exist in namespace web; create it before its bandwidth limit'`);
+    expect(hooks.create[0]).toBe(
+      `q=$(tc -n web qdisc show dev ve-srv root 2>/dev/null) || hn_fail 'interface ve-srv does not exist in namespace web; create it before its bandwidth limit'`,
+    );
     expect(hooks.create).toContain(`tc -n web qdisc add dev ve-srv root handle ${H}: htb default 0`);
     expect(hooks.destroy).toEqual([
       "if ! [ ! -e /run/netns/web ]; then",
@@ -165,14 +170,20 @@ describe("htb hooks on a fake host", () => {
     host.run(create);
     host.clearLog();
     expect(host.run(create)).toMatchObject({ status: 0, stderr: "" });
-    expect(host.log().slice(0, 3)).toEqual(["tc qdisc show dev ve-srv root", "tc qdisc del dev ve-srv root", `tc qdisc add dev ve-srv root handle ${H}: htb default 30`]);
+    expect(host.log().slice(0, 3)).toEqual([
+      "tc qdisc show dev ve-srv root",
+      "tc qdisc del dev ve-srv root",
+      `tc qdisc add dev ve-srv root handle ${H}: htb default 30`,
+    ]);
   });
 
   test("create refuses a root qdisc someone else added and leaves it", () => {
     qdisc("qdisc htb 1: root refcnt 2 r2q 10 default 0x10");
     const r = host.run(create);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("hostnet: s/a/limit: interface ve-srv in the root namespace already has a root qdisc that hostnet did not add: qdisc htb 1: root");
+    expect(r.stderr).toContain(
+      "hostnet: s/a/limit: interface ve-srv in the root namespace already has a root qdisc that hostnet did not add: qdisc htb 1: root",
+    );
     expect(r.stderr).toContain("remove it (tc qdisc del dev ve-srv root) or shape another interface");
     expect(qdisc()).toBe("qdisc htb 1: root refcnt 2 r2q 10 default 0x10");
     expect(host.ledgerFiles("s")).toEqual([]);
@@ -191,7 +202,14 @@ describe("htb hooks on a fake host", () => {
     host.run(create);
     expect(host.run(check)).toMatchObject({ status: 0, stdout: "" });
     const classes = path.join(host.dir, "qdisc", "root", "ve-srv.classes");
-    fs.writeFileSync(classes, fs.readFileSync(classes, "utf8").split("\n").filter((l) => !l.includes(`${H}:11 `)).join("\n"));
+    fs.writeFileSync(
+      classes,
+      fs
+        .readFileSync(classes, "utf8")
+        .split("\n")
+        .filter((l) => !l.includes(`${H}:11 `))
+        .join("\n"),
+    );
     expect(host.run(check)).toMatchObject({ status: 0, stdout: `htb class ${H}:11 is missing on ve-srv\n` });
   });
 

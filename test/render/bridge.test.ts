@@ -115,7 +115,9 @@ describe("bridge hooks on a fake host", () => {
     host.addLink("br0");
     const r = host.run(create);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("hostnet: s/a/br0: interface br0 already exists in the root namespace and hostnet did not create it for this object; remove it or choose another name\n");
+    expect(r.stderr).toBe(
+      "hostnet: s/a/br0: interface br0 already exists in the root namespace and hostnet did not create it for this object; remove it or choose another name\n",
+    );
     expect(host.link("br0")).toBe("");
     expect(host.ledgerFiles("s")).toEqual([]);
   });

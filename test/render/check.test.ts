@@ -10,7 +10,17 @@ import { syntaxErrors } from "../support/fake-host";
 
 const TAG = "hostnet:s:s/a/x";
 
-const VX: VxlanSpec = { name: "vx66", vni: 66, port: 4789, local: "198.18.0.10", parent: "eth0", mtu: 1450, peers: ["198.18.0.11"], master: "br-vx", addresses: [] };
+const VX: VxlanSpec = {
+  name: "vx66",
+  vni: 66,
+  port: 4789,
+  local: "198.18.0.10",
+  parent: "eth0",
+  mtu: 1450,
+  peers: ["198.18.0.11"],
+  master: "br-vx",
+  addresses: [],
+};
 const RT: RoutedEndpointSpec = { hostName: "rt-pod", netns: "pod", name: "eth0", address: "10.63.0.5", gateway: "169.254.1.1", mtu: 1500 };
 const MV: StackedLinkSpec = { type: "macvlan", mode: "bridge", name: "eth1", netns: "mv", parent: "br-vx", mtu: 1450, addresses: ["10.9.0.5/24"] };
 
@@ -48,7 +58,8 @@ function runProbe(lines: string[], outputs: Record<string, string>, files: Recor
 // What `ip -o link show` and `ip -d -o link show` print (one line each), as on this machine.
 const link = (name: string, flags: string, mtu: number, extra = "") =>
   `4: ${name}: <${flags}> mtu ${mtu} qdisc noqueue ${extra}state UP mode DEFAULT group default qlen 1000\\    link/ether 4a:f5:6b:20:c2:c0 brd ff:ff:ff:ff:ff:ff\\    alias ${TAG}\n`;
-const alias = (name: string) => `4: ${name}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue\n    link/ether 4a:f5:6b:20:c2:c0 brd ff:ff:ff:ff:ff:ff\n    alias ${TAG}\n`;
+const alias = (name: string) =>
+  `4: ${name}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue\n    link/ether 4a:f5:6b:20:c2:c0 brd ff:ff:ff:ff:ff:ff\n    alias ${TAG}\n`;
 const VX_DETAIL = `4: vx66: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue master br-vx state UNKNOWN\\    link/ether 4a:f5:6b:20:c2:c0 brd ff:ff:ff:ff:ff:ff promiscuity 1 \\    vxlan id 66 local 198.18.0.10 dev eth0 srcport 0 0 dstport 4789 nolearning ttl auto ageing 300\n`;
 
 function vxlanHost(over: Record<string, string> = {}): Record<string, string> {
@@ -68,10 +79,26 @@ describe("checkVxlan", () => {
 
   test.each([
     ["the device is gone", { "ip -o link show dev vx66": "" }, ["vxlan vx66 is missing in the root namespace"]],
-    ["another VNI and port", { "ip -d -o link show dev vx66": VX_DETAIL.replace("id 66", "id 67").replace("dstport 4789", "dstport 8472") }, ["vxlan vx66: VNI is not 66", "vxlan vx66: UDP port is not 4789"]],
-    ["another local address and parent", { "ip -d -o link show dev vx66": VX_DETAIL.replace("local 198.18.0.10 dev eth0", "local 198.18.0.99 dev eth1") }, ["vxlan vx66: local address is not 198.18.0.10", "vxlan vx66: parent device is not eth0"]],
-    ["the peer's flood entry deleted", { "bridge fdb show dev vx66": "" }, ["vxlan vx66 does not flood to peer 198.18.0.11 (its fdb entry is missing)"]],
-    ["out of its bridge", { "ip -o link show dev vx66": link("vx66", "BROADCAST,MULTICAST,UP,LOWER_UP", 1450) }, ["vxlan vx66 is not a port of br-vx"]],
+    [
+      "another VNI and port",
+      { "ip -d -o link show dev vx66": VX_DETAIL.replace("id 66", "id 67").replace("dstport 4789", "dstport 8472") },
+      ["vxlan vx66: VNI is not 66", "vxlan vx66: UDP port is not 4789"],
+    ],
+    [
+      "another local address and parent",
+      { "ip -d -o link show dev vx66": VX_DETAIL.replace("local 198.18.0.10 dev eth0", "local 198.18.0.99 dev eth1") },
+      ["vxlan vx66: local address is not 198.18.0.10", "vxlan vx66: parent device is not eth0"],
+    ],
+    [
+      "the peer's flood entry deleted",
+      { "bridge fdb show dev vx66": "" },
+      ["vxlan vx66 does not flood to peer 198.18.0.11 (its fdb entry is missing)"],
+    ],
+    [
+      "out of its bridge",
+      { "ip -o link show dev vx66": link("vx66", "BROADCAST,MULTICAST,UP,LOWER_UP", 1450) },
+      ["vxlan vx66 is not a port of br-vx"],
+    ],
   ])("%s", (_what, over, want) => {
     const outputs = vxlanHost(over as Record<string, string>);
     for (const [k, v] of Object.entries(outputs)) if (v === "") delete outputs[k];
@@ -103,9 +130,19 @@ describe("checkRoutedEndpoint", () => {
   });
 
   test.each([
-    ["the /32 route back deleted", ["ip route show exact 10.63.0.5/32 proto 199"], "1", ["route to 10.63.0.5/32 dev rt-pod is missing in the root namespace"]],
+    [
+      "the /32 route back deleted",
+      ["ip route show exact 10.63.0.5/32 proto 199"],
+      "1",
+      ["route to 10.63.0.5/32 dev rt-pod is missing in the root namespace"],
+    ],
     ["proxy ARP turned off", [], "0", ["proxy_arp is off on rt-pod"]],
-    ["the default route in the namespace deleted", ["ip -n pod route show default"], "1", ["default route via 169.254.1.1 dev eth0 is missing in namespace pod"]],
+    [
+      "the default route in the namespace deleted",
+      ["ip -n pod route show default"],
+      "1",
+      ["default route via 169.254.1.1 dev eth0 is missing in namespace pod"],
+    ],
     ["the /32 removed from eth0", ["ip -n pod -o addr show dev eth0"], "1", ["veth end eth0 lacks address 10.63.0.5/32"]],
     [
       "the host end deleted (and the namespace end with it)",
@@ -123,7 +160,8 @@ describe("checkStackedLink", () => {
   const outputs = (detail: string) => ({
     "ip -n mv -o link show dev eth1": link("eth1@if4", "BROADCAST,MULTICAST,UP,LOWER_UP", 1450),
     "ip -n mv link show dev eth1": alias("eth1"),
-    "ip -n mv -o addr show dev eth1": "5: eth1    inet 10.9.0.5/24 brd 10.9.0.255 scope global eth1\\       valid_lft forever preferred_lft forever\n",
+    "ip -n mv -o addr show dev eth1":
+      "5: eth1    inet 10.9.0.5/24 brd 10.9.0.255 scope global eth1\\       valid_lft forever preferred_lft forever\n",
     "ip -n mv -d -o link show dev eth1": detail,
   });
   const files = { "run/netns/mv": "" };
@@ -138,7 +176,9 @@ describe("checkStackedLink", () => {
 
   test("as planned: nothing; in another mode: named", () => {
     expect(runProbe(checkStackedLink(MV, TAG), outputs(MV_DETAIL), files)).toEqual([]);
-    expect(runProbe(checkStackedLink(MV, TAG), outputs(MV_DETAIL.replace("mode bridge", "mode private")), files)).toEqual(["macvlan eth1: is not a macvlan in mode bridge"]);
+    expect(runProbe(checkStackedLink(MV, TAG), outputs(MV_DETAIL.replace("mode bridge", "mode private")), files)).toEqual([
+      "macvlan eth1: is not a macvlan in mode bridge",
+    ]);
   });
 
   test("gone from its namespace: missing, nothing else", () => {
@@ -149,7 +189,9 @@ describe("checkStackedLink", () => {
     const iv: StackedLinkSpec = { ...MV, type: "ipvlan", mode: "l2" };
     const detail = MV_DETAIL.replace("macvlan mode bridge bcqueuelen 1000", "ipvlan  mode l2 bridge");
     expect(runProbe(checkStackedLink(iv, TAG), outputs(detail), files)).toEqual([]);
-    expect(runProbe(checkStackedLink(iv, TAG), outputs(detail.replace("mode l2", "mode l3")), files)).toEqual(["ipvlan eth1: is not a ipvlan in mode l2"]);
+    expect(runProbe(checkStackedLink(iv, TAG), outputs(detail.replace("mode l2", "mode l3")), files)).toEqual([
+      "ipvlan eth1: is not a ipvlan in mode l2",
+    ]);
   });
 });
 

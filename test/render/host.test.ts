@@ -8,7 +8,11 @@ import { FakeHost, syntaxErrors } from "../support/fake-host";
 
 describe("renderHostCreate", () => {
   test("exact structure: preflight over the commands, then the sweep over the ledger", () => {
-    expect(renderHostCreate({ stack: "s", host: "a", keep: ["bbb", "aaa"], commands: ["ip", "iptables"], modules: ["bridge"], bridges: ["br0"] }).split("\n")).toEqual([
+    expect(
+      renderHostCreate({ stack: "s", host: "a", keep: ["bbb", "aaa"], commands: ["ip", "iptables"], modules: ["bridge"], bridges: ["br0"] }).split(
+        "\n",
+      ),
+    ).toEqual([
       "# hostnet preflight and sweep on host a (stack s)",
       "set -eu",
       ...renderPreflight({ host: "a", commands: ["ip", "iptables"], modules: ["bridge"], requireForwarding: false, bridges: ["br0"] }),
@@ -32,7 +36,9 @@ describe("renderHostCreate", () => {
   test("a host id with a newline cannot add a line to the script", () => {
     const s = renderHostCreate({ stack: "s", host: "a\ntouch /tmp/pwned", keep: [], commands: ["ip"] });
     expect(s.split("\n")[0]).toBe("# hostnet preflight and sweep on host a?touch /tmp/pwned (stack s)");
-    expect(renderHostDestroy({ stack: "s", host: "a\ntouch /tmp/pwned" }).split("\n")[0]).toBe("# hostnet: last object of stack s gone from host a?touch /tmp/pwned");
+    expect(renderHostDestroy({ stack: "s", host: "a\ntouch /tmp/pwned" }).split("\n")[0]).toBe(
+      "# hostnet: last object of stack s gone from host a?touch /tmp/pwned",
+    );
   });
 
   test.each([
@@ -78,7 +84,9 @@ describe("host hook on a fake host", () => {
   test("preflight names the missing command and stops", () => {
     const r = host.run(renderHostCreate({ stack: "s", host: "a", keep: [], commands: ["sh", "hostnet-no-such-command"] }));
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("hostnet: host a: command hostnet-no-such-command is missing; install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl) and deploy again.\n");
+    expect(r.stderr).toBe(
+      "hostnet: host a: command hostnet-no-such-command is missing; install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl) and deploy again.\n",
+    );
   });
 
   test("the sweep runs the stored destroy script of every object no longer kept, and only those", () => {

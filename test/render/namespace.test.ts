@@ -19,11 +19,7 @@ describe("renderNamespace", () => {
   });
 
   test("destroy deletes the namespace only when it is present", () => {
-    expect(renderNamespace({ name: "web", killProcesses: false }).destroy).toEqual([
-      "if [ -e /run/netns/web ]; then",
-      "  ip netns del web",
-      "fi",
-    ]);
+    expect(renderNamespace({ name: "web", killProcesses: false }).destroy).toEqual(["if [ -e /run/netns/web ]; then", "  ip netns del web", "fi"]);
   });
 
   test("destroy with killProcesses stops what runs inside before deleting", () => {
@@ -68,7 +64,9 @@ describe("namespace hooks on a fake host", () => {
     host.addNetns("web");
     const r = host.run(createScript(hooks, ref, header));
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("hostnet: s/a/web: namespace web already exists and hostnet did not create it for this object; remove it (ip netns del web) or choose another name\n");
+    expect(r.stderr).toBe(
+      "hostnet: s/a/web: namespace web already exists and hostnet did not create it for this object; remove it (ip netns del web) or choose another name\n",
+    );
     expect(host.ledgerFiles("s")).toEqual([]);
     expect(host.log()).toEqual([]);
   });

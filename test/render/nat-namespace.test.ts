@@ -32,10 +32,27 @@ describe("natRules: 1:1 NAT and hairpin", () => {
     ],
     [
       "port forward with hairpin: connections from the target's subnet that were DNATed are masqueraded",
-      { type: "dnat", protocol: "tcp", hostPort: 10080, toAddress: "10.92.0.2", toPort: 80, fromHost: false, allowForward: false, hairpinSource: "10.92.0.0/24" },
+      {
+        type: "dnat",
+        protocol: "tcp",
+        hostPort: 10080,
+        toAddress: "10.92.0.2",
+        toPort: 80,
+        fromHost: false,
+        allowForward: false,
+        hairpinSource: "10.92.0.0/24",
+      },
       [
-        { table: "nat", chain: "PREROUTING", spec: ["-p", "tcp", "-m", "addrtype", "--dst-type", "LOCAL", "--dport", 10080, "-j", "DNAT", "--to-destination", "10.92.0.2:80"] },
-        { table: "nat", chain: "POSTROUTING", spec: ["-s", "10.92.0.0/24", "-d", "10.92.0.2", "-p", "tcp", "--dport", 80, "-m", "conntrack", "--ctstate", "DNAT", "-j", "MASQUERADE"] },
+        {
+          table: "nat",
+          chain: "PREROUTING",
+          spec: ["-p", "tcp", "-m", "addrtype", "--dst-type", "LOCAL", "--dport", 10080, "-j", "DNAT", "--to-destination", "10.92.0.2:80"],
+        },
+        {
+          table: "nat",
+          chain: "POSTROUTING",
+          spec: ["-s", "10.92.0.0/24", "-d", "10.92.0.2", "-p", "tcp", "--dport", 80, "-m", "conntrack", "--ctstate", "DNAT", "-j", "MASQUERADE"],
+        },
       ],
     ],
   ])("%s", (_name, spec, rules) => {
@@ -53,8 +70,10 @@ describe("renderNat in a namespace", () => {
     const rules = natRules(spec);
     const tables = new Set(rules.map((r) => r.table)).size;
     expect(hooks.create).toHaveLength(tables + rules.length);
-    for (const line of hooks.create.slice(0, tables)) expect(line).toMatch(/^\[ -f \/run\/hostnet\/\.tables\/ns-router\.\w+ \] \|\| ip netns exec router iptables-save \| /);
-    for (const line of hooks.create.slice(tables)) expect(line).toMatch(/^ip netns exec router iptables -w -t \w+ -C .* 2>\/dev\/null \|\| ip netns exec router iptables -w -t \w+ -A /);
+    for (const line of hooks.create.slice(0, tables))
+      expect(line).toMatch(/^\[ -f \/run\/hostnet\/\.tables\/ns-router\.\w+ \] \|\| ip netns exec router iptables-save \| /);
+    for (const line of hooks.create.slice(tables))
+      expect(line).toMatch(/^ip netns exec router iptables -w -t \w+ -C .* 2>\/dev\/null \|\| ip netns exec router iptables -w -t \w+ -A /);
     expect(hooks.destroy[0]).toBe("if ! [ ! -e /run/netns/router ]; then");
     expect(hooks.destroy[hooks.destroy.length - 1]).toBe("fi");
   });
@@ -88,7 +107,16 @@ describe("renderNat in a namespace", () => {
 
   test.each<NatSpec>([
     { type: "static", inside: "10.0.0.3", outside: "192.0.2.3", allowForward: true, netns: "router" },
-    { type: "dnat", protocol: "tcp", hostPort: 10080, toAddress: "10.92.0.2", toPort: 80, fromHost: true, allowForward: true, hairpinSource: "10.92.0.0/24" },
+    {
+      type: "dnat",
+      protocol: "tcp",
+      hostPort: 10080,
+      toAddress: "10.92.0.2",
+      toPort: 80,
+      fromHost: true,
+      allowForward: true,
+      hairpinSource: "10.92.0.0/24",
+    },
     { type: "snat", source: "10.0.0.0/24", toSource: "192.0.2.1", allowForward: true, netns: "r o" },
   ])("scripts parse with sh -n and bash -n (%j)", (spec) => {
     const hooks = renderNat(spec, ref);
@@ -120,7 +148,9 @@ describe("1:1 NAT in a namespace on a fake host", () => {
     ]);
     // Every iptables call went through the router namespace.
     const log = host.log();
-    expect(log.filter((l) => l.startsWith("ip netns exec router iptables"))).toHaveLength(log.filter((l) => /^iptables(-save|-restore)? /.test(l)).length);
+    expect(log.filter((l) => l.startsWith("ip netns exec router iptables"))).toHaveLength(
+      log.filter((l) => /^iptables(-save|-restore)? /.test(l)).length,
+    );
     expect(host.run(destroyScript(hooks, ref, header))).toMatchObject({ status: 0, stderr: "" });
     expect(host.rules()).toEqual([]);
     host.run(create);

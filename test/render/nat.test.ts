@@ -43,17 +43,60 @@ describe("natRules", () => {
       "port forward on any local address, from the host too, with forwarding both ways",
       { type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: true, allowForward: true },
       [
-        { table: "nat", chain: "PREROUTING", spec: ["-p", "tcp", "-m", "addrtype", "--dst-type", "LOCAL", "--dport", 8080, "-j", "DNAT", "--to-destination", "10.0.0.2:80"] },
-        { table: "nat", chain: "OUTPUT", spec: ["-p", "tcp", "-m", "addrtype", "--dst-type", "LOCAL", "!", "-d", "127.0.0.0/8", "--dport", 8080, "-j", "DNAT", "--to-destination", "10.0.0.2:80"] },
+        {
+          table: "nat",
+          chain: "PREROUTING",
+          spec: ["-p", "tcp", "-m", "addrtype", "--dst-type", "LOCAL", "--dport", 8080, "-j", "DNAT", "--to-destination", "10.0.0.2:80"],
+        },
+        {
+          table: "nat",
+          chain: "OUTPUT",
+          spec: [
+            "-p",
+            "tcp",
+            "-m",
+            "addrtype",
+            "--dst-type",
+            "LOCAL",
+            "!",
+            "-d",
+            "127.0.0.0/8",
+            "--dport",
+            8080,
+            "-j",
+            "DNAT",
+            "--to-destination",
+            "10.0.0.2:80",
+          ],
+        },
         { table: "filter", chain: "FORWARD", spec: ["-p", "tcp", "-d", "10.0.0.2", "--dport", 80, "-j", "ACCEPT"] },
         // The service's replies are forwarded too; without this a FORWARD policy of DROP eats them.
-        { table: "filter", chain: "FORWARD", spec: ["-p", "tcp", "-s", "10.0.0.2", "--sport", 80, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+        {
+          table: "filter",
+          chain: "FORWARD",
+          spec: ["-p", "tcp", "-s", "10.0.0.2", "--sport", 80, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"],
+        },
       ],
     ],
     [
       "udp port forward on one host address only",
-      { type: "dnat", protocol: "udp", hostPort: 53, hostAddress: "192.0.2.1", toAddress: "10.0.0.3", toPort: 5353, fromHost: false, allowForward: false },
-      [{ table: "nat", chain: "PREROUTING", spec: ["-p", "udp", "-d", "192.0.2.1", "--dport", 53, "-j", "DNAT", "--to-destination", "10.0.0.3:5353"] }],
+      {
+        type: "dnat",
+        protocol: "udp",
+        hostPort: 53,
+        hostAddress: "192.0.2.1",
+        toAddress: "10.0.0.3",
+        toPort: 5353,
+        fromHost: false,
+        allowForward: false,
+      },
+      [
+        {
+          table: "nat",
+          chain: "PREROUTING",
+          spec: ["-p", "udp", "-d", "192.0.2.1", "--dport", 53, "-j", "DNAT", "--to-destination", "10.0.0.3:5353"],
+        },
+      ],
     ],
   ])("%s", (_name, spec, rules) => {
     expect(natRules(spec)).toEqual(rules);
@@ -89,7 +132,10 @@ describe("renderNat", () => {
   });
 
   test("dnat inside a namespace runs iptables there and skips destroy when the namespace is gone", () => {
-    const hooks = renderNat({ type: "dnat", protocol: "tcp", hostPort: 80, toAddress: "10.0.0.2", toPort: 8080, fromHost: false, allowForward: false, netns: "edge" }, ref);
+    const hooks = renderNat(
+      { type: "dnat", protocol: "tcp", hostPort: 80, toAddress: "10.0.0.2", toPort: 8080, fromHost: false, allowForward: false, netns: "edge" },
+      ref,
+    );
     const rule = `-p tcp -m addrtype --dst-type LOCAL --dport 80 -j DNAT --to-destination 10.0.0.2:8080 -m comment --comment ${TAG}`;
     expect(hooks).toEqual({
       create: [
@@ -112,9 +158,13 @@ describe("renderNat", () => {
   });
 
   test("every rule line carries the tag as its comment", () => {
-    const hooks = renderNat({ type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: true, allowForward: true }, ref);
+    const hooks = renderNat(
+      { type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: true, allowForward: true },
+      ref,
+    );
     for (const line of [...hooks.create, ...hooks.destroy]) {
-      for (const part of line.split(/ \|\| | do |; done/).filter((p) => / iptables -w /.test(` ${p}`))) expect(part).toContain(`-m comment --comment ${TAG}`);
+      for (const part of line.split(/ \|\| | do |; done/).filter((p) => / iptables -w /.test(` ${p}`)))
+        expect(part).toContain(`-m comment --comment ${TAG}`);
     }
   });
 
@@ -173,12 +223,21 @@ describe("nat tables hostnet made go with their last rule (fake host)", () => {
   let host: FakeHost;
   beforeEach(() => (host = new FakeHost()));
   afterEach(() => host.dispose());
-  const tables = () => (fs.existsSync(path.join(host.dir, "tables")) ? fs.readFileSync(path.join(host.dir, "tables"), "utf8").split("\n").filter((l) => l) : []);
+  const tables = () =>
+    fs.existsSync(path.join(host.dir, "tables"))
+      ? fs
+          .readFileSync(path.join(host.dir, "tables"), "utf8")
+          .split("\n")
+          .filter((l) => l)
+      : [];
   const hasTable = (t: string) => host.run(`iptables-save | grep -qxF '*${t}'`).status === 0;
   const notes = () => (fs.existsSync(host.ledgerPath(".tables")) ? fs.readdirSync(host.ledgerPath(".tables")).sort() : null);
   const refB: ObjectRef = { stack: "s", path: "s/a/fwd", id: "bbbbbbbbbbbb", tag: "hostnet:s:s/a/fwd" };
   const masq = renderNat({ type: "masquerade", source: "10.0.0.0/24", allowForward: true }, ref);
-  const fwd = renderNat({ type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: false, allowForward: false }, refB);
+  const fwd = renderNat(
+    { type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: false, allowForward: false },
+    refB,
+  );
 
   test("on a host without tables: create notes nat and filter; destroy removes both tables, the notes and their folder", () => {
     expect(host.run(createScript(masq, ref, header)).status).toBe(0);

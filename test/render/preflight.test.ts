@@ -50,7 +50,13 @@ describe("renderPreflight", () => {
   });
 
   test.each(["sh", "bash"] as const)("the script parses with %s -n", (shell) => {
-    const lines = renderPreflight({ host: "a", commands: ["ip", "iptables", "tc"], modules: Object.keys(MODULE_PROBES), requireForwarding: true, bridges: ["br0", "br-lan"] });
+    const lines = renderPreflight({
+      host: "a",
+      commands: ["ip", "iptables", "tc"],
+      modules: Object.keys(MODULE_PROBES),
+      requireForwarding: true,
+      bridges: ["br0", "br-lan"],
+    });
     expect(syntaxErrors(["set -eu", ...lines].join("\n"), shell)).toBe("");
   });
 });
@@ -87,7 +93,13 @@ describe("preflight on a fake host", () => {
       encoding: "utf8",
       env: { PATH: path.join(dir, "bin"), FWD: "1", BRNF: "", POLICY: "ACCEPT", BR0_ACCEPT: "0", MODPROBE_OK: "", UNSHARE_OK: "0", ...env },
     });
-    return { status: r.status, stderr: r.stderr.trim().split("\n").filter((l) => l) };
+    return {
+      status: r.status,
+      stderr: r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l),
+    };
   };
   // A module name no kernel has: /sys/module and modules.builtin never know it.
   const MOD = "hnfake_mod";
@@ -99,7 +111,9 @@ describe("preflight on a fake host", () => {
   test("a missing command is named with the host and what to install", () => {
     expect(run({ commands: ["ip", "tc"] }, {})).toEqual({
       status: 1,
-      stderr: ["hostnet: host a: command tc is missing; install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl) and deploy again."],
+      stderr: [
+        "hostnet: host a: command tc is missing; install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl) and deploy again.",
+      ],
     });
   });
 
@@ -115,7 +129,9 @@ describe("preflight on a fake host", () => {
   test("an unavailable module is named with the host and the fix", () => {
     expect(run({ modules: [MOD] }, {})).toEqual({
       status: 1,
-      stderr: [`hostnet: host a: kernel module ${MOD} is not available (not loaded, not built in, not loadable with modprobe); install the kernel's extra modules (e.g. linux-modules-extra-$(uname -r)) or remove the objects that need it.`],
+      stderr: [
+        `hostnet: host a: kernel module ${MOD} is not available (not loaded, not built in, not loadable with modprobe); install the kernel's extra modules (e.g. linux-modules-extra-$(uname -r)) or remove the objects that need it.`,
+      ],
     });
   });
 

@@ -14,11 +14,7 @@ describe("renderRoute", () => {
         `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto 199'; then hn_fail 'a route to default already exists in the root namespace and hostnet did not add it; remove it or drop this Route'; fi`,
         "ip route replace default via 10.0.0.1 proto 199",
       ],
-      destroy: [
-        "if ip route show exact 0.0.0.0/0 proto 199 | grep -q .; then",
-        "  ip route del default proto 199",
-        "fi",
-      ],
+      destroy: ["if ip route show exact 0.0.0.0/0 proto 199 | grep -q .; then", "  ip route del default proto 199", "fi"],
     });
   });
 

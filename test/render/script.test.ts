@@ -53,7 +53,9 @@ describe("createScript", () => {
   });
 
   test("holds the destroy script verbatim inside a quoted heredoc", () => {
-    expect(script).toContain(`<<'HOSTNET_DOWN_SCRIPT' || { rm -f /run/hostnet/s/0123456789ab.down.tmp || true; hn_fail 'cannot write the ledger entry /run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed'; }\n${destroyScript(hooks, ref, header)}\nHOSTNET_DOWN_SCRIPT\n`);
+    expect(script).toContain(
+      `<<'HOSTNET_DOWN_SCRIPT' || { rm -f /run/hostnet/s/0123456789ab.down.tmp || true; hn_fail 'cannot write the ledger entry /run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed'; }\n${destroyScript(hooks, ref, header)}\nHOSTNET_DOWN_SCRIPT\n`,
+    );
   });
 
   test("writes the ledger before the first create line", () => {
@@ -80,10 +82,19 @@ describe("every renderer's create and destroy scripts parse in sh and bash", () 
   const cases: Array<[string, Hooks]> = [
     ["namespace", renderNamespace({ name: "web", killProcesses: true })],
     ["bridge", renderBridge({ name: "br0", netns: "web", mtu: 1500, addresses: ["10.0.0.1/24"] }, ref)],
-    ["veth", renderVeth({ a: { name: "eth0", netns: "web", addresses: ["10.0.0.2/24"] }, b: { name: "ve-web", master: "br0", addresses: [] }, mtu: 1500 }, ref)],
+    [
+      "veth",
+      renderVeth(
+        { a: { name: "eth0", netns: "web", addresses: ["10.0.0.2/24"] }, b: { name: "ve-web", master: "br0", addresses: [] }, mtu: 1500 },
+        ref,
+      ),
+    ],
     ["route", renderRoute({ netns: "web", destination: "default", via: "10.0.0.1", metric: 10 })],
     ["masquerade", renderNat({ type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br0", allowForward: true }, ref)],
-    ["dnat", renderNat({ type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: true, allowForward: true }, ref)],
+    [
+      "dnat",
+      renderNat({ type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: true, allowForward: true }, ref),
+    ],
     ["sysctl", renderSysctl({ netns: "web", key: "net.ipv4.ip_forward", value: "1" }, ref)],
   ];
   test.each(cases)("%s", (_kind, h) => {
@@ -155,7 +166,11 @@ describe("create script on a fake host", () => {
     const r = host.run(createScript({ create: ["echo not-reached"], destroy: [] }, ref, header));
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain(host.localize("hostnet: s/a/thing: cannot write the ledger entry /run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed"));
+    expect(r.stderr).toContain(
+      host.localize(
+        "hostnet: s/a/thing: cannot write the ledger entry /run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed",
+      ),
+    );
     expect(host.ledgerFiles("s")).toEqual(["0123456789ab.down.tmp"]); // the directory put in the way, nothing else
   });
 });

@@ -35,9 +35,21 @@ describe("renderMacvlan", () => {
   });
 
   test.each<[string, Parameters<typeof renderMacvlan>[0], string]>([
-    ["stays beside a root parent: no netns word", { name: "mv-x", parent: "eth0", mode: "private", mtu: 1500, addresses: [] }, "ip link add link eth0 name mv-x type macvlan mode private"],
-    ["parent and child in one namespace: no netns word", { name: "mv-x", netns: "edge", parent: "br0", parentNetns: "edge", mode: "vepa", mtu: 9000, addresses: [] }, "ip -n edge link add link br0 name mv-x type macvlan mode vepa"],
-    ["parent in one namespace, child in another", { name: "eth0", netns: "web", parent: "br0", parentNetns: "edge", mode: "bridge", mtu: 1500, addresses: [] }, "ip -n edge link add link br0 name eth0 netns web type macvlan mode bridge"],
+    [
+      "stays beside a root parent: no netns word",
+      { name: "mv-x", parent: "eth0", mode: "private", mtu: 1500, addresses: [] },
+      "ip link add link eth0 name mv-x type macvlan mode private",
+    ],
+    [
+      "parent and child in one namespace: no netns word",
+      { name: "mv-x", netns: "edge", parent: "br0", parentNetns: "edge", mode: "vepa", mtu: 9000, addresses: [] },
+      "ip -n edge link add link br0 name mv-x type macvlan mode vepa",
+    ],
+    [
+      "parent in one namespace, child in another",
+      { name: "eth0", netns: "web", parent: "br0", parentNetns: "edge", mode: "bridge", mtu: 1500, addresses: [] },
+      "ip -n edge link add link br0 name eth0 netns web type macvlan mode bridge",
+    ],
   ])("%s", (_, spec, add) => {
     const line = renderMacvlan(spec, ref).create.find((l) => l.includes(" link add "))!;
     expect(line.trim().split(" || ")[0]).toBe(add);
@@ -53,15 +65,20 @@ describe("renderIpvlan (kernel here lacks ipvlan: synth only)", () => {
     expect(hooks.create[5]).toBe(
       `  ${add} || hn_fail 'could not add ipvlan eth0 on eth0 (see the error above); "Unknown device type" means the kernel lacks the ipvlan module (modprobe ipvlan)'`,
     );
-    expect(hooks.create.slice(7)).toEqual([`ip -n web link set dev eth0 alias ${TAG}`, "ip -n web link set dev eth0 mtu 1500", "ip -n web addr replace 10.70.0.2/24 dev eth0", "ip -n web link set dev eth0 up"]);
+    expect(hooks.create.slice(7)).toEqual([
+      `ip -n web link set dev eth0 alias ${TAG}`,
+      "ip -n web link set dev eth0 mtu 1500",
+      "ip -n web addr replace 10.70.0.2/24 dev eth0",
+      "ip -n web link set dev eth0 up",
+    ]);
   });
 });
 
 describe("stacked links", () => {
   test("a child cannot be placed in the root namespace when its parent is in a namespace", () => {
-    expect(() => renderStackedLink({ type: "macvlan", mode: "bridge", name: "x", parent: "br0", parentNetns: "edge", mtu: 1500, addresses: [] }, ref)).toThrow(
-      "macvlan x: a link on a parent in namespace edge cannot be placed in the root namespace",
-    );
+    expect(() =>
+      renderStackedLink({ type: "macvlan", mode: "bridge", name: "x", parent: "br0", parentNetns: "edge", mtu: 1500, addresses: [] }, ref),
+    ).toThrow("macvlan x: a link on a parent in namespace edge cannot be placed in the root namespace");
   });
 
   test.each<StackedLinkSpec>([
@@ -70,7 +87,10 @@ describe("stacked links", () => {
     { type: "macvlan", mode: "bridge", name: "eth0", netns: "web", parent: "br0", parentNetns: "edge", mtu: 1500, addresses: [] },
   ])("scripts parse with sh -n and bash -n (%#)", (spec) => {
     const hooks = renderStackedLink(spec, ref);
-    for (const s of [createScript(hooks, ref, { kind: spec.type, name: spec.name }), destroyScript(hooks, ref, { kind: spec.type, name: spec.name })]) {
+    for (const s of [
+      createScript(hooks, ref, { kind: spec.type, name: spec.name }),
+      destroyScript(hooks, ref, { kind: spec.type, name: spec.name }),
+    ]) {
       expect(syntaxErrors(s, "sh")).toBe("");
       expect(syntaxErrors(s, "bash")).toBe("");
     }

@@ -12,7 +12,10 @@ const PREV = "/run/hostnet/s/0123456789ab.prev";
 describe("renderSysctl", () => {
   test("root namespace: save the old value once, set, restore on destroy", () => {
     expect(renderSysctl({ key: "net.ipv4.ip_forward", value: "1" }, ref)).toEqual({
-      create: [`if [ ! -f ${PREV} ]; then v=$(sysctl -n net.ipv4.ip_forward); printf '%s\\n' "$v" > ${PREV}; fi`, "sysctl -q -w net.ipv4.ip_forward=1"],
+      create: [
+        `if [ ! -f ${PREV} ]; then v=$(sysctl -n net.ipv4.ip_forward); printf '%s\\n' "$v" > ${PREV}; fi`,
+        "sysctl -q -w net.ipv4.ip_forward=1",
+      ],
       destroy: [
         `if [ -f ${PREV} ]; then`,
         `  sysctl -q -w net.ipv4.ip_forward="$(cat ${PREV})"`,
@@ -99,7 +102,9 @@ describe("sysctl hooks on a fake host", () => {
     const r = host.run(destroy);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe(
-      host.localize(`hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.ip_forward to restore (${PREV} is gone: the ledger was removed or the host rebooted); net.ipv4.ip_forward stays at 1. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.ip_forward=<value>\n`),
+      host.localize(
+        `hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.ip_forward to restore (${PREV} is gone: the ledger was removed or the host rebooted); net.ipv4.ip_forward stays at 1. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.ip_forward=<value>\n`,
+      ),
     );
     expect(host.sysctl("net.ipv4.ip_forward")).toBe("1");
   });
@@ -107,7 +112,9 @@ describe("sysctl hooks on a fake host", () => {
   test("a key that cannot be read fails the create, leaves no saved value, and the undo leaves no ledger entry", () => {
     const bad = renderSysctl({ key: "net.ipv4.no_such_key", value: "1" }, ref);
     const fake = path.join(host.dir, "bin", "sysctl");
-    fs.writeFileSync(fake, '#!/bin/sh\necho "sysctl: cannot stat /proc/sys/net/ipv4/no_such_key: No such file or directory" >&2; exit 255\n', { mode: 0o755 });
+    fs.writeFileSync(fake, '#!/bin/sh\necho "sysctl: cannot stat /proc/sys/net/ipv4/no_such_key: No such file or directory" >&2; exit 255\n', {
+      mode: 0o755,
+    });
     const r = host.run(createScript(bad, ref, header));
     expect(r.status).toBe(255);
     expect(host.ledgerFiles("s")).toEqual([]);

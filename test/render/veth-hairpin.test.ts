@@ -5,7 +5,10 @@ const ref: ObjectRef = { stack: "s", path: "s/a/web-veth", id: "0123456789ab", t
 
 describe("renderVeth with hairpin mode", () => {
   test("a bridge port with hairpin gets bridge_slave hairpin on right after joining the bridge", () => {
-    const { create } = renderVeth({ a: { name: "eth0", netns: "web", addresses: [] }, b: { name: "ve-web", master: "br0", hairpin: true, addresses: [] }, mtu: 1500 }, ref);
+    const { create } = renderVeth(
+      { a: { name: "eth0", netns: "web", addresses: [] }, b: { name: "ve-web", master: "br0", hairpin: true, addresses: [] }, mtu: 1500 },
+      ref,
+    );
     expect(create.slice(-4)).toEqual([
       "ip link set dev ve-web mtu 1500",
       "ip link set dev ve-web master br0",
@@ -15,12 +18,18 @@ describe("renderVeth with hairpin mode", () => {
   });
 
   test("hairpin without a bridge renders nothing (validation reports it)", () => {
-    const { create } = renderVeth({ a: { name: "eth0", netns: "web", hairpin: true, addresses: [] }, b: { name: "ve-web", addresses: [] }, mtu: 1500 }, ref);
+    const { create } = renderVeth(
+      { a: { name: "eth0", netns: "web", hairpin: true, addresses: [] }, b: { name: "ve-web", addresses: [] }, mtu: 1500 },
+      ref,
+    );
     expect(create.join("\n")).not.toContain("hairpin");
   });
 
   test("without hairpin the lines are unchanged", () => {
-    const { create } = renderVeth({ a: { name: "eth0", netns: "web", addresses: [] }, b: { name: "ve-web", master: "br0", addresses: [] }, mtu: 1500 }, ref);
+    const { create } = renderVeth(
+      { a: { name: "eth0", netns: "web", addresses: [] }, b: { name: "ve-web", master: "br0", addresses: [] }, mtu: 1500 },
+      ref,
+    );
     expect(create.join("\n")).not.toContain("hairpin");
   });
 });

@@ -70,12 +70,17 @@ describe("renderVeth", () => {
   test("root end first, namespace end second: each end goes straight to its namespace", () => {
     const hooks = renderVeth({ a: { name: "ve-db", addresses: [] }, b: { name: "eth0", netns: "db", addresses: ["10.0.0.3/24"] }, mtu: 1500 }, ref);
     expect(hooks.create).toContain("  ip link add name ve-db type veth peer name eth0 netns db");
-    expect(hooks.create).toContain("  if ip -n db link show dev eth0 >/dev/null 2>&1; then hn_fail 'interface eth0 already exists in namespace db; remove it or choose another name for this veth end'; fi");
+    expect(hooks.create).toContain(
+      "  if ip -n db link show dev eth0 >/dev/null 2>&1; then hn_fail 'interface eth0 already exists in namespace db; remove it or choose another name for this veth end'; fi",
+    );
     expect(hooks.create).toContain("ip -n db addr replace 10.0.0.3/24 dev eth0");
   });
 
   test("namespace to namespace, both ends with masters in their namespaces", () => {
-    const hooks = renderVeth({ a: { name: "eth0", netns: "x", master: "brx", addresses: [] }, b: { name: "eth0", netns: "y", master: "bry", addresses: [] }, mtu: 1500 }, ref);
+    const hooks = renderVeth(
+      { a: { name: "eth0", netns: "x", master: "brx", addresses: [] }, b: { name: "eth0", netns: "y", master: "bry", addresses: [] }, mtu: 1500 },
+      ref,
+    );
     expect(hooks.create).toContain("  ip link add name eth0 netns x type veth peer name eth0 netns y");
     expect(hooks.create).toContain("ip -n x link set dev eth0 master brx");
     expect(hooks.create).toContain("ip -n y link set dev eth0 master bry");
@@ -112,7 +117,9 @@ describe("veth hooks on a fake host", () => {
     host.addLink("ve-web");
     const r = host.run(create);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("hostnet: s/a/web-veth: interface ve-web already exists in the root namespace; remove it or choose another name for this veth end\n");
+    expect(r.stderr).toBe(
+      "hostnet: s/a/web-veth: interface ve-web already exists in the root namespace; remove it or choose another name for this veth end\n",
+    );
     expect(host.link("eth0", "web")).toBeUndefined();
     expect(host.log().filter((l) => l.includes("link add"))).toEqual([]);
   });

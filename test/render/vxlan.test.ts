@@ -54,7 +54,12 @@ describe("renderVxlan", () => {
   });
 
   test("no peers, no bridge, an address and another port and parent (flannel.1 style)", () => {
-    expect(renderVxlan({ ...overlay, name: "flannel.1", vni: 1, port: 8472, parent: "ens3", mtu: 8950, peers: [], master: undefined, addresses: ["10.244.0.0/32"] }, ref).create.slice(5)).toEqual([
+    expect(
+      renderVxlan(
+        { ...overlay, name: "flannel.1", vni: 1, port: 8472, parent: "ens3", mtu: 8950, peers: [], master: undefined, addresses: ["10.244.0.0/32"] },
+        ref,
+      ).create.slice(5),
+    ).toEqual([
       "  ip link add name flannel.1 type vxlan id 1 local 198.18.0.10 dev ens3 dstport 8472 nolearning",
       "fi",
       `ip link set dev flannel.1 alias ${TAG}`,
@@ -69,13 +74,16 @@ describe("renderVxlan", () => {
     expect(line).toContain("grep -qF '00:00:00:00:00:00 dst 198.18.0.1 '");
   });
 
-  test.each<VxlanSpec>([overlay, { ...overlay, peers: [], master: undefined, addresses: ["10.0.0.1/24"] }])("scripts parse with sh -n and bash -n (%#)", (spec) => {
-    const hooks = renderVxlan(spec, ref);
-    for (const s of [createScript(hooks, ref, header), destroyScript(hooks, ref, header)]) {
-      expect(syntaxErrors(s, "sh")).toBe("");
-      expect(syntaxErrors(s, "bash")).toBe("");
-    }
-  });
+  test.each<VxlanSpec>([overlay, { ...overlay, peers: [], master: undefined, addresses: ["10.0.0.1/24"] }])(
+    "scripts parse with sh -n and bash -n (%#)",
+    (spec) => {
+      const hooks = renderVxlan(spec, ref);
+      for (const s of [createScript(hooks, ref, header), destroyScript(hooks, ref, header)]) {
+        expect(syntaxErrors(s, "sh")).toBe("");
+        expect(syntaxErrors(s, "bash")).toBe("");
+      }
+    },
+  );
 });
 
 // `bridge fdb` on the fake host: one line per entry in fdb/<dev>, as `bridge fdb show` prints them.
@@ -96,7 +104,12 @@ describe("vxlan hooks on a fake host", () => {
   const destroy = destroyScript(hooks, ref, header);
   const fdb = () => {
     const f = path.join(host.dir, "fdb", "vx66");
-    return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter((l) => l) : [];
+    return fs.existsSync(f)
+      ? fs
+          .readFileSync(f, "utf8")
+          .split("\n")
+          .filter((l) => l)
+      : [];
   };
   beforeEach(() => {
     host = new FakeHost();

@@ -9,7 +9,11 @@ describe("orderObjects", () => {
   test.each<[string, OrderItem[], string[]]>([
     ["no dependencies: by path", [item("s/c"), item("s/a"), item("s/b")], ["s/a", "s/b", "s/c"]],
     ["a dependency comes first even when its path sorts later", [item("s/a", "s/z"), item("s/z")], ["s/z", "s/a"]],
-    ["layer by layer, by path within a layer", [item("s/r", "s/v"), item("s/v", "s/n", "s/b"), item("s/n"), item("s/b"), item("s/x", "s/n")], ["s/b", "s/n", "s/v", "s/x", "s/r"]],
+    [
+      "layer by layer, by path within a layer",
+      [item("s/r", "s/v"), item("s/v", "s/n", "s/b"), item("s/n"), item("s/b"), item("s/x", "s/n")],
+      ["s/b", "s/n", "s/v", "s/x", "s/r"],
+    ],
     ["'-' sorts before '/' (code units, not locale)", [item("s/web/default"), item("s/web-veth")], ["s/web-veth", "s/web/default"]],
     ["dependencies outside the list and on itself are ignored", [item("s/a", "other/x", "s/a"), item("s/b")], ["s/a", "s/b"]],
     ["a chain", [item("s/1", "s/2"), item("s/2", "s/3"), item("s/3")], ["s/3", "s/2", "s/1"]],
@@ -27,7 +31,14 @@ describe("orderObjects", () => {
   test("a new object that an existing one depends on leaves the others in place", () => {
     // The route gains a dependency on a new veth whose path sorts last: the route stays put.
     const before = paths([item("s/ns"), item("s/br"), item("s/veth", "s/ns", "s/br"), item("s/ns/route", "s/ns", "s/veth"), item("s/zz/other")]);
-    const after = paths([item("s/ns"), item("s/br"), item("s/veth", "s/ns", "s/br"), item("s/ns/route", "s/ns", "s/veth", "s/zveth"), item("s/zz/other"), item("s/zveth", "s/ns")]);
+    const after = paths([
+      item("s/ns"),
+      item("s/br"),
+      item("s/veth", "s/ns", "s/br"),
+      item("s/ns/route", "s/ns", "s/veth", "s/zveth"),
+      item("s/zz/other"),
+      item("s/zveth", "s/ns"),
+    ]);
     expect(after.filter((p) => p !== "s/zveth")).toEqual(before);
   });
 

@@ -90,14 +90,22 @@ describe("summary lines", () => {
   test.each<[string[], string]>([
     [[], "0 objects"],
     [["bridge"], "1 object — 1 bridge"],
-    [["sysctl", "route", "netns", "netns", "zeta", "dnat", "alpha", "veth", "masquerade", "snat", "bridge"], "11 objects — 2 netns, 1 bridge, 1 veth, 1 route, 1 masquerade, 1 snat, 1 dnat, 1 sysctl, 1 alpha, 1 zeta"],
+    [
+      ["sysctl", "route", "netns", "netns", "zeta", "dnat", "alpha", "veth", "masquerade", "snat", "bridge"],
+      "11 objects — 2 netns, 1 bridge, 1 veth, 1 route, 1 masquerade, 1 snat, 1 dnat, 1 sysctl, 1 alpha, 1 zeta",
+    ],
   ])("%j", (kinds, line) => {
     expect(countLine(kinds.map((kind) => ({ kind })))).toBe(line);
   });
 
   test("host line", () => {
-    expect(hostLine({ name: "a", address: "198.18.0.10", objects: [{ kind: "netns" }, { kind: "netns" }] })).toBe("host a (198.18.0.10): 2 objects — 2 netns");
-    expect(kindCounts([{ kind: "veth" }, { kind: "netns" }])).toEqual([["netns", 1], ["veth", 1]]);
+    expect(hostLine({ name: "a", address: "198.18.0.10", objects: [{ kind: "netns" }, { kind: "netns" }] })).toBe(
+      "host a (198.18.0.10): 2 objects — 2 netns",
+    );
+    expect(kindCounts([{ kind: "veth" }, { kind: "netns" }])).toEqual([
+      ["netns", 1],
+      ["veth", 1],
+    ]);
   });
 });
 
@@ -118,7 +126,10 @@ describe("PLAN.md", () => {
   });
 
   test("a host's section has its count line, script links and one row per object", () => {
-    const md = renderPlanMd({ stack: "s", hosts: [host([{ ...obj("s/a/br", ""), kind: "bridge", name: "br", where: "root", addresses: ["10.0.0.1/24"], detail: "mtu 1500" }])] });
+    const md = renderPlanMd({
+      stack: "s",
+      hosts: [host([{ ...obj("s/a/br", ""), kind: "bridge", name: "br", where: "root", addresses: ["10.0.0.1/24"], detail: "mtu 1500" }])],
+    });
     expect(md).toContain(
       [
         "## host a (198.18.0.10)",

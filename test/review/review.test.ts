@@ -40,7 +40,12 @@ describe("review files of the lab topology", () => {
 
   test("name no machine-specific path and no Terraform id", () => {
     for (const [name, text] of files) {
-      expect({ name, home: text.includes(os.homedir()), cwd: text.includes(process.cwd()), tf: /\$\$\{|terraform_data\./.test(text) }).toEqual({ name, home: false, cwd: false, tf: false });
+      expect({ name, home: text.includes(os.homedir()), cwd: text.includes(process.cwd()), tf: /\$\$\{|terraform_data\./.test(text) }).toEqual({
+        name,
+        home: false,
+        cwd: false,
+        tf: false,
+      });
     }
   });
 
@@ -52,7 +57,11 @@ describe("review files of the lab topology", () => {
   });
 
   test("up.sh runs the host preflight first, down.sh the host teardown last, each object once", () => {
-    const titles = (name: string) => files.get(name)!.split("\n").filter((l) => l.startsWith("# == "));
+    const titles = (name: string) =>
+      files
+        .get(name)!
+        .split("\n")
+        .filter((l) => l.startsWith("# == "));
     const up = titles("a/up.sh");
     const down = titles("a/down.sh");
     expect(up[0]).toBe("# == hostnet-lab/a (host)");
@@ -86,7 +95,14 @@ describe("adding one object changes only the lines about it", () => {
   const cases: Array<[string, Extra]> = [
     ["a sysctl in a namespace", (_h, lab) => new Sysctl(lab.endpoints[0].ns, "rp-filter", { key: "net.ipv4.conf.all.rp_filter", value: "2" })],
     ["a second port forward", (h, lab) => NatRule.portForward(h, "publish-db", { hostPort: 10081, to: lab.endpoints[1].address, port: 5432 })],
-    ["a second veth into a namespace its route now depends on", (h, lab) => new VethPair(h, "web-uplink", { a: { namespace: lab.endpoints[0].ns, name: "eth1", address: "10.99.0.2/24" }, b: { address: "10.99.0.1/24" } })],
+    [
+      "a second veth into a namespace its route now depends on",
+      (h, lab) =>
+        new VethPair(h, "web-uplink", {
+          a: { namespace: lab.endpoints[0].ns, name: "eth1", address: "10.99.0.2/24" },
+          b: { address: "10.99.0.1/24" },
+        }),
+    ],
     ["a route in the root namespace", (h) => new Route(h, "to-lab2", { destination: "10.77.0.0/16", via: "10.88.0.2" })],
     ["a namespace", (h) => new Namespace(h, "spare")],
   ];
@@ -164,7 +180,8 @@ describe("synth writes the review beside cdk.tf.json", () => {
   });
 
   test("an invalid stack fails synth before any review is written", () => {
-    const invalid = (stack: HostnetStack) => new Namespace(new Host(stack, "a", { address: "198.18.0.10", hostKey: HOST_KEY }), "ns", { name: "bad/name" });
+    const invalid = (stack: HostnetStack) =>
+      new Namespace(new Host(stack, "a", { address: "198.18.0.10", hostKey: HOST_KEY }), "ns", { name: "bad/name" });
     const outdir = tmpdir();
     expect(() => synth(outdir, invalid)).toThrow(/bad\/name/);
     expect(fs.existsSync(path.join(outdir, "stacks", "hostnet-lab", REVIEW_DIR))).toBe(false);
@@ -191,11 +208,14 @@ describe("topology diagram", () => {
     const stack = new HostnetStack(Testing.app(), "s");
     build(stack);
     const hosts = stackReview(stack).hosts.map((h) => h.topology);
-    const label = (id: string) => hosts.flatMap((h) => [...h.nodes, ...h.groups.map((g) => ({ id: g.id, label: [g.label] }))]).find((n) => n.id === id)?.label[0] ?? id;
+    const label = (id: string) =>
+      hosts.flatMap((h) => [...h.nodes, ...h.groups.map((g) => ({ id: g.id, label: [g.label] }))]).find((n) => n.id === id)?.label[0] ?? id;
     return {
       hosts,
       edges: hosts.flatMap((h) => h.edges.map((e) => `${label(e.from)} ${e.style}${e.label ? `(${e.label})` : ""} ${label(e.to)}`)),
-      placed: hosts.flatMap((h) => h.nodes.map((n) => `${h.label} / ${h.groups.find((g) => g.id === n.group)?.label ?? "root"} / ${n.label.join(" ")}`)),
+      placed: hosts.flatMap((h) =>
+        h.nodes.map((n) => `${h.label} / ${h.groups.find((g) => g.id === n.group)?.label ?? "root"} / ${n.label.join(" ")}`),
+      ),
     };
   }
 

@@ -9,8 +9,15 @@ import * as path from "path";
 const ROOT = path.resolve(__dirname, "..", "..");
 
 test("npm run test:unit -- <path> selects only that path", async () => {
-  const r = await execa("npm", ["run", "--silent", "test:unit", "--", "test/cli/args.test.ts", "--listTests"], { cwd: ROOT, reject: false, all: true });
-  expect({ exitCode: r.exitCode, files: r.stdout.split("\n").filter((l) => l.startsWith("/")) }).toEqual({ exitCode: 0, files: [path.join(ROOT, "test/cli/args.test.ts")] });
+  const r = await execa("npm", ["run", "--silent", "test:unit", "--", "test/cli/args.test.ts", "--listTests"], {
+    cwd: ROOT,
+    reject: false,
+    all: true,
+  });
+  expect({ exitCode: r.exitCode, files: r.stdout.split("\n").filter((l) => l.startsWith("/")) }).toEqual({
+    exitCode: 0,
+    files: [path.join(ROOT, "test/cli/args.test.ts")],
+  });
 }, 180_000);
 
 test("npm test -- <unit test path> runs as an unprivileged user", async () => {
@@ -21,5 +28,8 @@ test("npm test -- <unit test path> runs as an unprivileged user", async () => {
     reject: false,
     all: true,
   });
-  expect({ exitCode: r.exitCode, last: r.stdout.split("\n").pop() }).toEqual({ exitCode: 0, last: expect.stringMatching(/^tests: \d+ passed, 0 failed, 0 skipped \(integration: 0 passed\)$/) });
+  expect({ exitCode: r.exitCode, last: r.stdout.split("\n").pop() }).toEqual({
+    exitCode: 0,
+    last: expect.stringMatching(/^tests: \d+ passed, 0 failed, 0 skipped \(integration: 0 passed\)$/),
+  });
 }, 180_000);

@@ -135,7 +135,13 @@ export class FakeHost {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-fake-"));
     const bin = path.join(this.dir, "bin");
     fs.mkdirSync(bin);
-    for (const [name, text] of [["ip", FAKE_IP], ["iptables", FAKE_IPTABLES], ["iptables-save", FAKE_IPTABLES_SAVE], ["iptables-restore", FAKE_IPTABLES_RESTORE], ["sysctl", FAKE_SYSCTL]]) {
+    for (const [name, text] of [
+      ["ip", FAKE_IP],
+      ["iptables", FAKE_IPTABLES],
+      ["iptables-save", FAKE_IPTABLES_SAVE],
+      ["iptables-restore", FAKE_IPTABLES_RESTORE],
+      ["sysctl", FAKE_SYSCTL],
+    ]) {
       fs.writeFileSync(path.join(bin, name), text, { mode: 0o755 });
     }
     fs.writeFileSync(path.join(this.dir, "log"), "");
@@ -160,7 +166,10 @@ export class FakeHost {
 
   /** Calls the fakes received, one line each, since the last `clearLog`. */
   log(): string[] {
-    return fs.readFileSync(path.join(this.dir, "log"), "utf8").split("\n").filter((l) => l !== "");
+    return fs
+      .readFileSync(path.join(this.dir, "log"), "utf8")
+      .split("\n")
+      .filter((l) => l !== "");
   }
 
   clearLog(): void {
@@ -198,7 +207,12 @@ export class FakeHost {
 
   rules(): string[] {
     const f = path.join(this.dir, "rules");
-    return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter((l) => l !== "") : [];
+    return fs.existsSync(f)
+      ? fs
+          .readFileSync(f, "utf8")
+          .split("\n")
+          .filter((l) => l !== "")
+      : [];
   }
 
   addRule(line: string): void {

@@ -33,7 +33,11 @@ export interface SynthResource {
 }
 
 /** The synthesized JSON of a stack (no validation). */
-export function synthJson(stack: HostnetStack): { resource: Record<string, Record<string, SynthResource>>; provider?: Record<string, unknown>; terraform?: any } {
+export function synthJson(stack: HostnetStack): {
+  resource: Record<string, Record<string, SynthResource>>;
+  provider?: Record<string, unknown>;
+  terraform?: any;
+} {
   return JSON.parse(Testing.synth(stack));
 }
 

@@ -88,7 +88,10 @@ async function logged(line: string): Promise<void> {
 }
 /** `sh -s` processes of this test waiting in the lock loop (a `sleep 1` child and the stand-in's paths). */
 function waitingShells(copy: string): { pid: number; ppid: number }[] {
-  const ps = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" }).trim().split("\n").map((l) => l.trim().split(/\s+/));
+  const ps = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/));
   const sleeping = new Set(ps.filter((p) => p[2] === "sleep" && p[3] === "1").map((p) => Number(p[1])));
   const mine = (pid: number) => {
     try {
@@ -97,7 +100,9 @@ function waitingShells(copy: string): { pid: number; ppid: number }[] {
       return false;
     }
   };
-  return ps.filter((p) => p[2] === "sh" && p[3] === "-s" && sleeping.has(Number(p[0])) && mine(Number(p[0]))).map((p) => ({ pid: Number(p[0]), ppid: Number(p[1]) }));
+  return ps
+    .filter((p) => p[2] === "sh" && p[3] === "-s" && sleeping.has(Number(p[0])) && mine(Number(p[0])))
+    .map((p) => ({ pid: Number(p[0]), ppid: Number(p[1]) }));
 }
 /** Resolves with the waiting shell of `copy` once there is one. */
 async function waiting(copy: string): Promise<{ pid: number; ppid: number }[]> {
@@ -115,7 +120,10 @@ const alive = (pid: number) => {
     return false;
   }
 };
-const owner = () => readFileSync(path.join(runRoot, "s", ".owner"), "utf8").trim().split(" ");
+const owner = () =>
+  readFileSync(path.join(runRoot, "s", ".owner"), "utf8")
+    .trim()
+    .split(" ");
 
 describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () => {
   test("hooks of one working copy run side by side", async () => {
@@ -135,7 +143,9 @@ describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () =>
     expect(ra.code).toBe(0);
     expect(rb.code).toBe(0);
     expect(logLines()).toEqual(["start a", "end a", "start b", "end b"]);
-    expect(rb.stderr).toContain(`hostnet: waiting: another working copy of this stack (${hostname()}:${dir}/copy-a) is running hooks on this host; its lease ends 1s after its last hook (waiting up to 30s)`);
+    expect(rb.stderr).toContain(
+      `hostnet: waiting: another working copy of this stack (${hostname()}:${dir}/copy-a) is running hooks on this host; its lease ends 1s after its last hook (waiting up to 30s)`,
+    );
     expect(owner()[2]).toBe(`${hostname()}:${dir}/copy-b`);
   }, 30_000);
 
@@ -189,7 +199,11 @@ describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () =>
     const r = await hook("copy-a", work("a"), { wait: 30 }).done;
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(r.code).toBe(73);
-    expect(r.stderr).toMatch(new RegExp(`hostnet: cannot open the hook lock ${runRoot}/s/\\.lock on this host \\(.*Is a directory\\)\\. hostnet keeps its ledger and hook lock in /run/hostnet: make it a writable directory`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `hostnet: cannot open the hook lock ${runRoot}/s/\\.lock on this host \\(.*Is a directory\\)\\. hostnet keeps its ledger and hook lock in /run/hostnet: make it a writable directory`,
+      ),
+    );
     expect(r.stderr).toContain("hostnet: create of s/copy-a failed on root@198.18.0.2:22 (exit 73); the output above is from the host");
     expect(logLines()).toEqual([]);
   }, 30_000);

@@ -3,7 +3,10 @@ import { sshFailureOf } from "../../src/transport/run";
 describe("sshFailureOf", () => {
   test.each([
     ["hostnet: check of s/a failed on root@198.18.0.10:22 (exit 255): ssh: Host key verification failed.\n", "Host key verification failed."],
-    ["Warning: Identity file /k/id not accessible.\nhostnet: gc of s/a failed on root@h:2222 (exit 255): ssh: root@h: Permission denied (publickey).", "root@h: Permission denied (publickey)."],
+    [
+      "Warning: Identity file /k/id not accessible.\nhostnet: gc of s/a failed on root@h:2222 (exit 255): ssh: root@h: Permission denied (publickey).",
+      "root@h: Permission denied (publickey).",
+    ],
     ["hostnet: check of s/a failed on root@h:22 (exit 255): ssh: Timeout, server h not responding.\n\n", "Timeout, server h not responding."],
   ])("ssh's reason from the transport's last line: %j", (stderr, reason) => {
     expect(sshFailureOf(stderr)).toBe(reason);

@@ -6,7 +6,15 @@ const base: SshTarget = { address: "198.18.0.10", port: 22, user: "root", identi
 
 describe("sshEnvironment", () => {
   test("a pinned host key: strict checking, the key passed for the hook to write", () => {
-    expect(sshEnvironment(base)).toEqual({ HN_USER: "root", HN_IDENTITY: "/k/id", HN_KNOWN_HOSTS: "", HN_HOST_KEY: KEY, HN_STRICT: "yes", HN_PROXY: "", HN_TRUST: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(sshEnvironment(base)).toEqual({
+      HN_USER: "root",
+      HN_IDENTITY: "/k/id",
+      HN_KNOWN_HOSTS: "",
+      HN_HOST_KEY: KEY,
+      HN_STRICT: "yes",
+      HN_PROXY: "",
+      HN_TRUST: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
   });
 
   test("a known_hosts file without identity file", () => {
@@ -22,7 +30,11 @@ describe("sshEnvironment", () => {
   });
 
   test("insecureIgnoreHostKey drops any pin and turns strict checking off", () => {
-    expect(sshEnvironment({ ...base, knownHostsFile: "/k/kh", insecureIgnoreHostKey: true })).toMatchObject({ HN_KNOWN_HOSTS: "/dev/null", HN_HOST_KEY: "", HN_STRICT: "no" });
+    expect(sshEnvironment({ ...base, knownHostsFile: "/k/kh", insecureIgnoreHostKey: true })).toMatchObject({
+      HN_KNOWN_HOSTS: "/dev/null",
+      HN_HOST_KEY: "",
+      HN_STRICT: "no",
+    });
   });
 
   test("a jump host becomes a ProxyCommand", () => {

@@ -111,7 +111,9 @@ describe("checkHostAddress", () => {
   test.each(["", "-oProxyCommand=sh", ".host", "host..example", "a b", "host;id", "user@host", "::1", "[::1]", "host\n", "x".repeat(254), "$(id)"])(
     "%j is refused with an example of a good value",
     (address) => {
-      expect(checkHostAddress(address)).toBe(`host address "${printable(address)}" is not a DNS name or IPv4 address. Use e.g. 192.0.2.10 or host.example.org.`);
+      expect(checkHostAddress(address)).toBe(
+        `host address "${printable(address)}" is not a DNS name or IPv4 address. Use e.g. 192.0.2.10 or host.example.org.`,
+      );
     },
   );
 });
@@ -122,7 +124,9 @@ describe("checkUser", () => {
   });
 
   test.each(["", "Root", "-oProxyCommand", "1user", "a b", "user;id", "x".repeat(33), "用户"])("%j is refused", (user) => {
-    expect(checkUser(user)).toBe(`SSH user "${printable(user)}" is not a valid login name (lower-case letters, digits, "_", "-", at most 32). Fix props.user.`);
+    expect(checkUser(user)).toBe(
+      `SSH user "${printable(user)}" is not a valid login name (lower-case letters, digits, "_", "-", at most 32). Fix props.user.`,
+    );
   });
 });
 

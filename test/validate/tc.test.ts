@@ -47,16 +47,35 @@ describe("checks", () => {
     expect(checkSize("15k", "burst")).toBeNull();
     expect(checkSize("big\n", "burst")).toBe(`burst "big\\n" is not a tc size; write bytes with an optional unit, e.g. "15k", "1600" or "1mb".`);
   });
-  test.each([[2, null], [10, null], [9999, null], [1, "class id 1 must be a whole number from 2 to 9999 (1 is the parent class hostnet adds)."], [0, "class id 0 must be a whole number from 2 to 9999 (1 is the parent class hostnet adds)."], [10000, expect.any(String)], [2.5, expect.any(String)]])("class id %s", (id, msg) => {
+  test.each([
+    [2, null],
+    [10, null],
+    [9999, null],
+    [1, "class id 1 must be a whole number from 2 to 9999 (1 is the parent class hostnet adds)."],
+    [0, "class id 0 must be a whole number from 2 to 9999 (1 is the parent class hostnet adds)."],
+    [10000, expect.any(String)],
+    [2.5, expect.any(String)],
+  ])("class id %s", (id, msg) => {
     expect(checkClassId(id as number)).toEqual(msg);
   });
 });
 
 describe("htbQuantum and formatRate", () => {
-  test.each([[20e6, 200000], [10e6, 125000], [64e3, 1514], [1e9, 200000]])("quantum for %s bit/s is %s bytes", (bits, q) => {
+  test.each([
+    [20e6, 200000],
+    [10e6, 125000],
+    [64e3, 1514],
+    [1e9, 200000],
+  ])("quantum for %s bit/s is %s bytes", (bits, q) => {
     expect(htbQuantum(bits)).toBe(q);
   });
-  test.each([[60e6, "60mbit"], [1e9, "1gbit"], [1500e3, "1500kbit"], [1234, "1234bit"], [2500e6, "2500mbit"]])("%s bit/s is %s", (bits, text) => {
+  test.each([
+    [60e6, "60mbit"],
+    [1e9, "1gbit"],
+    [1500e3, "1500kbit"],
+    [1234, "1234bit"],
+    [2500e6, "2500mbit"],
+  ])("%s bit/s is %s", (bits, text) => {
     expect(formatRate(bits)).toBe(text);
   });
 });

@@ -20,26 +20,98 @@ function synthErrors(build: (host: Host, stack: HostnetStack) => void): string {
 
 describe("checkHostFacts", () => {
   test.each([
-    [{ ...none, namespaces: [{ name: "web", place: "host", path: "s/a/web" }, { name: "web", place: "host", path: "s/a/web2" }] },
-      's/a/web2: namespace name "web" is also used by s/a/web on this host. Give one of them another name (props.name).'],
-    [{ ...none, interfaces: [{ name: "eth0", place: "netns web", path: "s/a/v1" }, { name: "eth0", place: "netns web", path: "s/a/v2" }] },
-      's/a/v2: interface name "eth0" in netns web is also used by s/a/v1. Set a different name on one of them.'],
-    [{ ...none, interfaces: [{ name: "br0", place: "root", path: "s/a/b1" }, { name: "br0", place: "root", path: "s/a/b2" }] },
-      's/a/b2: interface name "br0" in the root namespace is also used by s/a/b1. Set a different name on one of them.'],
-    [{ ...none, addresses: [{ cidr: "10.0.0.2/24", place: "root", iface: "x", path: "s/a/x" }, { cidr: "10.0.0.2/16", place: "netns y", iface: "eth0", path: "s/a/y" }] },
-      "s/a/y: address 10.0.0.2 (on eth0) is also assigned to x by s/a/x. Give one of them another address, or allocate both from a Subnet."],
-    [{ ...none, subnets: [{ cidr: "10.0.0.0/16", path: "s/a/big" }, { cidr: "10.0.5.0/24", path: "s/a/small" }] },
-      "s/a/small: subnet 10.0.5.0/24 overlaps 10.0.0.0/16 of s/a/big on the same host. Use non-overlapping subnets."],
-    [{ ...none, publishes: [{ protocol: "tcp", port: 8080, path: "s/a/p1" }, { protocol: "tcp", port: 8080, path: "s/a/p2" }] },
-      "s/a/p2: host port tcp/8080 is already published by s/a/p1. Use another hostPort."],
+    [
+      {
+        ...none,
+        namespaces: [
+          { name: "web", place: "host", path: "s/a/web" },
+          { name: "web", place: "host", path: "s/a/web2" },
+        ],
+      },
+      's/a/web2: namespace name "web" is also used by s/a/web on this host. Give one of them another name (props.name).',
+    ],
+    [
+      {
+        ...none,
+        interfaces: [
+          { name: "eth0", place: "netns web", path: "s/a/v1" },
+          { name: "eth0", place: "netns web", path: "s/a/v2" },
+        ],
+      },
+      's/a/v2: interface name "eth0" in netns web is also used by s/a/v1. Set a different name on one of them.',
+    ],
+    [
+      {
+        ...none,
+        interfaces: [
+          { name: "br0", place: "root", path: "s/a/b1" },
+          { name: "br0", place: "root", path: "s/a/b2" },
+        ],
+      },
+      's/a/b2: interface name "br0" in the root namespace is also used by s/a/b1. Set a different name on one of them.',
+    ],
+    [
+      {
+        ...none,
+        addresses: [
+          { cidr: "10.0.0.2/24", place: "root", iface: "x", path: "s/a/x" },
+          { cidr: "10.0.0.2/16", place: "netns y", iface: "eth0", path: "s/a/y" },
+        ],
+      },
+      "s/a/y: address 10.0.0.2 (on eth0) is also assigned to x by s/a/x. Give one of them another address, or allocate both from a Subnet.",
+    ],
+    [
+      {
+        ...none,
+        subnets: [
+          { cidr: "10.0.0.0/16", path: "s/a/big" },
+          { cidr: "10.0.5.0/24", path: "s/a/small" },
+        ],
+      },
+      "s/a/small: subnet 10.0.5.0/24 overlaps 10.0.0.0/16 of s/a/big on the same host. Use non-overlapping subnets.",
+    ],
+    [
+      {
+        ...none,
+        publishes: [
+          { protocol: "tcp", port: 8080, path: "s/a/p1" },
+          { protocol: "tcp", port: 8080, path: "s/a/p2" },
+        ],
+      },
+      "s/a/p2: host port tcp/8080 is already published by s/a/p1. Use another hostPort.",
+    ],
   ])("reports a clash %#", (facts, message) => {
     expect(checkHostFacts(facts)).toEqual([message]);
   });
 
   test.each([
-    [{ ...none, interfaces: [{ name: "eth0", place: "netns a", path: "p1" }, { name: "eth0", place: "netns b", path: "p2" }] }],
-    [{ ...none, subnets: [{ cidr: "10.0.0.0/24", path: "p1" }, { cidr: "10.0.1.0/24", path: "p2" }] }],
-    [{ ...none, publishes: [{ protocol: "tcp", port: 53, path: "p1" }, { protocol: "udp", port: 53, path: "p2" }] }],
+    [
+      {
+        ...none,
+        interfaces: [
+          { name: "eth0", place: "netns a", path: "p1" },
+          { name: "eth0", place: "netns b", path: "p2" },
+        ],
+      },
+    ],
+    [
+      {
+        ...none,
+        subnets: [
+          { cidr: "10.0.0.0/24", path: "p1" },
+          { cidr: "10.0.1.0/24", path: "p2" },
+        ],
+      },
+    ],
+    [
+      {
+        ...none,
+        publishes: [
+          { protocol: "tcp", port: 53, path: "p1" },
+          { protocol: "udp", port: 53, path: "p2" },
+        ],
+      },
+    ],
   ])("accepts what does not clash %#", (facts) => {
     expect(checkHostFacts(facts)).toEqual([]);
   });
@@ -68,7 +140,9 @@ describe("validation across one host's objects at synth", () => {
       const ns = new Namespace(host, "web");
       new VethPair(host, "v", { a: { namespace: ns, address: other.allocate("web") }, b: { bridge: br } });
     });
-    expect(msg).toContain("s/a/v: end a address is from s/a/other (10.99.0.0/24) but bridge br, which the other end joins, is on s/a/lan (10.88.0.0/24). Allocate props.a.address from s/a/lan.");
+    expect(msg).toContain(
+      "s/a/v: end a address is from s/a/other (10.99.0.0/24) but bridge br, which the other end joins, is on s/a/lan (10.88.0.0/24). Allocate props.a.address from s/a/lan.",
+    );
   });
 
   test("two veths that both default their namespace end to eth0 clash", () => {
@@ -86,7 +160,8 @@ describe("validation across one host's objects at synth", () => {
       synthErrors((host) => {
         const lan = new Subnet(host, "lan", { cidr: "10.88.0.0/24" });
         const br = new Bridge(host, "br", { address: lan.gateway });
-        for (const n of ["a1", "a2"]) new VethPair(host, `${n}-v`, { a: { namespace: new Namespace(host, n), address: lan.allocate(n) }, b: { bridge: br } });
+        for (const n of ["a1", "a2"])
+          new VethPair(host, `${n}-v`, { a: { namespace: new Namespace(host, n), address: lan.allocate(n) }, b: { bridge: br } });
       }),
     ).toBe("");
   });

@@ -27,7 +27,12 @@ export class CdktfProject {
     this.dir = mkdtempSync(path.join(tmpdir(), "hostnet-it-"));
     writeFileSync(
       path.join(this.dir, "cdktf.json"),
-      JSON.stringify({ language: "typescript", app: `${path.join(BIN, "ts-node")} --transpile-only ${path.join(ROOT, app)}`, terraformProviders: [], sendCrashReports: "false" }),
+      JSON.stringify({
+        language: "typescript",
+        app: `${path.join(BIN, "ts-node")} --transpile-only ${path.join(ROOT, app)}`,
+        terraformProviders: [],
+        sendCrashReports: "false",
+      }),
     );
   }
 
@@ -59,7 +64,9 @@ export class CdktfProject {
    * flag for it, so it reaches `terraform apply` as TF_CLI_ARGS_apply.
    */
   deployWaitingForLock(lockTimeout: string, ...extra: string[]): Promise<RunOutput> {
-    return this.run(path.join(BIN, "cdktf"), ["deploy", "--auto-approve", ...extra, this.stack], this.dir, { TF_CLI_ARGS_apply: `-lock-timeout=${lockTimeout}` });
+    return this.run(path.join(BIN, "cdktf"), ["deploy", "--auto-approve", ...extra, this.stack], this.dir, {
+      TF_CLI_ARGS_apply: `-lock-timeout=${lockTimeout}`,
+    });
   }
 
   /** Change the environment the app sees from the next command on (e.g. to drop a construct). */
@@ -80,7 +87,15 @@ export class CdktfProject {
       cwd,
       reject: false,
       all: true,
-      env: { ...this.env, ...extraEnv, CI: "true", CHECKPOINT_DISABLE: "1", FORCE_COLOR: "0", TF_CLI_CONFIG_FILE: path.join(ROOT, ".hostnet", "terraformrc"), TF_IN_AUTOMATION: "1" },
+      env: {
+        ...this.env,
+        ...extraEnv,
+        CI: "true",
+        CHECKPOINT_DISABLE: "1",
+        FORCE_COLOR: "0",
+        TF_CLI_CONFIG_FILE: path.join(ROOT, ".hostnet", "terraformrc"),
+        TF_IN_AUTOMATION: "1",
+      },
       timeout: 300_000,
     });
     return { exitCode: r.exitCode ?? -1, output: r.all ?? "" };

@@ -25,7 +25,8 @@ export interface TestPostgres {
 function binDir(): string {
   const root = "/usr/lib/postgresql";
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(path.join(root, v, "bin", "initdb"))) : [];
-  if (versions.length === 0) throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql; run scripts/setup.sh (it installs the postgresql package).");
+  if (versions.length === 0)
+    throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql; run scripts/setup.sh (it installs the postgresql package).");
   return path.join(root, versions.sort((a, b) => Number(b) - Number(a))[0], "bin");
 }
 

@@ -13,7 +13,11 @@ export async function ping(inv: Inventory, host: string, to: string, netns?: str
 /** Start a TCP server in a namespace that answers every connection with `reply` and closes. */
 export async function serveTcp(inv: Inventory, host: string, netns: string, port: number, reply: string): Promise<void> {
   const js = `require("net").createServer(s => s.end(${JSON.stringify(reply + "\n")})).listen(${port})`;
-  const r = await hostExec(inv, host, `ip netns exec ${netns} setsid ${NODE} -e '${js}' </dev/null >/dev/null 2>&1 & sleep 0.3; for i in 1 2 3 4 5 6 7 8 9 10; do ip netns exec ${netns} ss -ltn | grep -q ':${port} ' && exit 0; sleep 0.2; done; exit 1`);
+  const r = await hostExec(
+    inv,
+    host,
+    `ip netns exec ${netns} setsid ${NODE} -e '${js}' </dev/null >/dev/null 2>&1 & sleep 0.3; for i in 1 2 3 4 5 6 7 8 9 10; do ip netns exec ${netns} ss -ltn | grep -q ':${port} ' && exit 0; sleep 0.2; done; exit 1`,
+  );
   if (r.exitCode !== 0) throw new Error(`server in ${netns} on ${host} did not start: ${r.stderr}`);
 }
 
