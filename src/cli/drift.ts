@@ -1,8 +1,11 @@
 /**
  * `hostnet check` and `hostnet gc`: compare what is live on each host with the
- * current plan. Both synthesize the app into ./cdktf.out (where cdktf deploy
- * works, so `--fix` can hand Terraform the drifted resources) and reach hosts
- * through the same SSH transport as the hooks.
+ * current plan. Both synthesize the app into the project's outdir (cdktf.json
+ * "output", default cdktf.out, where deploy works, so `--fix` can hand Terraform
+ * the drifted resources) and reach hosts through the same SSH transport as the
+ * hooks. Both hold the working copy's deploy lock for the whole command: a
+ * synth of theirs in the middle of a deploy would change the plan that deploy
+ * applies, and gc --yes must not judge objects a running deploy is creating.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -14,15 +17,33 @@ import { HostManifest, MANIFEST_FILE, StackManifest } from "../plan/manifest";
 import { runOnHost } from "../transport/run";
 import { noPositionals, parseArgs, UsageError } from "./args";
 import { Command, Io } from "./command";
-import { readCdktfJson, readSynthesized, synthApp } from "./plan";
+import { lockProject, ProjectLock } from "./project-lock";
+import { projectOutdir, readCdktfJson, readSynthesized, synthApp } from "./plan";
 
 interface Synthesized {
   readonly dir: string;
   readonly manifest: StackManifest;
 }
 
+/** How long check and gc wait for a deploy of the same working copy to finish, unless --lock-wait says otherwise. */
+const DEFAULT_LOCK_WAIT_SECONDS = 600;
+
+/** Takes the working copy's deploy lock, runs `body`, and lets go whatever happens. */
+async function locked<T>(command: string, flags: { "lock-wait"?: number }, io: Io, body: () => Promise<T>): Promise<T> {
+  const lock: ProjectLock = await lockProject(projectOutdir(process.cwd()), {
+    command,
+    waitSeconds: flags["lock-wait"] ?? DEFAULT_LOCK_WAIT_SECONDS,
+    wait: (line) => io.err(line),
+  });
+  try {
+    return await body();
+  } finally {
+    lock.release();
+  }
+}
+
 async function synthesize(flags: { app?: string; stack?: string; "no-synth"?: boolean }): Promise<Synthesized[]> {
-  const outdir = path.resolve("cdktf.out");
+  const outdir = projectOutdir(process.cwd());
   if (!flags["no-synth"]) {
     const cfg = flags.app ? { app: flags.app } : readCdktfJson(process.cwd());
     const r = await synthApp(cfg, outdir);
@@ -91,76 +112,84 @@ async function terraform(dir: string, args: string[], io: Io): Promise<number> {
 export const checkCommand: Command = {
   name: "check",
   summary: "compare every object on its host with the plan (read-only); --fix recreates what drifted",
-  usage: ["hostnet check [--app CMD] [--stack NAME] [--fix] [--no-synth: use ./cdktf.out as the last synth or deploy left it]"],
+  usage: ["hostnet check [--app CMD] [--stack NAME] [--fix] [--lock-wait SECONDS] [--no-synth: use ./cdktf.out as the last synth or deploy left it]"],
   async run(args, io) {
-    const parsed = parseArgs(args, { app: "string", stack: "string", fix: "boolean", "no-synth": "boolean" }, "hostnet check");
+    const parsed = parseArgs(args, { app: "string", stack: "string", fix: "boolean", "no-synth": "boolean", "lock-wait": "int" }, "hostnet check");
     noPositionals(parsed, "hostnet check");
     const flags = parsed.flags;
-    let failed = false;
-    for (const s of await synthesize(flags)) {
-      const drifted: string[] = [];
-      for (const h of s.manifest.hosts) {
-        const r = await checkHost(h, io);
-        drifted.push(...r.drifted);
-        failed ||= !r.ok;
-      }
-      if (drifted.length === 0) continue;
-      const replace = drifted.map((a) => `-replace=${a}`);
-      if (!flags.fix) {
-        io.out(
-          `stack ${s.manifest.stack}: ${drifted.length} drifted; repair with: hostnet check --fix  (terraform apply ${replace.join(" ")} in ${path.relative(process.cwd(), s.dir)})`,
-        );
-        failed = true;
-        continue;
-      }
-      io.out(`stack ${s.manifest.stack}: recreating ${drifted.length} drifted object(s)`);
-      const code = await terraform(s.dir, ["apply", "-auto-approve", "-input=false", "-no-color", ...replace], io);
-      if (code !== 0) failed = true;
-    }
-    return failed ? 1 : 0;
+    return locked(["hostnet check", ...args].join(" "), flags, io, () => check(flags, io));
   },
 };
+
+async function check(flags: { app?: string; stack?: string; fix?: boolean; "no-synth"?: boolean }, io: Io): Promise<number> {
+  let failed = false;
+  for (const s of await synthesize(flags)) {
+    const drifted: string[] = [];
+    for (const h of s.manifest.hosts) {
+      const r = await checkHost(h, io);
+      drifted.push(...r.drifted);
+      failed ||= !r.ok;
+    }
+    if (drifted.length === 0) continue;
+    const replace = drifted.map((a) => `-replace=${a}`);
+    if (!flags.fix) {
+      io.out(
+        `stack ${s.manifest.stack}: ${drifted.length} drifted; repair with: hostnet check --fix  (terraform apply ${replace.join(" ")} in ${path.relative(process.cwd(), s.dir)})`,
+      );
+      failed = true;
+      continue;
+    }
+    io.out(`stack ${s.manifest.stack}: recreating ${drifted.length} drifted object(s)`);
+    const code = await terraform(s.dir, ["apply", "-auto-approve", "-input=false", "-no-color", ...replace], io);
+    if (code !== 0) failed = true;
+  }
+  return failed ? 1 : 0;
+}
 
 export const gcCommand: Command = {
   name: "gc",
   summary: "list what a stack left on its hosts that is not in the plan (by tag), exit 1 when there is some; --yes removes it",
-  usage: ["hostnet gc [--app CMD] [--stack NAME] [--yes] [--no-synth]"],
+  usage: ["hostnet gc [--app CMD] [--stack NAME] [--yes] [--lock-wait SECONDS] [--no-synth]"],
   async run(args, io) {
-    const parsed = parseArgs(args, { app: "string", stack: "string", yes: "boolean", "no-synth": "boolean" }, "hostnet gc");
+    const parsed = parseArgs(args, { app: "string", stack: "string", yes: "boolean", "no-synth": "boolean", "lock-wait": "int" }, "hostnet gc");
     noPositionals(parsed, "hostnet gc");
     const flags = parsed.flags;
-    let failed = false;
-    for (const s of await synthesize(flags)) {
-      const ids = new Set<string>();
-      const tags = new Set<string>();
-      for (const h of s.manifest.hosts)
-        for (const o of h.objects) {
-          ids.add(o.id);
-          tags.add(o.tag);
-        }
-      for (const h of s.manifest.hosts) {
-        const scan = await runOnHost(h, renderGcScan(s.manifest.stack), { op: "gc scan", path: h.path });
-        if (scan.exitCode !== 0) {
-          for (const l of unreachableLines(h, scan, "gc scan")) io.out(l);
-          failed = true;
-          continue;
-        }
-        const orphans = findOrphans(scan.stdout, { ids, tags });
-        for (const o of orphans) io.out(`  ${o.type.padEnd(6)} ${o.what}  (${o.tag})`);
-        if (orphans.length > 0 && flags.yes) {
-          const r = await runOnHost(h, renderGcRemove(s.manifest.stack, orphans), { op: "gc", path: h.path });
-          if (r.exitCode !== 0) {
-            io.err(r.stderr.trim());
-            failed = true;
-          }
-        }
-        io.out(
-          `host ${h.name} (${h.address}): ${orphans.length} left behind by stack ${s.manifest.stack}${orphans.length === 0 ? "" : flags.yes ? ", removed" : "; remove with --yes"}`,
-        );
-        // Leftovers not removed are a finding: a script running gc sees it in the exit code.
-        if (orphans.length > 0 && !flags.yes) failed = true;
-      }
-    }
-    return failed ? 1 : 0;
+    return locked(["hostnet gc", ...args].join(" "), flags, io, () => gc(flags, io));
   },
 };
+
+async function gc(flags: { app?: string; stack?: string; yes?: boolean; "no-synth"?: boolean }, io: Io): Promise<number> {
+  let failed = false;
+  for (const s of await synthesize(flags)) {
+    const ids = new Set<string>();
+    const tags = new Set<string>();
+    for (const h of s.manifest.hosts)
+      for (const o of h.objects) {
+        ids.add(o.id);
+        tags.add(o.tag);
+      }
+    for (const h of s.manifest.hosts) {
+      const scan = await runOnHost(h, renderGcScan(s.manifest.stack), { op: "gc scan", path: h.path });
+      if (scan.exitCode !== 0) {
+        for (const l of unreachableLines(h, scan, "gc scan")) io.out(l);
+        failed = true;
+        continue;
+      }
+      const orphans = findOrphans(scan.stdout, { ids, tags });
+      for (const o of orphans) io.out(`  ${o.type.padEnd(6)} ${o.what}  (${o.tag})`);
+      if (orphans.length > 0 && flags.yes) {
+        const r = await runOnHost(h, renderGcRemove(s.manifest.stack, orphans), { op: "gc", path: h.path });
+        if (r.exitCode !== 0) {
+          io.err(r.stderr.trim());
+          failed = true;
+        }
+      }
+      io.out(
+        `host ${h.name} (${h.address}): ${orphans.length} left behind by stack ${s.manifest.stack}${orphans.length === 0 ? "" : flags.yes ? ", removed" : "; remove with --yes"}`,
+      );
+      // Leftovers not removed are a finding: a script running gc sees it in the exit code.
+      if (orphans.length > 0 && !flags.yes) failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}

@@ -31,6 +31,17 @@ export function readCdktfJson(dir: string): AppConfig {
   return { app: json.app, context };
 }
 
+/** cdktf.json's "output" (cdktf's outdir), default cdktf.out, as an absolute path. */
+export function projectOutdir(cwd: string): string {
+  try {
+    const json = JSON.parse(fs.readFileSync(path.join(cwd, "cdktf.json"), "utf8")) as { output?: unknown };
+    if (typeof json.output === "string" && json.output.trim() !== "") return path.resolve(cwd, json.output);
+  } catch {
+    // readCdktfJson reports a missing or broken cdktf.json.
+  }
+  return path.resolve(cwd, "cdktf.out");
+}
+
 /** Result of running an app: its exit code and what it wrote to stderr. */
 export interface SynthResult {
   readonly exitCode: number;
