@@ -10,6 +10,7 @@ import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address, Subnet } from "./subnet";
+import type { ObjectKind } from "../src/plan/kinds";
 
 /** An address or network a class matches: an Address, a Subnet or "a.b.c.d[/len]". */
 export type MatchAddress = Address | Subnet | string;
@@ -98,8 +99,12 @@ export class BandwidthLimit extends NetObject {
     this.totalRate = props.total;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "bandwidth";
+  }
+
+  requiredModules(): string[] {
+    return ["sch_htb", "cls_u32"];
   }
 
   get objectName(): string {

@@ -10,6 +10,7 @@ import { Namespace } from "./namespace";
 import { findAncestor, NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
+import type { ObjectKind } from "../src/plan/kinds";
 
 export interface BridgeProps {
   /** Interface name, 1-15 bytes. @default the construct id, shortened with a hash when too long */
@@ -46,8 +47,12 @@ export class Bridge extends NetObject {
     this.address = props.address;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "bridge";
+  }
+
+  requiredModules(): string[] {
+    return ["bridge"];
   }
 
   get objectName(): string {

@@ -12,6 +12,7 @@ import { NamespaceLike, NetObject, ObjectSummary } from "./net-object";
 import { AddressInput, addressCidr, bridgeSubnetProblem, checkAddressInput, placeName } from "./place";
 import { hostFor, OnHost } from "./same-host";
 import { Address, Subnet } from "./subnet";
+import type { ObjectKind } from "../src/plan/kinds";
 
 export interface EndpointProps {
   /** Bridge the endpoint plugs into: the host-side end of its veth joins it. */
@@ -81,8 +82,13 @@ export class Endpoint extends NetObject {
     this.gateway = gw === false || gw === undefined ? undefined : gw instanceof Address ? gw.ip : gw.split("/")[0];
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "endpoint";
+  }
+
+  // A veth pair underneath.
+  requiredModules(): string[] {
+    return ["veth"];
   }
 
   get objectName(): string {

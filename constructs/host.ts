@@ -4,7 +4,6 @@ import { createHookResource, HookResource } from "../src/plan/hook-resource";
 import { checkHost } from "../src/render/check";
 import { Flow, mergeFlows } from "../src/render/firewall";
 import { renderHostCreate, renderHostDestroy } from "../src/render/host";
-import { KIND_MODULES } from "../src/render/preflight";
 import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../src/validate/names";
 import { SshTarget, sshEnvironment } from "../src/transport/ssh";
 import { DEFAULT_LOCK_LEASE, DEFAULT_LOCK_WAIT } from "../src/transport/hook-lock";
@@ -184,7 +183,7 @@ export class Host extends Construct {
       host: this.node.id,
       keep: this.objects.map((o) => o.ref.id),
       commands: uniqSorted(this.objects.flatMap((o) => o.requiredCommands())),
-      modules: uniqSorted(this.objects.flatMap((o) => KIND_MODULES[o.kind] ?? [])),
+      modules: uniqSorted(this.objects.flatMap((o) => o.requiredModules())),
       bridges: uniqSorted(
         this.objects.filter((o) => o.kind === "bridge" && !(o as NetObject & { namespace?: unknown }).namespace).map((o) => o.objectName),
       ),

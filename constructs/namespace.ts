@@ -6,6 +6,7 @@ import { Hooks } from "../src/render/types";
 import { checkNamespaceName } from "../src/validate/names";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor } from "./same-host";
+import type { ObjectKind } from "../src/plan/kinds";
 
 export interface NamespaceProps {
   /** Name under /run/netns (what `ip netns exec NAME` takes). @default the construct id */
@@ -37,7 +38,7 @@ export class Namespace extends NetObject {
     this.killProcesses = props.killProcessesOnDestroy ?? true;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "netns";
   }
 

@@ -12,6 +12,7 @@ import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address, Subnet } from "./subnet";
 import { Sysctl } from "./sysctl";
+import type { ObjectKind } from "../src/plan/kinds";
 
 /** Where a NAT rule lives. */
 export interface NatPlaceProps {
@@ -125,7 +126,7 @@ export class NatRule extends NetObject {
     this.forwarding = ns ? namespaceForwarding(ns) : host.enableForwarding();
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return this.props.type;
   }
 

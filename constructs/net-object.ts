@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from "constructs";
 import { createHookResource, HookResource, HookTriggers, idReference } from "../src/plan/hook-resource";
+import type { ObjectKind } from "../src/plan/kinds";
 import { objectId, objectTag } from "../src/plan/names";
 import { createScript, destroyScript } from "../src/render/script";
 import { Flow } from "../src/render/firewall";
@@ -16,7 +17,7 @@ export interface NamespaceLike {
 
 /** A row of the review table: what the object is and where it lives. */
 export interface ObjectSummary {
-  readonly kind: string;
+  readonly kind: ObjectKind;
   readonly name: string;
   /** "root" or "netns <name>". */
   readonly where: string;
@@ -55,8 +56,8 @@ export abstract class NetObject extends Construct {
     });
   }
 
-  /** Short kind name for comments and review output ("bridge", "veth", ...). */
-  abstract get kind(): string;
+  /** Short kind name for comments and review output ("bridge", "veth", ...); a new kind is added to OBJECT_KINDS. */
+  abstract get kind(): ObjectKind;
   /** The object's name on the host (interface, namespace, rule summary). */
   abstract get objectName(): string;
   /** Shell lines that create and destroy the object. Pure: called at synth. */
@@ -126,6 +127,14 @@ export abstract class NetObject extends Construct {
   /** Commands the host needs for this object's hooks. */
   requiredCommands(): string[] {
     return ["ip"];
+  }
+
+  /**
+   * Kernel modules this object needs, for the host's preflight (src/render/preflight.ts
+   * probes each one; a module without a probe there is checked by modprobe alone).
+   */
+  requiredModules(): string[] {
+    return [];
   }
 
   get ref(): ObjectRef {

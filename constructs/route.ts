@@ -11,6 +11,7 @@ import { findAncestor, NamespaceLike, NetObject, ObjectSummary } from "./net-obj
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address } from "./subnet";
+import type { ObjectKind } from "../src/plan/kinds";
 
 export interface RouteProps {
   /** "default" or a network in CIDR form. @default "default" */
@@ -53,7 +54,7 @@ export class Route extends NetObject {
     this.metric = props.metric;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "route";
   }
 

@@ -11,6 +11,7 @@ import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address } from "./subnet";
+import type { ObjectKind } from "../src/plan/kinds";
 
 /** The gateway Calico gives every workload: link-local, so it clashes with nothing routed. */
 export const ROUTED_GATEWAY = "169.254.1.1";
@@ -80,8 +81,13 @@ export class RoutedEndpoint extends NetObject {
     return `${this.ip}/32`;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "routed";
+  }
+
+  // A veth pair underneath.
+  requiredModules(): string[] {
+    return ["veth"];
   }
 
   get objectName(): string {

@@ -9,6 +9,7 @@ import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place
 import { renderStackedLink, StackedLinkSpec } from "../src/render/stacked-link";
 import { checkStackedLink } from "../src/render/check";
 import { Hooks, ObjectRef } from "../src/render/types";
+import type { ObjectKind } from "../src/plan/kinds";
 
 /** Props shared by links stacked on a parent device (Macvlan, Ipvlan). */
 export interface StackedLinkProps {
@@ -84,8 +85,13 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
     return this.name;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return this.linkType.type;
+  }
+
+  // The macvlan or ipvlan driver.
+  requiredModules(): string[] {
+    return [this.linkType.type];
   }
 
   spec(): StackedLinkSpec {

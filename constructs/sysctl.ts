@@ -6,6 +6,7 @@ import { Namespace } from "./namespace";
 import { findAncestor, NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
+import type { ObjectKind } from "../src/plan/kinds";
 
 export interface SysctlProps {
   /** Dotted key under /proc/sys, e.g. "net.ipv4.ip_forward". */
@@ -37,7 +38,7 @@ export class Sysctl extends NetObject {
     this.namespace = ns;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "sysctl";
   }
 

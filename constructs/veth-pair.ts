@@ -9,6 +9,7 @@ import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
 import { AddressInput, addressCidr, bridgeSubnetProblem, checkAddressInput, placeName } from "./place";
 import { hostFor, OnHost } from "./same-host";
+import type { ObjectKind } from "../src/plan/kinds";
 
 export interface VethEndProps {
   /** Interface name, 1-15 bytes. @default "eth0" inside a namespace, else "ve-" plus the construct id */
@@ -87,8 +88,12 @@ export class VethPair extends NetObject {
     };
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "veth";
+  }
+
+  requiredModules(): string[] {
+    return ["veth"];
   }
 
   get objectName(): string {

@@ -9,6 +9,7 @@ import { Bridge } from "./bridge";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput } from "./place";
+import type { ObjectKind } from "../src/plan/kinds";
 
 /** Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14) headers. */
 export const VXLAN_OVERHEAD = 50;
@@ -93,8 +94,12 @@ export class Vxlan extends NetObject {
     return this.peerList.map((p) => (p instanceof Vxlan ? p.local : p));
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "vxlan";
+  }
+
+  requiredModules(): string[] {
+    return ["vxlan"];
   }
 
   get objectName(): string {

@@ -11,7 +11,7 @@ export interface HostHookSpec {
   readonly keep: readonly string[];
   /** Commands the objects on this host need. */
   readonly commands: readonly string[];
-  /** Kernel modules the objects' kinds need (src/render/preflight.ts KIND_MODULES). */
+  /** Kernel modules the objects need (NetObject.requiredModules()). */
   readonly modules?: readonly string[];
   /** Bridges in the root namespace, for the bridge-nf-call-iptables check. */
   readonly bridges?: readonly string[];
