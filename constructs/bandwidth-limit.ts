@@ -90,10 +90,10 @@ export class BandwidthLimit extends NetObject {
   constructor(scope: Construct, id: string, props: BandwidthLimitProps) {
     const i = props.interface;
     const ns = i.namespace;
-    super(scope, id, hostFor(scope, id, "BandwidthLimit", [i instanceof Bridge ? i : undefined, ns]));
+    super(scope, id, hostFor(scope, id, "BandwidthLimit", [Bridge.isBridge(i) ? i : undefined, ns]));
     this.dev = i.name;
     this.namespace = ns;
-    this.bridge = i instanceof Bridge ? i : undefined;
+    this.bridge = Bridge.isBridge(i) ? i : undefined;
     this.classes = props.classes;
     this.defaultClass = props.defaultClass;
     this.totalRate = props.total;

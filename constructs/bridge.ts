@@ -7,10 +7,11 @@ import { Flow } from "../src/render/firewall";
 import { BridgeSpec, Hooks, ObjectRef } from "../src/render/types";
 import { checkInterfaceName, checkMtu } from "../src/validate/names";
 import { Namespace } from "./namespace";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
 import type { ObjectKind } from "../src/plan/kinds";
+import { brand, hasBrand } from "./guard";
 
 export interface BridgeProps {
   /** Interface name, 1-15 bytes. @default the construct id, shortened with a hash when too long */
@@ -32,15 +33,23 @@ export interface BridgeProps {
  * const br = new Bridge(host, "br-lan", { address: lan.gateway, mtu: 1500 });
  * ```
  */
+const BRIDGE = Symbol.for("hostnet.Bridge");
+
 export class Bridge extends NetObject {
+  /** True for a Bridge (by symbol, not instanceof). */
+  static isBridge(x: unknown): x is Bridge {
+    return hasBrand(x, BRIDGE);
+  }
+
   readonly name: string;
   readonly mtu: number;
   readonly namespace?: Namespace;
   readonly address?: AddressInput;
 
   constructor(scope: Construct, id: string, props: BridgeProps = {}) {
-    const ns = props.namespace ?? findAncestor(scope, Namespace);
+    const ns = props.namespace ?? Namespace.tryOf(scope);
     super(scope, id, hostFor(scope, id, "Bridge", [ns]));
+    brand(this, BRIDGE);
     this.namespace = ns;
     this.name = props.name ?? deriveName(id, this.node.path, 15);
     this.mtu = props.mtu ?? 1500;

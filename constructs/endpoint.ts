@@ -77,7 +77,7 @@ export class Endpoint extends NetObject {
     this.hostName = props.hostName ?? deriveName(id, this.node.path, 15, "ve-");
     this.mtu = props.mtu ?? 1500;
     this.killProcesses = props.killProcessesOnDestroy ?? true;
-    this.address = props.address instanceof Subnet ? props.address.allocate(this) : props.address;
+    this.address = Subnet.isSubnet(props.address) ? props.address.allocate(this) : props.address;
     const gw = props.gateway === undefined ? props.bridge.address : props.gateway;
     this.gateway = gw === false || gw === undefined ? undefined : gw instanceof Address ? gw.ip : gw.split("/")[0];
   }

@@ -7,12 +7,13 @@ import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
 import { checkInterfaceName, checkPort } from "../src/validate/names";
 import { Bridge } from "./bridge";
 import { Namespace } from "./namespace";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address, Subnet } from "./subnet";
 import { Sysctl } from "./sysctl";
 import type { ObjectKind } from "../src/plan/kinds";
+import { brand, hasBrand } from "./guard";
 
 /** Where a NAT rule lives. */
 export interface NatPlaceProps {
@@ -91,7 +92,14 @@ export type NatRuleProps =
  * NatRule.oneToOne(router, "static", { inside: "10.0.0.5", outside: "16.158.1.5" });
  * ```
  */
+const NAT_RULE = Symbol.for("hostnet.NatRule");
+
 export class NatRule extends NetObject {
+  /** True for a NatRule (by symbol, not instanceof). */
+  static isNatRule(x: unknown): x is NatRule {
+    return hasBrand(x, NAT_RULE);
+  }
+
   /** Outbound masquerade for a subnet. */
   static masquerade(scope: Construct, id: string, props: MasqueradeProps): NatRule {
     return new NatRule(scope, id, { type: "masquerade", ...props });
@@ -118,9 +126,10 @@ export class NatRule extends NetObject {
   private readonly forwarding: NetObject;
 
   constructor(scope: Construct, id: string, props: NatRuleProps) {
-    const ns = props.namespace ?? findAncestor(scope, Namespace);
+    const ns = props.namespace ?? Namespace.tryOf(scope);
     const host = hostFor(scope, id, "NatRule", [ns, props.type === "masquerade" ? props.bridge : undefined]);
     super(scope, id, host);
+    brand(this, NAT_RULE);
     this.props = props;
     this.namespace = ns;
     this.forwarding = ns ? namespaceForwarding(ns) : host.enableForwarding();

@@ -1,4 +1,4 @@
-import { Construct, IConstruct } from "constructs";
+import { Construct } from "constructs";
 import { createHookResource, HookResource, HookTriggers, idReference } from "../src/plan/hook-resource";
 import type { ObjectKind } from "../src/plan/kinds";
 import { objectId, objectTag } from "../src/plan/names";
@@ -7,6 +7,7 @@ import { Flow } from "../src/render/firewall";
 import { Hooks, ObjectRef } from "../src/render/types";
 import type { Host } from "./host";
 import { HostnetStack } from "./hostnet-stack";
+import { brand, hasBrand } from "./guard";
 import { OnHost, otherHostProblems } from "./same-host";
 import { renderProblems } from "../src/validate/shell";
 
@@ -31,13 +32,21 @@ export interface ObjectSummary {
  * renders the scripts at synth time (lazily, after all props and allocations are
  * known), wires dependencies as references and registers the object with its host.
  */
+const NET_OBJECT = Symbol.for("hostnet.NetObject");
+
 export abstract class NetObject extends Construct {
+  /** True for a NetObject of any kind (by symbol, not instanceof). */
+  static isNetObject(x: unknown): x is NetObject {
+    return hasBrand(x, NET_OBJECT);
+  }
+
   readonly host: Host;
   /** The Terraform resource that carries this object's hooks. */
   readonly resource: HookResource;
 
   protected constructor(scope: Construct, id: string, host: Host) {
     super(scope, id);
+    brand(this, NET_OBJECT);
     this.host = host;
     const stack = HostnetStack.of(this);
     this.resource = createHookResource(this, "hook", {
@@ -209,10 +218,4 @@ export function notChecked(reason: string): NotChecked {
 
 export function uniq<T>(items: T[]): T[] {
   return [...new Set(items)];
-}
-
-/** The nearest ancestor (or self) of a type. */
-export function findAncestor<T>(c: IConstruct, type: abstract new (...a: any[]) => T): T | undefined {
-  for (let s: IConstruct | undefined = c; s; s = s.node.scope) if (s instanceof type) return s as T;
-  return undefined;
 }

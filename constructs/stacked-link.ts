@@ -3,7 +3,7 @@ import { deriveName } from "../src/plan/names";
 import { checkInterfaceName, checkMtu, printable } from "../src/validate/names";
 import { Bridge } from "./bridge";
 import { Namespace } from "./namespace";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
 import { renderStackedLink, StackedLinkSpec } from "../src/render/stacked-link";
@@ -62,8 +62,8 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
     private readonly linkType: StackedLinkType<M>,
   ) {
     const { label: type, prefix } = linkType;
-    const ns = props.namespace ?? findAncestor(scope, Namespace);
-    const parentBridge = props.parent instanceof Bridge ? props.parent : undefined;
+    const ns = props.namespace ?? Namespace.tryOf(scope);
+    const parentBridge = Bridge.isBridge(props.parent) ? props.parent : undefined;
     super(scope, id, hostFor(scope, id, type, [parentBridge, ns]));
     this.parentBridge = parentBridge;
     this.parentName = parentBridge ? parentBridge.name : String(props.parent);

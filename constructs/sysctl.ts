@@ -3,7 +3,7 @@ import { checkSysctl } from "../src/render/check";
 import { renderSysctl } from "../src/render/sysctl";
 import { Hooks, ObjectRef } from "../src/render/types";
 import { Namespace } from "./namespace";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import type { ObjectKind } from "../src/plan/kinds";
@@ -31,7 +31,7 @@ export class Sysctl extends NetObject {
   readonly namespace?: Namespace;
 
   constructor(scope: Construct, id: string, props: SysctlProps) {
-    const ns = props.namespace ?? findAncestor(scope, Namespace);
+    const ns = props.namespace ?? Namespace.tryOf(scope);
     super(scope, id, hostFor(scope, id, "Sysctl", [ns]));
     this.key = props.key;
     this.value = props.value;

@@ -10,6 +10,7 @@ import { NetObject, ObjectSummary } from "./net-object";
 import { AddressInput, addressCidr, bridgeSubnetProblem, checkAddressInput, placeName } from "./place";
 import { hostFor, OnHost } from "./same-host";
 import type { ObjectKind } from "../src/plan/kinds";
+import { brand, hasBrand } from "./guard";
 
 export interface VethEndProps {
   /** Interface name, 1-15 bytes. @default "eth0" inside a namespace, else "ve-" plus the construct id */
@@ -59,7 +60,14 @@ export interface VethEnd {
  * });
  * ```
  */
+const VETH_PAIR = Symbol.for("hostnet.VethPair");
+
 export class VethPair extends NetObject {
+  /** True for a VethPair (by symbol, not instanceof). */
+  static isVethPair(x: unknown): x is VethPair {
+    return hasBrand(x, VETH_PAIR);
+  }
+
   readonly a: VethEnd;
   readonly b: VethEnd;
   readonly mtu: number;
@@ -67,6 +75,7 @@ export class VethPair extends NetObject {
 
   constructor(scope: Construct, id: string, props: VethPairProps) {
     super(scope, id, hostFor(scope, id, "VethPair", [props.a.namespace, props.a.bridge, props.b.namespace, props.b.bridge]));
+    brand(this, VETH_PAIR);
     this.props = props;
     this.mtu = props.mtu ?? 1500;
     const nsA = props.a.namespace ?? props.a.bridge?.namespace;

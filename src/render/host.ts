@@ -1,5 +1,4 @@
-import { LOCK_FILES } from "../transport/hook-lock";
-import { ledgerDir } from "./common";
+import { ledgerDir, LOCK_FILES } from "./common";
 import { Flow } from "./firewall";
 import { renderPreflight } from "./preflight";
 import { argv, commentSafe, shq } from "./quote";
