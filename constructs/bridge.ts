@@ -12,6 +12,8 @@ import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
 import type { ObjectKind } from "../src/plan/kinds";
 import { brand, hasBrand } from "./guard";
+import type { ObjectDiagram } from "../src/review/topology";
+import { holding, inGroup, refOf, subnetsOf } from "./diagram";
 
 export interface BridgeProps {
   /** Interface name, 1-15 bytes. @default the construct id, shortened with a hash when too long */
@@ -24,6 +26,8 @@ export interface BridgeProps {
   readonly namespace?: Namespace;
 }
 
+const BRIDGE = Symbol.for("hostnet.Bridge");
+
 /**
  * A Linux bridge (`ip link add type bridge`) on a host or in a namespace.
  *
@@ -33,8 +37,6 @@ export interface BridgeProps {
  * const br = new Bridge(host, "br-lan", { address: lan.gateway, mtu: 1500 });
  * ```
  */
-const BRIDGE = Symbol.for("hostnet.Bridge");
-
 export class Bridge extends NetObject {
   /** True for a Bridge (by symbol, not instanceof). */
   static isBridge(x: unknown): x is Bridge {
@@ -62,6 +64,14 @@ export class Bridge extends NetObject {
 
   requiredModules(): string[] {
     return ["bridge"];
+  }
+
+  diagram(): ObjectDiagram {
+    const label = [`bridge ${this.name}`, ...(this.address ? [addressCidr(this.address)] : [])];
+    return {
+      nodes: [{ ref: refOf(this), label, shape: "bridge", ...inGroup(this.namespace), ...holding(this.address) }],
+      subnets: subnetsOf(this.address),
+    };
   }
 
   get objectName(): string {

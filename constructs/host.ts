@@ -241,6 +241,11 @@ export class Host extends Construct {
     return this.objects;
   }
 
+  /** Subnets declared in this host's scope. */
+  subnets(): Subnet[] {
+    return this.node.findAll().filter(Subnet.isSubnet);
+  }
+
   /** @internal called by NetObject */
   register(o: NetObject): void {
     this.objects.push(o);
@@ -328,10 +333,7 @@ export class Host extends Construct {
       addresses: objs.flatMap((o) =>
         o.assignedAddresses().map((a) => ({ cidr: a.cidr, iface: a.iface, place: place(a.namespace), path: o.node.path })),
       ),
-      subnets: this.node
-        .findAll()
-        .filter(Subnet.isSubnet)
-        .map((s) => ({ cidr: s.cidr, path: s.node.path })),
+      subnets: this.subnets().map((s) => ({ cidr: s.cidr, path: s.node.path })),
       publishes: objs.flatMap((o) => o.publishedPorts().map((p) => ({ ...p, path: o.node.path }))),
       routes: objs.flatMap((o) =>
         o.routes().map((r) => ({ destination: r.destination, via: r.via, onlink: r.onlink, place: place(r.namespace), path: o.node.path })),

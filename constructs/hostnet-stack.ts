@@ -11,6 +11,7 @@ import type { PoolOwner, RecordedClaim } from "../src/ipam/shared-pool";
 import { HostnetError } from "../src/errors";
 import { brand, hasBrand } from "./guard";
 import { buildManifest } from "./manifest";
+import { buildReviewSource } from "./review-model";
 import { PoolCommit } from "./pool-commit";
 
 export interface HostnetStackProps {
@@ -122,7 +123,7 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
       else this.sharedStateId = stateIdentity(connection!.target, schemaName);
     }
     // Every synth also writes review/ (per-host up.sh, down.sh, PLAN.md) beside cdk.tf.json.
-    this.synthesizer = new ReviewSynthesizer(this.synthesizer, this);
+    this.synthesizer = new ReviewSynthesizer(this.synthesizer, this, () => buildReviewSource(this));
     // ... and hostnet.json, what `hostnet check` and `hostnet gc` read.
     this.synthesizer = new ManifestSynthesizer(this.synthesizer, this, () => buildManifest(this));
     this.lockFile = defaultLockFile(props.lockFile, App.of(this).outdir);

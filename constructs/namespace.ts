@@ -8,6 +8,8 @@ import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor } from "./same-host";
 import type { ObjectKind } from "../src/plan/kinds";
 import { brand, hasBrand } from "./guard";
+import type { ObjectDiagram } from "../src/review/topology";
+import { refOf } from "./diagram";
 
 export interface NamespaceProps {
   /** Name under /run/netns (what `ip netns exec NAME` takes). @default the construct id */
@@ -21,6 +23,8 @@ export interface NamespaceProps {
   readonly killProcessesOnDestroy?: boolean;
 }
 
+const NAMESPACE = Symbol.for("hostnet.Namespace");
+
 /**
  * A named network namespace on a host (`ip netns add`). Create it in a Host's scope.
  *
@@ -29,8 +33,6 @@ export interface NamespaceProps {
  * const web = new Namespace(host, "web"); // ip netns add web
  * ```
  */
-const NAMESPACE = Symbol.for("hostnet.Namespace");
-
 export class Namespace extends NetObject {
   /** True for a Namespace (by symbol, not instanceof). */
   static isNamespace(x: unknown): x is Namespace {
@@ -55,6 +57,10 @@ export class Namespace extends NetObject {
 
   get kind(): ObjectKind {
     return "netns";
+  }
+
+  diagram(): ObjectDiagram {
+    return { groups: [{ ref: refOf(this), label: `netns ${this.name}` }] };
   }
 
   get objectName(): string {

@@ -14,6 +14,8 @@ import { Address, Subnet } from "./subnet";
 import { Sysctl } from "./sysctl";
 import type { ObjectKind } from "../src/plan/kinds";
 import { brand, hasBrand } from "./guard";
+import { natLabel, ObjectDiagram } from "../src/review/topology";
+import { refOf } from "./diagram";
 
 /** Where a NAT rule lives. */
 export interface NatPlaceProps {
@@ -77,6 +79,8 @@ export type NatRuleProps =
   | ({ readonly type: "dnat" } & PortForwardProps)
   | ({ readonly type: "static" } & StaticNatProps);
 
+const NAT_RULE = Symbol.for("hostnet.NatRule");
+
 /**
  * iptables NAT on a host or in a namespace: outbound masquerade or SNAT for a
  * subnet, a DNAT port forward from a host port to a service (which also works for
@@ -92,8 +96,6 @@ export type NatRuleProps =
  * NatRule.oneToOne(router, "static", { inside: "10.0.0.5", outside: "16.158.1.5" });
  * ```
  */
-const NAT_RULE = Symbol.for("hostnet.NatRule");
-
 export class NatRule extends NetObject {
   /** True for a NatRule (by symbol, not instanceof). */
   static isNatRule(x: unknown): x is NatRule {
@@ -137,6 +139,21 @@ export class NatRule extends NetObject {
 
   get kind(): ObjectKind {
     return this.props.type;
+  }
+
+  // Drawn after the subnets: a source NAT points from the subnet it rewrites, a port forward at the address it forwards to.
+  diagram(): ObjectDiagram {
+    const spec = this.spec();
+    const ref = refOf(this);
+    const late = true;
+    const from = spec.type === "masquerade" || spec.type === "snat" ? spec.source : undefined;
+    return {
+      nodes: [{ ref, label: [this.kind, natLabel(spec) ?? this.objectName], shape: "nat", late }],
+      edges: [
+        ...(from !== undefined ? [{ from: { subnet: from }, to: ref, style: "nat" as const, late }] : []),
+        ...(spec.type === "dnat" ? [{ from: ref, to: { holding: spec.toAddress }, style: "nat" as const, late }] : []),
+      ],
+    };
   }
 
   get objectName(): string {

@@ -10,6 +10,7 @@ import { HostnetStack } from "./hostnet-stack";
 import { brand, hasBrand } from "./guard";
 import { OnHost, otherHostProblems } from "./same-host";
 import { renderProblems } from "../src/validate/shell";
+import type { ObjectDiagram } from "../src/review/topology";
 
 /** What place checks need of a Namespace (avoids an import cycle). */
 export interface NamespaceLike {
@@ -26,14 +27,14 @@ export interface ObjectSummary {
   readonly detail?: string;
 }
 
+const NET_OBJECT = Symbol.for("hostnet.NetObject");
+
 /**
  * Base of every construct that becomes one object on one host with one Terraform
  * resource. Subclasses describe the object (`hooks`, `dependencies`); this class
  * renders the scripts at synth time (lazily, after all props and allocations are
  * known), wires dependencies as references and registers the object with its host.
  */
-const NET_OBJECT = Symbol.for("hostnet.NetObject");
-
 export abstract class NetObject extends Construct {
   /** True for a NetObject of any kind (by symbol, not instanceof). */
   static isNetObject(x: unknown): x is NetObject {
@@ -144,6 +145,15 @@ export abstract class NetObject extends Construct {
    */
   requiredModules(): string[] {
     return [];
+  }
+
+  /**
+   * What this object adds to its host's review diagram, as plain data
+   * (src/review/topology.ts): nodes, edges, namespace groups, subnets. Nothing
+   * by default: routes and sysctls are in the review table only.
+   */
+  diagram(): ObjectDiagram {
+    return {};
   }
 
   get ref(): ObjectRef {

@@ -54,6 +54,8 @@ export interface SubnetProps {
   readonly gateway?: string | false;
 }
 
+const SUBNET = Symbol.for("hostnet.Subnet");
+
 /**
  * An IPv4 subnet with IPAM: a bitmap of its addresses, lowest free first. The
  * network and broadcast addresses are never handed out and the gateway is
@@ -74,8 +76,6 @@ export interface SubnetProps {
  * const fixed = lan.address("10.88.0.50", "db"); // an address of your choice, checked
  * ```
  */
-const SUBNET = Symbol.for("hostnet.Subnet");
-
 export class Subnet extends Construct {
   /** True for a Subnet (by symbol, not instanceof). */
   static isSubnet(x: unknown): x is Subnet {

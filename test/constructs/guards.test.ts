@@ -18,7 +18,7 @@ describe("type guards by symbol", () => {
     const br = new Bridge(host, "br");
     const subnet = new Subnet(host, "lan", { cidr: "10.9.0.0/24" });
     const veth = new VethPair(host, "v", { a: { namespace: ns }, b: { bridge: br } });
-    const nat = NatRule.masquerade(host, "m", { source: subnet });
+    const nat = NatRule.masquerade(host, "m", { subnet });
     const all = [stack, host, ns, br, subnet, veth, nat, {}, null, "bridge"];
     const guards = {
       isHostnetStack: HostnetStack.isHostnetStack,
@@ -67,13 +67,12 @@ describe("HostnetStack.of / tryOf and Host.of / tryOf", () => {
     const plain = new TerraformStack(Testing.app(), "plain");
     const c = new Construct(plain, "x");
     expect(HostnetStack.tryOf(c)).toBeUndefined();
-    const err = (() => {
-      try {
-        HostnetStack.of(c);
-      } catch (e) {
-        return e;
-      }
-    })();
+    let err: unknown;
+    try {
+      HostnetStack.of(c);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(NotInHostnetStackError);
     expect(isHostnetError(err)).toBe(true);
     expect((err as Error).message).toBe(

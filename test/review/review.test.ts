@@ -5,7 +5,7 @@ import * as path from "path";
 import { Annotations, App, Testing } from "cdktf";
 import { Bridge, Host, HostnetStack, Namespace, NatRule, NetObject, Route, Subnet, Sysctl, VethPair } from "../../constructs";
 import { REVIEW_DIR, reviewFiles } from "../../src/review/files";
-import { stackReview } from "../../src/review/model";
+import { buildReview } from "../../constructs/review-model";
 import { diagramId } from "../../src/review/topology";
 import { labTopology } from "../../stacks/lab-topology";
 import { HOST_KEY, labStack } from "./lab-stack";
@@ -21,7 +21,7 @@ afterAll(() => {
   for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const labFiles = () => reviewFiles(stackReview(labStack().stack));
+const labFiles = () => reviewFiles(buildReview(labStack().stack));
 
 describe("review files of the lab topology", () => {
   const files = labFiles();
@@ -81,7 +81,7 @@ function terraformHooks(stack: HostnetStack): { create: string[]; destroy: strin
 
 test("the review holds exactly the scripts Terraform's hooks run, host hook included", () => {
   const { stack } = labStack((host) => new Host(host.node.scope!, "b", { address: "198.18.0.11", hostKey: HOST_KEY }));
-  const review = stackReview(stack);
+  const review = buildReview(stack);
   const fromReview = {
     create: review.hosts.flatMap((h) => [h.preflight, ...h.objects.map((o) => o.create)]).sort(),
     destroy: review.hosts.flatMap((h) => [h.teardown, ...h.objects.map((o) => o.destroy)]).sort(),
@@ -118,7 +118,7 @@ describe("adding one object changes only the lines about it", () => {
     const { stack } = labStack((h, lab) => {
       added = extra(h, lab);
     });
-    const after = reviewFiles(stackReview(stack));
+    const after = reviewFiles(buildReview(stack));
     const block = (script: string) => nonBlank([`# == ${added.node.path}`, "(", ...script.split("\n"), ")"]);
 
     const up = lineDiff(before.get("a/up.sh")!.split("\n"), after.get("a/up.sh")!.split("\n"));
@@ -207,7 +207,7 @@ describe("topology diagram", () => {
   function graph(build: (stack: HostnetStack) => void) {
     const stack = new HostnetStack(Testing.app(), "s");
     build(stack);
-    const hosts = stackReview(stack).hosts.map((h) => h.topology);
+    const hosts = buildReview(stack).hosts.map((h) => h.topology);
     const label = (id: string) =>
       hosts.flatMap((h) => [...h.nodes, ...h.groups.map((g) => ({ id: g.id, label: [g.label] }))]).find((n) => n.id === id)?.label[0] ?? id;
     return {
@@ -259,15 +259,20 @@ describe("topology diagram", () => {
   });
 });
 
-test.each(["constructs/net-object", "constructs/namespace", "constructs/hostnet-stack", "src/review/synthesizer", "src/review/model"])(
-  "importing %s first works: the synthesizers HostnetStack installs close no import cycle",
-  (mod) => {
-    jest.isolateModules(() => {
-      expect(() => require(`../../${mod}`)).not.toThrow();
-      const { Host: H, HostnetStack: S } = require("../../constructs");
-      const stack = new S(Testing.app(), "s");
-      new H(stack, "a", { address: "198.18.0.10", hostKey: HOST_KEY });
-      expect(fs.readdirSync(path.join(Testing.fullSynth(stack), "stacks", "s", REVIEW_DIR)).sort()).toEqual(["PLAN.md", "a", "plan.json"]);
-    });
-  },
-);
+test.each([
+  "constructs/net-object",
+  "constructs/namespace",
+  "constructs/hostnet-stack",
+  "constructs/review-model",
+  "constructs/manifest",
+  "src/review/synthesizer",
+  "src/review/model",
+])("importing %s first works: the synthesizers HostnetStack installs close no import cycle", (mod) => {
+  jest.isolateModules(() => {
+    expect(() => require(`../../${mod}`)).not.toThrow();
+    const { Host: H, HostnetStack: S } = require("../../constructs");
+    const stack = new S(Testing.app(), "s");
+    new H(stack, "a", { address: "198.18.0.10", hostKey: HOST_KEY });
+    expect(fs.readdirSync(path.join(Testing.fullSynth(stack), "stacks", "s", REVIEW_DIR)).sort()).toEqual(["PLAN.md", "a", "plan.json"]);
+  });
+});
