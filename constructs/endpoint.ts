@@ -13,6 +13,8 @@ import { AddressInput, addressCidr, bridgeSubnetProblem, checkAddressInput, plac
 import { hostFor, OnHost } from "./same-host";
 import { Address, Subnet } from "./subnet";
 import type { ObjectKind } from "../src/plan/kinds";
+import type { ObjectDiagram } from "../src/review/topology";
+import { holding, refOf, subnetsOf } from "./diagram";
 
 export interface EndpointProps {
   /** Bridge the endpoint plugs into: the host-side end of its veth joins it. */
@@ -89,6 +91,19 @@ export class Endpoint extends NetObject {
   // A veth pair underneath.
   requiredModules(): string[] {
     return ["veth"];
+  }
+
+  // Its own namespace as a box, the interface inside it, cabled to the bridge (labelled with the host-side port).
+  diagram(): ObjectDiagram {
+    const group = refOf(this, "netns");
+    const inside = refOf(this, "if");
+    const label = [this.name, ...(this.address !== undefined ? [addressCidr(this.address)] : [])];
+    return {
+      groups: [{ ref: group, label: `netns ${this.namespaceName}` }],
+      nodes: [{ ref: inside, label, shape: "interface", group, ...holding(this.address) }],
+      edges: [{ from: refOf(this.bridge), to: inside, style: "cable", label: this.hostName }],
+      subnets: subnetsOf(this.address),
+    };
   }
 
   get objectName(): string {

@@ -10,6 +10,8 @@ import { renderStackedLink, StackedLinkSpec } from "../src/render/stacked-link";
 import { checkStackedLink } from "../src/render/check";
 import { Hooks, ObjectRef } from "../src/render/types";
 import type { ObjectKind } from "../src/plan/kinds";
+import type { ObjectDiagram } from "../src/review/topology";
+import { holding, inGroup, refOf, subnetsOf } from "./diagram";
 
 /** Props shared by links stacked on a parent device (Macvlan, Ipvlan). */
 export interface StackedLinkProps {
@@ -92,6 +94,21 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
   // The macvlan or ipvlan driver.
   requiredModules(): string[] {
     return [this.linkType.type];
+  }
+
+  // On a bridge: an edge from the bridge. On a host interface: a node for that interface (one per host, shared by its children).
+  diagram(): ObjectDiagram {
+    const ref = refOf(this);
+    const parent = this.parentBridge ? refOf(this.parentBridge) : refOf(this.host, `if ${this.parentName}`);
+    const label = [`${this.kind} ${this.name}`, ...(this.address !== undefined ? [addressCidr(this.address)] : [])];
+    return {
+      nodes: [
+        ...(this.parentBridge ? [] : [{ ref: parent, label: [this.parentName], shape: "interface" as const }]),
+        { ref, label, shape: "interface", ...inGroup(this.namespace), ...holding(this.address) },
+      ],
+      edges: [{ from: parent, to: ref, style: "stacked", label: this.mode }],
+      subnets: subnetsOf(this.address),
+    };
   }
 
   spec(): StackedLinkSpec {
