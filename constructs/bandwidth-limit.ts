@@ -10,6 +10,7 @@ import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address, Subnet } from "./subnet";
+import type { ObjectKind } from "../src/plan/kinds";
 
 /** An address or network a class matches: an Address, a Subnet or "a.b.c.d[/len]". */
 export type MatchAddress = Address | Subnet | string;
@@ -89,17 +90,21 @@ export class BandwidthLimit extends NetObject {
   constructor(scope: Construct, id: string, props: BandwidthLimitProps) {
     const i = props.interface;
     const ns = i.namespace;
-    super(scope, id, hostFor(scope, id, "BandwidthLimit", [i instanceof Bridge ? i : undefined, ns]));
+    super(scope, id, hostFor(scope, id, "BandwidthLimit", [Bridge.isBridge(i) ? i : undefined, ns]));
     this.dev = i.name;
     this.namespace = ns;
-    this.bridge = i instanceof Bridge ? i : undefined;
+    this.bridge = Bridge.isBridge(i) ? i : undefined;
     this.classes = props.classes;
     this.defaultClass = props.defaultClass;
     this.totalRate = props.total;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "bandwidth";
+  }
+
+  requiredModules(): string[] {
+    return ["sch_htb", "cls_u32"];
   }
 
   get objectName(): string {

@@ -7,9 +7,13 @@ import { Flow } from "../src/render/firewall";
 import { BridgeSpec, Hooks, ObjectRef } from "../src/render/types";
 import { checkInterfaceName, checkMtu } from "../src/validate/names";
 import { Namespace } from "./namespace";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
+import type { ObjectKind } from "../src/plan/kinds";
+import { brand, hasBrand } from "./guard";
+import type { ObjectDiagram } from "../src/review/topology";
+import { holding, inGroup, refOf, subnetsOf } from "./diagram";
 
 export interface BridgeProps {
   /** Interface name, 1-15 bytes. @default the construct id, shortened with a hash when too long */
@@ -22,6 +26,8 @@ export interface BridgeProps {
   readonly namespace?: Namespace;
 }
 
+const BRIDGE = Symbol.for("hostnet.Bridge");
+
 /**
  * A Linux bridge (`ip link add type bridge`) on a host or in a namespace.
  *
@@ -32,22 +38,40 @@ export interface BridgeProps {
  * ```
  */
 export class Bridge extends NetObject {
+  /** True for a Bridge (by symbol, not instanceof). */
+  static isBridge(x: unknown): x is Bridge {
+    return hasBrand(x, BRIDGE);
+  }
+
   readonly name: string;
   readonly mtu: number;
   readonly namespace?: Namespace;
   readonly address?: AddressInput;
 
   constructor(scope: Construct, id: string, props: BridgeProps = {}) {
-    const ns = props.namespace ?? findAncestor(scope, Namespace);
+    const ns = props.namespace ?? Namespace.tryOf(scope);
     super(scope, id, hostFor(scope, id, "Bridge", [ns]));
+    brand(this, BRIDGE);
     this.namespace = ns;
     this.name = props.name ?? deriveName(id, this.node.path, 15);
     this.mtu = props.mtu ?? 1500;
     this.address = props.address;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "bridge";
+  }
+
+  requiredModules(): string[] {
+    return ["bridge"];
+  }
+
+  diagram(): ObjectDiagram {
+    const label = [`bridge ${this.name}`, ...(this.address ? [addressCidr(this.address)] : [])];
+    return {
+      nodes: [{ ref: refOf(this), label, shape: "bridge", ...inGroup(this.namespace), ...holding(this.address) }],
+      subnets: subnetsOf(this.address),
+    };
   }
 
   get objectName(): string {

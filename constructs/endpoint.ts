@@ -12,6 +12,9 @@ import { NamespaceLike, NetObject, ObjectSummary } from "./net-object";
 import { AddressInput, addressCidr, bridgeSubnetProblem, checkAddressInput, placeName } from "./place";
 import { hostFor, OnHost } from "./same-host";
 import { Address, Subnet } from "./subnet";
+import type { ObjectKind } from "../src/plan/kinds";
+import type { ObjectDiagram } from "../src/review/topology";
+import { holding, refOf, subnetsOf } from "./diagram";
 
 export interface EndpointProps {
   /** Bridge the endpoint plugs into: the host-side end of its veth joins it. */
@@ -76,13 +79,31 @@ export class Endpoint extends NetObject {
     this.hostName = props.hostName ?? deriveName(id, this.node.path, 15, "ve-");
     this.mtu = props.mtu ?? 1500;
     this.killProcesses = props.killProcessesOnDestroy ?? true;
-    this.address = props.address instanceof Subnet ? props.address.allocate(this) : props.address;
+    this.address = Subnet.isSubnet(props.address) ? props.address.allocate(this) : props.address;
     const gw = props.gateway === undefined ? props.bridge.address : props.gateway;
     this.gateway = gw === false || gw === undefined ? undefined : gw instanceof Address ? gw.ip : gw.split("/")[0];
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "endpoint";
+  }
+
+  // A veth pair underneath.
+  requiredModules(): string[] {
+    return ["veth"];
+  }
+
+  // Its own namespace as a box, the interface inside it, cabled to the bridge (labelled with the host-side port).
+  diagram(): ObjectDiagram {
+    const group = refOf(this, "netns");
+    const inside = refOf(this, "if");
+    const label = [this.name, ...(this.address !== undefined ? [addressCidr(this.address)] : [])];
+    return {
+      groups: [{ ref: group, label: `netns ${this.namespaceName}` }],
+      nodes: [{ ref: inside, label, shape: "interface", group, ...holding(this.address) }],
+      edges: [{ from: refOf(this.bridge), to: inside, style: "cable", label: this.hostName }],
+      subnets: subnetsOf(this.address),
+    };
   }
 
   get objectName(): string {

@@ -1,10 +1,10 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
+import { HostnetError } from "../src/errors";
 import { readFileSync } from "fs";
 import { createHookResource, HookResource } from "../src/plan/hook-resource";
 import { checkHost } from "../src/render/check";
 import { Flow, mergeFlows } from "../src/render/firewall";
 import { renderHostCreate, renderHostDestroy } from "../src/render/host";
-import { KIND_MODULES } from "../src/render/preflight";
 import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../src/validate/names";
 import { SshTarget, sshEnvironment } from "../src/transport/ssh";
 import { DEFAULT_LOCK_LEASE, DEFAULT_LOCK_WAIT } from "../src/transport/hook-lock";
@@ -13,7 +13,7 @@ import type { NamespaceLike, NetObject } from "./net-object";
 import { Subnet } from "./subnet";
 import { checkHostFacts } from "../src/validate/topology";
 import { renderProblems } from "../src/validate/shell";
-import { isHost, markHost } from "./same-host";
+import { isHost, markHost, scopeHost } from "./same-host";
 import { Sysctl } from "./sysctl";
 
 export interface JumpHostProps {
@@ -71,6 +71,14 @@ export interface InventoryHost {
   readonly hostKey?: string;
 }
 
+/** Thrown by Host.of for a construct created outside any Host's scope. */
+export class NotInHostError extends HostnetError {
+  constructor(readonly path: string) {
+    super(`${path} is not inside a Host's scope. Create it in a Host's scope, e.g. new Namespace(host, "web").`);
+    this.name = "NotInHostError";
+  }
+}
+
 /**
  * A Linux host hostnet configures over SSH. Network objects are created in its
  * scope (`new Namespace(host, "web")`). It also carries one hook of its own that
@@ -92,6 +100,23 @@ export interface InventoryHost {
  * ```
  */
 export class Host extends Construct {
+  /** True for a Host (by symbol, not instanceof: see constructs/guard.ts). */
+  static isHost(x: unknown): x is Host {
+    return isHost(x);
+  }
+
+  /** The Host a construct is created in (itself or its nearest Host ancestor); throws NotInHostError outside one. */
+  static of(c: IConstruct): Host {
+    const host = scopeHost(c);
+    if (!host) throw new NotInHostError(c.node.path);
+    return host;
+  }
+
+  /** The Host a construct is created in, or undefined outside one. */
+  static tryOf(c: IConstruct): Host | undefined {
+    return scopeHost(c);
+  }
+
   /**
    * A host from an inventory file written by `hostnet lab up` (or one you write
    * in that format); `props` adds to or overrides what the inventory says.
@@ -184,7 +209,7 @@ export class Host extends Construct {
       host: this.node.id,
       keep: this.objects.map((o) => o.ref.id),
       commands: uniqSorted(this.objects.flatMap((o) => o.requiredCommands())),
-      modules: uniqSorted(this.objects.flatMap((o) => KIND_MODULES[o.kind] ?? [])),
+      modules: uniqSorted(this.objects.flatMap((o) => o.requiredModules())),
       bridges: uniqSorted(
         this.objects.filter((o) => o.kind === "bridge" && !(o as NetObject & { namespace?: unknown }).namespace).map((o) => o.objectName),
       ),
@@ -214,6 +239,11 @@ export class Host extends Construct {
   /** Every object on this host, in creation order. */
   get netObjects(): readonly NetObject[] {
     return this.objects;
+  }
+
+  /** Subnets declared in this host's scope. */
+  subnets(): Subnet[] {
+    return this.node.findAll().filter(Subnet.isSubnet);
   }
 
   /** @internal called by NetObject */
@@ -303,10 +333,7 @@ export class Host extends Construct {
       addresses: objs.flatMap((o) =>
         o.assignedAddresses().map((a) => ({ cidr: a.cidr, iface: a.iface, place: place(a.namespace), path: o.node.path })),
       ),
-      subnets: this.node
-        .findAll()
-        .filter((c): c is Subnet => c instanceof Subnet)
-        .map((s) => ({ cidr: s.cidr, path: s.node.path })),
+      subnets: this.subnets().map((s) => ({ cidr: s.cidr, path: s.node.path })),
       publishes: objs.flatMap((o) => o.publishedPorts().map((p) => ({ ...p, path: o.node.path }))),
       routes: objs.flatMap((o) =>
         o.routes().map((r) => ({ destination: r.destination, via: r.via, onlink: r.onlink, place: place(r.namespace), path: o.node.path })),

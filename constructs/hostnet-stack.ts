@@ -8,6 +8,10 @@ import { LockData, LockedSubnet, readLockFile } from "../src/ipam/lock";
 import { defaultLockFile, LockSynthesizer } from "../src/ipam/lock-synthesizer";
 import { defaultSchemaName, parsePgConnStr, stateIdentity } from "../src/ipam/pg-connection";
 import type { PoolOwner, RecordedClaim } from "../src/ipam/shared-pool";
+import { HostnetError } from "../src/errors";
+import { brand, hasBrand } from "./guard";
+import { buildManifest } from "./manifest";
+import { buildReviewSource } from "./review-model";
 import { PoolCommit } from "./pool-commit";
 
 export interface HostnetStackProps {
@@ -39,6 +43,16 @@ export interface HostnetStackProps {
   readonly pgBackend?: PgBackendConfig;
 }
 
+const HOSTNET_STACK = Symbol.for("hostnet.HostnetStack");
+
+/** Thrown by HostnetStack.of for a construct created outside any HostnetStack. */
+export class NotInHostnetStackError extends HostnetError {
+  constructor(readonly path: string) {
+    super(`${path}: hostnet constructs must be created inside a HostnetStack. Replace "new TerraformStack(...)" with "new HostnetStack(...)".`);
+    this.name = "NotInHostnetStackError";
+  }
+}
+
 /** What the stack needs from a Subnet to record its allocations. */
 export interface LockedSource {
   readonly node: { readonly path: string };
@@ -59,14 +73,22 @@ export interface LockedSource {
  * ```
  */
 export class HostnetStack extends TerraformStack implements PoolOwner {
-  /** The HostnetStack a construct belongs to; throws a clear error outside one. */
+  /** True for a HostnetStack (by symbol, not instanceof). */
+  static isHostnetStack(x: unknown): x is HostnetStack {
+    return hasBrand(x, HOSTNET_STACK);
+  }
+
+  /** The HostnetStack a construct belongs to (itself, or its nearest such ancestor); throws NotInHostnetStackError outside one. */
   static of(c: IConstruct): HostnetStack {
-    for (let s: IConstruct | undefined = c; s; s = s.node.scope) {
-      if (s instanceof HostnetStack) return s;
-    }
-    throw new Error(
-      `${c.node.path}: hostnet constructs must be created inside a HostnetStack. Replace "new TerraformStack(...)" with "new HostnetStack(...)".`,
-    );
+    const stack = HostnetStack.tryOf(c);
+    if (!stack) throw new NotInHostnetStackError(c.node.path);
+    return stack;
+  }
+
+  /** The HostnetStack a construct belongs to, or undefined outside one. */
+  static tryOf(c: IConstruct): HostnetStack | undefined {
+    for (let s: IConstruct | undefined = c; s; s = s.node.scope) if (HostnetStack.isHostnetStack(s)) return s;
+    return undefined;
   }
 
   readonly resourceType: ResourceType;
@@ -87,6 +109,7 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
 
   constructor(scope: Construct, id: string, props: HostnetStackProps = {}) {
     super(scope, id);
+    brand(this, HOSTNET_STACK);
     this.resourceType = props.resourceType ?? "terraform_data";
     this.stackName = id;
     if (this.resourceType === "null_resource") new (nullProviderClass())(this, "null");
@@ -100,12 +123,9 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
       else this.sharedStateId = stateIdentity(connection!.target, schemaName);
     }
     // Every synth also writes review/ (per-host up.sh, down.sh, PLAN.md) beside cdk.tf.json.
-    this.synthesizer = new ReviewSynthesizer(this.synthesizer, this);
+    this.synthesizer = new ReviewSynthesizer(this.synthesizer, this, () => buildReviewSource(this));
     // ... and hostnet.json, what `hostnet check` and `hostnet gc` read.
-    // Loaded at synth time: constructs/manifest imports Host, which imports this file.
-    this.synthesizer = new ManifestSynthesizer(this.synthesizer, this, () =>
-      (require("./manifest") as typeof import("./manifest")).buildManifest(this),
-    );
+    this.synthesizer = new ManifestSynthesizer(this.synthesizer, this, () => buildManifest(this));
     this.lockFile = defaultLockFile(props.lockFile, App.of(this).outdir);
     // ... and records IPAM allocations in hostnet.lock.json (after validation passed).
     if (this.lockFile) {

@@ -1,6 +1,6 @@
-export { HostnetStack } from "./hostnet-stack";
+export { HostnetStack, NotInHostnetStackError } from "./hostnet-stack";
 export type { HostnetStackProps } from "./hostnet-stack";
-export { Host } from "./host";
+export { Host, NotInHostError } from "./host";
 export type { HostProps, JumpHostProps, InventoryHost, HookLockProps } from "./host";
 export { Namespace } from "./namespace";
 export type { NamespaceProps } from "./namespace";
@@ -18,6 +18,9 @@ export { Sysctl } from "./sysctl";
 export type { SysctlProps } from "./sysctl";
 export { NetObject } from "./net-object";
 export type { ObjectSummary } from "./net-object";
+export { OBJECT_KINDS } from "../src/plan/kinds";
+export type { ObjectKind } from "../src/plan/kinds";
+export type { ObjectDiagram, DiagramNode, DiagramEdge, DiagramRef, DiagramEnd, DiagramSubnet } from "../src/review/topology";
 export type { AddressInput } from "./place";
 export { Vxlan, VXLAN_OVERHEAD, VXLAN_PORT } from "./vxlan";
 export type { VxlanProps } from "./vxlan";

@@ -1,7 +1,8 @@
 import { TerraformResource } from "cdktf";
 import { sshEnvironment } from "../src/transport/ssh";
 import { HostManifest, StackManifest } from "../src/plan/manifest";
-import { Host } from "./host";
+import type { Host } from "./host";
+import { isHost } from "./same-host";
 import type { Probe } from "./net-object";
 import type { HostnetStack } from "./hostnet-stack";
 
@@ -9,7 +10,7 @@ import type { HostnetStack } from "./hostnet-stack";
 export function buildManifest(stack: HostnetStack): StackManifest {
   const hosts: HostManifest[] = stack.node
     .findAll()
-    .filter((c): c is Host => c instanceof Host)
+    .filter((c): c is Host => isHost(c))
     .map((h) => ({
       name: h.node.id,
       path: h.node.path,

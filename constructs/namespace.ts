@@ -1,4 +1,4 @@
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { deriveName } from "../src/plan/names";
 import { checkNamespace } from "../src/render/check";
 import { renderNamespace } from "../src/render/namespace";
@@ -6,6 +6,10 @@ import { Hooks } from "../src/render/types";
 import { checkNamespaceName } from "../src/validate/names";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor } from "./same-host";
+import type { ObjectKind } from "../src/plan/kinds";
+import { brand, hasBrand } from "./guard";
+import type { ObjectDiagram } from "../src/review/topology";
+import { refOf } from "./diagram";
 
 export interface NamespaceProps {
   /** Name under /run/netns (what `ip netns exec NAME` takes). @default the construct id */
@@ -19,6 +23,8 @@ export interface NamespaceProps {
   readonly killProcessesOnDestroy?: boolean;
 }
 
+const NAMESPACE = Symbol.for("hostnet.Namespace");
+
 /**
  * A named network namespace on a host (`ip netns add`). Create it in a Host's scope.
  *
@@ -28,17 +34,33 @@ export interface NamespaceProps {
  * ```
  */
 export class Namespace extends NetObject {
+  /** True for a Namespace (by symbol, not instanceof). */
+  static isNamespace(x: unknown): x is Namespace {
+    return hasBrand(x, NAMESPACE);
+  }
+
+  /** The nearest Namespace among `c` and its ancestors, or undefined: objects created in a Namespace's scope live in it. */
+  static tryOf(c: IConstruct): Namespace | undefined {
+    for (let s: IConstruct | undefined = c; s; s = s.node.scope) if (Namespace.isNamespace(s)) return s;
+    return undefined;
+  }
+
   readonly name: string;
   private readonly killProcesses: boolean;
 
   constructor(scope: Construct, id: string, props: NamespaceProps = {}) {
     super(scope, id, hostFor(scope, id, "Namespace"));
+    brand(this, NAMESPACE);
     this.name = props.name ?? deriveName(id, this.node.path, 64);
     this.killProcesses = props.killProcessesOnDestroy ?? true;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "netns";
+  }
+
+  diagram(): ObjectDiagram {
+    return { groups: [{ ref: refOf(this), label: `netns ${this.name}` }] };
   }
 
   get objectName(): string {

@@ -7,11 +7,15 @@ import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
 import { checkInterfaceName, checkPort } from "../src/validate/names";
 import { Bridge } from "./bridge";
 import { Namespace } from "./namespace";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address, Subnet } from "./subnet";
 import { Sysctl } from "./sysctl";
+import type { ObjectKind } from "../src/plan/kinds";
+import { brand, hasBrand } from "./guard";
+import { natLabel, ObjectDiagram } from "../src/review/topology";
+import { refOf } from "./diagram";
 
 /** Where a NAT rule lives. */
 export interface NatPlaceProps {
@@ -75,6 +79,8 @@ export type NatRuleProps =
   | ({ readonly type: "dnat" } & PortForwardProps)
   | ({ readonly type: "static" } & StaticNatProps);
 
+const NAT_RULE = Symbol.for("hostnet.NatRule");
+
 /**
  * iptables NAT on a host or in a namespace: outbound masquerade or SNAT for a
  * subnet, a DNAT port forward from a host port to a service (which also works for
@@ -91,6 +97,11 @@ export type NatRuleProps =
  * ```
  */
 export class NatRule extends NetObject {
+  /** True for a NatRule (by symbol, not instanceof). */
+  static isNatRule(x: unknown): x is NatRule {
+    return hasBrand(x, NAT_RULE);
+  }
+
   /** Outbound masquerade for a subnet. */
   static masquerade(scope: Construct, id: string, props: MasqueradeProps): NatRule {
     return new NatRule(scope, id, { type: "masquerade", ...props });
@@ -117,16 +128,32 @@ export class NatRule extends NetObject {
   private readonly forwarding: NetObject;
 
   constructor(scope: Construct, id: string, props: NatRuleProps) {
-    const ns = props.namespace ?? findAncestor(scope, Namespace);
+    const ns = props.namespace ?? Namespace.tryOf(scope);
     const host = hostFor(scope, id, "NatRule", [ns, props.type === "masquerade" ? props.bridge : undefined]);
     super(scope, id, host);
+    brand(this, NAT_RULE);
     this.props = props;
     this.namespace = ns;
     this.forwarding = ns ? namespaceForwarding(ns) : host.enableForwarding();
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return this.props.type;
+  }
+
+  // Drawn after the subnets: a source NAT points from the subnet it rewrites, a port forward at the address it forwards to.
+  diagram(): ObjectDiagram {
+    const spec = this.spec();
+    const ref = refOf(this);
+    const late = true;
+    const from = spec.type === "masquerade" || spec.type === "snat" ? spec.source : undefined;
+    return {
+      nodes: [{ ref, label: [this.kind, natLabel(spec) ?? this.objectName], shape: "nat", late }],
+      edges: [
+        ...(from !== undefined ? [{ from: { subnet: from }, to: ref, style: "nat" as const, late }] : []),
+        ...(spec.type === "dnat" ? [{ from: ref, to: { holding: spec.toAddress }, style: "nat" as const, late }] : []),
+      ],
+    };
   }
 
   get objectName(): string {

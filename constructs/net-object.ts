@@ -1,13 +1,16 @@
-import { Construct, IConstruct } from "constructs";
+import { Construct } from "constructs";
 import { createHookResource, HookResource, HookTriggers, idReference } from "../src/plan/hook-resource";
+import type { ObjectKind } from "../src/plan/kinds";
 import { objectId, objectTag } from "../src/plan/names";
 import { createScript, destroyScript } from "../src/render/script";
 import { Flow } from "../src/render/firewall";
 import { Hooks, ObjectRef } from "../src/render/types";
 import type { Host } from "./host";
 import { HostnetStack } from "./hostnet-stack";
+import { brand, hasBrand } from "./guard";
 import { OnHost, otherHostProblems } from "./same-host";
 import { renderProblems } from "../src/validate/shell";
+import type { ObjectDiagram } from "../src/review/topology";
 
 /** What place checks need of a Namespace (avoids an import cycle). */
 export interface NamespaceLike {
@@ -16,13 +19,15 @@ export interface NamespaceLike {
 
 /** A row of the review table: what the object is and where it lives. */
 export interface ObjectSummary {
-  readonly kind: string;
+  readonly kind: ObjectKind;
   readonly name: string;
   /** "root" or "netns <name>". */
   readonly where: string;
   readonly addresses: readonly string[];
   readonly detail?: string;
 }
+
+const NET_OBJECT = Symbol.for("hostnet.NetObject");
 
 /**
  * Base of every construct that becomes one object on one host with one Terraform
@@ -31,12 +36,18 @@ export interface ObjectSummary {
  * known), wires dependencies as references and registers the object with its host.
  */
 export abstract class NetObject extends Construct {
+  /** True for a NetObject of any kind (by symbol, not instanceof). */
+  static isNetObject(x: unknown): x is NetObject {
+    return hasBrand(x, NET_OBJECT);
+  }
+
   readonly host: Host;
   /** The Terraform resource that carries this object's hooks. */
   readonly resource: HookResource;
 
   protected constructor(scope: Construct, id: string, host: Host) {
     super(scope, id);
+    brand(this, NET_OBJECT);
     this.host = host;
     const stack = HostnetStack.of(this);
     this.resource = createHookResource(this, "hook", {
@@ -55,8 +66,8 @@ export abstract class NetObject extends Construct {
     });
   }
 
-  /** Short kind name for comments and review output ("bridge", "veth", ...). */
-  abstract get kind(): string;
+  /** Short kind name for comments and review output ("bridge", "veth", ...); a new kind is added to OBJECT_KINDS. */
+  abstract get kind(): ObjectKind;
   /** The object's name on the host (interface, namespace, rule summary). */
   abstract get objectName(): string;
   /** Shell lines that create and destroy the object. Pure: called at synth. */
@@ -126,6 +137,23 @@ export abstract class NetObject extends Construct {
   /** Commands the host needs for this object's hooks. */
   requiredCommands(): string[] {
     return ["ip"];
+  }
+
+  /**
+   * Kernel modules this object needs, for the host's preflight (src/render/preflight.ts
+   * probes each one; a module without a probe there is checked by modprobe alone).
+   */
+  requiredModules(): string[] {
+    return [];
+  }
+
+  /**
+   * What this object adds to its host's review diagram, as plain data
+   * (src/review/topology.ts): nodes, edges, namespace groups, subnets. Nothing
+   * by default: routes and sysctls are in the review table only.
+   */
+  diagram(): ObjectDiagram {
+    return {};
   }
 
   get ref(): ObjectRef {
@@ -200,10 +228,4 @@ export function notChecked(reason: string): NotChecked {
 
 export function uniq<T>(items: T[]): T[] {
   return [...new Set(items)];
-}
-
-/** The nearest ancestor (or self) of a type. */
-export function findAncestor<T>(c: IConstruct, type: abstract new (...a: any[]) => T): T | undefined {
-  for (let s: IConstruct | undefined = c; s; s = s.node.scope) if (s instanceof type) return s as T;
-  return undefined;
 }

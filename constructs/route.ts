@@ -7,10 +7,11 @@ import { checkInterfaceName } from "../src/validate/names";
 import { Bridge } from "./bridge";
 import type { Host } from "./host";
 import { Namespace } from "./namespace";
-import { findAncestor, NamespaceLike, NetObject, ObjectSummary } from "./net-object";
+import { NamespaceLike, NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address } from "./subnet";
+import type { ObjectKind } from "../src/plan/kinds";
 
 export interface RouteProps {
   /** "default" or a network in CIDR form. @default "default" */
@@ -43,17 +44,17 @@ export class Route extends NetObject {
   private readonly devBridge?: Bridge;
 
   constructor(scope: Construct, id: string, props: RouteProps) {
-    const ns = props.namespace ?? findAncestor(scope, Namespace);
-    super(scope, id, hostFor(scope, id, "Route", [ns, props.dev instanceof Bridge ? props.dev : undefined]));
+    const ns = props.namespace ?? Namespace.tryOf(scope);
+    super(scope, id, hostFor(scope, id, "Route", [ns, Bridge.isBridge(props.dev) ? props.dev : undefined]));
     this.namespace = ns;
     this.destination = props.destination ?? "default";
     this.via = props.via instanceof Address ? props.via.ip : props.via;
-    this.devBridge = props.dev instanceof Bridge ? props.dev : undefined;
-    this.dev = props.dev instanceof Bridge ? props.dev.name : props.dev;
+    this.devBridge = Bridge.isBridge(props.dev) ? props.dev : undefined;
+    this.dev = Bridge.isBridge(props.dev) ? props.dev.name : props.dev;
     this.metric = props.metric;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "route";
   }
 

@@ -11,6 +11,9 @@ import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address } from "./subnet";
+import type { ObjectKind } from "../src/plan/kinds";
+import type { ObjectDiagram } from "../src/review/topology";
+import { inGroup, refOf, subnetsOf } from "./diagram";
 
 /** The gateway Calico gives every workload: link-local, so it clashes with nothing routed. */
 export const ROUTED_GATEWAY = "169.254.1.1";
@@ -80,8 +83,27 @@ export class RoutedEndpoint extends NetObject {
     return `${this.ip}/32`;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "routed";
+  }
+
+  // A veth pair underneath.
+  requiredModules(): string[] {
+    return ["veth"];
+  }
+
+  // The host-side end in the root namespace, cabled to the /32 end in the namespace.
+  diagram(): ObjectDiagram {
+    const outside = refOf(this, "host");
+    const inside = refOf(this, "if");
+    return {
+      nodes: [
+        { ref: outside, label: [this.hostName], shape: "interface" },
+        { ref: inside, label: [this.name, this.cidr], shape: "interface", ...inGroup(this.namespace), ip: this.ip },
+      ],
+      edges: [{ from: inside, to: outside, style: "cable", label: "routed" }],
+      subnets: subnetsOf(this.givenAddress),
+    };
   }
 
   get objectName(): string {

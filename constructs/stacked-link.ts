@@ -3,12 +3,15 @@ import { deriveName } from "../src/plan/names";
 import { checkInterfaceName, checkMtu, printable } from "../src/validate/names";
 import { Bridge } from "./bridge";
 import { Namespace } from "./namespace";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
 import { renderStackedLink, StackedLinkSpec } from "../src/render/stacked-link";
 import { checkStackedLink } from "../src/render/check";
 import { Hooks, ObjectRef } from "../src/render/types";
+import type { ObjectKind } from "../src/plan/kinds";
+import type { ObjectDiagram } from "../src/review/topology";
+import { holding, inGroup, refOf, subnetsOf } from "./diagram";
 
 /** Props shared by links stacked on a parent device (Macvlan, Ipvlan). */
 export interface StackedLinkProps {
@@ -61,8 +64,8 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
     private readonly linkType: StackedLinkType<M>,
   ) {
     const { label: type, prefix } = linkType;
-    const ns = props.namespace ?? findAncestor(scope, Namespace);
-    const parentBridge = props.parent instanceof Bridge ? props.parent : undefined;
+    const ns = props.namespace ?? Namespace.tryOf(scope);
+    const parentBridge = Bridge.isBridge(props.parent) ? props.parent : undefined;
     super(scope, id, hostFor(scope, id, type, [parentBridge, ns]));
     this.parentBridge = parentBridge;
     this.parentName = parentBridge ? parentBridge.name : String(props.parent);
@@ -84,8 +87,28 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
     return this.name;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return this.linkType.type;
+  }
+
+  // The macvlan or ipvlan driver.
+  requiredModules(): string[] {
+    return [this.linkType.type];
+  }
+
+  // On a bridge: an edge from the bridge. On a host interface: a node for that interface (one per host, shared by its children).
+  diagram(): ObjectDiagram {
+    const ref = refOf(this);
+    const parent = this.parentBridge ? refOf(this.parentBridge) : refOf(this.host, `if ${this.parentName}`);
+    const label = [`${this.kind} ${this.name}`, ...(this.address !== undefined ? [addressCidr(this.address)] : [])];
+    return {
+      nodes: [
+        ...(this.parentBridge ? [] : [{ ref: parent, label: [this.parentName], shape: "interface" as const }]),
+        { ref, label, shape: "interface", ...inGroup(this.namespace), ...holding(this.address) },
+      ],
+      edges: [{ from: parent, to: ref, style: "stacked", label: this.mode }],
+      subnets: subnetsOf(this.address),
+    };
   }
 
   spec(): StackedLinkSpec {

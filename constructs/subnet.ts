@@ -5,6 +5,7 @@ import { checkLocked, LockedSubnet } from "../src/ipam/lock";
 import { AddressRequest, Assignment, StableAllocator } from "../src/ipam/stable";
 import * as path from "path";
 import { HostnetStack } from "./hostnet-stack";
+import { brand, hasBrand } from "./guard";
 
 /**
  * An IPv4 address with the prefix length of its subnet, as an interface carries it.
@@ -53,6 +54,8 @@ export interface SubnetProps {
   readonly gateway?: string | false;
 }
 
+const SUBNET = Symbol.for("hostnet.Subnet");
+
 /**
  * An IPv4 subnet with IPAM: a bitmap of its addresses, lowest free first. The
  * network and broadcast addresses are never handed out and the gateway is
@@ -74,6 +77,11 @@ export interface SubnetProps {
  * ```
  */
 export class Subnet extends Construct {
+  /** True for a Subnet (by symbol, not instanceof). */
+  static isSubnet(x: unknown): x is Subnet {
+    return hasBrand(x, SUBNET);
+  }
+
   readonly cidr: string;
   readonly prefix: number;
   /** The gateway address, when the subnet has one. */
@@ -88,6 +96,7 @@ export class Subnet extends Construct {
 
   constructor(scope: Construct, id: string, props: SubnetProps) {
     super(scope, id);
+    brand(this, SUBNET);
     this.cidr = props.cidr;
     this.prefix = 32;
     try {
@@ -160,7 +169,7 @@ export class Subnet extends Construct {
   private settle(): void {
     if (this.settled || !this.pool) return;
     this.settled = true;
-    const stack = findStack(this);
+    const stack = HostnetStack.tryOf(this);
     const locked = stack?.lockedSubnet(this);
     let records: ReadonlyMap<string, number> = new Map();
     if (locked) {
@@ -190,11 +199,6 @@ export class Subnet extends Construct {
   private placeholder(): Address {
     return new Address("0.0.0.0", 32, this);
   }
-}
-
-function findStack(c: IConstruct): HostnetStack | undefined {
-  for (let s: IConstruct | undefined = c; s; s = s.node.scope) if (s instanceof HostnetStack) return s;
-  return undefined;
 }
 
 // The lock file as messages name it: relative to the project directory when it lies inside it.

@@ -3,9 +3,10 @@ import { checkSysctl } from "../src/render/check";
 import { renderSysctl } from "../src/render/sysctl";
 import { Hooks, ObjectRef } from "../src/render/types";
 import { Namespace } from "./namespace";
-import { findAncestor, NetObject, ObjectSummary } from "./net-object";
+import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
+import type { ObjectKind } from "../src/plan/kinds";
 
 export interface SysctlProps {
   /** Dotted key under /proc/sys, e.g. "net.ipv4.ip_forward". */
@@ -30,14 +31,14 @@ export class Sysctl extends NetObject {
   readonly namespace?: Namespace;
 
   constructor(scope: Construct, id: string, props: SysctlProps) {
-    const ns = props.namespace ?? findAncestor(scope, Namespace);
+    const ns = props.namespace ?? Namespace.tryOf(scope);
     super(scope, id, hostFor(scope, id, "Sysctl", [ns]));
     this.key = props.key;
     this.value = props.value;
     this.namespace = ns;
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "sysctl";
   }
 

@@ -9,6 +9,10 @@ import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
 import { AddressInput, addressCidr, bridgeSubnetProblem, checkAddressInput, placeName } from "./place";
 import { hostFor, OnHost } from "./same-host";
+import type { ObjectKind } from "../src/plan/kinds";
+import { brand, hasBrand } from "./guard";
+import type { DiagramNode, DiagramRef, ObjectDiagram } from "../src/review/topology";
+import { holding, inGroup, refOf, subnetsOf } from "./diagram";
 
 export interface VethEndProps {
   /** Interface name, 1-15 bytes. @default "eth0" inside a namespace, else "ve-" plus the construct id */
@@ -45,6 +49,8 @@ export interface VethEnd {
   readonly hairpin?: boolean;
 }
 
+const VETH_PAIR = Symbol.for("hostnet.VethPair");
+
 /**
  * A veth pair: a virtual cable between two places on one host, each end in the
  * root namespace or a Namespace, optionally enslaved to a Bridge and addressed.
@@ -59,6 +65,11 @@ export interface VethEnd {
  * ```
  */
 export class VethPair extends NetObject {
+  /** True for a VethPair (by symbol, not instanceof). */
+  static isVethPair(x: unknown): x is VethPair {
+    return hasBrand(x, VETH_PAIR);
+  }
+
   readonly a: VethEnd;
   readonly b: VethEnd;
   readonly mtu: number;
@@ -66,6 +77,7 @@ export class VethPair extends NetObject {
 
   constructor(scope: Construct, id: string, props: VethPairProps) {
     super(scope, id, hostFor(scope, id, "VethPair", [props.a.namespace, props.a.bridge, props.b.namespace, props.b.bridge]));
+    brand(this, VETH_PAIR);
     this.props = props;
     this.mtu = props.mtu ?? 1500;
     const nsA = props.a.namespace ?? props.a.bridge?.namespace;
@@ -87,8 +99,30 @@ export class VethPair extends NetObject {
     };
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "veth";
+  }
+
+  requiredModules(): string[] {
+    return ["veth"];
+  }
+
+  // An end on a bridge is drawn as the bridge; a free end is an interface node.
+  diagram(): ObjectDiagram {
+    const nodes: DiagramNode[] = [];
+    const ends = (["a", "b"] as const).map((side): { ref: DiagramRef; port?: string } => {
+      const e = this[side];
+      if (e.bridge) return { ref: refOf(e.bridge), port: e.name };
+      const label = [e.name, ...(e.address ? [addressCidr(e.address)] : [])];
+      nodes.push({ ref: refOf(this, side), label, shape: "interface", ...inGroup(e.namespace), ...holding(e.address) });
+      return { ref: refOf(this, side) };
+    });
+    const ports = ends.flatMap((e) => (e.port === undefined ? [] : [e.port]));
+    return {
+      nodes,
+      edges: [{ from: ends[0].ref, to: ends[1].ref, style: "cable", label: ports.length ? ports.join(" ~ ") : "veth" }],
+      subnets: subnetsOf(this.a.address, this.b.address),
+    };
   }
 
   get objectName(): string {

@@ -9,6 +9,9 @@ import { Bridge } from "./bridge";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { AddressInput, addressCidr, checkAddressInput } from "./place";
+import type { ObjectKind } from "../src/plan/kinds";
+import type { ObjectDiagram } from "../src/review/topology";
+import { holding, refOf, subnetsOf } from "./diagram";
 
 /** Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14) headers. */
 export const VXLAN_OVERHEAD = 50;
@@ -93,8 +96,27 @@ export class Vxlan extends NetObject {
     return this.peerList.map((p) => (p instanceof Vxlan ? p.local : p));
   }
 
-  get kind(): string {
+  get kind(): ObjectKind {
     return "vxlan";
+  }
+
+  requiredModules(): string[] {
+    return ["vxlan"];
+  }
+
+  // A port of its bridge; a tunnel to each peer that is a Vxlan of this stack, drawn once per pair (from the smaller path).
+  diagram(): ObjectDiagram {
+    const ref = refOf(this);
+    const label = [`vxlan ${this.name}`, `vni ${this.vni}`, ...(this.address !== undefined ? [addressCidr(this.address)] : [])];
+    const peers = this.peerList.filter((p): p is Vxlan => p instanceof Vxlan && p.ref.stack === this.ref.stack && this.node.path < p.node.path);
+    return {
+      nodes: [{ ref, label, shape: "tunnel", ...holding(this.address) }],
+      edges: [
+        ...(this.bridge ? [{ from: refOf(this.bridge), to: ref, style: "member" as const }] : []),
+        ...peers.map((p) => ({ from: ref, to: refOf(p), style: "tunnel" as const, label: `vni ${this.vni}` })),
+      ],
+      subnets: subnetsOf(this.address),
+    };
   }
 
   get objectName(): string {

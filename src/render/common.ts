@@ -3,6 +3,8 @@ import { ObjectRef } from "./types";
 
 /** Where hostnet keeps, on each host, the destroy script of every object it created. */
 export const LEDGER_ROOT = "/run/hostnet";
+/** The hook lock's files in a stack's ledger directory (src/transport/hook-lock.ts); the host's last hook removes them. */
+export const LOCK_FILES = [".owner", ".active", ".lock"] as const;
 /** iproute2 keeps named namespaces here (NETNS_RUN_DIR). */
 export const NETNS_DIR = "/run/netns";
 /** Route protocol number that marks routes hostnet added (ip route ... proto 199). */

@@ -1,5 +1,4 @@
-import { LOCK_FILES } from "../transport/hook-lock";
-import { ledgerDir } from "./common";
+import { ledgerDir, LOCK_FILES } from "./common";
 import { Flow } from "./firewall";
 import { renderPreflight } from "./preflight";
 import { argv, commentSafe, shq } from "./quote";
@@ -11,7 +10,7 @@ export interface HostHookSpec {
   readonly keep: readonly string[];
   /** Commands the objects on this host need. */
   readonly commands: readonly string[];
-  /** Kernel modules the objects' kinds need (src/render/preflight.ts KIND_MODULES). */
+  /** Kernel modules the objects need (NetObject.requiredModules()). */
   readonly modules?: readonly string[];
   /** Bridges in the root namespace, for the bridge-nf-call-iptables check. */
   readonly bridges?: readonly string[];

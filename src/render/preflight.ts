@@ -39,19 +39,6 @@ export const MODULE_PROBES: Readonly<Record<string, string>> = {
     "ip link set lo up && tc qdisc add dev lo root handle 1: htb && tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip dst 127.0.0.1/32 flowid 1:1",
 };
 
-/** Kernel modules each object kind (NetObject.kind) needs, for a host to collect from its objects. */
-export const KIND_MODULES: Readonly<Record<string, readonly string[]>> = {
-  bridge: ["bridge"],
-  veth: ["veth"],
-  // Endpoints (bridged and routed) are veth pairs underneath.
-  endpoint: ["veth"],
-  routed: ["veth"],
-  vxlan: ["vxlan"],
-  macvlan: ["macvlan"],
-  ipvlan: ["ipvlan"],
-  bandwidth: ["sch_htb", "cls_u32"],
-};
-
 /**
  * Shell lines that check a host before anything is created on it and report
  * every problem at once (each naming the host and the fix), then fail:

@@ -1,7 +1,7 @@
 /**
  * The topology of a stack as a Mermaid flowchart (GitHub renders it in
  * PLAN.md): a box per host, a box per namespace inside it, nodes for bridges,
- * free veth ends, subnets and NAT rules. Lines come out in review order, so
+ * interfaces, tunnels, subnets and NAT rules. Lines come out in review order, so
  * adding an object adds its lines and moves none.
  */
 import type { EdgeStyle, HostTopology, NodeShape, TopologyNode } from "./topology";
@@ -16,12 +16,15 @@ const SHAPES: Record<NodeShape, [string, string]> = {
   bridge: ["[[", "]]"],
   subnet: ["([", "])"],
   nat: ["{{", "}}"],
+  tunnel: ["[/", "/]"],
 };
 
 const ARROWS: Record<EdgeStyle, string> = {
   cable: "---",
   member: "-.-",
   nat: "-->",
+  tunnel: "===",
+  stacked: "-.->",
 };
 
 function node(n: TopologyNode, indent: string): string {

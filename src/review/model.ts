@@ -1,14 +1,12 @@
 /**
  * What a review shows, as plain data: per host, every object with its row, its
  * dependencies and the exact create and destroy scripts Terraform runs, in
- * creation order, plus the host's own hook and its topology. Built from the
- * construct tree at synth; the renderers next to this file turn it into files.
+ * creation order, plus the host's own hook and its topology. The constructs hand
+ * a ReviewSource over at synth (constructs/review-model.ts walks the tree);
+ * stackReview orders it, and the renderers next to this file turn it into files.
  */
-import { Host } from "../../constructs/host";
-import type { HostnetStack } from "../../constructs/hostnet-stack";
-import { NetObject, uniq } from "../../constructs/net-object";
 import { orderObjects } from "./order";
-import { HostTopology, hostTopology } from "./topology";
+import { DiagramSubnet, HostTopology, hostTopology, ObjectDiagram } from "./topology";
 
 export interface ReviewObject {
   /** Construct path. */
@@ -50,55 +48,57 @@ export interface StackReview {
   readonly hosts: readonly ReviewHost[];
 }
 
-/** The host's hooks, exactly as its resource carries them (constructs/host.ts). */
-export function hostHooks(host: Host): { preflight: string; teardown: string } {
-  return { preflight: host.createScript(), teardown: host.destroyScript() };
+/** An object as the constructs hand it over: its review row plus its part of the diagram. */
+export interface ReviewSourceObject extends ReviewObject {
+  readonly diagram: ObjectDiagram;
 }
 
-function reviewObject(o: NetObject): ReviewObject {
-  const s = o.summary();
-  return {
-    path: o.node.path,
-    kind: s.kind,
-    name: s.name,
-    where: s.where,
-    addresses: [...s.addresses],
-    ...(s.detail !== undefined ? { detail: s.detail } : {}),
-    dependsOn: uniq(o.dependencies())
-      .filter((d) => d !== o)
-      .map((d) => d.node.path)
-      .sort(),
-    create: o.createScript(),
-    destroy: o.destroyScript(),
-  };
+/** A host as the constructs hand it over. */
+export interface ReviewSourceHost {
+  /** Construct id. */
+  readonly name: string;
+  readonly path: string;
+  readonly address: string;
+  readonly port: number;
+  readonly preflight: string;
+  readonly teardown: string;
+  /** In any order: stackReview puts them in creation order. */
+  readonly objects: readonly ReviewSourceObject[];
+  /** Subnets declared in the host's scope, for the diagram. */
+  readonly subnets: readonly DiagramSubnet[];
 }
 
-/** The review of a stack: every Host in it, by construct path. */
-export function stackReview(stack: HostnetStack): StackReview {
-  const hosts = stack.node
-    .findAll()
-    .filter((c): c is Host => c instanceof Host)
-    .sort((a, b) => compare(a.node.path, b.node.path));
+/** What the constructs of a stack hand to the review, as HostnetStack hands buildManifest to the manifest. */
+export interface ReviewSource {
+  readonly stack: string;
+  /** Construct path of the stack: a host's folder is its path below it when two hosts share an id. */
+  readonly stackPath: string;
+  readonly hosts: readonly ReviewSourceHost[];
+}
+
+/** The review of a stack: hosts by construct path, objects in creation order, each host's topology. */
+export function stackReview(src: ReviewSource): StackReview {
+  const hosts = [...src.hosts].sort((a, b) => compare(a.path, b.path));
   const idCount = new Map<string, number>();
-  for (const h of hosts) idCount.set(h.node.id, (idCount.get(h.node.id) ?? 0) + 1);
+  for (const h of hosts) idCount.set(h.name, (idCount.get(h.name) ?? 0) + 1);
   return {
-    stack: stack.stackName,
+    stack: src.stack,
     hosts: hosts.map((h) => {
-      const rows = new Map(h.netObjects.map((o) => [reviewObject(o), o] as const));
-      const ordered = orderObjects([...rows.keys()]);
-      const rel = h.node.path.slice(stack.node.path.length + 1);
+      const ordered = orderObjects(h.objects);
+      const rel = h.path.slice(src.stackPath.length + 1);
       return {
-        name: h.node.id,
-        dir: idCount.get(h.node.id) === 1 ? h.node.id : rel.replace(/\//g, "-"),
-        path: h.node.path,
-        address: h.target.address,
-        port: h.target.port,
-        ...hostHooks(h),
-        objects: ordered,
+        name: h.name,
+        dir: idCount.get(h.name) === 1 ? h.name : rel.replace(/\//g, "-"),
+        path: h.path,
+        address: h.address,
+        port: h.port,
+        preflight: h.preflight,
+        teardown: h.teardown,
+        objects: ordered.map(({ diagram: _d, ...row }) => row),
         topology: hostTopology(
-          stack.stackName,
-          h,
-          ordered.map((r) => rows.get(r)!),
+          src.stack,
+          { id: h.name, path: h.path, address: h.address, subnets: h.subnets },
+          ordered.map((o) => o.diagram),
         ),
       };
     }),

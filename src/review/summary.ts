@@ -2,17 +2,14 @@
  * Short forms of a review: the per-host count line and the machine-readable
  * plan.json that `hostnet plan` reads back (everything but the scripts).
  */
+import { kindRank } from "../plan/kinds";
 import type { StackReview } from "./model";
 
-/** Kinds in the order counts are listed; other kinds follow alphabetically. */
-const KIND_ORDER = ["netns", "bridge", "veth", "route", "masquerade", "snat", "dnat", "sysctl"];
-
-/** Objects per kind, in KIND_ORDER. */
+/** Objects per kind, in the order of OBJECT_KINDS (src/plan/kinds.ts); kinds not in it follow alphabetically. */
 export function kindCounts(objects: ReadonlyArray<{ readonly kind: string }>): Array<[kind: string, count: number]> {
   const counts = new Map<string, number>();
   for (const o of objects) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
-  const rank = (k: string) => (KIND_ORDER.includes(k) ? KIND_ORDER.indexOf(k) : KIND_ORDER.length);
-  return [...counts].sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...counts].sort(([a], [b]) => kindRank(a) - kindRank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** "13 objects — 3 netns, 1 bridge, ..." */

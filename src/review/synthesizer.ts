@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { AnnotationMetadataEntryType, IStackSynthesizer, ISynthesisSession } from "cdktf";
-import type { HostnetStack } from "../../constructs/hostnet-stack";
+import { AnnotationMetadataEntryType, IStackSynthesizer, ISynthesisSession, TerraformStack } from "cdktf";
 import { REVIEW_DIR, reviewFiles } from "./files";
+import { ReviewSource, stackReview } from "./model";
 import { writeReviewDir } from "./write";
 
 /**
@@ -10,11 +10,14 @@ import { writeReviewDir } from "./write";
  * review folder beside it (cdktf.out/stacks/<stack>/review/). A stack with
  * error annotations (synth continues past them when the cdktf CLI asks it to)
  * gets no review, and a stale one is removed: that stack cannot be deployed.
+ * The stack hands over its review as plain data (`build`, called at synth),
+ * as it hands buildManifest to the ManifestSynthesizer.
  */
 export class ReviewSynthesizer implements IStackSynthesizer {
   constructor(
     private readonly inner: IStackSynthesizer,
-    private readonly stack: HostnetStack,
+    private readonly stack: TerraformStack,
+    private readonly build: () => ReviewSource,
   ) {}
 
   synthesize(session: ISynthesisSession): void {
@@ -25,10 +28,6 @@ export class ReviewSynthesizer implements IStackSynthesizer {
       fs.rmSync(dir, { recursive: true, force: true });
       return;
     }
-    // Loaded here, not at import: model.ts imports the constructs, and every
-    // construct imports constructs/hostnet-stack.ts, which imports this file.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { stackReview } = require("./model") as typeof import("./model");
-    writeReviewDir(dir, reviewFiles(stackReview(this.stack)));
+    writeReviewDir(dir, reviewFiles(stackReview(this.build())));
   }
 }

@@ -1,21 +1,16 @@
 /**
- * The topology of a host as a small graph, for the review diagram: namespaces
- * as groups; bridges, veth ends, subnets and NAT rules as nodes; veth cables,
- * subnet membership and NAT targets as edges. Built from the constructs at
- * synth; mermaid.ts prints it. Routes and sysctls are in the table, not here.
+ * The topology of a host as a small graph, for the review diagram. Each object
+ * declares its own part as plain data (NetObject.diagram(): namespaces as
+ * groups; bridges, interfaces and NAT rules as nodes; cables and NAT targets as
+ * edges); this file joins the parts of one host, adds the subnets and their
+ * members, and mermaid.ts prints the result. Routes and sysctls are in the
+ * table, not here.
  */
-import type { IConstruct } from "constructs";
-import { Bridge } from "../../constructs/bridge";
-import { Host } from "../../constructs/host";
-import { Namespace } from "../../constructs/namespace";
-import { NatRule } from "../../constructs/nat-rule";
-import { AddressInput, addressCidr } from "../../constructs/place";
-import { Address, Subnet } from "../../constructs/subnet";
-import { VethPair } from "../../constructs/veth-pair";
+import { contains, parseCidr4, parseIp4 } from "../ipam/ipv4";
 import { shortHash } from "../plan/names";
 import type { NatSpec } from "../render/types";
 
-export type NodeShape = "interface" | "bridge" | "subnet" | "nat";
+export type NodeShape = "interface" | "bridge" | "subnet" | "nat" | "tunnel";
 
 export interface TopologyNode {
   /** Diagram id: stable for a construct path. */
@@ -32,8 +27,12 @@ export interface TopologyGroup {
   readonly label: string;
 }
 
-/** "cable": a veth pair; "member": an address in a subnet; "nat": what a NAT rule rewrites or forwards to. */
-export type EdgeStyle = "cable" | "member" | "nat";
+/**
+ * "cable": a veth pair; "member": an address in a subnet, or a port of a bridge;
+ * "nat": what a NAT rule rewrites or forwards to; "tunnel": a VXLAN between hosts;
+ * "stacked": a macvlan or ipvlan on its parent.
+ */
+export type EdgeStyle = "cable" | "member" | "nat" | "tunnel" | "stacked";
 
 export interface TopologyEdge {
   readonly from: string;
@@ -61,92 +60,132 @@ export function diagramId(stack: string, path: string, suffix = ""): string {
   return `n_${readable}_${shortHash(`${path}#${suffix}`, 4)}`;
 }
 
-/** Holder of an address on the diagram: a node id and the address. */
-interface Holder {
+/** A node (or a namespace group) by the construct path that declares it, plus a part name when it declares several. */
+export interface DiagramRef {
+  readonly path: string;
+  readonly part?: string;
+}
+
+/**
+ * One end of an edge: a node by its ref, the node of the subnet with this CIDR
+ * on the host, or the node holding this address. An edge whose subnet or
+ * address end is not on the host's diagram is left out.
+ */
+export type DiagramEnd = DiagramRef | { readonly subnet: string } | { readonly holding: string };
+
+export interface DiagramNode {
+  readonly ref: DiagramRef;
+  readonly label: readonly string[];
+  readonly shape: NodeShape;
+  /** The namespace group it sits in; absent for the host's root namespace. */
+  readonly group?: DiagramRef;
+  /** The address it holds (no prefix), for subnet membership and edges to an address. */
+  readonly ip?: string;
+  /** Drawn after the subnets, as a rule that points at them is. */
+  readonly late?: boolean;
+}
+
+export interface DiagramEdge {
+  readonly from: DiagramEnd;
+  readonly to: DiagramEnd;
+  readonly style: EdgeStyle;
+  readonly label?: string;
+  /** Drawn after the subnets' member edges. */
+  readonly late?: boolean;
+}
+
+/** A subnet drawn on a host, with an edge to each node that holds one of its addresses. */
+export interface DiagramSubnet {
+  readonly path: string;
+  /** Construct id, the label's first line. */
+  readonly name: string;
+  readonly cidr: string;
+}
+
+/** What one object adds to its host's diagram (NetObject.diagram()); plain data. */
+export interface ObjectDiagram {
+  /** Namespace boxes it creates. */
+  readonly groups?: ReadonlyArray<{ readonly ref: DiagramRef; readonly label: string }>;
+  readonly nodes?: readonly DiagramNode[];
+  readonly edges?: readonly DiagramEdge[];
+  /** Subnets its addresses come from: drawn on this host even when declared elsewhere. */
+  readonly subnets?: readonly DiagramSubnet[];
+}
+
+/** What the diagram needs of a host. */
+export interface DiagramHost {
   readonly id: string;
-  readonly ip: string;
-  readonly bridge: boolean;
+  readonly path: string;
+  readonly address: string;
+  /** Subnets declared in the host's scope. */
+  readonly subnets: readonly DiagramSubnet[];
 }
 
-function ipOf(a: AddressInput): string {
-  return a instanceof Address ? a.ip : a.split("/")[0];
-}
-
-/** The graph of one host. `objects` in review order, so nodes and edges come out in that order. */
-export function hostTopology(stack: string, host: Host, objects: readonly IConstruct[]): HostTopology {
-  const id = (c: IConstruct, suffix = "") => diagramId(stack, c.node.path, suffix);
-  const groups: TopologyGroup[] = [];
+/**
+ * The graph of one host. `objects` in review order, so nodes and edges come out
+ * in that order: groups and nodes, then the subnets (by path) and their member
+ * edges, then the late nodes and edges (rules that point at subnets and addresses).
+ */
+export function hostTopology(stack: string, host: DiagramHost, objects: readonly ObjectDiagram[]): HostTopology {
+  const id = (r: DiagramRef) => diagramId(stack, r.path, r.part);
+  const groups: TopologyGroup[] = objects.flatMap((o) => (o.groups ?? []).map((g) => ({ id: id(g.ref), label: g.label })));
+  const declared = objects.flatMap((o) => o.nodes ?? []);
   const nodes: TopologyNode[] = [];
-  const edges: TopologyEdge[] = [];
-  const holders: Holder[] = [];
-  const groupOf = (ns?: Namespace) => (ns ? id(ns) : undefined);
-  const hold = (nodeId: string, a: AddressInput | undefined, bridge: boolean) => {
-    if (a !== undefined) holders.push({ id: nodeId, ip: ipOf(a), bridge });
+  const seen = new Set<string>();
+  const draw = (n: DiagramNode) => {
+    const nid = id(n.ref);
+    // Two objects may declare one node (two macvlans on one host interface): drawn once.
+    if (seen.has(nid)) return;
+    seen.add(nid);
+    nodes.push({ id: nid, label: n.label, shape: n.shape, ...(n.group ? { group: id(n.group) } : {}) });
   };
+  const holders = declared.filter((n) => n.ip !== undefined).map((n) => ({ id: id(n.ref), ip: n.ip!, bridge: n.shape === "bridge" }));
 
-  for (const o of objects) {
-    if (o instanceof Namespace) groups.push({ id: id(o), label: `netns ${o.name}` });
-    if (o instanceof Bridge) {
-      nodes.push({
-        id: id(o),
-        label: [`bridge ${o.name}`, ...(o.address ? [addressCidr(o.address)] : [])],
-        shape: "bridge",
-        group: groupOf(o.namespace),
-      });
-      hold(id(o), o.address, true);
-    }
-    if (o instanceof VethPair) {
-      // An end on a bridge is drawn as the bridge; a free end is an interface node.
-      const ends = (["a", "b"] as const).map((side) => {
-        const e = o[side];
-        if (e.bridge) return { node: id(e.bridge), port: e.name };
-        const nodeId = id(o, side);
-        nodes.push({ id: nodeId, label: [e.name, ...(e.address ? [addressCidr(e.address)] : [])], shape: "interface", group: groupOf(e.namespace) });
-        hold(nodeId, e.address, false);
-        return { node: nodeId, port: undefined };
-      });
-      const ports = ends.map((e) => e.port).filter((p): p is string => p !== undefined);
-      edges.push({ from: ends[0].node, to: ends[1].node, style: "cable", label: ports.length ? ports.join(" ~ ") : "veth" });
-    }
-  }
-
-  // Subnets: those declared under the host and those its addresses come from.
-  const subnets = new Map<string, Subnet>();
-  for (const c of host.node.findAll()) if (c instanceof Subnet) subnets.set(c.node.path, c);
-  for (const o of objects) {
-    const inputs = o instanceof Bridge ? [o.address] : o instanceof VethPair ? [o.a.address, o.b.address] : [];
-    for (const a of inputs) if (a instanceof Address && a.subnet) subnets.set(a.subnet.node.path, a.subnet);
-  }
-  const subnetNode = new Map<Subnet, string>();
-  for (const s of [...subnets.values()].sort((x, y) => compare(x.node.path, y.node.path))) {
+  // Subnets: those declared under the host and those its objects' addresses come from.
+  const subnets = new Map<string, DiagramSubnet>();
+  for (const s of [...host.subnets, ...objects.flatMap((o) => o.subnets ?? [])]) if (!subnets.has(s.path)) subnets.set(s.path, s);
+  const subnetNodes: TopologyNode[] = [];
+  const memberEdges: TopologyEdge[] = [];
+  const subnetId = new Map<string, string>();
+  for (const s of [...subnets.values()].sort((x, y) => compare(x.path, y.path))) {
     // Host-specific id: a subnet shared by two hosts is drawn once in each.
-    const sid = diagramId(stack, s.node.path, host.node.id);
-    subnetNode.set(s, sid);
-    nodes.push({ id: sid, label: [`subnet ${s.node.id}`, s.cidr], shape: "subnet" });
+    const sid = diagramId(stack, s.path, host.id);
+    if (!subnetId.has(s.cidr)) subnetId.set(s.cidr, sid);
+    subnetNodes.push({ id: sid, label: [`subnet ${s.name}`, s.cidr], shape: "subnet" });
     // A subnet "lives" on its bridge; without one, on each interface in it.
-    const inside = holders.filter((h) => s.contains(h.ip));
+    const inside = holders.filter((h) => inSubnet(s.cidr, h.ip));
     const members = inside.some((h) => h.bridge) ? inside.filter((h) => h.bridge) : inside;
-    for (const m of members) edges.push({ from: sid, to: m.id, style: "member" });
+    for (const m of members) memberEdges.push({ from: sid, to: m.id, style: "member" });
   }
 
-  for (const o of objects) {
-    if (!(o instanceof NatRule)) continue;
-    const spec = o.spec();
-    nodes.push({ id: id(o), label: [o.kind, natLabel(spec) ?? o.objectName], shape: "nat" });
-    if (spec.type === "masquerade" || spec.type === "snat") {
-      const subnet = [...subnetNode.keys()].find((s) => s.cidr === spec.source);
-      if (subnet) edges.push({ from: subnetNode.get(subnet)!, to: id(o), style: "nat" });
-    } else if (spec.type === "dnat") {
-      const target = holders.find((h) => h.ip === spec.toAddress);
-      if (target) edges.push({ from: id(o), to: target.id, style: "nat" });
-    }
-  }
+  const end = (e: DiagramEnd): string | undefined =>
+    "subnet" in e ? subnetId.get(e.subnet) : "holding" in e ? holders.find((h) => h.ip === e.holding)?.id : id(e);
+  const edgesOf = (late: boolean) =>
+    objects
+      .flatMap((o) => o.edges ?? [])
+      .filter((e) => (e.late ?? false) === late)
+      .flatMap((e) => {
+        const [from, to] = [end(e.from), end(e.to)];
+        return from && to ? [{ from, to, style: e.style, ...(e.label !== undefined ? { label: e.label } : {}) }] : [];
+      });
 
-  return { id: diagramId(stack, host.node.path), label: `host ${host.node.id} (${host.target.address})`, groups, nodes, edges };
+  for (const n of declared.filter((x) => !x.late)) draw(n);
+  nodes.push(...subnetNodes);
+  for (const n of declared.filter((x) => x.late)) draw(n);
+  const edges = [...edgesOf(false), ...memberEdges, ...edgesOf(true)];
+  return { id: diagramId(stack, host.path), label: `host ${host.id} (${host.address})`, groups, nodes, edges };
+}
+
+function inSubnet(cidr: string, ip: string): boolean {
+  try {
+    return contains(parseCidr4(cidr, false), parseIp4(ip));
+  } catch {
+    return false;
+  }
 }
 
 /** The second label line of a NAT node; undefined for kinds drawn by their object name. */
-function natLabel(spec: NatSpec): string | undefined {
+export function natLabel(spec: NatSpec): string | undefined {
   switch (spec.type) {
     case "masquerade":
       return `${spec.source}${spec.notOutInterface ? ` out not ${spec.notOutInterface}` : ""}`;

@@ -27,9 +27,6 @@
 
 import { LEDGER_ROOT } from "../render/common";
 
-/** The lock's files in the stack's directory on the host. */
-export const LOCK_FILES = [".owner", ".active", ".lock"] as const;
-
 /** Default seconds a working copy keeps a host after its last hook there. */
 export const DEFAULT_LOCK_LEASE = 30;
 /** Default seconds a hook waits for another working copy's lease before failing. */

@@ -2,7 +2,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KIND_MODULES, moduleCheck, MODULE_PROBES, renderPreflight } from "../../src/render/preflight";
+import { Testing } from "cdktf";
+import { BandwidthLimit, Bridge, Endpoint, Host, HostnetStack, Ipvlan, Macvlan, Namespace, RoutedEndpoint, VethPair, Vxlan } from "../../constructs";
+import { moduleCheck, MODULE_PROBES, renderPreflight } from "../../src/render/preflight";
 import { syntaxErrors } from "../support/fake-host";
 
 describe("renderPreflight", () => {
@@ -45,8 +47,32 @@ describe("renderPreflight", () => {
     expect(lines[2]).toBe(`hn_pf_fail() { echo 'hostnet: host a'\\''; rm -rf /; '\\''?:' "$@" >&2; hn_pf_bad=1; }`);
   });
 
-  test("every object kind's modules have a try-create probe", () => {
-    for (const mods of Object.values(KIND_MODULES)) for (const m of mods) expect(MODULE_PROBES[m]).toBeDefined();
+  test("every construct declares its modules, and each has a try-create probe", () => {
+    const stack = new HostnetStack(Testing.app(), "s");
+    const h = new Host(stack, "a", { address: "198.18.0.10", insecureIgnoreHostKey: true });
+    const br = new Bridge(h, "br", { mtu: 1450 });
+    const objects = [
+      br,
+      new VethPair(h, "v", { a: { namespace: new Namespace(h, "n") }, b: { bridge: br } }),
+      new Endpoint(h, "e", { bridge: br, gateway: false }),
+      new RoutedEndpoint(h, "r", { namespace: new Namespace(h, "rn"), address: "10.63.0.5" }),
+      new Vxlan(h, "x", { vni: 7, bridge: br }),
+      new Macvlan(h, "m", { parent: "eth0" }),
+      new Ipvlan(h, "i", { parent: "eth0" }),
+      new BandwidthLimit(h, "bw", { interface: br, classes: [{ id: 10, rate: "1mbit" }] }),
+    ];
+    expect(Object.fromEntries(objects.map((o) => [o.kind, o.requiredModules()]))).toEqual({
+      bridge: ["bridge"],
+      veth: ["veth"],
+      endpoint: ["veth"],
+      routed: ["veth"],
+      vxlan: ["vxlan"],
+      macvlan: ["macvlan"],
+      ipvlan: ["ipvlan"],
+      bandwidth: ["sch_htb", "cls_u32"],
+    });
+    for (const m of objects.flatMap((o) => o.requiredModules())) expect(MODULE_PROBES[m]).toBeDefined();
+    expect(h.createScript()).toContain("hn_pf_mod cls_u32 ");
   });
 
   test.each(["sh", "bash"] as const)("the script parses with %s -n", (shell) => {

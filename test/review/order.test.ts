@@ -1,5 +1,5 @@
 import { DependencyCycleError, layers, OrderItem, orderObjects } from "../../src/review/order";
-import { stackReview } from "../../src/review/model";
+import { buildReview } from "../../constructs/review-model";
 import { labStack } from "./lab-stack";
 
 const item = (path: string, ...dependsOn: string[]): OrderItem => ({ path, dependsOn });
@@ -55,7 +55,7 @@ describe("orderObjects", () => {
 
 describe("order of the lab topology", () => {
   const { stack } = labStack();
-  const [host] = stackReview(stack).hosts;
+  const [host] = buildReview(stack).hosts;
 
   test("every object comes after all its dependencies", () => {
     const seen = new Set<string>();

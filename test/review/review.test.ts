@@ -3,9 +3,26 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Annotations, App, Testing } from "cdktf";
-import { Bridge, Host, HostnetStack, Namespace, NatRule, NetObject, Route, Subnet, Sysctl, VethPair } from "../../constructs";
+import {
+  Bridge,
+  Endpoint,
+  Host,
+  HostnetStack,
+  Ipvlan,
+  Macvlan,
+  Namespace,
+  NatRule,
+  NetObject,
+  Route,
+  RoutedEndpoint,
+  Subnet,
+  Sysctl,
+  VethPair,
+  Vxlan,
+} from "../../constructs";
+import { renderMermaid } from "../../src/review/mermaid";
 import { REVIEW_DIR, reviewFiles } from "../../src/review/files";
-import { stackReview } from "../../src/review/model";
+import { buildReview } from "../../constructs/review-model";
 import { diagramId } from "../../src/review/topology";
 import { labTopology } from "../../stacks/lab-topology";
 import { HOST_KEY, labStack } from "./lab-stack";
@@ -21,7 +38,7 @@ afterAll(() => {
   for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const labFiles = () => reviewFiles(stackReview(labStack().stack));
+const labFiles = () => reviewFiles(buildReview(labStack().stack));
 
 describe("review files of the lab topology", () => {
   const files = labFiles();
@@ -81,7 +98,7 @@ function terraformHooks(stack: HostnetStack): { create: string[]; destroy: strin
 
 test("the review holds exactly the scripts Terraform's hooks run, host hook included", () => {
   const { stack } = labStack((host) => new Host(host.node.scope!, "b", { address: "198.18.0.11", hostKey: HOST_KEY }));
-  const review = stackReview(stack);
+  const review = buildReview(stack);
   const fromReview = {
     create: review.hosts.flatMap((h) => [h.preflight, ...h.objects.map((o) => o.create)]).sort(),
     destroy: review.hosts.flatMap((h) => [h.teardown, ...h.objects.map((o) => o.destroy)]).sort(),
@@ -118,7 +135,7 @@ describe("adding one object changes only the lines about it", () => {
     const { stack } = labStack((h, lab) => {
       added = extra(h, lab);
     });
-    const after = reviewFiles(stackReview(stack));
+    const after = reviewFiles(buildReview(stack));
     const block = (script: string) => nonBlank([`# == ${added.node.path}`, "(", ...script.split("\n"), ")"]);
 
     const up = lineDiff(before.get("a/up.sh")!.split("\n"), after.get("a/up.sh")!.split("\n"));
@@ -207,7 +224,7 @@ describe("topology diagram", () => {
   function graph(build: (stack: HostnetStack) => void) {
     const stack = new HostnetStack(Testing.app(), "s");
     build(stack);
-    const hosts = stackReview(stack).hosts.map((h) => h.topology);
+    const hosts = buildReview(stack).hosts.map((h) => h.topology);
     const label = (id: string) =>
       hosts.flatMap((h) => [...h.nodes, ...h.groups.map((g) => ({ id: g.id, label: [g.label] }))]).find((n) => n.id === id)?.label[0] ?? id;
     return {
@@ -257,17 +274,67 @@ describe("topology diagram", () => {
     });
     expect(g.edges).toEqual(["eth0 cable(veth) ve-v", "subnet lan member eth0", "subnet lan member ve-v"]);
   });
+
+  test("endpoints, routed endpoints, macvlan/ipvlan and a VXLAN between two hosts draw themselves", () => {
+    const g = graph((stack) => {
+      const a = new Host(stack, "a", { address: "198.18.0.10", hostKey: HOST_KEY });
+      const b = new Host(stack, "b", { address: "198.18.0.11", hostKey: HOST_KEY });
+      const lan = new Subnet(a, "lan", { cidr: "10.60.0.0/24" });
+      const br = new Bridge(a, "br", { address: lan.gateway, mtu: 1450 });
+      new Endpoint(a, "web", { bridge: br, address: lan, namespaceName: "web", hostName: "ve-web" });
+      new RoutedEndpoint(a, "r", { namespace: new Namespace(a, "rn"), address: "10.63.0.5", hostName: "ve-r" });
+      new Macvlan(a, "m1", { parent: "eth0", name: "mv1" });
+      new Macvlan(a, "m2", { parent: "eth0", name: "mv2", address: "192.168.7.2/24" });
+      new Ipvlan(a, "i", { parent: br, name: "iv0" });
+      const xa = new Vxlan(a, "x", { vni: 7, bridge: br, name: "vx7" });
+      const xb = new Vxlan(b, "x", { vni: 7, name: "vx7" });
+      xa.addPeer(xb);
+      xb.addPeer(xa);
+    });
+    expect(g.placed).toEqual([
+      "host a (198.18.0.10) / root / bridge br 10.60.0.1/24",
+      "host a (198.18.0.10) / root / eth0",
+      "host a (198.18.0.10) / root / macvlan mv1",
+      "host a (198.18.0.10) / root / macvlan mv2 192.168.7.2/24",
+      "host a (198.18.0.10) / root / ipvlan iv0",
+      "host a (198.18.0.10) / root / ve-r",
+      "host a (198.18.0.10) / netns rn / eth0 10.63.0.5/32",
+      "host a (198.18.0.10) / netns web / eth0 10.60.0.2/24",
+      "host a (198.18.0.10) / root / vxlan vx7 vni 7",
+      "host a (198.18.0.10) / root / subnet lan 10.60.0.0/24",
+      "host b (198.18.0.11) / root / vxlan vx7 vni 7",
+    ]);
+    expect(g.edges).toEqual([
+      "eth0 stacked(bridge) macvlan mv1",
+      "eth0 stacked(bridge) macvlan mv2",
+      "bridge br stacked(l2) ipvlan iv0",
+      "eth0 cable(routed) ve-r",
+      "bridge br cable(ve-web) eth0",
+      "bridge br member vxlan vx7",
+      "vxlan vx7 tunnel(vni 7) vxlan vx7",
+      "subnet lan member bridge br",
+    ]);
+    const chart = renderMermaid(g.hosts);
+    expect(chart).toMatch(/^ {4}n_a_x_\w+\[\/"vxlan vx7<br\/>vni 7"\/\]$/m);
+    expect(chart).toMatch(/^ {2}n_a_x_\w+ ===\|"vni 7"\| n_b_x_\w+$/m);
+    expect(chart).toMatch(/^ {2}n_a_br_\w+ -\.->\|"l2"\| n_a_i_\w+$/m);
+  });
 });
 
-test.each(["constructs/net-object", "constructs/namespace", "constructs/hostnet-stack", "src/review/synthesizer", "src/review/model"])(
-  "importing %s first works: the synthesizers HostnetStack installs close no import cycle",
-  (mod) => {
-    jest.isolateModules(() => {
-      expect(() => require(`../../${mod}`)).not.toThrow();
-      const { Host: H, HostnetStack: S } = require("../../constructs");
-      const stack = new S(Testing.app(), "s");
-      new H(stack, "a", { address: "198.18.0.10", hostKey: HOST_KEY });
-      expect(fs.readdirSync(path.join(Testing.fullSynth(stack), "stacks", "s", REVIEW_DIR)).sort()).toEqual(["PLAN.md", "a", "plan.json"]);
-    });
-  },
-);
+test.each([
+  "constructs/net-object",
+  "constructs/namespace",
+  "constructs/hostnet-stack",
+  "constructs/review-model",
+  "constructs/manifest",
+  "src/review/synthesizer",
+  "src/review/model",
+])("importing %s first works: the synthesizers HostnetStack installs close no import cycle", (mod) => {
+  jest.isolateModules(() => {
+    expect(() => require(`../../${mod}`)).not.toThrow();
+    const { Host: H, HostnetStack: S } = require("../../constructs");
+    const stack = new S(Testing.app(), "s");
+    new H(stack, "a", { address: "198.18.0.10", hostKey: HOST_KEY });
+    expect(fs.readdirSync(path.join(Testing.fullSynth(stack), "stacks", "s", REVIEW_DIR)).sort()).toEqual(["PLAN.md", "a", "plan.json"]);
+  });
+});

@@ -8,7 +8,7 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "fs";
 import { hostname, tmpdir } from "os";
 import * as path from "path";
-import { LOCK_FILES } from "../../src/transport/hook-lock";
+import { LOCK_FILES } from "../../src/render/common";
 import { HOOK_COMMAND } from "../../src/transport/ssh";
 import { renderHostDestroy } from "../../src/render/host";
 
