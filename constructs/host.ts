@@ -14,7 +14,7 @@ import { Subnet } from "./subnet";
 import { checkHostFacts } from "../src/validate/topology";
 import { renderProblems } from "../src/validate/shell";
 import { isHost, markHost } from "./same-host";
-import { Sysctl } from "./sysctl";
+import { ipForwarding, Sysctl } from "./sysctl";
 
 export interface JumpHostProps {
   /** Address or DNS name of the jump host. */
@@ -129,7 +129,6 @@ export class Host extends Construct {
   readonly hookEnvironment: Record<string, string>;
   private readonly hookLock: { leaseSeconds: number; waitSeconds: number } | false;
   private readonly objects: NetObject[] = [];
-  private forwarding?: Sysctl;
   /** Where the props came from, when from an inventory: problems name the file. */
   private inventory?: { file: string; host: string; given: Partial<HostProps> };
 
@@ -223,8 +222,7 @@ export class Host extends Construct {
 
   /** net.ipv4.ip_forward=1 in the root namespace, restored on destroy; one per host. */
   enableForwarding(): Sysctl {
-    this.forwarding ??= new Sysctl(this, "ip-forward", { key: "net.ipv4.ip_forward", value: "1" });
-    return this.forwarding;
+    return ipForwarding(this);
   }
 
   private validate(): string[] {
