@@ -120,6 +120,7 @@ export interface SshTargetProps extends Partial<InventoryHost> {
 export function toSshTarget(p: SshTargetProps): SshTarget {
   const user = p.user ?? "root";
   return {
+    // Host's validation reports a missing address (naming the inventory when it came from one).
     address: p.address as string,
     port: p.port ?? 22,
     user,
@@ -151,8 +152,10 @@ export function sshTargetProblems(t: SshTarget): string[] {
 
 /** Host `name` of an inventory file as a checked SshTarget: what `hostnet inspect` connects with. */
 export function inventoryTarget(file: string, name: string): SshTarget {
-  const t = toSshTarget(connectionOf(readInventoryHost(file, name)));
-  const problems = sshTargetProblems({ ...t, address: String(t.address) });
+  const h = connectionOf(readInventoryHost(file, name));
+  // A hand-written entry may lack the address or give a number: checkHostAddress then names what it got.
+  const t = toSshTarget({ ...h, address: String(h.address) });
+  const problems = sshTargetProblems(t);
   if (problems.length) throw new HostnetError(`host "${name}" in ${file}: ${problems.join(" ")}`);
-  return { ...t, address: String(t.address) };
+  return t;
 }
