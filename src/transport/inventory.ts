@@ -11,17 +11,9 @@ import { HostnetError } from "../errors";
 import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../validate/names";
 import { SshTarget } from "./ssh";
 
-/** The jump host of an inventory entry (same identity file; its key must be in knownHostsFile). */
-export interface InventoryJumpHost {
-  readonly address: string;
-  /** @default 22 */
-  readonly port?: number;
-  /** @default the target's user */
-  readonly user?: string;
-}
-
 /** One host of an inventory file: the fields of `HostProps` that say how to reach it. */
 export interface InventoryHost {
+  /** Address or DNS name hostnet connects to over SSH. */
   readonly address: string;
   /** @default 22 */
   readonly port?: number;
@@ -33,7 +25,11 @@ export interface InventoryHost {
   readonly knownHostsFile?: string;
   /** The host's public key ("ssh-ed25519 AAAA..."), pinned. */
   readonly hostKey?: string;
-  readonly jumpHost?: InventoryJumpHost;
+  /**
+   * Reach the host through this jump host: port 22 and the host's user unless
+   * given; the same identity file, and its key must be in knownHostsFile.
+   */
+  readonly jumpHost?: { readonly address: string; readonly port?: number; readonly user?: string };
 }
 
 /** An inventory file: `{ "hosts": { "<name>": { ... } } }`, and whatever else its writer adds. */
