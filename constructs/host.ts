@@ -1,12 +1,12 @@
 import { Construct, IConstruct } from "constructs";
 import { HostnetError } from "../src/errors";
-import { readFileSync } from "fs";
 import { createHookResource, HookResource } from "../src/plan/hook-resource";
 import { checkHost } from "../src/render/check";
 import { Flow, mergeFlows } from "../src/render/firewall";
 import { renderHostCreate, renderHostDestroy } from "../src/render/host";
 import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../src/validate/names";
 import { SshTarget, sshEnvironment } from "../src/transport/ssh";
+import { connectionOf, InventoryHost, readInventoryHost, toSshTarget } from "../src/transport/inventory";
 import { DEFAULT_LOCK_LEASE, DEFAULT_LOCK_WAIT } from "../src/transport/hook-lock";
 import { HostnetStack } from "./hostnet-stack";
 import type { NamespaceLike, NetObject } from "./net-object";
@@ -14,7 +14,7 @@ import { Subnet } from "./subnet";
 import { checkHostFacts } from "../src/validate/topology";
 import { renderProblems } from "../src/validate/shell";
 import { isHost, markHost, scopeHost } from "./same-host";
-import { Sysctl } from "./sysctl";
+import { ipForwarding, Sysctl } from "./sysctl";
 
 export interface JumpHostProps {
   /** Address or DNS name of the jump host. */
@@ -61,15 +61,8 @@ export interface HookLockProps {
   readonly waitSeconds?: number;
 }
 
-/** The part of a lab inventory (`hostnet lab up`) that describes one host. */
-export interface InventoryHost {
-  readonly address: string;
-  readonly port: number;
-  readonly user: string;
-  readonly identityFile?: string;
-  readonly knownHostsFile?: string;
-  readonly hostKey?: string;
-}
+/** One host of an inventory file (`hostnet lab up` writes one; src/transport/inventory.ts reads it). */
+export type { InventoryHost } from "../src/transport/inventory";
 
 /** Thrown by Host.of for a construct created outside any Host's scope. */
 export class NotInHostError extends HostnetError {
@@ -119,31 +112,17 @@ export class Host extends Construct {
 
   /**
    * A host from an inventory file written by `hostnet lab up` (or one you write
-   * in that format); `props` adds to or overrides what the inventory says.
+   * in that format, jump host included); `props` adds to or overrides what the
+   * inventory says. The same reader as `hostnet inspect` (src/transport/inventory.ts).
    */
   static fromInventory(scope: Construct, id: string, inventoryFile: string, hostName: string = id, props: Partial<HostProps> = {}): Host {
-    let inv: { hosts?: Record<string, InventoryHost> };
+    let h: InventoryHost;
     try {
-      inv = JSON.parse(readFileSync(inventoryFile, "utf8"));
+      h = readInventoryHost(inventoryFile, hostName);
     } catch (e) {
-      throw new Error(
-        `${scope.node.path}/${id}: cannot read inventory ${inventoryFile} (${(e as Error).message}). Run "hostnet lab up" first or pass another inventory file.`,
-      );
+      throw new Error(`${scope.node.path}/${id}: ${(e as Error).message}`);
     }
-    const h = inv.hosts?.[hostName];
-    if (!h)
-      throw new Error(
-        `${scope.node.path}/${id}: inventory ${inventoryFile} has no host "${hostName}"; it has: ${Object.keys(inv.hosts ?? {}).join(", ") || "none"}.`,
-      );
-    const host = new Host(scope, id, {
-      address: h.address,
-      port: h.port,
-      user: h.user,
-      identityFile: h.identityFile,
-      knownHostsFile: h.knownHostsFile,
-      hostKey: h.knownHostsFile ? undefined : h.hostKey,
-      ...props,
-    });
+    const host = new Host(scope, id, { ...(connectionOf(h) as HostProps), ...props });
     host.inventory = { file: inventoryFile, host: hostName, given: props };
     return host;
   }
@@ -154,23 +133,13 @@ export class Host extends Construct {
   readonly hookEnvironment: Record<string, string>;
   private readonly hookLock: { leaseSeconds: number; waitSeconds: number } | false;
   private readonly objects: NetObject[] = [];
-  private forwarding?: Sysctl;
   /** Where the props came from, when from an inventory: problems name the file. */
   private inventory?: { file: string; host: string; given: Partial<HostProps> };
 
   constructor(scope: Construct, id: string, props: HostProps) {
     super(scope, id);
     markHost(this);
-    this.target = {
-      address: props.address,
-      port: props.port ?? 22,
-      user: props.user ?? "root",
-      identityFile: props.identityFile,
-      knownHostsFile: props.knownHostsFile,
-      hostKey: props.hostKey?.trim(),
-      insecureIgnoreHostKey: props.insecureIgnoreHostKey ?? false,
-      jump: props.jumpHost && { address: props.jumpHost.address, port: props.jumpHost.port ?? 22, user: props.jumpHost.user ?? props.user ?? "root" },
-    };
+    this.target = toSshTarget(props);
     const stack = HostnetStack.of(this);
     this.hookLock =
       props.hookLock === false
@@ -253,8 +222,7 @@ export class Host extends Construct {
 
   /** net.ipv4.ip_forward=1 in the root namespace, restored on destroy; one per host. */
   enableForwarding(): Sysctl {
-    this.forwarding ??= new Sysctl(this, "ip-forward", { key: "net.ipv4.ip_forward", value: "1" });
-    return this.forwarding;
+    return ipForwarding(this);
   }
 
   private validate(): string[] {

@@ -11,11 +11,11 @@ import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address, Subnet } from "./subnet";
-import { Sysctl } from "./sysctl";
 import type { ObjectKind } from "../src/plan/kinds";
 import { brand, hasBrand } from "./guard";
 import { natLabel, ObjectDiagram } from "../src/review/topology";
 import { refOf } from "./diagram";
+import { ipForwarding, Sysctl } from "./sysctl";
 
 /** Where a NAT rule lives. */
 export interface NatPlaceProps {
@@ -330,7 +330,5 @@ export class NatRule extends NetObject {
  * (declare it yourself first to make it visible in your code).
  */
 export function namespaceForwarding(ns: Namespace): Sysctl {
-  const existing = ns.node.tryFindChild("ip-forward");
-  if (existing instanceof Sysctl) return existing;
-  return new Sysctl(ns, "ip-forward", { key: "net.ipv4.ip_forward", value: "1" });
+  return ipForwarding(ns);
 }

@@ -7,6 +7,7 @@ import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import type { ObjectKind } from "../src/plan/kinds";
+import type { Host } from "./host";
 
 export interface SysctlProps {
   /** Dotted key under /proc/sys, e.g. "net.ipv4.ip_forward". */
@@ -78,4 +79,17 @@ export class Sysctl extends NetObject {
       errs.push(`sysctl value "${JSON.stringify(this.value).slice(1, -1)}" may hold only letters, digits and "_.:-". Fix props.value.`);
     return errs;
   }
+}
+
+/**
+ * net.ipv4.ip_forward=1 where `scope` routes: the host's root namespace (a Host)
+ * or a namespace, restored on destroy. One per place: the Sysctl with id
+ * "ip-forward" in that scope, made when there is none yet (declare it yourself
+ * first to make it visible in your code). Host.enableForwarding() and a NatRule
+ * in a namespace both come here.
+ */
+export function ipForwarding(scope: Host | Namespace): Sysctl {
+  const existing = scope.node.tryFindChild("ip-forward");
+  if (existing instanceof Sysctl) return existing;
+  return new Sysctl(scope, "ip-forward", { key: "net.ipv4.ip_forward", value: "1" });
 }

@@ -1,7 +1,7 @@
 import { parseInspection } from "../inspect/parse";
 import { formatInspection } from "../inspect/format";
-import { readInspectTarget, runProbe } from "../inspect/remote";
-import { defaultInventoryPath } from "../lab/paths";
+import { runProbe } from "../inspect/remote";
+import { defaultInventoryPath, inventoryTarget } from "../transport/inventory";
 import { parseArgs, UsageError } from "./args";
 import { Command, Io } from "./command";
 
@@ -23,8 +23,8 @@ export const inspectCommand: Command = {
       throw new UsageError(`"${cmd}" takes one host name, e.g. "hostnet inspect a"; got ${parsed.positionals.length}.`);
     const name = parsed.positionals[0];
     const inventory = parsed.flags.inventory ?? defaultInventoryPath();
-    const target = readInspectTarget(inventory, name);
-    const inspection = parseInspection(await runProbe(target));
+    const target = inventoryTarget(inventory, name);
+    const inspection = parseInspection(await runProbe(name, target));
     if (parsed.flags.json) {
       io.out(JSON.stringify({ host: name, address: target.address, ...inspection }, null, 2));
       return 0;

@@ -6,6 +6,9 @@
  * A constant: namespace names come from the host and stay in "$P".
  */
 
+import { NETNS_DIR } from "../render/common";
+import { shq } from "../render/quote";
+
 /** Marker that starts each section of the probe's output. */
 export const INSPECT_MARK = "@@hostnet-inspect";
 
@@ -26,6 +29,6 @@ export const INSPECT_SCRIPT = [
   "}",
   'echo "$M host $(hostname)"',
   'hn_dump ""',
-  'ls -1A /run/netns 2>/dev/null | while IFS= read -r ns; do hn_dump "$ns"; done',
+  `ls -1A ${shq(NETNS_DIR)} 2>/dev/null | while IFS= read -r ns; do hn_dump "$ns"; done`,
   'echo "$M end"',
 ].join("\n");

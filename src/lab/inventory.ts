@@ -1,10 +1,11 @@
 import * as fs from "fs";
 import { HostnetError } from "../errors";
+import { InventoryFile, InventoryHost as InventoryEntry, readInventoryFile } from "../transport/inventory";
 import { LabFiles } from "./paths";
 import { LabLayout } from "./naming";
 
-/** How to reach one test host, as written to inventory.json. */
-export interface InventoryHost {
+/** How to reach one test host, as written to inventory.json: an inventory entry (src/transport/inventory.ts) with every field set. */
+export interface InventoryHost extends InventoryEntry {
   readonly name: string;
   readonly address: string;
   readonly port: number;
@@ -20,7 +21,7 @@ export interface InventoryHost {
 }
 
 /** A running lab, as written by `hostnet lab up` to `<labdir>/inventory.json`. */
-export interface Inventory {
+export interface Inventory extends InventoryFile<InventoryHost> {
   readonly lab: string;
   /** Absolute lab directory (keys, per-host sshd files). */
   readonly dir: string;
@@ -61,23 +62,10 @@ export function renderKnownHosts(inv: Inventory): string {
     .join("");
 }
 
-/** Reads and checks an inventory file; throws a HostnetError that says how to create one. */
+/** Reads and checks a lab's inventory file (the one inventory reader, plus the lab's fields); errors say how to create one. */
 export function readInventory(file: string): Inventory {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new HostnetError(`no lab inventory at ${file}; start the lab with "hostnet lab up".`);
-  }
-  let inv: Inventory;
-  try {
-    inv = JSON.parse(text) as Inventory;
-  } catch (e) {
-    throw new HostnetError(`lab inventory ${file} is not valid JSON (${(e as Error).message}); run "hostnet lab up" again.`);
-  }
-  if (typeof inv !== "object" || inv === null || typeof inv.lab !== "string" || typeof inv.hosts !== "object" || inv.hosts === null) {
-    throw new HostnetError(`lab inventory ${file} lacks "lab" or "hosts"; run "hostnet lab up" again.`);
-  }
+  const inv = readInventoryFile<InventoryHost>(file, { label: "lab inventory", fix: 'start the lab with "hostnet lab up"' }) as Inventory;
+  if (typeof inv.lab !== "string") throw new HostnetError(`lab inventory ${file} lacks "lab" or "hosts"; run "hostnet lab up" again.`);
   return inv;
 }
 

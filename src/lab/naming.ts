@@ -1,7 +1,8 @@
 import { HostnetError } from "../errors";
+import { DEFAULT_LAB } from "../transport/inventory";
 
-/** Lab name used when none is given. */
-export const DEFAULT_LAB = "lab";
+/** Lab name used when none is given (defined beside the default inventory path). */
+export { DEFAULT_LAB };
 /** Number of hosts a lab gets when none is given. */
 export const DEFAULT_HOSTS = 2;
 /** Hosts are named a..z. */

@@ -1,5 +1,8 @@
 import * as path from "path";
-import { DEFAULT_LAB } from "./naming";
+import { labRoot } from "../transport/inventory";
+
+// Where the CLI finds an inventory when given none is not lab tooling: it lives with the inventory reader.
+export { defaultInventoryPath, labRoot } from "../transport/inventory";
 
 /** Files of one lab under `<dir>/<lab>/`. All paths are absolute. */
 export interface LabFiles {
@@ -15,11 +18,6 @@ export interface LabFiles {
   hostKey(host: string): string;
   pidFile(host: string): string;
   sshdLog(host: string): string;
-}
-
-/** Directory that holds the labs: `$HOSTNET_LAB_DIR`, else `<cwd>/.lab`, made absolute. */
-export function labRoot(dir?: string): string {
-  return path.resolve(dir ?? process.env.HOSTNET_LAB_DIR ?? path.join(process.cwd(), ".lab"));
 }
 
 /** Paths of a lab's files. */
@@ -44,9 +42,4 @@ export function labFilesAt(labDir: string): LabFiles {
     pidFile: (h) => path.join(hostDir(h), "sshd.pid"),
     sshdLog: (h) => path.join(hostDir(h), "sshd.log"),
   };
-}
-
-/** Inventory path of a lab in the default lab directory. */
-export function defaultInventoryPath(lab: string = DEFAULT_LAB): string {
-  return labFiles(lab).inventory;
 }

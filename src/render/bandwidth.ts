@@ -1,5 +1,5 @@
-import { netnsGone, where } from "./common";
-import { argv, shq } from "./quote";
+import { netnsPresent, tc, unlessNetnsGone, where } from "./common";
+import { shq } from "./quote";
 import { HtbClassSpec, HtbSpec, Hooks, ObjectRef } from "./types";
 
 /**
@@ -10,11 +10,6 @@ import { HtbClassSpec, HtbSpec, Hooks, ObjectRef } from "./types";
  */
 export function htbHandle(ref: ObjectRef): string {
   return (0x1000 + (parseInt(ref.id.slice(0, 4), 16) % 0xe000)).toString(16);
-}
-
-/** `tc` or `tc -n <ns>`, followed by the given words. */
-export function tc(netns: string | undefined, ...words: Array<string | number>): string {
-  return netns ? argv("tc", "-n", netns, ...words) : argv("tc", ...words);
 }
 
 /** The u32 filter words of a class (after `tc`), or [] when it has no match. */
@@ -92,8 +87,7 @@ export function renderHtb(s: HtbSpec, ref: ObjectRef): Hooks {
     `  ${T("qdisc", "del", "dev", s.dev, "root")}`,
     `fi`,
   ];
-  const gone = netnsGone(s.netns);
-  return { create, destroy: gone ? [`if ! ${gone}; then`, ...del.map((l) => `  ${l}`), `fi`] : del };
+  return { create, destroy: unlessNetnsGone(s.netns, del) };
 }
 
 /**
@@ -103,7 +97,7 @@ export function renderHtb(s: HtbSpec, ref: ObjectRef): Hooks {
 export function checkHtb(s: HtbSpec, ref: ObjectRef): string[] {
   const h = htbHandle(ref);
   const T = (...w: Array<string | number>) => tc(s.netns, ...w);
-  const nsOk = s.netns ? `[ -e ${shq(`/run/netns/${s.netns}`)} ] && ` : "";
+  const nsOk = s.netns ? `${netnsPresent(s.netns)} && ` : "";
   return [
     `if ! { ${nsOk}${T("qdisc", "show", "dev", s.dev, "root")} 2>/dev/null | grep -q ${shq(`^qdisc htb ${h}: `)}; }; then echo ${shq(`htb qdisc ${h}: is missing on ${s.dev} in ${where(s.netns)}`)}; else`,
     `  cls=$(${T("class", "show", "dev", s.dev)} 2>/dev/null)`,

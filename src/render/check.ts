@@ -3,7 +3,7 @@
  * line per problem ("bridge br0 is missing in the root namespace") and nothing
  * when the object is as planned. They change nothing on the host.
  */
-import { ip, NETNS_DIR, ROUTE_PROTO, where } from "./common";
+import { inNetns, ip, netnsPresent, ROUTE_PROTO, where } from "./common";
 import { Flow, renderFirewallScan } from "./firewall";
 import { natRules } from "./nat";
 import { argv, shq } from "./quote";
@@ -39,7 +39,7 @@ function expect(cond: string, msg: string): string {
 }
 
 function nsPresent(netns: string | undefined): string {
-  return netns ? `[ -e ${shq(`${NETNS_DIR}/${netns}`)} ]` : "true";
+  return netns ? netnsPresent(netns) : "true";
 }
 
 /**
@@ -76,7 +76,7 @@ function linkChecks(
 }
 
 export function checkNamespace(ns: NamespaceSpec): string[] {
-  return [expect(`[ -e ${shq(`${NETNS_DIR}/${ns.name}`)} ]`, `namespace ${ns.name} is missing`)];
+  return [expect(netnsPresent(ns.name), `namespace ${ns.name} is missing`)];
 }
 
 export function checkBridge(br: BridgeSpec, tag: string): string[] {
@@ -102,8 +102,7 @@ export function checkRoute(r: RouteSpec): string[] {
 }
 
 export function checkNat(n: NatSpec, tag: string): string[] {
-  const netns = n.netns;
-  const run = (...w: Array<string | number>) => (netns ? argv("ip", "netns", "exec", netns, ...w) : argv(...w));
+  const run = (...w: Array<string | number>) => inNetns(n.netns, ...w);
   return withIptables(
     natRules(n).map((r) =>
       expect(
@@ -173,6 +172,6 @@ export function checkHost(h: { iptables: boolean; flows: readonly Flow[] }): str
 }
 
 export function checkSysctl(s: SysctlSpec): string[] {
-  const get = s.netns ? argv("ip", "netns", "exec", s.netns, "sysctl", "-n", s.key) : argv("sysctl", "-n", s.key);
+  const get = inNetns(s.netns, "sysctl", "-n", s.key);
   return [expect(`[ "$(${get} 2>/dev/null)" = ${shq(s.value)} ]`, `${s.key} is not ${s.value}${s.netns ? ` in namespace ${s.netns}` : ""}`)];
 }

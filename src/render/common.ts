@@ -23,14 +23,49 @@ export function ip(netns: string | undefined, ...words: Array<string | number>):
   return netns ? argv("ip", "-n", netns, ...words) : argv("ip", ...words);
 }
 
-/** Run a command inside a namespace (for tools without a -n flag). */
+/** `tc` or `tc -n <ns>`, followed by the given words. */
+export function tc(netns: string | undefined, ...words: Array<string | number>): string {
+  return netns ? argv("tc", "-n", netns, ...words) : argv("tc", ...words);
+}
+
+/**
+ * Run a command inside a namespace, for tools without a -n flag (iptables,
+ * sysctl): the one way a renderer enters a namespace, as CNI's WithNetNSPath.
+ */
 export function inNetns(netns: string | undefined, ...words: Array<string | number>): string {
   return netns ? argv("ip", "netns", "exec", netns, ...words) : argv(...words);
 }
 
+/** The file iproute2 keeps for a named namespace. */
+export function netnsPath(netns: string): string {
+  return `${NETNS_DIR}/${netns}`;
+}
+
+/** Test that holds when the namespace is present. */
+export function netnsPresent(netns: string): string {
+  return `[ -e ${shq(netnsPath(netns))} ]`;
+}
+
 /** Test that holds when the namespace is absent (then nothing inside it needs removing). */
 export function netnsGone(netns: string | undefined): string | null {
-  return netns ? `[ ! -e ${shq(`${NETNS_DIR}/${netns}`)} ]` : null;
+  return netns ? `[ ! -e ${shq(netnsPath(netns))} ]` : null;
+}
+
+/**
+ * Destroy-side: run `body` only while the namespace exists. A namespace that is
+ * gone took its links, routes, qdiscs, rules and sysctls with it, so there is
+ * nothing left to remove and destroy succeeds (as CNI's cmdDel treats not-found).
+ * `orElse` runs instead when it is gone (to drop notes kept outside it). In the
+ * root namespace `body` runs as it is.
+ */
+export function unlessNetnsGone(netns: string | undefined, body: string[], orElse: string[] = []): string[] {
+  const gone = netnsGone(netns);
+  if (!gone) return body;
+  return [`if ! ${gone}; then`, ...indent(body), ...(orElse.length ? ["else", ...indent(orElse)] : []), `fi`];
+}
+
+function indent(lines: string[]): string[] {
+  return lines.map((l) => `  ${l}`);
 }
 
 export function where(netns: string | undefined): string {
@@ -56,11 +91,9 @@ export function ensureLink(netns: string | undefined, name: string, tag: string,
 
 /** Destroy-side: delete the link only when it carries this object's tag. */
 export function deleteOwnedLink(netns: string | undefined, name: string, tag: string): string[] {
-  const gone = netnsGone(netns);
-  const body = [
+  return unlessNetnsGone(netns, [
     `if ${ip(netns, "link", "show", "dev", name)} >/dev/null 2>&1 && [ "$(${ip(netns, "link", "show", "dev", name)} | sed -n 's/^    alias //p')" = ${shq(tag)} ]; then`,
     `  ${ip(netns, "link", "del", "dev", name)}`,
     `fi`,
-  ];
-  return gone ? [`if ! ${gone}; then`, ...body.map((l) => `  ${l}`), `fi`] : body;
+  ]);
 }

@@ -1,18 +1,17 @@
-import { NETNS_DIR } from "./common";
+import { ip, netnsPresent } from "./common";
 import { argv, shq } from "./quote";
 import { Hooks, NamespaceSpec } from "./types";
 
 export function renderNamespace(ns: NamespaceSpec): Hooks {
-  const path = shq(`${NETNS_DIR}/${ns.name}`);
   const create = [
-    `if [ -e ${path} ]; then`,
+    `if ${netnsPresent(ns.name)}; then`,
     `  [ "$hn_own" = 1 ] || hn_fail ${shq(`namespace ${ns.name} already exists and hostnet did not create it for this object; remove it (ip netns del ${ns.name}) or choose another name`)}`,
     `else`,
     `  ${argv("ip", "netns", "add", ns.name)}`,
     `fi`,
-    argv("ip", "-n", ns.name, "link", "set", "dev", "lo", "up"),
+    ip(ns.name, "link", "set", "dev", "lo", "up"),
   ];
-  const destroy = [`if [ -e ${path} ]; then`];
+  const destroy = [`if ${netnsPresent(ns.name)}; then`];
   if (ns.killProcesses) {
     // A process left inside keeps the namespace (and its links) alive after `ip netns del`.
     destroy.push(

@@ -1,4 +1,4 @@
-import { inNetns, LEDGER_ROOT, netnsGone } from "./common";
+import { inNetns, LEDGER_ROOT, unlessNetnsGone } from "./common";
 import { argv, shq } from "./quote";
 import { DnatSpec, Hooks, MasqueradeSpec, NatSpec, ObjectRef, SnatSpec, StaticNatSpec } from "./types";
 
@@ -137,20 +137,9 @@ export function renderNat(n: NatSpec, ref: ObjectRef): Hooks {
       .map((r) => `while ${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null; do ${inNetns(netns, ...ruleWords(r, "-D", ref.tag))}; done`),
     ...tables.flatMap((t) => removeTableIfEmpty(netns, t)),
   ];
-  const gone = netnsGone(netns);
   // A namespace that is gone took its tables with it: only the notes remain.
-  return {
-    create,
-    destroy: gone
-      ? [
-          `if ! ${gone}; then`,
-          ...del.map((l) => `  ${l}`),
-          `else`,
-          `  ${argv("rm", "-f", ...tables.map((t) => tableNote(netns, t)))}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`,
-          `fi`,
-        ]
-      : del,
-  };
+  const dropNotes = [`${argv("rm", "-f", ...tables.map((t) => tableNote(netns, t)))}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`];
+  return { create, destroy: unlessNetnsGone(netns, del, dropNotes) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ip, netnsGone, ROUTE_PROTO, where } from "./common";
+import { ip, ROUTE_PROTO, unlessNetnsGone, where } from "./common";
 import { shq } from "./quote";
 import { Hooks, RouteSpec } from "./types";
 
@@ -24,6 +24,5 @@ export function renderRoute(r: RouteSpec): Hooks {
     `  ${ip(r.netns, "route", "del", ...sel, ...(r.metric !== undefined ? ["metric", r.metric] : []), "proto", ROUTE_PROTO)}`,
     `fi`,
   ];
-  const gone = netnsGone(r.netns);
-  return { create, destroy: gone ? [`if ! ${gone}; then`, ...del.map((l) => `  ${l}`), `fi`] : del };
+  return { create, destroy: unlessNetnsGone(r.netns, del) };
 }

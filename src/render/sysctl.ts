@@ -1,5 +1,5 @@
-import { ledgerDir } from "./common";
-import { argv, commentSafe, shq } from "./quote";
+import { inNetns, ledgerDir, unlessNetnsGone } from "./common";
+import { commentSafe, shq } from "./quote";
 import { Hooks, ObjectRef, SysctlSpec } from "./types";
 
 /**
@@ -12,7 +12,7 @@ import { Hooks, ObjectRef, SysctlSpec } from "./types";
 export function renderSysctl(s: SysctlSpec, ref: ObjectRef): Hooks {
   const file = `${ledgerDir(ref.stack)}/${ref.id}.prev`;
   const saved = shq(file);
-  const sysctl = (...w: string[]) => (s.netns ? argv("ip", "netns", "exec", s.netns, "sysctl", ...w) : argv("sysctl", ...w));
+  const sysctl = (...w: string[]) => inNetns(s.netns, "sysctl", ...w);
   const create = [
     // Read first, then write: a key that cannot be read (no such key) stops here and leaves no empty saved value.
     `if [ ! -f ${saved} ]; then v=$(${sysctl("-n", s.key)}); printf '%s\\n' "$v" > ${saved}; fi`,
@@ -31,8 +31,6 @@ export function renderSysctl(s: SysctlSpec, ref: ObjectRef): Hooks {
     `  ${warn}`,
     `fi`,
   ];
-  const destroy = s.netns
-    ? [`if [ -e ${shq(`/run/netns/${s.netns}`)} ]; then`, ...restore.map((l) => `  ${l}`), `else`, `  rm -f ${saved}`, `fi`]
-    : restore;
-  return { create, destroy };
+  // A namespace that is gone took its sysctls with it: only the saved value remains.
+  return { create, destroy: unlessNetnsGone(s.netns, restore, [`rm -f ${saved}`]) };
 }

@@ -1,4 +1,4 @@
-import { deleteOwnedLink, ensureLink, ip, where } from "./common";
+import { deleteOwnedLink, ensureLink, inNetns, ip, where } from "./common";
 import { argv, shq } from "./quote";
 import { Hooks, ObjectRef, VethEndSpec, VethSpec } from "./types";
 
@@ -53,5 +53,5 @@ function configureEnd(end: VethEndSpec, mtu: number): string[] {
  * a "." in an interface name (net.ipv4.conf.eth0/10.arp_notify).
  */
 export function arpNotify(netns: string, name: string): string {
-  return argv("ip", "netns", "exec", netns, "sysctl", "-q", "-w", `net.ipv4.conf.${name.replace(/\./g, "/")}.arp_notify=1`);
+  return inNetns(netns, "sysctl", "-q", "-w", `net.ipv4.conf.${name.replace(/\./g, "/")}.arp_notify=1`);
 }

@@ -9,10 +9,6 @@ import { ImportEdge, importGraph, importProblems } from "../support/import-graph
 
 const ROOT = path.resolve(__dirname, "../..");
 
-// Helper s12c removes these two imports (inspect over the one transport, the
-// inventory path out of the lab); delete this list when merging that work.
-const allowedUntilS12c = ["src/inspect/remote.ts", "src/cli/inspect.ts"];
-
 describe("import graph of constructs/ and src/", () => {
   const edges = importGraph(ROOT, ["constructs", "src"]);
 
@@ -25,7 +21,7 @@ describe("import graph of constructs/ and src/", () => {
   });
 
   test("no import cycle, nothing in src/ imports constructs/, production code does not import src/lab/", () => {
-    expect(importProblems(edges, allowedUntilS12c)).toEqual([]);
+    expect(importProblems(edges)).toEqual([]);
   });
 
   test("the rules catch what they are for", () => {

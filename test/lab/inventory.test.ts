@@ -242,6 +242,8 @@ describe("inventory", () => {
     try {
       const file = path.join(dir, "inventory.json");
       fs.writeFileSync(file, '{"lab":"x"}');
+      expect(() => readInventory(file)).toThrow(`lab inventory ${file} lacks "hosts"; start the lab with "hostnet lab up".`);
+      fs.writeFileSync(file, '{"hosts":{}}');
       expect(() => readInventory(file)).toThrow(`lab inventory ${file} lacks "lab" or "hosts"`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { checkHtb, htbFilter, htbHandle, renderHtb, tc } from "../../src/render/bandwidth";
+import { checkHtb, htbFilter, htbHandle, renderHtb } from "../../src/render/bandwidth";
+import { tc } from "../../src/render/common";
 import { createScript, destroyScript } from "../../src/render/script";
 import { HtbSpec, ObjectRef } from "../../src/render/types";
 import { FakeHost, syntaxErrors } from "../support/fake-host";

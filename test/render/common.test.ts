@@ -1,4 +1,16 @@
-import { deleteOwnedLink, ensureLink, inNetns, ip, ledgerDir, ledgerFile, netnsGone, where } from "../../src/render/common";
+import {
+  deleteOwnedLink,
+  ensureLink,
+  inNetns,
+  ip,
+  ledgerDir,
+  ledgerFile,
+  netnsGone,
+  netnsPresent,
+  tc,
+  unlessNetnsGone,
+  where,
+} from "../../src/render/common";
 
 describe("command helpers", () => {
   test.each([
@@ -22,6 +34,29 @@ describe("command helpers", () => {
     ["web", "[ ! -e /run/netns/web ]"],
   ] as const)("netnsGone(%p) is %p", (netns, want) => {
     expect(netnsGone(netns)).toBe(want);
+  });
+
+  test.each([
+    [undefined, "tc qdisc show dev eth0"],
+    ["web", "tc -n web qdisc show dev eth0"],
+  ] as const)("tc(%p) is %s", (netns, want) => {
+    expect(tc(netns, "qdisc", "show", "dev", "eth0")).toBe(want);
+  });
+
+  test.each([
+    ["web", "[ -e /run/netns/web ]"],
+    ["a b", "[ -e '/run/netns/a b' ]"],
+  ] as const)("netnsPresent(%p) is %s", (netns, want) => {
+    expect(netnsPresent(netns)).toBe(want);
+  });
+
+  test.each([
+    [undefined, [], ["x"]],
+    ["web", [], ["if ! [ ! -e /run/netns/web ]; then", "  x", "fi"]],
+    [undefined, ["y"], ["x"]],
+    ["web", ["y"], ["if ! [ ! -e /run/netns/web ]; then", "  x", "else", "  y", "fi"]],
+  ] as const)("unlessNetnsGone(%p, [x], %j) is %j", (netns, orElse, want) => {
+    expect(unlessNetnsGone(netns, ["x"], [...orElse])).toEqual(want);
   });
 
   test.each([

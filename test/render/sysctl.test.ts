@@ -34,7 +34,7 @@ describe("renderSysctl", () => {
         "ip netns exec web sysctl -q -w net.ipv4.conf.all.forwarding=1",
       ],
       destroy: [
-        "if [ -e /run/netns/web ]; then",
+        "if ! [ ! -e /run/netns/web ]; then",
         `  if [ -f ${PREV} ]; then`,
         `    ip netns exec web sysctl -q -w net.ipv4.conf.all.forwarding="$(cat ${PREV})"`,
         `    rm -f ${PREV}`,
