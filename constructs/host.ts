@@ -5,7 +5,8 @@ import { checkHost } from "../src/render/check";
 import { Flow, mergeFlows } from "../src/render/firewall";
 import { renderHostCreate, renderHostDestroy } from "../src/render/host";
 import { KIND_MODULES } from "../src/render/preflight";
-import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../src/validate/names";
+import { checkHostKey, checkPath, hostAddressProblem, portProblem, userProblem } from "../src/validate/names";
+import { Problem, problemText } from "../src/validate/problem";
 import { SshTarget, sshEnvironment } from "../src/transport/ssh";
 import { DEFAULT_LOCK_LEASE, DEFAULT_LOCK_WAIT } from "../src/transport/hook-lock";
 import { HostnetStack } from "./hostnet-stack";
@@ -229,7 +230,8 @@ export class Host extends Construct {
 
   private validate(): string[] {
     const t = this.target;
-    const fix = (e: string | null, prop: string) => (e ? `${e} Fix props.${prop}.` : null);
+    // The check's own advice, then the prop to fix.
+    const fix = (p: Problem | null, prop: string) => (p ? `${problemText(p)} Fix props.${prop}.` : null);
     const inv = this.inventory;
     // An inventory without the address (and props without one): say which file lacks it.
     const noAddress =
@@ -237,9 +239,9 @@ export class Host extends Construct {
         ? `inventory ${inv.file} has no "address" for host "${inv.host}". Add it there, or pass props.address to Host.fromInventory.`
         : null;
     const errs = [
-      noAddress ?? fix(checkHostAddress(t.address), "address"),
-      fix(checkPort(t.port, "SSH port"), "port"),
-      fix(checkUser(t.user), "user"),
+      noAddress ?? fix(hostAddressProblem(t.address), "address"),
+      fix(portProblem(t.port, "SSH port"), "port"),
+      fix(userProblem(t.user), "user"),
       this.sameMachine(),
     ];
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(this.node.id)) {
@@ -269,9 +271,9 @@ export class Host extends Construct {
     }
     if (t.jump) {
       errs.push(
-        fix(checkHostAddress(t.jump.address), "jumpHost.address"),
-        fix(checkPort(t.jump.port, "jump host port"), "jumpHost.port"),
-        fix(checkUser(t.jump.user), "jumpHost.user"),
+        fix(hostAddressProblem(t.jump.address), "jumpHost.address"),
+        fix(portProblem(t.jump.port, "jump host port"), "jumpHost.port"),
+        fix(userProblem(t.jump.user), "jumpHost.user"),
       );
       if (!t.insecureIgnoreHostKey && !t.knownHostsFile)
         errs.push(`a jump host needs props.knownHostsFile holding both the jump host's and the target's keys.`);
