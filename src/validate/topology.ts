@@ -3,7 +3,8 @@
  * Input is plain data gathered from the construct tree; each message names the
  * construct path of the later object, the clash and the fix.
  */
-import { AddressError, Cidr4, contains, formatCidr4, overlaps, parseCidr4, parseIp4 } from "../ipam/ipv4";
+import { Cidr4, contains, formatCidr4, overlaps } from "../ipam/ipv4";
+import { parseCidr, parseIp } from "./address";
 
 export interface NamedThing {
   readonly name: string;
@@ -92,7 +93,7 @@ export function checkHostFacts(f: HostFacts): string[] {
 function unreachableNextHops(addresses: readonly AssignedAddress[], routes: readonly RouteUse[]): string[] {
   const connected = new Map<string, Cidr4[]>();
   const add = (place: string, cidr: string) => {
-    const c = tryParse(() => parseCidr4(cidr, false));
+    const c = parseCidr(cidr, false).value;
     if (!c) return;
     const list = connected.get(place) ?? [];
     if (!list.some((x) => x.network === c.network && x.prefix === c.prefix)) list.push({ network: c.network, prefix: c.prefix });
@@ -103,7 +104,7 @@ function unreachableNextHops(addresses: readonly AssignedAddress[], routes: read
   const out: string[] = [];
   for (const r of routes) {
     if (r.via === undefined || r.onlink || r.place === "root") continue;
-    const ip = tryParse(() => parseIp4(r.via!));
+    const ip = parseIp(r.via).value;
     if (ip === undefined) continue; // reported by the route itself
     const nets = connected.get(r.place) ?? [];
     if (nets.some((c) => contains(c, ip))) continue;
@@ -113,15 +114,6 @@ function unreachableNextHops(addresses: readonly AssignedAddress[], routes: read
     );
   }
   return out;
-}
-
-function tryParse<T>(parse: () => T): T | undefined {
-  try {
-    return parse();
-  } catch (e) {
-    if (e instanceof AddressError) return undefined;
-    throw e;
-  }
 }
 
 function dupes<T>(items: readonly T[], key: (t: T) => string, message: (t: T, first: T) => string): string[] {
@@ -137,16 +129,11 @@ function dupes<T>(items: readonly T[], key: (t: T) => string, message: (t: T, fi
 }
 
 function subnetOverlaps(subnets: readonly SubnetUse[]): string[] {
-  const parsed: Array<{ s: SubnetUse; c: ReturnType<typeof parseCidr4> }> = [];
+  const parsed: Array<{ s: SubnetUse; c: Cidr4 }> = [];
   const out: string[] = [];
   for (const s of subnets) {
-    let c;
-    try {
-      c = parseCidr4(s.cidr);
-    } catch (e) {
-      if (e instanceof AddressError) continue; // reported by the Subnet itself
-      throw e;
-    }
+    const c = parseCidr(s.cidr).value;
+    if (c === undefined) continue; // reported by the Subnet itself
     const clash = parsed.find((p) => overlaps(p.c, c));
     if (clash)
       out.push(
