@@ -10,6 +10,7 @@ import { NatRule } from "./nat-rule";
 import { Route } from "./route";
 import { Address, Subnet } from "./subnet";
 import { VethPair } from "./veth-pair";
+import { ConstructError } from "../src/errors";
 
 /** The network drivers hostnet implements. */
 export type NetworkDriver = "bridge";
@@ -119,7 +120,7 @@ export class Network extends Construct {
   /** Attach a namespace: veth (eth0 inside), address, default route, published ports. */
   connect(namespace: Namespace, opts: ConnectOptions = {}): NetworkEndpoint {
     if (this.eps.some((e) => e.namespace === namespace)) {
-      throw new Error(`${this.node.path}: namespace ${namespace.node.path} is already connected to this network; connect it once.`);
+      throw new ConstructError(`namespace ${namespace.node.path} is already connected to this network; connect it once.`, this);
     }
     const id = namespace.node.id;
     const address = opts.address !== undefined ? this.subnet.address(opts.address, namespace) : this.subnet.allocate(namespace);

@@ -8,6 +8,7 @@
  * new veth in its namespace becomes one of its dependencies; with layers the
  * route stays where it was unless the new object makes a longer chain under it.
  */
+import { HostnetError } from "../errors";
 
 /** What ordering needs of an object: a unique key and the keys it depends on. */
 export interface OrderItem {
@@ -18,7 +19,7 @@ export interface OrderItem {
 }
 
 /** Thrown when dependencies form a cycle; the message names the paths on it. */
-export class DependencyCycleError extends Error {
+export class DependencyCycleError extends HostnetError {
   constructor(readonly cycle: readonly string[]) {
     super(`objects depend on each other in a cycle: ${cycle.join(" -> ")}. Remove one of these dependencies.`);
     this.name = "DependencyCycleError";
