@@ -4,6 +4,7 @@ import { parseCidr, parseIp } from "../src/validate/address";
 import { printable } from "../src/validate/names";
 import { Host } from "./host";
 import { Route } from "./route";
+import { addProblems } from "./problems";
 import { otherHostProblems, scopeHost } from "./same-host";
 import { Subnet } from "./subnet";
 
@@ -60,7 +61,7 @@ export class HostGw extends Construct {
       this.routes.push(new Route(this, rid, { destination: cidrOf(m.subnet), via: addressOf(m) }));
     }
     host.enableForwarding();
-    this.node.addValidation({ validate: () => this.validate().map((e) => `${this.node.path}: ${e}`) });
+    addProblems(this, () => this.validate());
   }
 
   private validate(): string[] {

@@ -6,7 +6,8 @@ import { Flow, mergeFlows } from "../src/render/firewall";
 import { renderHostCreate, renderHostDestroy } from "../src/render/host";
 import { KIND_MODULES } from "../src/render/preflight";
 import { checkHostKey, checkPath, hostAddressProblem, portProblem, userProblem } from "../src/validate/names";
-import { Problem, problemText } from "../src/validate/problem";
+import { PathProblem, Problem, problemText } from "../src/validate/problem";
+import { addProblems } from "./problems";
 import { SshTarget, sshEnvironment } from "../src/transport/ssh";
 import { DEFAULT_LOCK_LEASE, DEFAULT_LOCK_WAIT } from "../src/transport/hook-lock";
 import { HostnetStack } from "./hostnet-stack";
@@ -174,7 +175,7 @@ export class Host extends Construct {
         after: "",
       }),
     });
-    this.node.addValidation({ validate: () => [...this.validate().map((m) => `${this.node.path}: ${m}`), ...this.validateObjects()] });
+    addProblems(this, () => [...this.validate(), ...this.validateObjects()]);
   }
 
   /** The host's own first hook: preflight, then the sweep of objects that left the stack. */
@@ -296,7 +297,7 @@ export class Host extends Construct {
   }
 
   /** Clashes between the objects of this host (names, addresses, subnets, published ports). */
-  private validateObjects(): string[] {
+  private validateObjects(): PathProblem[] {
     const place = (ns?: NamespaceLike) => (ns ? `netns ${ns.name}` : "root");
     const objs = this.objects;
     return checkHostFacts({

@@ -9,6 +9,7 @@ import { defaultLockFile, LockSynthesizer } from "../src/ipam/lock-synthesizer";
 import { defaultSchemaName, parsePgConnStr, stateIdentity } from "../src/ipam/pg-connection";
 import type { PoolOwner, RecordedClaim } from "../src/ipam/shared-pool";
 import { PoolCommit } from "./pool-commit";
+import { addProblems } from "./problems";
 
 export interface HostnetStackProps {
   /**
@@ -96,7 +97,7 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
       const { connection, problem } = parsePgConnStr(pg.connStr);
       // An unusable string is never written anywhere, even with validation skipped.
       new PgBackend(this, { ...pg, connStr: connection?.connStr ?? "invalid: see the synth error", schemaName });
-      if (problem) this.node.addValidation({ validate: () => [`${this.node.path}: pgBackend ${problem}`] });
+      if (problem) addProblems(this, () => [`pgBackend ${problem}`]);
       else this.sharedStateId = stateIdentity(connection!.target, schemaName);
     }
     // Every synth also writes review/ (per-host up.sh, down.sh, PLAN.md) beside cdk.tf.json.
@@ -120,15 +121,12 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
         return out;
       });
     }
-    this.node.addValidation({ validate: () => (this.loadLock().error ? [`${this.node.path}: ${this.loadLock().error}`] : []) });
-    this.node.addValidation({
-      validate: () =>
-        /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(id)
-          ? []
-          : [
-              `${this.node.path}: stack name "${JSON.stringify(id).slice(1, -1)}" is used in tags and on-host paths; use 1-63 letters, digits, "_" or "-".`,
-            ],
-    });
+    addProblems(this, () => (this.loadLock().error ? [this.loadLock().error!] : []));
+    addProblems(this, () =>
+      /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(id)
+        ? []
+        : [`stack name "${JSON.stringify(id).slice(1, -1)}" is used in tags and on-host paths; use 1-63 letters, digits, "_" or "-".`],
+    );
   }
 
   /** @internal called by SharedAddressPool.claim with `owner: stack`: the stack's deploy frees what it no longer claims. */

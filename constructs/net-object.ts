@@ -6,6 +6,7 @@ import { Flow } from "../src/render/firewall";
 import { Hooks, ObjectRef } from "../src/render/types";
 import type { Host } from "./host";
 import { HostnetStack } from "./hostnet-stack";
+import { addProblems } from "./problems";
 import { OnHost, otherHostProblems } from "./same-host";
 import { renderProblems } from "../src/validate/shell";
 
@@ -47,12 +48,11 @@ export abstract class NetObject extends Construct {
       dependsOn: [host.resource],
     });
     host.register(this);
-    this.node.addValidation({
-      validate: () =>
-        [...this.validateObject(), ...otherHostProblems(this.host, this.constructor.name, this.references()), ...this.renderProblems()].map(
-          (m) => `${this.node.path}: ${m}`,
-        ),
-    });
+    addProblems(this, () => [
+      ...this.validateObject(),
+      ...otherHostProblems(this.host, this.constructor.name, this.references()),
+      ...this.renderProblems(),
+    ]);
   }
 
   /** Short kind name for comments and review output ("bridge", "veth", ...). */

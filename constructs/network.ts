@@ -5,6 +5,7 @@ import { printable } from "../src/validate/names";
 import { Bridge } from "./bridge";
 import type { Host } from "./host";
 import { Namespace } from "./namespace";
+import { addProblems } from "./problems";
 import { hostFor, otherHostProblems } from "./same-host";
 import { NatRule } from "./nat-rule";
 import { Route } from "./route";
@@ -104,7 +105,7 @@ export class Network extends Construct {
       mtu: this.mtu,
     });
     if (props.masquerade ?? true) this.masquerade = NatRule.masquerade(this, "masquerade", { subnet: this.subnet, bridge: this.bridge });
-    this.node.addValidation({ validate: () => this.validate().map((m) => `${this.node.path}: ${m}`) });
+    addProblems(this, () => this.validate());
   }
 
   /** Every endpoint, in the order they were connected. */

@@ -5,6 +5,7 @@ import { checkLocked, LockedSubnet } from "../src/ipam/lock";
 import { AddressRequest, Assignment, StableAllocator } from "../src/ipam/stable";
 import * as path from "path";
 import { HostnetStack } from "./hostnet-stack";
+import { addProblems } from "./problems";
 
 /**
  * An IPv4 address with the prefix length of its subnet, as an interface carries it.
@@ -98,12 +99,10 @@ export class Subnet extends Construct {
     } catch (e) {
       this.fail(e);
     }
-    this.node.addValidation({
-      validate: () => {
-        this.settle();
-        const failed = this.asks.flatMap((a) => (a.result && "error" in a.result ? [a.result.error] : []));
-        return [...this.errors, ...this.lockErrors, ...failed].map((m) => `${this.node.path}: ${m}`);
-      },
+    addProblems(this, () => {
+      this.settle();
+      const failed = this.asks.flatMap((a) => (a.result && "error" in a.result ? [a.result.error] : []));
+      return [...this.errors, ...this.lockErrors, ...failed];
     });
   }
 

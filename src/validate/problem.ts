@@ -30,3 +30,14 @@ export function problemTextOrNull(p: Problem | null, fix?: string): string | nul
 export function nonNull<T>(...items: Array<T | null | undefined>): T[] {
   return items.filter((x): x is T => x !== null && x !== undefined);
 }
+
+/** A problem about one construct, as data: its path, and the message (the value and the fix). */
+export interface PathProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The one place a construct path is put in front of a message. */
+export function formatPathProblem(p: PathProblem): string {
+  return `${p.path}: ${p.message}`;
+}
