@@ -3,9 +3,9 @@ import { AddressPool } from "../src/ipam/pool";
 import { AddressError, contains, formatCidr4, formatIp4, parseIp4 } from "../src/ipam/ipv4";
 import { checkLocked, LockedSubnet } from "../src/ipam/lock";
 import { AddressRequest, Assignment, StableAllocator } from "../src/ipam/stable";
-import * as path from "path";
 import { HostnetStack } from "./hostnet-stack";
 import { addProblems } from "./problems";
+import { displayPath } from "../src/text";
 
 /**
  * An IPv4 address with the prefix length of its subnet, as an interface carries it.
@@ -194,12 +194,6 @@ export class Subnet extends Construct {
 function findStack(c: IConstruct): HostnetStack | undefined {
   for (let s: IConstruct | undefined = c; s; s = s.node.scope) if (s instanceof HostnetStack) return s;
   return undefined;
-}
-
-// The lock file as messages name it: relative to the project directory when it lies inside it.
-function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
 }
 
 function holderName(holder?: IConstruct | string): string {

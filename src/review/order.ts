@@ -9,6 +9,7 @@
  * route stays where it was unless the new object makes a longer chain under it.
  */
 import { HostnetError } from "../errors";
+import { compareText } from "../text";
 
 /** What ordering needs of an object: a unique key and the keys it depends on. */
 export interface OrderItem {
@@ -53,9 +54,5 @@ export function layers(items: readonly OrderItem[]): Map<string, number> {
 /** Items in creation order: by layer, then by path (plain code-unit order, independent of locale). */
 export function orderObjects<T extends OrderItem>(items: readonly T[]): T[] {
   const layer = layers(items);
-  return [...items].sort((x, y) => layer.get(x.path)! - layer.get(y.path)! || compare(x.path, y.path));
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return [...items].sort((x, y) => layer.get(x.path)! - layer.get(y.path)! || compareText(x.path, y.path));
 }

@@ -3,6 +3,7 @@
  * plan.json that `hostnet plan` reads back (everything but the scripts).
  */
 import type { StackReview } from "./model";
+import { compareText } from "../text";
 
 /** Kinds in the order counts are listed; other kinds follow alphabetically. */
 const KIND_ORDER = ["netns", "bridge", "veth", "route", "masquerade", "snat", "dnat", "sysctl"];
@@ -12,7 +13,7 @@ export function kindCounts(objects: ReadonlyArray<{ readonly kind: string }>): A
   const counts = new Map<string, number>();
   for (const o of objects) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
   const rank = (k: string) => (KIND_ORDER.includes(k) ? KIND_ORDER.indexOf(k) : KIND_ORDER.length);
-  return [...counts].sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...counts].sort(([a], [b]) => rank(a) - rank(b) || compareText(a, b));
 }
 
 /** "13 objects — 3 netns, 1 bridge, ..." */
