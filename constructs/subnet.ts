@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from "constructs";
 import { AddressPool } from "../src/ipam/pool";
-import { AddressError, contains, formatCidr4, formatIp4, parseIp4 } from "../src/ipam/ipv4";
+import { AddressError, contains, formatCidr4, formatIp4 } from "../src/ipam/ipv4";
+import { parseIp } from "../src/validate/address";
 import { checkLocked, LockedSubnet } from "../src/ipam/lock";
 import { AddressRequest, Assignment, StableAllocator } from "../src/ipam/stable";
 import { HostnetStack } from "./hostnet-stack";
@@ -122,12 +123,8 @@ export class Subnet extends Construct {
 
   /** True when the address lies in this subnet. */
   contains(ip: string): boolean {
-    if (!this.pool) return false;
-    try {
-      return contains(this.pool.cidr, parseIp4(ip));
-    } catch {
-      return false;
-    }
+    const n = parseIp(ip).value;
+    return this.pool !== undefined && n !== undefined && contains(this.pool.cidr, n);
   }
 
   /** @internal What the lock file records for this subnet: holder → address. */
