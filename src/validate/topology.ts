@@ -112,7 +112,9 @@ function unreachableNextHops(addresses: readonly AssignedAddress[], routes: read
     const have = nets.length ? `its connected subnets are ${nets.map(formatCidr4).join(", ")}` : "it has no address";
     out.push({
       path: r.path,
-      message: `next hop ${r.via} is on no subnet connected to ${r.place} (${have}); the kernel would refuse the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give ${r.place} an address in the gateway's subnet.`,
+      message:
+        `next hop ${r.via} is on no subnet connected to ${r.place} (${have}); the kernel would refuse the route at deploy ("Nexthop has invalid gateway"). ` +
+        `Use a gateway inside a connected subnet, or give ${r.place} an address in the gateway's subnet.`,
     });
   }
   return out;
