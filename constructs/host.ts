@@ -5,7 +5,7 @@ import { checkHost } from "../src/render/check";
 import { Flow, mergeFlows } from "../src/render/firewall";
 import { renderHostCreate, renderHostDestroy } from "../src/render/host";
 import { KIND_MODULES } from "../src/render/preflight";
-import { checkHostKey, checkPath, hostAddressProblem, portProblem, userProblem } from "../src/validate/names";
+import { checkHostKey, checkPath, hostAddressProblem, portProblem, printable, userProblem } from "../src/validate/names";
 import { PathProblem, Problem, problemText } from "../src/validate/problem";
 import { addProblems } from "./problems";
 import { SshTarget, sshEnvironment } from "../src/transport/ssh";
@@ -247,7 +247,7 @@ export class Host extends Construct {
     ];
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(this.node.id)) {
       errs.push(
-        `host id "${JSON.stringify(this.node.id).slice(1, -1)}" is used in scripts and file names; use 1-63 letters, digits, "_", "." or "-". Change the construct id.`,
+        `host id "${printable(this.node.id)}" is used in scripts and file names; use 1-63 letters, digits, "_", "." or "-". Change the construct id.`,
       );
     }
     if (t.identityFile !== undefined) errs.push(checkPath(t.identityFile, "identity file path"));

@@ -126,6 +126,12 @@ describe("validation messages name the construct path, the bad value and the fix
     expect(messages(stack)).toEqual([message]);
   });
 
+  test("a sysctl key that is not a string (plain JavaScript) is a problem, not a crash", () => {
+    const { stack } = newStack();
+    new Sysctl(newHost(stack), "x", { key: undefined as unknown as string, value: "1" });
+    expect(messages(stack)).toEqual([`s/a/x: sysctl key "undefined" is not a dotted sysctl name like net.ipv4.ip_forward. Fix props.key.`]);
+  });
+
   test("a namespace name that is no safe file name names the props to fix", () => {
     const { stack } = newStack();
     new Namespace(newHost(stack), "ns", { name: "-web" });
