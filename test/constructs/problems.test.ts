@@ -37,4 +37,18 @@ describe("validation problems are data; the construct path is added once", () =>
     expect(validateStack(stack)).toEqual(["s/a/x: first.", "s/a: about the host."]);
     expect(() => Testing.synth(stack, true)).toThrow(/\[s\/a\/x\] s\/a\/x: first\.\n\s+\[s\/a\/x\] s\/a: about the host\./);
   });
+
+  test("a second copy of the module (jest.isolateModules, two installs) collects the same problems with one path each", () => {
+    const { stack } = newStack();
+    new Bridge(newHost(stack), "br", { name: "very-long-name-x" });
+    let other: typeof import("../../constructs/problems") | undefined;
+    jest.isolateModules(() => {
+      other = require("../../constructs/problems");
+    });
+    expect(other!.stackProblems).not.toBe(stackProblems);
+    expect(other!.stackProblems(stack)).toEqual(stackProblems(stack));
+    expect(other!.stackProblems(stack)).toEqual([
+      { path: "s/a/br", message: `interface name "very-long-name-x" is 16 bytes; Linux allows 15. Set props.name or shorten the construct id.` },
+    ]);
+  });
 });
