@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { checkHtb, renderHtb } from "../src/render/bandwidth";
 import { Hooks, HtbClassSpec, HtbSpec, ObjectRef } from "../src/render/types";
-import { AddressError, parseCidr4 } from "../src/ipam/ipv4";
+import { cidrProblem } from "../src/validate/address";
 import { checkInterfaceName, checkPort, printable } from "../src/validate/names";
 import { checkClassId, checkRate, checkSize, formatRate, htbQuantum, rateBits } from "../src/validate/tc";
 import { Bridge } from "./bridge";
@@ -214,12 +214,8 @@ export class BandwidthLimit extends NetObject {
           [m.dst, "dst"],
         ] as const) {
           if (v === undefined || v instanceof Address || v instanceof Subnet) continue;
-          try {
-            parseCidr4(v.includes("/") ? v : `${v}/32`, false);
-          } catch (e) {
-            if (!(e instanceof AddressError)) throw e;
-            errs.push(`${where}: match.${what}: ${e.message}`);
-          }
+          const e = cidrProblem(v.includes("/") ? v : `${v}/32`, `match.${what}`, false);
+          if (e) errs.push(`${where}: ${e}`);
         }
         if (m.dport !== undefined) {
           const e = checkPort(m.dport, "match.dport");

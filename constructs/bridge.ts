@@ -5,7 +5,8 @@ import { renderBridge } from "../src/render/bridge";
 import { checkBridge } from "../src/render/check";
 import { Flow } from "../src/render/firewall";
 import { BridgeSpec, Hooks, ObjectRef } from "../src/render/types";
-import { checkInterfaceName, checkMtu } from "../src/validate/names";
+import { checkMtu, interfaceNameProblem } from "../src/validate/names";
+import { problemText } from "../src/validate/problem";
 import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
@@ -138,8 +139,8 @@ export class Bridge extends NetObject {
 
   protected validateObject(): string[] {
     const errs: string[] = [];
-    const n = checkInterfaceName(this.name);
-    if (n) errs.push(`${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.name or shorten the construct id.`);
+    const n = interfaceNameProblem(this.name);
+    if (n) errs.push(problemText(n, "Set props.name or shorten the construct id."));
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);
     if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));

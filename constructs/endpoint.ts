@@ -1,12 +1,13 @@
 import { Construct } from "constructs";
-import { AddressError, parseIp4 } from "../src/ipam/ipv4";
+import { ipProblem } from "../src/validate/address";
 import { deriveName } from "../src/plan/names";
 import { checkNamespace, checkRoute, checkVeth } from "../src/render/check";
 import { renderNamespace } from "../src/render/namespace";
 import { renderRoute } from "../src/render/route";
 import { Hooks, NamespaceSpec, ObjectRef, RouteSpec, VethSpec } from "../src/render/types";
 import { renderVeth } from "../src/render/veth";
-import { checkInterfaceName, checkMtu, checkNamespaceName } from "../src/validate/names";
+import { checkMtu, interfaceNameProblem, namespaceNameProblem } from "../src/validate/names";
+import { nonNull, problemText } from "../src/validate/problem";
 import { Bridge } from "./bridge";
 import { NamespaceLike, NetObject, ObjectSummary } from "./net-object";
 import { AddressInput, addressCidr, bridgeSubnetProblem, checkAddressInput, placeName } from "./place";
@@ -163,14 +164,14 @@ export class Endpoint extends NetObject {
 
   protected validateObject(): string[] {
     const errs: string[] = [];
-    const ns = checkNamespaceName(this.namespaceName);
-    if (ns) errs.push(`${ns} Set props.namespaceName or change the construct id.`);
+    const ns = namespaceNameProblem(this.namespaceName);
+    if (ns) errs.push(problemText(ns, "Set props.namespaceName or change the construct id."));
     for (const [what, name, prop] of [
       ["interface", this.name, "name"],
       ["host-side interface", this.hostName, "hostName"],
     ] as const) {
-      const n = checkInterfaceName(name);
-      if (n) errs.push(`${what}: ${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.${prop}.`);
+      const n = interfaceNameProblem(name);
+      if (n) errs.push(`${what}: ${problemText(n, `Set props.${prop}.`)}`);
     }
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);
@@ -185,14 +186,7 @@ export class Endpoint extends NetObject {
         ? bridgeSubnetProblem(this.address, this.bridge, { what: "address", joins: "the endpoint joins", prop: "props.address" })
         : null;
     if (seg) errs.push(seg);
-    if (this.gateway !== undefined) {
-      try {
-        parseIp4(this.gateway);
-      } catch (e) {
-        if (!(e instanceof AddressError)) throw e;
-        errs.push(`gateway: ${e.message}`);
-      }
-    }
+    if (this.gateway !== undefined) errs.push(...nonNull(ipProblem(this.gateway, "gateway")));
     return errs;
   }
 

@@ -1,8 +1,10 @@
 import { Construct } from "constructs";
-import { AddressError, formatCidr4, overlaps, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
+import { Cidr4, formatCidr4, overlaps } from "../src/ipam/ipv4";
+import { parseCidr, parseIp } from "../src/validate/address";
 import { printable } from "../src/validate/names";
 import { Host } from "./host";
 import { Route } from "./route";
+import { addProblems } from "./problems";
 import { otherHostProblems, scopeHost } from "./same-host";
 import { Subnet } from "./subnet";
 
@@ -59,7 +61,7 @@ export class HostGw extends Construct {
       this.routes.push(new Route(this, rid, { destination: cidrOf(m.subnet), via: addressOf(m) }));
     }
     host.enableForwarding();
-    this.node.addValidation({ validate: () => this.validate().map((e) => `${this.node.path}: ${e}`) });
+    addProblems(this, () => this.validate());
   }
 
   private validate(): string[] {
@@ -69,7 +71,7 @@ export class HostGw extends Construct {
       errs.push(`host ${this.host.node.path} is not among the members. Add it with its own subnet, or create the HostGw on a member host.`);
     if (ms.length < 2) errs.push(`a host-gw network needs at least two members; got ${ms.length}.`);
     const seen = new Map<Host, number>();
-    const nets: Array<{ m: HostGwMember; c: ReturnType<typeof parseCidr4> }> = [];
+    const nets: Array<{ m: HostGwMember; c: Cidr4 }> = [];
     ms.forEach((m, i) => {
       const who = `member ${i} (${m.host.node.path})`;
       if (seen.has(m.host)) errs.push(`${who} lists the same host as member ${seen.get(m.host)}. Give each host once, with its own subnet.`);
@@ -81,23 +83,19 @@ export class HostGw extends Construct {
           [`${who} subnet`, subHost && m.subnet instanceof Subnet ? { host: subHost, node: m.subnet.node } : undefined],
         ]),
       );
-      try {
-        parseIp4(addressOf(m));
-      } catch (e) {
-        if (!(e instanceof AddressError)) throw e;
+      const ip = parseIp(addressOf(m));
+      if (ip.problem !== undefined)
         errs.push(
-          `${who} address: ${e.message}${m.address === undefined ? " Set the member's address to the host's IPv4 address on the shared network." : ""}`,
+          `${who} address: ${ip.problem}${m.address === undefined ? " Set the member's address to the host's IPv4 address on the shared network." : ""}`,
         );
-      }
-      try {
-        const c = parseCidr4(cidrOf(m));
+      const net = parseCidr(cidrOf(m));
+      if (net.problem !== undefined) errs.push(`${who} subnet "${printable(cidrOf(m))}": ${net.problem}`);
+      else {
+        const c = net.value;
         const clash = nets.find((n) => overlaps(n.c, c));
         if (clash)
           errs.push(`${who} subnet ${formatCidr4(c)} overlaps ${formatCidr4(clash.c)} of ${clash.m.host.node.path}; each host needs its own subnet.`);
         nets.push({ m, c });
-      } catch (e) {
-        if (!(e instanceof AddressError)) throw e;
-        errs.push(`${who} subnet "${printable(cidrOf(m))}": ${e.message}`);
       }
     });
     return errs;

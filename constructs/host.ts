@@ -1,10 +1,12 @@
 import { Construct, IConstruct } from "constructs";
-import { HostnetError } from "../src/errors";
+import { ConstructError, HostnetError } from "../src/errors";
 import { createHookResource, HookResource } from "../src/plan/hook-resource";
 import { checkHost } from "../src/render/check";
 import { Flow, mergeFlows } from "../src/render/firewall";
 import { renderHostCreate, renderHostDestroy } from "../src/render/host";
-import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../src/validate/names";
+import { checkHostKey, checkPath, hostAddressProblem, portProblem, printable, userProblem } from "../src/validate/names";
+import { PathProblem, Problem, problemText } from "../src/validate/problem";
+import { addProblems } from "./problems";
 import { SshTarget, sshEnvironment } from "../src/transport/ssh";
 import { connectionOf, InventoryHost, readInventoryHost, toSshTarget } from "../src/transport/inventory";
 import { DEFAULT_LOCK_LEASE, DEFAULT_LOCK_WAIT } from "../src/transport/hook-lock";
@@ -120,7 +122,7 @@ export class Host extends Construct {
     try {
       h = readInventoryHost(inventoryFile, hostName);
     } catch (e) {
-      throw new Error(`${scope.node.path}/${id}: ${(e as Error).message}`);
+      throw new ConstructError((e as Error).message, `${scope.node.path}/${id}`);
     }
     const host = new Host(scope, id, { ...(connectionOf(h) as HostProps), ...props });
     host.inventory = { file: inventoryFile, host: hostName, given: props };
@@ -167,7 +169,7 @@ export class Host extends Construct {
         after: "",
       }),
     });
-    this.node.addValidation({ validate: () => [...this.validate().map((m) => `${this.node.path}: ${m}`), ...this.validateObjects()] });
+    addProblems(this, () => [...this.validate(), ...this.validateObjects()]);
   }
 
   /** The host's own first hook: preflight, then the sweep of objects that left the stack. */
@@ -227,7 +229,8 @@ export class Host extends Construct {
 
   private validate(): string[] {
     const t = this.target;
-    const fix = (e: string | null, prop: string) => (e ? `${e} Fix props.${prop}.` : null);
+    // The check's own advice, then the prop to fix.
+    const fix = (p: Problem | null, prop: string) => (p ? `${problemText(p)} Fix props.${prop}.` : null);
     const inv = this.inventory;
     // An inventory without the address (and props without one): say which file lacks it.
     const noAddress =
@@ -235,14 +238,14 @@ export class Host extends Construct {
         ? `inventory ${inv.file} has no "address" for host "${inv.host}". Add it there, or pass props.address to Host.fromInventory.`
         : null;
     const errs = [
-      noAddress ?? fix(checkHostAddress(t.address), "address"),
-      fix(checkPort(t.port, "SSH port"), "port"),
-      fix(checkUser(t.user), "user"),
+      noAddress ?? fix(hostAddressProblem(t.address), "address"),
+      fix(portProblem(t.port, "SSH port"), "port"),
+      fix(userProblem(t.user), "user"),
       this.sameMachine(),
     ];
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(this.node.id)) {
       errs.push(
-        `host id "${JSON.stringify(this.node.id).slice(1, -1)}" is used in scripts and file names; use 1-63 letters, digits, "_", "." or "-". Change the construct id.`,
+        `host id "${printable(this.node.id)}" is used in scripts and file names; use 1-63 letters, digits, "_", "." or "-". Change the construct id.`,
       );
     }
     if (t.identityFile !== undefined) errs.push(checkPath(t.identityFile, "identity file path"));
@@ -267,9 +270,9 @@ export class Host extends Construct {
     }
     if (t.jump) {
       errs.push(
-        fix(checkHostAddress(t.jump.address), "jumpHost.address"),
-        fix(checkPort(t.jump.port, "jump host port"), "jumpHost.port"),
-        fix(checkUser(t.jump.user), "jumpHost.user"),
+        fix(hostAddressProblem(t.jump.address), "jumpHost.address"),
+        fix(portProblem(t.jump.port, "jump host port"), "jumpHost.port"),
+        fix(userProblem(t.jump.user), "jumpHost.user"),
       );
       if (!t.insecureIgnoreHostKey && !t.knownHostsFile)
         errs.push(`a jump host needs props.knownHostsFile holding both the jump host's and the target's keys.`);
@@ -292,7 +295,7 @@ export class Host extends Construct {
   }
 
   /** Clashes between the objects of this host (names, addresses, subnets, published ports). */
-  private validateObjects(): string[] {
+  private validateObjects(): PathProblem[] {
     const place = (ns?: NamespaceLike) => (ns ? `netns ${ns.name}` : "root");
     const objs = this.objects;
     return checkHostFacts({

@@ -13,6 +13,7 @@ import { brand, hasBrand } from "./guard";
 import { buildManifest } from "./manifest";
 import { buildReviewSource } from "./review-model";
 import { PoolCommit } from "./pool-commit";
+import { addProblems } from "./problems";
 
 export interface HostnetStackProps {
   /**
@@ -119,7 +120,7 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
       const { connection, problem } = parsePgConnStr(pg.connStr);
       // An unusable string is never written anywhere, even with validation skipped.
       new PgBackend(this, { ...pg, connStr: connection?.connStr ?? "invalid: see the synth error", schemaName });
-      if (problem) this.node.addValidation({ validate: () => [`${this.node.path}: pgBackend ${problem}`] });
+      if (problem) addProblems(this, () => [`pgBackend ${problem}`]);
       else this.sharedStateId = stateIdentity(connection!.target, schemaName);
     }
     // Every synth also writes review/ (per-host up.sh, down.sh, PLAN.md) beside cdk.tf.json.
@@ -131,7 +132,7 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
     if (this.lockFile) {
       const file = this.lockFile;
       this.synthesizer = new LockSynthesizer(this.synthesizer, this.node.path, file, () => {
-        if (this.loadLock().error) throw new Error(this.loadLock().error);
+        if (this.loadLock().error) throw new HostnetError(this.loadLock().error!);
         const out: Record<string, LockedSubnet> = {};
         for (const s of this.lockSources) {
           const e = s.lockEntry();
@@ -140,15 +141,12 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
         return out;
       });
     }
-    this.node.addValidation({ validate: () => (this.loadLock().error ? [`${this.node.path}: ${this.loadLock().error}`] : []) });
-    this.node.addValidation({
-      validate: () =>
-        /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(id)
-          ? []
-          : [
-              `${this.node.path}: stack name "${JSON.stringify(id).slice(1, -1)}" is used in tags and on-host paths; use 1-63 letters, digits, "_" or "-".`,
-            ],
-    });
+    addProblems(this, () => (this.loadLock().error ? [this.loadLock().error!] : []));
+    addProblems(this, () =>
+      /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(id)
+        ? []
+        : [`stack name "${JSON.stringify(id).slice(1, -1)}" is used in tags and on-host paths; use 1-63 letters, digits, "_" or "-".`],
+    );
   }
 
   /** @internal called by SharedAddressPool.claim with `owner: stack`: the stack's deploy frees what it no longer claims. */

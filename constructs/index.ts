@@ -43,4 +43,7 @@ export { Network } from "./network";
 export type { NetworkProps, NetworkDriver, PublishedPort, ConnectOptions, NetworkEndpoint } from "./network";
 export type { NatPlaceProps, StaticNatProps } from "./nat-rule";
 export { synthOrExit, validateStack } from "./synth";
+export { stackProblems } from "./problems";
+export type { PathProblem } from "../src/validate/problem";
+export { HostnetError, ConstructError } from "../src/errors";
 export { SharedAddressPool } from "../src/ipam/shared-pool";

@@ -3,7 +3,8 @@ import { deriveName } from "../src/plan/names";
 import { checkNamespace } from "../src/render/check";
 import { renderNamespace } from "../src/render/namespace";
 import { Hooks } from "../src/render/types";
-import { checkNamespaceName } from "../src/validate/names";
+import { namespaceNameProblem } from "../src/validate/names";
+import { problemText } from "../src/validate/problem";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor } from "./same-host";
 import type { ObjectKind } from "../src/plan/kinds";
@@ -88,7 +89,7 @@ export class Namespace extends NetObject {
   }
 
   protected validateObject(): string[] {
-    const e = checkNamespaceName(this.name);
-    return e ? [`${e} Set props.name or change the construct id.`] : [];
+    const e = namespaceNameProblem(this.name);
+    return e ? [problemText(e, "Set props.name or change the construct id.")] : [];
   }
 }

@@ -2,76 +2,27 @@ import { Construct } from "constructs";
 import { checkNat } from "../src/render/check";
 import { Flow, natFlows } from "../src/render/firewall";
 import { natRules, renderNat } from "../src/render/nat";
-import { Hooks, NatSpec, ObjectRef, Protocol } from "../src/render/types";
-import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
-import { checkInterfaceName, checkPort } from "../src/validate/names";
-import { Bridge } from "./bridge";
+import { Hooks, NatSpec, ObjectRef } from "../src/render/types";
+import { NatKind } from "./nat/kind";
+import { Masquerade, MasqueradeProps } from "./nat/masquerade";
+import { OneToOne, StaticNatProps } from "./nat/one-to-one";
+import { PortForward, PortForwardProps } from "./nat/port-forward";
+import { Snat, SnatProps } from "./nat/snat";
 import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
-import { Address, Subnet } from "./subnet";
 import type { ObjectKind } from "../src/plan/kinds";
 import { brand, hasBrand } from "./guard";
 import { natLabel, ObjectDiagram } from "../src/review/topology";
 import { refOf } from "./diagram";
 import { ipForwarding, Sysctl } from "./sysctl";
 
-/** Where a NAT rule lives. */
-export interface NatPlaceProps {
-  /**
-   * Namespace whose netfilter tables get the rules (a router namespace);
-   * net.ipv4.ip_forward is turned on there instead of in the host's root namespace.
-   * @default the namespace whose scope the rule is created in, else the host's root namespace
-   */
-  readonly namespace?: Namespace;
-}
-
-export interface MasqueradeProps extends NatPlaceProps {
-  /** Source subnet whose outbound traffic is rewritten to the outgoing interface's address. */
-  readonly subnet: Subnet | string;
-  /** The subnet's own bridge: traffic that leaves through it stays unrewritten (Docker's `! -o docker0`). */
-  readonly bridge?: Bridge;
-}
-
-export interface SnatProps extends NatPlaceProps {
-  /** Source subnet or address (CIDR). */
-  readonly source: Subnet | Address | string;
-  /** Address to rewrite the source to. */
-  readonly toSource: string;
-  /** Only for traffic leaving through this interface. @default any */
-  readonly outInterface?: string;
-}
-
-export interface PortForwardProps extends NatPlaceProps {
-  /** Port on the host that clients connect to. */
-  readonly hostPort: number;
-  /** Where the service listens: usually a namespace's address. */
-  readonly to: Address | string;
-  /** Port of the service. @default hostPort */
-  readonly port?: number;
-  /** @default "tcp" */
-  readonly protocol?: Protocol;
-  /** Only forward connections to this host address. @default any address of the host */
-  readonly hostAddress?: string;
-  /**
-   * Also masquerade connections to the published port that come from the target's
-   * own subnet (a neighbour on the same bridge, or the target itself), so their
-   * answers come back through the host. Needs `to` to be an Address from a Subnet.
-   * @default false
-   */
-  readonly hairpin?: boolean;
-}
-
-export interface StaticNatProps extends NatPlaceProps {
-  /** The inside (private) address: an Address or a dotted quad. */
-  readonly inside: Address | string;
-  /**
-   * The outside address it is known by. Traffic for it must reach the rule's
-   * namespace: assign it there, or route it there (a /32 route via the outside leg).
-   */
-  readonly outside: string;
-}
+export type { NatPlaceProps } from "./nat/kind";
+export type { MasqueradeProps } from "./nat/masquerade";
+export type { SnatProps } from "./nat/snat";
+export type { PortForwardProps } from "./nat/port-forward";
+export type { StaticNatProps } from "./nat/one-to-one";
 
 export type NatRuleProps =
   | ({ readonly type: "masquerade" } & MasqueradeProps)
@@ -126,19 +77,23 @@ export class NatRule extends NetObject {
   /** The namespace whose tables hold the rules; undefined for the host's root namespace. */
   readonly namespace?: Namespace;
   private readonly forwarding: NetObject;
+  /** What this kind of rule does and checks (constructs/nat/*.ts). */
+  private readonly rule: NatKind;
 
   constructor(scope: Construct, id: string, props: NatRuleProps) {
+    const rule = natKind(props);
     const ns = props.namespace ?? Namespace.tryOf(scope);
-    const host = hostFor(scope, id, "NatRule", [ns, props.type === "masquerade" ? props.bridge : undefined]);
+    const host = hostFor(scope, id, "NatRule", [ns, rule.bridge]);
     super(scope, id, host);
     brand(this, NAT_RULE);
     this.props = props;
+    this.rule = rule;
     this.namespace = ns;
     this.forwarding = ns ? namespaceForwarding(ns) : host.enableForwarding();
   }
 
   get kind(): ObjectKind {
-    return this.props.type;
+    return this.rule.type;
   }
 
   // Drawn after the subnets: a source NAT points from the subnet it rewrites, a port forward at the address it forwards to.
@@ -157,46 +112,11 @@ export class NatRule extends NetObject {
   }
 
   get objectName(): string {
-    const p = this.props;
-    switch (p.type) {
-      case "masquerade":
-        return `masquerade ${this.source()}`;
-      case "snat":
-        return `snat ${this.source()} -> ${p.toSource}`;
-      case "dnat":
-        return `${p.protocol ?? "tcp"}/${p.hostPort} -> ${this.target()}:${p.port ?? p.hostPort}`;
-      case "static":
-        return `1:1 ${this.inside()} <-> ${p.outside}`;
-    }
+    return this.rule.objectName();
   }
 
   spec(): NatSpec {
-    const p = this.props;
-    // Only set when the rules live in a namespace: root-namespace specs stay as they were.
-    const netns = this.namespace ? { netns: this.namespace.name } : {};
-    switch (p.type) {
-      case "masquerade":
-        return { type: "masquerade", source: this.source(), notOutInterface: p.bridge?.name, allowForward: true, ...netns };
-      case "snat":
-        return { type: "snat", source: this.source(), toSource: p.toSource, outInterface: p.outInterface, allowForward: true, ...netns };
-      case "dnat": {
-        const hairpin = p.hairpin && p.to instanceof Address && p.to.subnet ? { hairpinSource: p.to.subnet.cidr } : {};
-        return {
-          type: "dnat",
-          protocol: p.protocol ?? "tcp",
-          hostPort: p.hostPort,
-          hostAddress: p.hostAddress,
-          toAddress: this.target(),
-          toPort: p.port ?? p.hostPort,
-          fromHost: true,
-          allowForward: true,
-          ...netns,
-          ...hairpin,
-        };
-      }
-      case "static":
-        return { type: "static", inside: this.inside(), outside: p.outside, allowForward: true, ...netns };
-    }
+    return this.rule.spec(this.namespace);
   }
 
   hooks(ref: ObjectRef): Hooks {
@@ -208,10 +128,9 @@ export class NatRule extends NetObject {
   }
 
   protected references(): Array<readonly [string, OnHost | undefined]> {
-    const p = this.props;
     return [
       ["props.namespace", this.namespace],
-      ["props.bridge", p.type === "masquerade" ? p.bridge : undefined],
+      ["props.bridge", this.rule.bridge],
     ];
   }
 
@@ -226,8 +145,7 @@ export class NatRule extends NetObject {
 
   /** Ports published on the host's own addresses; a port forward inside a namespace publishes none of them. */
   publishedPorts(): Array<{ protocol: string; port: number; hostAddress?: string }> {
-    const p = this.props;
-    return p.type === "dnat" && !this.namespace ? [{ protocol: p.protocol ?? "tcp", port: p.hostPort, hostAddress: p.hostAddress }] : [];
+    return this.namespace ? [] : this.rule.publishedPorts();
   }
 
   requiredCommands(): string[] {
@@ -236,7 +154,7 @@ export class NatRule extends NetObject {
 
   summary(): ObjectSummary {
     return {
-      kind: this.props.type,
+      kind: this.kind,
       name: this.objectName,
       where: placeName(this.namespace),
       addresses: [],
@@ -247,80 +165,20 @@ export class NatRule extends NetObject {
   }
 
   protected validateObject(): string[] {
-    const p = this.props;
-    const errs: string[] = [];
-    const ip = (v: string, what: string) => {
-      try {
-        parseIp4(v);
-      } catch (e) {
-        if (!(e instanceof AddressError)) throw e;
-        errs.push(`${what}: ${e.message}`);
-      }
-    };
-    if (p.type === "masquerade" || p.type === "snat") {
-      try {
-        parseCidr4(this.source(), p.type === "masquerade");
-      } catch (e) {
-        if (!(e instanceof AddressError)) throw e;
-        errs.push(`source: ${e.message}`);
-      }
-    }
-    if (p.type === "masquerade" && p.bridge && p.bridge.namespace !== this.namespace) {
-      errs.push(
-        `bridge ${p.bridge.name} is in ${placeName(p.bridge.namespace)} but the rule is in ${placeName(this.namespace)}; create the rule where the bridge is (props.namespace).`,
-      );
-    }
-    if (p.type === "static") {
-      ip(this.inside(), "inside");
-      ip(p.outside, "outside");
-      if (this.inside() === p.outside) errs.push(`inside and outside are both ${p.outside}; 1:1 NAT maps one address to another. Fix props.outside.`);
-    }
-    if (p.type === "snat") {
-      ip(p.toSource, "toSource");
-      if (p.outInterface !== undefined) {
-        const e = checkInterfaceName(p.outInterface);
-        if (e) errs.push(`outInterface: ${e}`);
-      }
-    }
-    if (p.type === "dnat") {
-      for (const [v, what] of [
-        [p.hostPort, "hostPort"],
-        [p.port ?? p.hostPort, "port"],
-      ] as const) {
-        const e = checkPort(v, what);
-        if (e) errs.push(`${e} Fix props.${what}.`);
-      }
-      if (!["tcp", "udp"].includes(p.protocol ?? "tcp"))
-        errs.push(`protocol "${JSON.stringify(String(p.protocol)).slice(1, -1)}" is not supported; use "tcp" or "udp".`);
-      ip(this.target(), "to");
-      if (p.hostAddress !== undefined) ip(p.hostAddress, "hostAddress");
-      if (p.hairpin && !(p.to instanceof Address && p.to.subnet)) {
-        errs.push(
-          `hairpin needs the target's subnet, but "to" is a plain address (${this.target()}). Pass an Address from a Subnet (subnet.allocate(...)) or drop props.hairpin.`,
-        );
-      }
-    }
-    return errs;
+    return this.rule.problems(this.namespace);
   }
+}
 
-  private source(): string {
-    const p = this.props;
-    const s = p.type === "masquerade" ? p.subnet : p.type === "snat" ? p.source : undefined;
-    if (s instanceof Subnet) return s.cidr;
-    if (s instanceof Address) return `${s.ip}/32`;
-    return String(s);
-  }
-
-  private inside(): string {
-    const p = this.props;
-    if (p.type !== "static") return "";
-    return p.inside instanceof Address ? p.inside.ip : String(p.inside);
-  }
-
-  private target(): string {
-    const p = this.props;
-    if (p.type !== "dnat") return "";
-    return p.to instanceof Address ? p.to.ip : String(p.to);
+function natKind(props: NatRuleProps): NatKind {
+  switch (props.type) {
+    case "masquerade":
+      return new Masquerade(props);
+    case "snat":
+      return new Snat(props);
+    case "dnat":
+      return new PortForward(props);
+    case "static":
+      return new OneToOne(props);
   }
 }
 

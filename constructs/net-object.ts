@@ -8,6 +8,7 @@ import { Hooks, ObjectRef } from "../src/render/types";
 import type { Host } from "./host";
 import { HostnetStack } from "./hostnet-stack";
 import { brand, hasBrand } from "./guard";
+import { addProblems } from "./problems";
 import { OnHost, otherHostProblems } from "./same-host";
 import { renderProblems } from "../src/validate/shell";
 import type { ObjectDiagram } from "../src/review/topology";
@@ -58,12 +59,11 @@ export abstract class NetObject extends Construct {
       dependsOn: [host.resource],
     });
     host.register(this);
-    this.node.addValidation({
-      validate: () =>
-        [...this.validateObject(), ...otherHostProblems(this.host, this.constructor.name, this.references()), ...this.renderProblems()].map(
-          (m) => `${this.node.path}: ${m}`,
-        ),
-    });
+    addProblems(this, () => [
+      ...this.validateObject(),
+      ...otherHostProblems(this.host, this.constructor.name, this.references()),
+      ...this.renderProblems(),
+    ]);
   }
 
   /** Short kind name for comments and review output ("bridge", "veth", ...); a new kind is added to OBJECT_KINDS. */

@@ -5,11 +5,13 @@ import { printable } from "../src/validate/names";
 import { Bridge } from "./bridge";
 import type { Host } from "./host";
 import { Namespace } from "./namespace";
+import { addProblems } from "./problems";
 import { hostFor, otherHostProblems } from "./same-host";
 import { NatRule } from "./nat-rule";
 import { Route } from "./route";
 import { Address, Subnet } from "./subnet";
 import { VethPair } from "./veth-pair";
+import { ConstructError } from "../src/errors";
 
 /** The network drivers hostnet implements. */
 export type NetworkDriver = "bridge";
@@ -103,7 +105,7 @@ export class Network extends Construct {
       mtu: this.mtu,
     });
     if (props.masquerade ?? true) this.masquerade = NatRule.masquerade(this, "masquerade", { subnet: this.subnet, bridge: this.bridge });
-    this.node.addValidation({ validate: () => this.validate().map((m) => `${this.node.path}: ${m}`) });
+    addProblems(this, () => this.validate());
   }
 
   /** Every endpoint, in the order they were connected. */
@@ -119,7 +121,7 @@ export class Network extends Construct {
   /** Attach a namespace: veth (eth0 inside), address, default route, published ports. */
   connect(namespace: Namespace, opts: ConnectOptions = {}): NetworkEndpoint {
     if (this.eps.some((e) => e.namespace === namespace)) {
-      throw new Error(`${this.node.path}: namespace ${namespace.node.path} is already connected to this network; connect it once.`);
+      throw new ConstructError(`namespace ${namespace.node.path} is already connected to this network; connect it once.`, this);
     }
     const id = namespace.node.id;
     const address = opts.address !== undefined ? this.subnet.address(opts.address, namespace) : this.subnet.allocate(namespace);

@@ -1,6 +1,7 @@
 import { Address } from "./subnet";
 import type { Namespace } from "./namespace";
-import { AddressError, contains, formatCidr4, parseCidr4 } from "../src/ipam/ipv4";
+import { contains, formatCidr4 } from "../src/ipam/ipv4";
+import { parseCidr } from "../src/validate/address";
 
 /** Where a link or rule lives: the host's root namespace (undefined) or a Namespace. */
 export function placeName(ns?: Namespace): string {
@@ -17,16 +18,13 @@ export function addressCidr(a: AddressInput): string {
 /** Problems with an address prop, or [] */
 export function checkAddressInput(a: AddressInput, what: string): string[] {
   if (a instanceof Address) return [];
-  try {
-    const c = parseCidr4(a, false);
-    if (c.prefix <= 30 && (c.address === c.network || c.address === (c.network + 2 ** (32 - c.prefix) - 1) >>> 0)) {
-      return [`${what} ${a} is the network or broadcast address of its subnet; use a host address.`];
-    }
-    return [];
-  } catch (e) {
-    if (e instanceof AddressError) return [`${what}: ${e.message}`];
-    throw e;
+  const r = parseCidr(a, false);
+  if (r.problem !== undefined) return [`${what}: ${r.problem}`];
+  const c = r.value;
+  if (c.prefix <= 30 && (c.address === c.network || c.address === (c.network + 2 ** (32 - c.prefix) - 1) >>> 0)) {
+    return [`${what} ${a} is the network or broadcast address of its subnet; use a host address.`];
   }
+  return [];
 }
 
 /** What the one-segment check needs of a bridge. */
@@ -48,18 +46,9 @@ export function bridgeSubnetProblem(address: AddressInput, bridge: BridgeLike, m
   if (sub && brSub && sub !== brSub) {
     return `${what} is from ${sub.node.path} (${sub.cidr}) but bridge ${bridge.name}, which ${joins}, is on ${brSub.node.path} (${brSub.cidr}). Allocate ${prop} from ${brSub.node.path}.`;
   }
-  const mine = tryCidr(addressCidr(address));
-  const theirs = tryCidr(addressCidr(bridge.address));
+  const mine = parseCidr(addressCidr(address), false).value;
+  const theirs = parseCidr(addressCidr(bridge.address), false).value;
   if (!mine || !theirs || contains(theirs, mine.address)) return null;
   const net = formatCidr4(theirs);
   return `${what} ${addressCidr(address)} is not in ${net}, the subnet of bridge ${bridge.name} (${addressCidr(bridge.address)}), which ${joins}: nothing on that bridge, its gateway included, could reach it. Set ${prop} to an address in ${net}${brSub ? ` (${brSub.node.path}.allocate(...))` : ""}.`;
-}
-
-function tryCidr(text: string): ReturnType<typeof parseCidr4> | undefined {
-  try {
-    return parseCidr4(text, false);
-  } catch (e) {
-    if (e instanceof AddressError) return undefined;
-    throw e;
-  }
 }

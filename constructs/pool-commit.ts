@@ -27,6 +27,7 @@ import * as path from "path";
 import { tfEscape } from "../src/plan/hook-resource";
 import { PgTarget } from "../src/ipam/pg-connection";
 import type { RecordedClaim } from "../src/ipam/shared-pool";
+import { ConstructError, HostnetError } from "../src/errors";
 
 /** File beside cdk.tf.json that holds the stack's claimed set. */
 export const POOL_FILE = "hostnet-pool.json";
@@ -56,7 +57,7 @@ function script(): string {
     const f = path.join(dir, "hostnet-pool-commit.js");
     if (fs.existsSync(f)) return f;
   }
-  throw new Error("hostnet: bin/hostnet-pool-commit.js is missing from the hostnet package; reinstall it.");
+  throw new HostnetError("hostnet: bin/hostnet-pool-commit.js is missing from the hostnet package; reinstall it.", 1);
 }
 
 export class PoolCommit extends Construct {
@@ -118,8 +119,9 @@ export class PoolCommit extends Construct {
   add(c: RecordedClaim): void {
     const where = { target: c.target, table: c.table };
     if (this.where && JSON.stringify(this.where) !== JSON.stringify(where)) {
-      throw new Error(
-        `${this.stack.node.path}: claims from two shared pool tables or servers (${JSON.stringify(this.where)} and ${JSON.stringify(where)}); a stack's claims must all come from one, so its deploy can free them.`,
+      throw new ConstructError(
+        `claims from two shared pool tables or servers (${JSON.stringify(this.where)} and ${JSON.stringify(where)}); a stack's claims must all come from one, so its deploy can free them.`,
+        this.stack,
       );
     }
     this.where = where;

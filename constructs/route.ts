@@ -2,7 +2,8 @@ import { Construct } from "constructs";
 import { renderRoute } from "../src/render/route";
 import { checkRoute } from "../src/render/check";
 import { Hooks, RouteSpec } from "../src/render/types";
-import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
+import { cidrProblem, ipProblem } from "../src/validate/address";
+import { nonNull } from "../src/validate/problem";
 import { checkInterfaceName } from "../src/validate/names";
 import { Bridge } from "./bridge";
 import type { Host } from "./host";
@@ -97,22 +98,8 @@ export class Route extends NetObject {
 
   protected validateObject(): string[] {
     const errs: string[] = [];
-    if (this.destination !== "default") {
-      try {
-        parseCidr4(this.destination);
-      } catch (e) {
-        if (!(e instanceof AddressError)) throw e;
-        errs.push(`destination: ${e.message}`);
-      }
-    }
-    if (this.via !== undefined) {
-      try {
-        parseIp4(this.via);
-      } catch (e) {
-        if (!(e instanceof AddressError)) throw e;
-        errs.push(`via: ${e.message}`);
-      }
-    }
+    if (this.destination !== "default") errs.push(...nonNull(cidrProblem(this.destination, "destination")));
+    if (this.via !== undefined) errs.push(...nonNull(ipProblem(this.via, "via")));
     if (this.dev !== undefined) {
       const d = checkInterfaceName(this.dev);
       if (d) errs.push(`dev: ${d}`);

@@ -1,11 +1,12 @@
 import { Construct } from "constructs";
-import { AddressError, parseCidr4, parseIp4 } from "../src/ipam/ipv4";
+import { ipProblem, parseCidr, parseIp } from "../src/validate/address";
 import { deriveName } from "../src/plan/names";
 import { renderRoutedEndpoint, RoutedEndpointSpec } from "../src/render/routed-endpoint";
 import { checkRoutedEndpoint } from "../src/render/check";
 import { Flow } from "../src/render/firewall";
 import { Hooks, ObjectRef } from "../src/render/types";
-import { checkInterfaceName, checkMtu, printable } from "../src/validate/names";
+import { checkMtu, interfaceNameProblem, printable } from "../src/validate/names";
+import { nonNull, problemText } from "../src/validate/problem";
 import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
@@ -164,25 +165,14 @@ export class RoutedEndpoint extends NetObject {
     const errs: string[] = [];
     if (!(this.givenAddress instanceof Address)) {
       const given = String(this.givenAddress);
-      try {
-        if (given.includes("/")) {
-          const c = parseCidr4(given, false);
-          if (c.prefix !== 32)
-            errs.push(
-              `address ${printable(given)} has prefix /${c.prefix}; a routed endpoint carries a /32. Write ${printable(given.split("/")[0])} or ${printable(given.split("/")[0])}/32.`,
-            );
-        } else parseIp4(given);
-      } catch (e) {
-        if (!(e instanceof AddressError)) throw e;
-        errs.push(`address: ${e.message}`);
-      }
+      const r = given.includes("/") ? parseCidr(given, false) : parseIp(given);
+      if (r.problem !== undefined) errs.push(`address: ${r.problem}`);
+      else if (typeof r.value === "object" && r.value.prefix !== 32)
+        errs.push(
+          `address ${printable(given)} has prefix /${r.value.prefix}; a routed endpoint carries a /32. Write ${printable(given.split("/")[0])} or ${printable(given.split("/")[0])}/32.`,
+        );
     }
-    try {
-      parseIp4(this.gateway);
-    } catch (e) {
-      if (!(e instanceof AddressError)) throw e;
-      errs.push(`gateway: ${e.message}`);
-    }
+    errs.push(...nonNull(ipProblem(this.gateway, "gateway")));
     if (this.gateway === this.ip)
       errs.push(
         `gateway ${this.gateway} is the endpoint's own address. Leave props.gateway unset (169.254.1.1) or pick an address no interface has.`,
@@ -191,8 +181,8 @@ export class RoutedEndpoint extends NetObject {
       ["hostName", this.hostName, "or shorten the construct id"],
       ["name", this.name, ""],
     ] as const) {
-      const n = checkInterfaceName(name);
-      if (n) errs.push(`${what}: ${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.${what}${given ? ` ${given}` : ""}.`);
+      const n = interfaceNameProblem(name);
+      if (n) errs.push(`${what}: ${problemText(n, `Set props.${what}${given ? ` ${given}` : ""}.`)}`);
     }
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);

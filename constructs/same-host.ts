@@ -1,5 +1,6 @@
 import type { IConstruct, Node } from "constructs";
 import type { Host } from "./host";
+import { ConstructError } from "../src/errors";
 
 // A symbol, not instanceof: this file (imported by every construct) needs no
 // Host class at run time, so it adds no import cycle.
@@ -32,7 +33,8 @@ export interface OnHost {
  */
 export function hostFor(scope: IConstruct, id: string, label: string, refs: ReadonlyArray<OnHost | undefined> = []): Host {
   const host = scopeHost(scope) ?? refs.find((r) => r !== undefined)?.host;
-  if (!host) throw new Error(`${scope.node.path}/${id}: a ${label} must be created inside a Host's scope, e.g. new ${label}(hostA, "${id}").`);
+  if (!host)
+    throw new ConstructError(`a ${label} must be created inside a Host's scope, e.g. new ${label}(hostA, "${id}").`, `${scope.node.path}/${id}`);
   return host;
 }
 

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { deriveName } from "../src/plan/names";
-import { checkInterfaceName, checkMtu, printable } from "../src/validate/names";
+import { checkMtu, interfaceNameProblem, printable } from "../src/validate/names";
+import { problemText } from "../src/validate/problem";
 import { Bridge } from "./bridge";
 import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
@@ -163,11 +164,11 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
 
   protected validateObject(): string[] {
     const errs: string[] = [];
-    const n = checkInterfaceName(this.name);
-    if (n) errs.push(`${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.name or shorten the construct id.`);
+    const n = interfaceNameProblem(this.name);
+    if (n) errs.push(problemText(n, "Set props.name or shorten the construct id."));
     if (!this.parentBridge) {
-      const p = checkInterfaceName(this.parentName);
-      if (p) errs.push(`parent: ${p.replace(/ Set a shorter name\.| Choose another name\./, "")} Fix props.parent.`);
+      const p = interfaceNameProblem(this.parentName);
+      if (p) errs.push(`parent: ${problemText(p, "Fix props.parent.")}`);
     }
     const pm = checkMtu(this.parentMtu);
     if (pm) errs.push(`parent ${pm} Fix props.parentMtu.`);

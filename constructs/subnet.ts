@@ -1,11 +1,13 @@
 import { Construct, IConstruct } from "constructs";
 import { AddressPool } from "../src/ipam/pool";
-import { AddressError, contains, formatCidr4, formatIp4, parseIp4 } from "../src/ipam/ipv4";
+import { AddressError, contains, formatCidr4, formatIp4 } from "../src/ipam/ipv4";
+import { parseIp } from "../src/validate/address";
 import { checkLocked, LockedSubnet } from "../src/ipam/lock";
 import { AddressRequest, Assignment, StableAllocator } from "../src/ipam/stable";
-import * as path from "path";
 import { HostnetStack } from "./hostnet-stack";
 import { brand, hasBrand } from "./guard";
+import { addProblems } from "./problems";
+import { displayPath } from "../src/text";
 
 /**
  * An IPv4 address with the prefix length of its subnet, as an interface carries it.
@@ -107,12 +109,10 @@ export class Subnet extends Construct {
     } catch (e) {
       this.fail(e);
     }
-    this.node.addValidation({
-      validate: () => {
-        this.settle();
-        const failed = this.asks.flatMap((a) => (a.result && "error" in a.result ? [a.result.error] : []));
-        return [...this.errors, ...this.lockErrors, ...failed].map((m) => `${this.node.path}: ${m}`);
-      },
+    addProblems(this, () => {
+      this.settle();
+      const failed = this.asks.flatMap((a) => (a.result && "error" in a.result ? [a.result.error] : []));
+      return [...this.errors, ...this.lockErrors, ...failed];
     });
   }
 
@@ -132,12 +132,8 @@ export class Subnet extends Construct {
 
   /** True when the address lies in this subnet. */
   contains(ip: string): boolean {
-    if (!this.pool) return false;
-    try {
-      return contains(this.pool.cidr, parseIp4(ip));
-    } catch {
-      return false;
-    }
+    const n = parseIp(ip).value;
+    return this.pool !== undefined && n !== undefined && contains(this.pool.cidr, n);
   }
 
   /** @internal What the lock file records for this subnet: holder → address. */
@@ -199,12 +195,6 @@ export class Subnet extends Construct {
   private placeholder(): Address {
     return new Address("0.0.0.0", 32, this);
   }
-}
-
-// The lock file as messages name it: relative to the project directory when it lies inside it.
-function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
 }
 
 function holderName(holder?: IConstruct | string): string {

@@ -1,6 +1,8 @@
 import { App } from "cdktf";
 import { IConstruct } from "constructs";
 import { isHostnetError } from "../src/errors";
+import { formatPathProblem } from "../src/validate/problem";
+import { stackProblems } from "./problems";
 
 /**
  * Every validation problem of the constructs in `scope` (an App, a stack or any
@@ -9,12 +11,7 @@ import { isHostnetError } from "../src/errors";
  * and the fix. Empty when the stack synthesizes.
  */
 export function validateStack(scope: IConstruct): string[] {
-  return scope.node.findAll().flatMap((c) => {
-    // hostnet's messages start with a construct path of their stack (a Host reports for its objects);
-    // cdktf's own get the path of the construct that reported them.
-    const top = c.node.path.split("/")[0];
-    return c.node.validate().map((m) => (!top || m.startsWith(`${top}/`) || m.startsWith(`${top}: `) ? m : `${c.node.path}: ${m}`));
-  });
+  return stackProblems(scope).map(formatPathProblem);
 }
 
 /** One problem as one line: control characters (a newline in a value) shown as JSON escapes. */

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { checkSysctl } from "../src/render/check";
 import { renderSysctl } from "../src/render/sysctl";
 import { Hooks, ObjectRef } from "../src/render/types";
+import { printable } from "../src/validate/names";
 import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
@@ -74,9 +75,9 @@ export class Sysctl extends NetObject {
   protected validateObject(): string[] {
     const errs: string[] = [];
     if (!/^[a-z0-9_]+(\.[a-z0-9_-]+)+$/.test(this.key))
-      errs.push(`sysctl key "${JSON.stringify(this.key).slice(1, -1)}" is not a dotted sysctl name like net.ipv4.ip_forward. Fix props.key.`);
+      errs.push(`sysctl key "${printable(String(this.key))}" is not a dotted sysctl name like net.ipv4.ip_forward. Fix props.key.`);
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(this.value))
-      errs.push(`sysctl value "${JSON.stringify(this.value).slice(1, -1)}" may hold only letters, digits and "_.:-". Fix props.value.`);
+      errs.push(`sysctl value "${printable(String(this.value))}" may hold only letters, digits and "_.:-". Fix props.value.`);
     return errs;
   }
 }

@@ -3,7 +3,8 @@ import { deriveName } from "../src/plan/names";
 import { renderVeth } from "../src/render/veth";
 import { checkVeth } from "../src/render/check";
 import { Hooks, ObjectRef, VethSpec } from "../src/render/types";
-import { checkInterfaceName, checkMtu } from "../src/validate/names";
+import { checkMtu, interfaceNameProblem } from "../src/validate/names";
+import { problemText } from "../src/validate/problem";
 import { Bridge } from "./bridge";
 import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
@@ -191,11 +192,8 @@ export class VethPair extends NetObject {
       ["a", this.a, this.props.a],
       ["b", this.b, this.props.b],
     ] as const) {
-      const n = checkInterfaceName(end.name);
-      if (n)
-        errs.push(
-          `end ${side}: ${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.${side}.name${given.name ? "" : " or shorten the construct id"}.`,
-        );
+      const n = interfaceNameProblem(end.name);
+      if (n) errs.push(`end ${side}: ${problemText(n, `Set props.${side}.name${given.name ? "" : " or shorten the construct id"}.`)}`);
       if (given.namespace && given.bridge && given.bridge.namespace !== given.namespace) {
         errs.push(
           `end ${side} is in ${placeName(given.namespace)} but bridge ${given.bridge.name} is in ${placeName(given.bridge.namespace)}; an interface can only join a bridge in its own namespace.`,

@@ -1,10 +1,11 @@
 import { Construct } from "constructs";
-import { AddressError, parseIp4 } from "../src/ipam/ipv4";
+import { parseIp } from "../src/validate/address";
 import { deriveName } from "../src/plan/names";
 import { checkVxlan } from "../src/render/check";
 import { Hooks, ObjectRef } from "../src/render/types";
 import { renderVxlan, VxlanSpec } from "../src/render/vxlan";
-import { checkInterfaceName, checkMtu, checkPort, printable } from "../src/validate/names";
+import { checkMtu, checkPort, interfaceNameProblem, printable } from "../src/validate/names";
+import { problemText } from "../src/validate/problem";
 import { Bridge } from "./bridge";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
@@ -178,8 +179,8 @@ export class Vxlan extends NetObject {
 
   protected validateObject(): string[] {
     const errs: string[] = [];
-    const n = checkInterfaceName(this.name);
-    if (n) errs.push(`${n.replace(/ Set a shorter name\.| Choose another name\./, "")} Set props.name or shorten the construct id.`);
+    const n = interfaceNameProblem(this.name);
+    if (n) errs.push(problemText(n, "Set props.name or shorten the construct id."));
     if (!Number.isInteger(this.vni) || this.vni < 1 || this.vni > 16777215) {
       errs.push(
         `VNI ${printable(String(this.vni))} is out of range; a VXLAN network identifier is 24 bits. Set props.vni to a whole number from 1 to 16777215.`,
@@ -189,8 +190,8 @@ export class Vxlan extends NetObject {
     if (p) errs.push(`${p} Fix props.port.`);
     const localOk = isIp4(this.local);
     if (!localOk) errs.push(`local address "${printable(this.local)}" is not an IPv4 address. Set props.local to this host's underlay address.`);
-    const d = checkInterfaceName(this.parent);
-    if (d) errs.push(`parent: ${d.replace(/ Set a shorter name\.| Choose another name\./, "")} Fix props.parent.`);
+    const d = interfaceNameProblem(this.parent);
+    if (d) errs.push(`parent: ${problemText(d, "Fix props.parent.")}`);
     const pm = checkMtu(this.parentMtu);
     if (pm) errs.push(`parent ${pm} Fix props.parentMtu.`);
     const m = checkMtu(this.mtu);
@@ -236,11 +237,5 @@ export class Vxlan extends NetObject {
 }
 
 function isIp4(s: string): boolean {
-  try {
-    parseIp4(s);
-    return true;
-  } catch (e) {
-    if (e instanceof AddressError) return false;
-    throw e;
-  }
+  return parseIp(s).problem === undefined;
 }

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { noPositionals, parseArgs, UsageError } from "./args";
 import { Command, Io } from "./command";
+import { HostnetError } from "../errors";
 
 const USAGE = ["hostnet init [DIR] [--cdktn] [--from TARBALL_OR_DIR] [--force]"];
 
@@ -37,7 +38,7 @@ export function hostnetVersion(): string {
       const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
       if (pkg.name === "hostnet" && pkg.version) return pkg.version;
     }
-    if (path.dirname(dir) === dir) throw new Error(`no package.json of hostnet above ${__dirname}`);
+    if (path.dirname(dir) === dir) throw new HostnetError(`no package.json of hostnet above ${__dirname}; reinstall hostnet.`, 1);
   }
 }
 

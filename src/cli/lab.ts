@@ -3,18 +3,13 @@ import { labDown, labStatus, labUp } from "../lab";
 import { HostStatus } from "../lab/status";
 import { noPositionals, parseArgs, UsageError } from "./args";
 import { Command, Io } from "./command";
+import { displayPath } from "../text";
 
 const USAGE = [
   "hostnet lab up [--name L] [--hosts N] [--index N] [--dir D]",
   "hostnet lab down [--name L] [--dir D]",
   "hostnet lab status [--name L] [--dir D] [--json]",
 ];
-
-/** A path relative to the working directory when it lies below it, else absolute. */
-function display(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
-}
 
 async function up(args: readonly string[], io: Io): Promise<number> {
   const cmd = "hostnet lab up";
@@ -25,7 +20,7 @@ async function up(args: readonly string[], io: Io): Promise<number> {
   const list = Object.values(inv.hosts);
   for (const h of list) io.out(`${h.name}  ${h.address}  ${h.netns}  up`);
   io.out(
-    `lab "${inv.lab}": ${list.length} host${list.length === 1 ? "" : "s"} up (${inv.subnet}); inventory: ${display(path.join(inv.dir, "inventory.json"))}`,
+    `lab "${inv.lab}": ${list.length} host${list.length === 1 ? "" : "s"} up (${inv.subnet}); inventory: ${displayPath(path.join(inv.dir, "inventory.json"))}`,
   );
   return 0;
 }
@@ -68,7 +63,7 @@ async function status(args: readonly string[], io: Io): Promise<number> {
   for (const h of s.hosts) io.out(hostLine(h));
   if (!s.inventory && s.hosts.length === 0 && !s.bridgeExists) {
     io.out(
-      `lab "${s.lab}": not up (no inventory at ${display(s.inventoryPath)}); start it with "hostnet lab up${s.lab === "lab" ? "" : ` --name ${s.lab}`}"`,
+      `lab "${s.lab}": not up (no inventory at ${displayPath(s.inventoryPath)}); start it with "hostnet lab up${s.lab === "lab" ? "" : ` --name ${s.lab}`}"`,
     );
   } else {
     const ok = s.hosts.filter((h) => h.sshReachable).length;

@@ -7,6 +7,7 @@ import { REVIEW_DIR } from "../review/files";
 import { hostLine, PlanJson, PlanJsonHost } from "../review/summary";
 import { noPositionals, parseArgs, UsageError } from "./args";
 import { Command, Io } from "./command";
+import { compareText, displayPath } from "../text";
 
 const USAGE = ["hostnet plan [--app CMD] [--stack NAME] [--out DIR] [--scripts] [--json]"];
 
@@ -86,7 +87,7 @@ export function readSynthesized(outdir: string): SynthesizedStack[] {
     throw new HostnetError(`the app wrote no readable ${manifestFile} (${(e as Error).message}); does it call app.synth()?`, 1);
   }
   return Object.entries(manifest.stacks ?? {})
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([name, s]) => {
       const dir = path.resolve(outdir, s.workingDirectory);
       const planFile = path.join(dir, REVIEW_DIR, "plan.json");
@@ -104,12 +105,6 @@ export function table(rows: ReadonlyArray<readonly string[]>, indent = "  "): st
 
 function objectRows(h: PlanJsonHost): string[][] {
   return h.objects.map((o) => [o.kind, o.name, o.where, o.addresses.join(",") || "-", o.path]);
-}
-
-/** A path relative to the working directory when it lies below it, else absolute. */
-function display(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
 }
 
 function script(stack: SynthesizedStack, h: PlanJsonHost, name: "up.sh" | "down.sh"): string {
@@ -133,7 +128,7 @@ function printText(stacks: readonly SynthesizedStack[], flags: { scripts?: boole
     }
     const hosts = s.plan.hosts.length;
     const objects = s.plan.hosts.reduce((n, h) => n + h.objects.length, 0);
-    const where = flags.out ? `; review files in ${display(path.join(s.dir, REVIEW_DIR))}` : "";
+    const where = flags.out ? `; review files in ${displayPath(path.join(s.dir, REVIEW_DIR))}` : "";
     io.out(`stack ${s.name}: ${hosts} host${hosts === 1 ? "" : "s"}, ${objects} object${objects === 1 ? "" : "s"}${where}`);
   }
 }

@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import execa from "execa";
 import { Io } from "./command";
+import { displayPath } from "../text";
 
 /** Where hostnet records which `terraform` block the last successful init saw. */
 const INIT_STAMP = path.join(".terraform", "hostnet-init.sha256");
@@ -170,8 +171,5 @@ export async function stateResources(dir: string): Promise<{ ok: boolean; all: S
   return { ok: true, all, tainted };
 }
 
-/** A path relative to the working directory when it lies below it, else absolute. */
-export function displayPath(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : p;
-}
+// deploy.ts reads it from here.
+export { displayPath };

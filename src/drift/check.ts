@@ -5,6 +5,7 @@
  */
 import { ObjectManifest } from "../plan/manifest";
 import { NOT_CHECKED } from "../render/check";
+import { HostnetError } from "../errors";
 
 const MARK = "@@hostnet-check ";
 // Object ids are hex hashes: "host" never collides with one.
@@ -58,7 +59,7 @@ export function parseHostCheck(output: string, objects: readonly ObjectManifest[
       current.push(line.trim());
     }
   }
-  if (!ended) throw new Error("the check script did not finish on the host");
+  if (!ended) throw new HostnetError("the check script did not finish on the host", 1);
   const host = byId.get(HOST_ID) ?? [];
   return {
     problems: host.filter((l) => !l.startsWith("warning: ")),

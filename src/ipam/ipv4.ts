@@ -1,5 +1,6 @@
 /** IPv4 address and CIDR arithmetic on plain numbers. Parsing goes through ip-address. */
 import { Address4, Address6 } from "ip-address";
+import { HostnetError } from "../errors";
 
 export interface Cidr4 {
   /** Network address as an unsigned 32-bit number. */
@@ -7,7 +8,8 @@ export interface Cidr4 {
   readonly prefix: number;
 }
 
-export class AddressError extends Error {}
+/** An address, CIDR or pool that cannot be used; the message names the value and the fix. */
+export class AddressError extends HostnetError {}
 
 /** Parse a dotted-quad IPv4 address; throws AddressError with a fix for anything else (IPv6 included). */
 export function parseIp4(text: string): number {

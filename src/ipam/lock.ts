@@ -6,6 +6,7 @@
  */
 import * as fs from "fs";
 import { AddressError, contains, formatCidr4, parseCidr4, parseIp4 } from "./ipv4";
+import { HostnetError } from "../errors";
 
 export const LOCK_FILE = "hostnet.lock.json";
 export const LOCK_VERSION = 1;
@@ -27,7 +28,7 @@ export const EMPTY_LOCK: LockData = { version: LOCK_VERSION, subnets: {} };
 /** Parse the file's text; throws an Error naming the file and the fix for anything malformed. */
 export function parseLock(text: string, file: string): LockData {
   const bad = (why: string) =>
-    new Error(`${file}: ${why}. Fix the file, or delete it to renumber every subnet at the next synth (addresses may change).`);
+    new HostnetError(`${file}: ${why}. Fix the file, or delete it to renumber every subnet at the next synth (addresses may change).`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -143,7 +144,7 @@ export function readLockFile(file: string): LockData {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return EMPTY_LOCK;
-    throw new Error(`${file}: cannot read the lock file (${(e as Error).message}). Check its permissions.`);
+    throw new HostnetError(`${file}: cannot read the lock file (${(e as Error).message}). Check its permissions.`);
   }
   return parseLock(text, file);
 }

@@ -18,6 +18,7 @@ import * as os from "os";
  * the app's code. Both clients read PGPASSWORD and ~/.pgpass instead.
  */
 import { createHash } from "crypto";
+import { HostnetError } from "../errors";
 
 export type SslMode = "disable" | "require" | "verify-ca" | "verify-full";
 const SSL_MODES: readonly string[] = ["disable", "require", "verify-ca", "verify-full"];
@@ -97,7 +98,7 @@ export function parsePgConnStr(connStr: string): { connection?: PgConnection; pr
 /** Like parsePgConnStr, for callers without a construct path: throws the problem. */
 export function pgConnection(connStr: string, what: string): PgConnection {
   const r = parsePgConnStr(connStr);
-  if (r.problem) throw new Error(`${what}: ${r.problem}`);
+  if (r.problem) throw new HostnetError(`${what}: ${r.problem}`);
   return r.connection!;
 }
 

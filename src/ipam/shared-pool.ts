@@ -16,6 +16,7 @@
  */
 import { Client, ClientConfig } from "pg";
 import { AddressError, formatCidr4, formatIp4, parseCidr4, parseIp4 } from "./ipv4";
+import { HostnetError } from "../errors";
 import { clientOptions, PgTarget, pgConnection } from "./pg-connection";
 import { AddressPool } from "./pool";
 
@@ -91,7 +92,7 @@ export class SharedAddressPool {
   /** Connect, create the table when it is missing, and migrate a table that predates owners. */
   static async connect(opts: SharedPoolOptions): Promise<SharedAddressPool> {
     const table = opts.table ?? "hostnet_addresses";
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new Error(`shared pool table "${table}": use 1-63 lowercase letters, digits or "_".`);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new HostnetError(`shared pool table "${table}": use 1-63 lowercase letters, digits or "_".`);
     let target: PgTarget;
     let config: ClientConfig;
     if (typeof opts.connection === "string") {
@@ -115,9 +116,10 @@ export class SharedAddressPool {
         ? ` The connection used sslmode=${target.sslmode}${typeof opts.connection === "string" && !/sslmode=/.test(opts.connection) ? " (the default when connStr names none)" : ""}: ` +
           `for a server without SSL put sslmode=disable in connStr, for one with SSL sslmode=require (or verify-full); the stack's pgBackend reads the same string.`
         : "";
-      throw new Error(
+      throw new HostnetError(
         `shared address pool: cannot connect to PostgreSQL at ${where(client)} (${msg}).${ssl} ` +
           `Check the connection string and that the server is up and reachable; nothing was claimed, synthesized or deployed.`,
+        1,
       );
     }
     const pool = new SharedAddressPool(client, table, opts.retries ?? 10, target);
@@ -126,8 +128,9 @@ export class SharedAddressPool {
     } catch (e) {
       await client.query("ROLLBACK").catch(() => undefined);
       await client.end().catch(() => undefined);
-      throw new Error(
+      throw new HostnetError(
         `shared address pool: cannot prepare table "${table}" at ${where(client)} (${(e as Error).message}). The user needs the right to create and alter it; nothing was claimed.`,
+        1,
       );
     }
     return pool;
@@ -198,8 +201,9 @@ export class SharedAddressPool {
         const code = (e as { code?: string }).code;
         if (code !== undefined && RETRY_CODES.has(code)) {
           if (attempt < this.retries) continue;
-          throw new Error(
+          throw new HostnetError(
             `shared pool "${name}": lost the race for addresses ${attempt + 1} times in a row to other stacks claiming at the same moment. Nothing was claimed; synthesize again, or raise the retries option.`,
+            1,
           );
         }
         throw failed(name, "claim", this.client, e);
@@ -277,7 +281,7 @@ export class SharedAddressPool {
 function checkOwner(owner: string | undefined): string {
   if (owner === undefined) return "";
   if (typeof owner !== "string" || owner.length === 0 || owner.length > 200) {
-    throw new Error(`shared pool owner ${JSON.stringify(owner)}: use a non-empty name of at most 200 characters, normally the stack's name.`);
+    throw new HostnetError(`shared pool owner ${JSON.stringify(owner)}: use a non-empty name of at most 200 characters, normally the stack's name.`);
   }
   return owner;
 }
@@ -320,8 +324,9 @@ function where(c: Client): string {
 }
 
 // A claim or release is one statement or transaction: it took effect entirely or not at all, and repeating it is safe.
-function failed(name: string, what: string, c: Client, e: unknown): Error {
-  return new Error(
+function failed(name: string, what: string, c: Client, e: unknown): HostnetError {
+  return new HostnetError(
     `shared pool "${name}": the ${what} failed at ${where(c)} (${(e as Error).message}). It took effect entirely or not at all; check that PostgreSQL is reachable and synthesize again (a repeated claim returns the same addresses).`,
+    1,
   );
 }

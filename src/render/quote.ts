@@ -3,12 +3,13 @@
  * quoting is the second line of defence, so a value that slipped through is still
  * inert data and never syntax.
  */
+import { HostnetError } from "../errors";
 
 /**
  * A value no shell command can carry. Thrown while rendering; synth reports it
  * as a validation problem of the object being rendered (src/validate/shell.ts).
  */
-export class UnquotableError extends Error {
+export class UnquotableError extends HostnetError {
   constructor(
     /** What is wrong, without the construct path: "value "a\u0000b" holds a NUL byte". */
     readonly problem: string,

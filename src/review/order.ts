@@ -8,6 +8,8 @@
  * new veth in its namespace becomes one of its dependencies; with layers the
  * route stays where it was unless the new object makes a longer chain under it.
  */
+import { HostnetError } from "../errors";
+import { compareText } from "../text";
 
 /** What ordering needs of an object: a unique key and the keys it depends on. */
 export interface OrderItem {
@@ -18,7 +20,7 @@ export interface OrderItem {
 }
 
 /** Thrown when dependencies form a cycle; the message names the paths on it. */
-export class DependencyCycleError extends Error {
+export class DependencyCycleError extends HostnetError {
   constructor(readonly cycle: readonly string[]) {
     super(`objects depend on each other in a cycle: ${cycle.join(" -> ")}. Remove one of these dependencies.`);
     this.name = "DependencyCycleError";
@@ -52,9 +54,5 @@ export function layers(items: readonly OrderItem[]): Map<string, number> {
 /** Items in creation order: by layer, then by path (plain code-unit order, independent of locale). */
 export function orderObjects<T extends OrderItem>(items: readonly T[]): T[] {
   const layer = layers(items);
-  return [...items].sort((x, y) => layer.get(x.path)! - layer.get(y.path)! || compare(x.path, y.path));
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return [...items].sort((x, y) => layer.get(x.path)! - layer.get(y.path)! || compareText(x.path, y.path));
 }

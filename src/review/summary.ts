@@ -4,12 +4,13 @@
  */
 import { kindRank } from "../plan/kinds";
 import type { StackReview } from "./model";
+import { compareText } from "../text";
 
 /** Objects per kind, in the order of OBJECT_KINDS (src/plan/kinds.ts); kinds not in it follow alphabetically. */
 export function kindCounts(objects: ReadonlyArray<{ readonly kind: string }>): Array<[kind: string, count: number]> {
   const counts = new Map<string, number>();
   for (const o of objects) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
-  return [...counts].sort(([a], [b]) => kindRank(a) - kindRank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...counts].sort(([a], [b]) => kindRank(a) - kindRank(b) || compareText(a, b));
 }
 
 /** "13 objects — 3 netns, 1 bridge, ..." */

@@ -1,53 +1,88 @@
 /**
- * Checks for values that end up on a command line. Each returns null when the
- * value is fine, or a message that says what is wrong and how to fix it; callers
- * prefix the construct path.
+ * Checks for values that end up on a command line. Each `xxxProblem` returns null
+ * when the value is fine, or the Problem (what is wrong, and a generic fix the
+ * caller may replace with one naming its prop); `checkXxx` is the same as one
+ * message. Callers prefix the construct path.
  */
+import { problem, Problem, problemTextOrNull } from "./problem";
 
 // IFNAMSIZ is 16 including the NUL, so 15 bytes; the kernel also refuses "/", ":" and whitespace.
-export function checkInterfaceName(name: string): string | null {
-  if (typeof name !== "string" || name.length === 0) return `interface name is empty. Set a name of 1-15 characters.`;
+export function interfaceNameProblem(name: string): Problem | null {
+  if (typeof name !== "string" || name.length === 0) return problem(`interface name is empty.`, `Set a name of 1-15 characters.`);
   const bytes = Buffer.byteLength(name, "utf8");
-  if (bytes > 15) return `interface name "${printable(name)}" is ${bytes} bytes; Linux allows 15. Set a shorter name.`;
-  if (name === "." || name === "..") return `interface name "${name}" is not allowed by Linux. Choose another name.`;
+  if (bytes > 15) return problem(`interface name "${printable(name)}" is ${bytes} bytes; Linux allows 15.`, `Set a shorter name.`);
+  if (name === "." || name === "..") return problem(`interface name "${name}" is not allowed by Linux.`, `Choose another name.`);
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
-    return `interface name "${printable(name)}" may hold only letters, digits, "_", "-" and "." (and not start with "-" or "."). Choose another name.`;
+    return problem(
+      `interface name "${printable(name)}" may hold only letters, digits, "_", "-" and "." (and not start with "-" or ".").`,
+      `Choose another name.`,
+    );
   }
   return null;
 }
 
+export function checkInterfaceName(name: string): string | null {
+  return problemTextOrNull(interfaceNameProblem(name));
+}
+
 // Namespace names become file names under /run/netns.
 export function checkNamespaceName(name: string): string | null {
-  if (typeof name !== "string" || name.length === 0) return `namespace name is empty. Set a name.`;
-  if (name.length > 64) return `namespace name "${printable(name)}" is ${name.length} characters; use at most 64.`;
+  return problemTextOrNull(namespaceNameProblem(name));
+}
+
+export function namespaceNameProblem(name: string): Problem | null {
+  if (typeof name !== "string" || name.length === 0) return problem(`namespace name is empty.`, `Set a name.`);
+  if (name.length > 64) return problem(`namespace name "${printable(name)}" is ${name.length} characters; use at most 64.`);
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) || name === "." || name === "..") {
-    return `namespace name "${printable(name)}" must be a safe file name: letters, digits, "_", "-", "." and not starting with "-" or ".". Choose another name.`;
+    return problem(
+      `namespace name "${printable(name)}" must be a safe file name: letters, digits, "_", "-", "." and not starting with "-" or ".".`,
+      `Choose another name.`,
+    );
   }
   return null;
 }
 
 export function checkPort(port: number, what = "port"): string | null {
+  return problemTextOrNull(portProblem(port, what));
+}
+
+/** The message already says what a port is; the caller adds which prop to fix. */
+export function portProblem(port: number, what = "port"): Problem | null {
   if (!Number.isInteger(port) || port < 1 || port > 65535)
-    return `${what} ${printable(String(port))} is not a port; use a whole number from 1 to 65535.`;
+    return problem(`${what} ${printable(String(port))} is not a port; use a whole number from 1 to 65535.`);
   return null;
 }
 
 export function checkMtu(mtu: number): string | null {
-  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) return `MTU ${printable(String(mtu))} is out of range; Linux accepts 68 to 65535 for IPv4.`;
+  return problemTextOrNull(mtuProblem(mtu));
+}
+
+export function mtuProblem(mtu: number): Problem | null {
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535)
+    return problem(`MTU ${printable(String(mtu))} is out of range; Linux accepts 68 to 65535 for IPv4.`);
   return null;
 }
 
 /** Host names and addresses given for SSH: a DNS name or an IPv4 address. */
 export function checkHostAddress(address: string): string | null {
+  return problemTextOrNull(hostAddressProblem(address));
+}
+
+export function hostAddressProblem(address: string): Problem | null {
   if (typeof address !== "string" || !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(address) || address.includes("..")) {
-    return `host address "${printable(String(address))}" is not a DNS name or IPv4 address. Use e.g. 192.0.2.10 or host.example.org.`;
+    return problem(`host address "${printable(String(address))}" is not a DNS name or IPv4 address.`, `Use e.g. 192.0.2.10 or host.example.org.`);
   }
   return null;
 }
 
+/** As a message for a Host's own props ("Fix props.user."). */
 export function checkUser(user: string): string | null {
+  return problemTextOrNull(userProblem(user), "Fix props.user.");
+}
+
+export function userProblem(user: string): Problem | null {
   if (typeof user !== "string" || !/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) {
-    return `SSH user "${printable(String(user))}" is not a valid login name (lower-case letters, digits, "_", "-", at most 32). Fix props.user.`;
+    return problem(`SSH user "${printable(String(user))}" is not a valid login name (lower-case letters, digits, "_", "-", at most 32).`);
   }
   return null;
 }

@@ -1,9 +1,11 @@
 /**
  * Checks across the objects of one host: what no single construct can see.
- * Input is plain data gathered from the construct tree; each message names the
- * construct path of the later object, the clash and the fix.
+ * Input is plain data gathered from the construct tree; each problem is about the
+ * later object (its path) and names the clash and the fix.
  */
-import { AddressError, Cidr4, contains, formatCidr4, overlaps, parseCidr4, parseIp4 } from "../ipam/ipv4";
+import { Cidr4, contains, formatCidr4, overlaps } from "../ipam/ipv4";
+import { parseCidr, parseIp } from "./address";
+import { PathProblem } from "./problem";
 
 export interface NamedThing {
   readonly name: string;
@@ -55,30 +57,30 @@ export interface HostFacts {
   readonly routes?: readonly RouteUse[];
 }
 
-export function checkHostFacts(f: HostFacts): string[] {
+export function checkHostFacts(f: HostFacts): PathProblem[] {
   return [
     ...dupes(
       f.namespaces,
       (n) => n.name,
-      (n, first) => `${n.path}: namespace name "${n.name}" is also used by ${first.path} on this host. Give one of them another name (props.name).`,
+      (n, first) => `namespace name "${n.name}" is also used by ${first.path} on this host. Give one of them another name (props.name).`,
     ),
     ...dupes(
       f.interfaces,
       (i) => `${i.place}|${i.name}`,
       (i, first) =>
-        `${i.path}: interface name "${i.name}" in ${i.place === "root" ? "the root namespace" : i.place} is also used by ${first.path}. Set a different name on one of them.`,
+        `interface name "${i.name}" in ${i.place === "root" ? "the root namespace" : i.place} is also used by ${first.path}. Set a different name on one of them.`,
     ),
     ...dupes(
       f.addresses,
       (a) => a.cidr.split("/")[0],
       (a, first) =>
-        `${a.path}: address ${a.cidr.split("/")[0]} (on ${a.iface}) is also assigned to ${first.iface} by ${first.path}. Give one of them another address, or allocate both from a Subnet.`,
+        `address ${a.cidr.split("/")[0]} (on ${a.iface}) is also assigned to ${first.iface} by ${first.path}. Give one of them another address, or allocate both from a Subnet.`,
     ),
     ...subnetOverlaps(f.subnets),
     ...dupes(
       f.publishes,
       (p) => `${p.protocol}|${p.port}|${p.hostAddress ?? "*"}`,
-      (p, first) => `${p.path}: host port ${p.protocol}/${p.port} is already published by ${first.path}. Use another hostPort.`,
+      (p, first) => `host port ${p.protocol}/${p.port} is already published by ${first.path}. Use another hostPort.`,
     ),
     ...unreachableNextHops(f.addresses, f.routes ?? []),
   ];
@@ -89,10 +91,10 @@ export function checkHostFacts(f: HostFacts): string[] {
  * its interfaces' addresses covers it, or a link route does. Otherwise the
  * kernel refuses the route at deploy, halfway, with "Nexthop has invalid gateway".
  */
-function unreachableNextHops(addresses: readonly AssignedAddress[], routes: readonly RouteUse[]): string[] {
+function unreachableNextHops(addresses: readonly AssignedAddress[], routes: readonly RouteUse[]): PathProblem[] {
   const connected = new Map<string, Cidr4[]>();
   const add = (place: string, cidr: string) => {
-    const c = tryParse(() => parseCidr4(cidr, false));
+    const c = parseCidr(cidr, false).value;
     if (!c) return;
     const list = connected.get(place) ?? [];
     if (!list.some((x) => x.network === c.network && x.prefix === c.prefix)) list.push({ network: c.network, prefix: c.prefix });
@@ -100,58 +102,48 @@ function unreachableNextHops(addresses: readonly AssignedAddress[], routes: read
   };
   for (const a of addresses) add(a.place, a.cidr);
   for (const r of routes) if (r.via === undefined && r.destination !== "default") add(r.place, r.destination);
-  const out: string[] = [];
+  const out: PathProblem[] = [];
   for (const r of routes) {
     if (r.via === undefined || r.onlink || r.place === "root") continue;
-    const ip = tryParse(() => parseIp4(r.via!));
+    const ip = parseIp(r.via).value;
     if (ip === undefined) continue; // reported by the route itself
     const nets = connected.get(r.place) ?? [];
     if (nets.some((c) => contains(c, ip))) continue;
     const have = nets.length ? `its connected subnets are ${nets.map(formatCidr4).join(", ")}` : "it has no address";
-    out.push(
-      `${r.path}: next hop ${r.via} is on no subnet connected to ${r.place} (${have}); the kernel would refuse the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give ${r.place} an address in the gateway's subnet.`,
-    );
+    out.push({
+      path: r.path,
+      message:
+        `next hop ${r.via} is on no subnet connected to ${r.place} (${have}); the kernel would refuse the route at deploy ("Nexthop has invalid gateway"). ` +
+        `Use a gateway inside a connected subnet, or give ${r.place} an address in the gateway's subnet.`,
+    });
   }
   return out;
 }
 
-function tryParse<T>(parse: () => T): T | undefined {
-  try {
-    return parse();
-  } catch (e) {
-    if (e instanceof AddressError) return undefined;
-    throw e;
-  }
-}
-
-function dupes<T>(items: readonly T[], key: (t: T) => string, message: (t: T, first: T) => string): string[] {
+function dupes<T extends { readonly path: string }>(items: readonly T[], key: (t: T) => string, message: (t: T, first: T) => string): PathProblem[] {
   const seen = new Map<string, T>();
-  const out: string[] = [];
+  const out: PathProblem[] = [];
   for (const it of items) {
     const k = key(it);
     const first = seen.get(k);
     if (first === undefined) seen.set(k, it);
-    else out.push(message(it, first));
+    else out.push({ path: it.path, message: message(it, first) });
   }
   return out;
 }
 
-function subnetOverlaps(subnets: readonly SubnetUse[]): string[] {
-  const parsed: Array<{ s: SubnetUse; c: ReturnType<typeof parseCidr4> }> = [];
-  const out: string[] = [];
+function subnetOverlaps(subnets: readonly SubnetUse[]): PathProblem[] {
+  const parsed: Array<{ s: SubnetUse; c: Cidr4 }> = [];
+  const out: PathProblem[] = [];
   for (const s of subnets) {
-    let c;
-    try {
-      c = parseCidr4(s.cidr);
-    } catch (e) {
-      if (e instanceof AddressError) continue; // reported by the Subnet itself
-      throw e;
-    }
+    const c = parseCidr(s.cidr).value;
+    if (c === undefined) continue; // reported by the Subnet itself
     const clash = parsed.find((p) => overlaps(p.c, c));
     if (clash)
-      out.push(
-        `${s.path}: subnet ${formatCidr4(c)} overlaps ${formatCidr4(clash.c)} of ${clash.s.path} on the same host. Use non-overlapping subnets.`,
-      );
+      out.push({
+        path: s.path,
+        message: `subnet ${formatCidr4(c)} overlaps ${formatCidr4(clash.c)} of ${clash.s.path} on the same host. Use non-overlapping subnets.`,
+      });
     parsed.push({ s, c });
   }
   return out;

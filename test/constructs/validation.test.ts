@@ -114,6 +114,32 @@ describe("validation messages name the construct path, the bad value and the fix
     expect(messages(stack)).toEqual(["s/a: SSH port 0 is not a port; use a whole number from 1 to 65535. Fix props.port."]);
   });
 
+  test.each([
+    [{ user: "Root" }, `s/a: SSH user "Root" is not a valid login name (lower-case letters, digits, "_", "-", at most 32). Fix props.user.`],
+    [
+      { knownHostsFile: "/k/known", jumpHost: { address: "bastion", user: "Admin" } },
+      `s/a: SSH user "Admin" is not a valid login name (lower-case letters, digits, "_", "-", at most 32). Fix props.jumpHost.user.`,
+    ],
+  ])("a bad SSH user names the one prop to fix, once (%j)", (props, message) => {
+    const { stack } = newStack();
+    newHost(stack, "a", props);
+    expect(messages(stack)).toEqual([message]);
+  });
+
+  test("a sysctl key that is not a string (plain JavaScript) is a problem, not a crash", () => {
+    const { stack } = newStack();
+    new Sysctl(newHost(stack), "x", { key: undefined as unknown as string, value: "1" });
+    expect(messages(stack)).toEqual([`s/a/x: sysctl key "undefined" is not a dotted sysctl name like net.ipv4.ip_forward. Fix props.key.`]);
+  });
+
+  test("a namespace name that is no safe file name names the props to fix", () => {
+    const { stack } = newStack();
+    new Namespace(newHost(stack), "ns", { name: "-web" });
+    expect(messages(stack)).toEqual([
+      `s/a/ns: namespace name "-web" must be a safe file name: letters, digits, "_", "-", "." and not starting with "-" or ".". Set props.name or change the construct id.`,
+    ]);
+  });
+
   test("bad host and service ports of a port forward", () => {
     const { stack } = newStack();
     NatRule.portForward(newHost(stack), "pub", { hostPort: 70000, to: "10.88.0.2", port: 0 });

@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { Host, HostnetStack, HostProps } from "../../constructs";
 import { HostnetStackProps } from "../../constructs/hostnet-stack";
+import { validateStack } from "../../constructs/synth";
 
 export const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFLaLzjWwhzi4ie45/rm3ZfzUE67Q4iWjnkGxVtBj/Lw";
 
@@ -42,24 +43,19 @@ export function synthJson(stack: HostnetStack): {
 }
 
 /**
- * The validation messages of a stack, through Testing.synth with validations on;
- * [] when it synthesizes. Each entry is cdktf's "[construct path] message" line.
+ * The validation problems of a stack, as `validateStack` returns them (and
+ * `synthOrExit` prints them): each names its construct path, the bad value and
+ * the fix. [] when the stack is valid, and then it has also synthesized.
  */
 export function validationErrors(stack: HostnetStack): string[] {
-  try {
-    Testing.synth(stack, true);
-    return [];
-  } catch (e) {
-    const text = (e as Error).message;
-    const m = /^Validation failed with the following errors:\n([\s\S]*?)\n\nIf you wish to ignore/.exec(text);
-    if (!m) throw e;
-    return m[1].split("\n  ").map((l) => l.replace(/^ {2}/, ""));
-  }
+  const problems = validateStack(stack);
+  if (problems.length === 0) Testing.synth(stack, true);
+  return problems;
 }
 
-/** Messages without cdktf's "[source] " prefix. */
+/** The same problems; the name the older tests use. */
 export function messages(stack: HostnetStack): string[] {
-  return validationErrors(stack).map((l) => l.replace(/^\[[^\]]*\] /, ""));
+  return validationErrors(stack);
 }
 
 /** Resource name (within its type) of the hook whose construct path is `path`. */

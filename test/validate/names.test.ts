@@ -7,8 +7,15 @@ import {
   checkPath,
   checkPort,
   checkUser,
+  hostAddressProblem,
+  interfaceNameProblem,
+  mtuProblem,
+  namespaceNameProblem,
+  portProblem,
+  userProblem,
   printable,
 } from "../../src/validate/names";
+import { problemText } from "../../src/validate/problem";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFLaLzjWwhzi4ie45/rm3ZfzUE67Q4iWjnkGxVtBj/Lw";
 
@@ -37,6 +44,41 @@ describe("checkInterfaceName", () => {
     ["w\u0435b", `interface name "w\u0435b" may hold only letters, digits, "_", "-" and "." (and not start with "-" or "."). Choose another name.`],
   ])("%j: %s", (name, message) => {
     expect(checkInterfaceName(name)).toBe(message);
+  });
+});
+
+describe("checks return problems as data: the message, and a generic fix a construct replaces with its prop", () => {
+  test.each([
+    [
+      interfaceNameProblem("very-long-name-x"),
+      { message: `interface name "very-long-name-x" is 16 bytes; Linux allows 15.`, fix: "Set a shorter name." },
+    ],
+    [
+      interfaceNameProblem("a b"),
+      {
+        message: `interface name "a b" may hold only letters, digits, "_", "-" and "." (and not start with "-" or ".").`,
+        fix: "Choose another name.",
+      },
+    ],
+    [interfaceNameProblem(""), { message: "interface name is empty.", fix: "Set a name of 1-15 characters." }],
+    [namespaceNameProblem("x".repeat(65)), { message: `namespace name "${"x".repeat(65)}" is 65 characters; use at most 64.` }],
+    [portProblem(0, "hostPort"), { message: "hostPort 0 is not a port; use a whole number from 1 to 65535." }],
+    [mtuProblem(40), { message: "MTU 40 is out of range; Linux accepts 68 to 65535 for IPv4." }],
+    [userProblem("Root"), { message: `SSH user "Root" is not a valid login name (lower-case letters, digits, "_", "-", at most 32).` }],
+    [hostAddressProblem("-x"), { message: `host address "-x" is not a DNS name or IPv4 address.`, fix: "Use e.g. 192.0.2.10 or host.example.org." }],
+  ])("%j", (found, expected) => {
+    expect(found).toEqual(expected);
+  });
+
+  test("problemText puts the caller's fix in place of the check's", () => {
+    const p = interfaceNameProblem("very-long-name-x")!;
+    expect(problemText(p)).toBe(checkInterfaceName("very-long-name-x"));
+    expect(problemText(p, "Set props.name.")).toBe(`interface name "very-long-name-x" is 16 bytes; Linux allows 15. Set props.name.`);
+  });
+
+  test.each(["eth0", "web"])("no problem for %j", (name) => {
+    expect(interfaceNameProblem(name)).toBeNull();
+    expect(namespaceNameProblem(name)).toBeNull();
   });
 });
 

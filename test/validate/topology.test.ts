@@ -1,6 +1,7 @@
 import { App } from "cdktf";
 import { Bridge, Host, HostnetStack, Namespace, NatRule, Subnet, VethPair } from "../../constructs";
 import { checkHostFacts } from "../../src/validate/topology";
+import { formatPathProblem } from "../../src/validate/problem";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFLaLzjWwhzi4ie45/rm3ZfzUE67Q4iWjnkGxVtBj/Lw";
 const none = { namespaces: [], interfaces: [], addresses: [], subnets: [], publishes: [] };
@@ -81,7 +82,7 @@ describe("checkHostFacts", () => {
       "s/a/p2: host port tcp/8080 is already published by s/a/p1. Use another hostPort.",
     ],
   ])("reports a clash %#", (facts, message) => {
-    expect(checkHostFacts(facts)).toEqual([message]);
+    expect(checkHostFacts(facts).map(formatPathProblem)).toEqual([message]);
   });
 
   test.each([

@@ -1,0 +1,39 @@
+/**
+ * Address props parsed once: the value, or the problem (the parser's message,
+ * which names the value and the fix) as data. The only place that catches
+ * AddressError, so a construct never wraps a parse in try/catch.
+ */
+import { AddressError, Cidr4, parseCidr4, parseIp4 } from "../ipam/ipv4";
+
+export type Parsed<T> = { readonly value: T; readonly problem?: undefined } | { readonly value?: undefined; readonly problem: string };
+
+function attempt<T>(parse: () => T): Parsed<T> {
+  try {
+    return { value: parse() };
+  } catch (e) {
+    if (e instanceof AddressError) return { problem: e.message };
+    throw e;
+  }
+}
+
+/** A dotted-quad IPv4 address. */
+export function parseIp(text: string): Parsed<number> {
+  return attempt(() => parseIp4(text));
+}
+
+/** "a.b.c.d/len"; with `strict` (a network is expected) host bits must be zero. */
+export function parseCidr(text: string, strict = true): Parsed<Cidr4 & { address: number }> {
+  return attempt(() => parseCidr4(text, strict));
+}
+
+/** `"<what>: <problem>"` for a prop that must be an IPv4 address, or null. */
+export function ipProblem(text: string, what: string): string | null {
+  const r = parseIp(text);
+  return r.problem === undefined ? null : `${what}: ${r.problem}`;
+}
+
+/** `"<what>: <problem>"` for a prop that must be a CIDR, or null. */
+export function cidrProblem(text: string, what: string, strict = true): string | null {
+  const r = parseCidr(text, strict);
+  return r.problem === undefined ? null : `${what}: ${r.problem}`;
+}
