@@ -171,6 +171,7 @@ export class Host extends Construct {
         // must only not throw, since cdktf resolves triggers before our validations run.
         ...renderProblems(() => ({ create: this.createScript(), destroy: this.destroyScript() }), { create: "", destroy: "" }).value,
         after: "",
+        summary: `preflight and sweep of host ${this.node.id}`,
       }),
     });
     this.node.addValidation({ validate: () => [...this.validate().map((m) => `${this.node.path}: ${m}`), ...this.validateObjects()] });
