@@ -47,13 +47,15 @@ export const DESTROY_RUNNER = [
   '  hn_s=$(sha256sum < "$hn_l"); hn_s=${hn_s%% *}',
   // Sourced, not `sh`: no process; its `set -e` ends this shell with the failing status, and nothing runs after it.
   '  if [ "$hn_s" = "$hn_h" ]; then . "$hn_l" </dev/null; exit; fi',
-  '  echo "hostnet: the ledger entry $hn_l holds another destroy script (sha256 $hn_s) than Terraform\'s state names ($hn_h): another version of this object wrote it. Nothing was removed. Read it; run it (sh $hn_l) or delete it, then run again." >&2',
+  "  echo \"hostnet: the ledger entry $hn_l holds another destroy script (sha256 $hn_s) than Terraform's state names ($hn_h): " +
+    'another version of this object wrote it. Nothing was removed. Read it; run it (sh $hn_l) or delete it, then run again." >&2',
   "  exit 1",
   "fi",
   'if [ "$hn_local" = 1 ]; then',
   '  echo "hostnet: no ledger entry $hn_l on this host; running the destroy script kept beside cdk.tf.json" >&2',
   "else",
-  '  echo "hostnet: no ledger entry $hn_l on this host, and no copy of its destroy script beside cdk.tf.json: nothing to remove (its destroy already ran, or the host restarted and lost /run with the objects)" >&2',
+  '  echo "hostnet: no ledger entry $hn_l on this host, and no copy of its destroy script beside cdk.tf.json: ' +
+    'nothing to remove (its destroy already ran, or the host restarted and lost /run with the objects)" >&2',
   "  exit 0",
   "fi",
 ].join("\n");
@@ -160,7 +162,8 @@ export const HOOK_COMMAND = [
   '    [ "${#HN_SHA256}" = 64 ] || { echo "hostnet: bad HN_SHA256: $HN_SHA256" >&2; exit 2; }',
   '    if [ -n "$HN_SCRIPT" ]; then',
   "      hs=$(printf '%s' \"$HN_SCRIPT\" | sha256sum); hs=${hs%% *}",
-  `      [ "$hs" = "$HN_SHA256" ] || { echo "hostnet: $HN_OP of $HN_PATH: the script file ${SCRIPTS_DIR}/$HN_SHA256.sh beside cdk.tf.json does not match its name (its sha256 is $hs): it changed after synthesis. Nothing was sent; synthesize again (hostnet deploy does) and do not edit these files." >&2; exit 1; }`,
+  `      [ "$hs" = "$HN_SHA256" ] || { echo "hostnet: $HN_OP of $HN_PATH: the script file ${SCRIPTS_DIR}/$HN_SHA256.sh beside cdk.tf.json ` +
+    'does not match its name (its sha256 is $hs): it changed after synthesis. Nothing was sent; synthesize again (hostnet deploy does) and do not edit these files." >&2; exit 1; }',
   "    fi",
   '    if [ "$HN_OP" = destroy ] && [ -n "${HN_LEDGER:-}" ]; then',
   '      case "$HN_LEDGER" in /*.down) ;; *) echo "hostnet: bad HN_LEDGER: $HN_LEDGER" >&2; exit 2 ;; esac',
