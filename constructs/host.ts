@@ -167,6 +167,7 @@ export class Host extends Construct {
         // must only not throw, since cdktf resolves triggers before our validations run.
         ...renderProblems(() => ({ create: this.createScript(), destroy: this.destroyScript() }), { create: "", destroy: "" }).value,
         after: "",
+        summary: `preflight and sweep of host ${this.node.id}`,
       }),
     });
     addProblems(this, () => [...this.validate(), ...this.validateObjects()]);

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { createHookResource, HookResource, HookTriggers, idReference } from "../src/plan/hook-resource";
 import type { ObjectKind } from "../src/plan/kinds";
 import { objectId, objectTag } from "../src/plan/names";
+import { ledgerFile } from "../src/render/common";
 import { createScript, destroyScript } from "../src/render/script";
 import { Flow } from "../src/render/firewall";
 import { Hooks, ObjectRef } from "../src/render/types";
@@ -57,6 +58,7 @@ export abstract class NetObject extends Construct {
       environment: host.hookEnvironment,
       triggers: () => this.triggers(),
       dependsOn: [host.resource],
+      ledger: ledgerFile(this.ref),
     });
     host.register(this);
     addProblems(this, () => [
@@ -208,6 +210,7 @@ export abstract class NetObject extends Construct {
       port: String(this.host.target.port),
       create: this.createScript(),
       destroy: this.destroyScript(),
+      summary: `${this.kind} ${this.objectName} on host ${this.host.node.id}`,
       // References, not just ordering: when an object underneath is replaced, this one is too.
       after: deps.map((d) => idReference(this, d.resource)).join(" "),
     };

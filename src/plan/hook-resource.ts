@@ -1,9 +1,11 @@
 /**
  * The Terraform resource that carries one object's hooks. Two flavours with the
  * same hooks: `terraform_data` (built in, no provider, the default) and
- * `null_resource` (@cdktf/provider-null). Scripts, the target address and the
- * ids of the objects this one sits on are replace-triggers: change any and
- * Terraform destroys the old object and creates the new one, hooks included.
+ * `null_resource` (@cdktf/provider-null). The scripts' hashes (HookState), the
+ * target address and the ids of the objects this one sits on are
+ * replace-triggers: change any and Terraform destroys the old object and
+ * creates the new one, hooks included. The scripts themselves are files beside
+ * cdk.tf.json (ScriptFiles).
  */
 import { nullResourceClass } from "./null-provider";
 import {
@@ -23,7 +25,9 @@ import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
 import * as fs from "fs";
 import * as path from "path";
 import { Construct } from "constructs";
-import { HOOK_COMMAND } from "../transport/ssh";
+import { HOOK_COMMAND, SCRIPTS_DIR } from "../transport/ssh";
+import { commentSafe } from "../render/quote";
+import { createHash } from "crypto";
 
 export type ResourceType = "terraform_data" | "null_resource";
 
@@ -91,7 +95,7 @@ class TerraformDataHook extends TerraformResource {
   }
 }
 
-/** What a hook resource stores; every field forces replacement when it changes. */
+/** What a hook is made of; createHookResource decides what of it Terraform stores (see HookState). */
 export interface HookTriggers {
   readonly address: string;
   readonly port: string;
@@ -101,6 +105,36 @@ export interface HookTriggers {
   readonly destroy: string;
   /** Space-separated ids of the resources this one sits on: Terraform references (`idReference`), not literal. */
   readonly after: string;
+  /** One line for `terraform plan` and the state: what the hook is about ("veth web-veth on host a"). */
+  readonly summary?: string;
+}
+
+/**
+ * What Terraform stores of a hook (triggers_replace, or null_resource's
+ * triggers); every field forces replacement when it changes. The scripts are
+ * not values here: Terraform decodes, diffs and rewrites every value of every
+ * resource on each walk and after each resource it applies, and the scripts
+ * were 3.3 KB per endpoint of the 4.8 KB of state per resource (100 endpoints
+ * up+down: +2.9 s, against 1.5 s for the bare resources). They are written
+ * beside cdk.tf.json as SCRIPTS_DIR/<sha256>.sh (content-addressed, so the PR
+ * shows every command) and the state keeps their sha256:
+ * - create_sha256: the create provisioner reads SCRIPTS_DIR/<create_sha256>.sh
+ *   with file(); the transport checks the text against the hash before sending.
+ * - destroy_sha256 (hooks with a ledger entry, every NetObject): the destroy runs
+ *   the copy that the create stored in the host's ledger, checked against this
+ *   hash; the local file of that hash, if present, is the fallback (see
+ *   DESTROY_RUNNER in src/transport/ssh.ts for the order and why).
+ * - destroy (hooks without a ledger entry: the host's own, a few lines): the text.
+ */
+export type HookState = Record<string, string>;
+
+/** Folder beside cdk.tf.json holding every hook's scripts, named by their sha256. */
+export { SCRIPTS_DIR };
+
+/** A script's file content (the text and a newline, as the ledger's heredoc stores it) and its name. */
+export function scriptFile(text: string): { sha256: string; content: string } {
+  const content = text + "\n";
+  return { sha256: createHash("sha256").update(content).digest("hex"), content };
 }
 
 /**
@@ -109,6 +143,12 @@ export interface HookTriggers {
  */
 export function tfEscape(text: string): string {
   return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+}
+
+/** A one-line summary Terraform and a terminal show as is: no control characters, no template sequence, bounded. */
+function summaryLine(text: string): string {
+  const one = commentSafe(text).slice(0, 200);
+  return tfEscape(one);
 }
 
 export interface HookResourceOptions {
@@ -121,6 +161,12 @@ export interface HookResourceOptions {
   readonly path: string;
   /** Ordering only (no replacement): the host's preflight hook. */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * The host's ledger entry (/run/hostnet/<stack>/<id>.down) where the create
+   * script stores the destroy script: then the state keeps only its hash and the
+   * destroy runs that entry. Without it the destroy script is kept in the state.
+   */
+  readonly ledger?: string;
 }
 
 export interface HookResource extends ITerraformDependable {
@@ -149,6 +195,20 @@ function dependsOnAddresses(from: Construct, deps: readonly ITerraformDependable
 
 export function createHookResource(scope: Construct, id: string, o: HookResourceOptions): HookResource & TerraformResource {
   const attr = o.type === "terraform_data" ? "triggers_replace" : "triggers";
+  const file = (sha: string) => `"\${path.module}/${SCRIPTS_DIR}/\${${sha}}.sh"`;
+  // Destroy-time provisioners may read self, path.module and functions. lookup():
+  // a state written before the scripts left it has no destroy_sha256, and its
+  // `destroy` is the text; so has a hook without a ledger entry.
+  const destroySha = `lookup(self.${attr}, "destroy_sha256", "")`;
+  const destroyFile = file(`lookup(self.${attr}, "destroy_sha256", "none")`);
+  const script = {
+    create: { HN_SCRIPT: `\${file(${file(`self.${attr}.create_sha256`)})}`, HN_SHA256: `\${self.${attr}.create_sha256}` },
+    destroy: {
+      HN_SCRIPT: `\${fileexists(${destroyFile}) ? file(${destroyFile}) : lookup(self.${attr}, "destroy", "")}`,
+      HN_SHA256: `\${${destroySha}}`,
+      ...(o.ledger !== undefined ? { HN_LEDGER: o.ledger } : {}),
+    },
+  };
   const provisioner = (op: "create" | "destroy"): LocalExecProvisioner => ({
     type: "local-exec",
     interpreter: ["/bin/sh", "-c"],
@@ -160,34 +220,83 @@ export function createHookResource(scope: Construct, id: string, o: HookResource
       ...o.environment,
       HN_ADDRESS: `\${self.${attr}.address}`,
       HN_PORT: `\${self.${attr}.port}`,
-      HN_SCRIPT: `\${self.${attr}.${op}}`,
+      ...script[op],
       HN_OP: op,
       HN_PATH: o.path.replace(/[^A-Za-z0-9_./-]/g, "_"),
     },
     ...(op === "destroy" ? { when: "destroy" as const } : {}),
   });
   const provisioners = [provisioner("create"), provisioner("destroy")];
-  const produce = () => {
+  // Rendered once per synth: the state's values and the files beside cdk.tf.json.
+  let rendered: { state: HookState; files: Array<{ sha256: string; content: string }> } | undefined;
+  const render = () => {
+    if (rendered) return rendered;
     const t = o.triggers();
-    return { address: t.address, port: t.port, create: tfEscape(t.create), destroy: tfEscape(t.destroy), after: t.after };
+    const create = scriptFile(t.create);
+    const destroy = scriptFile(t.destroy);
+    const state: HookState = {
+      address: t.address,
+      port: t.port,
+      ...(t.summary !== undefined ? { summary: summaryLine(t.summary) } : {}),
+      create_sha256: create.sha256,
+      ...(o.ledger !== undefined ? { destroy_sha256: destroy.sha256 } : { destroy: tfEscape(t.destroy) }),
+      after: t.after,
+    };
+    rendered = { state, files: o.ledger !== undefined ? [create, destroy] : [create] };
+    return rendered;
   };
+  ScriptFiles.of(scope).add(() => render().files);
+  const produce = () => render().state;
   let res: HookResource & TerraformResource;
   if (o.type === "terraform_data") {
     res = new TerraformDataHook(scope, id, produce, { provisioners });
   } else {
-    let value: Record<string, string> | undefined;
-    const triggers = Lazy.anyValue({ produce: () => (value ??= produce()) });
+    const triggers = Lazy.anyValue({ produce });
     res = new (nullResourceClass())(scope, id, { triggers: triggers as unknown as Record<string, string>, provisioners });
   }
   if (o.dependsOn?.length) res.dependsOn = dependsOnAddresses(scope, o.dependsOn);
   return res;
 }
 
+/**
+ * Writes the scripts of every hook in a stack to SCRIPTS_DIR beside its
+ * cdk.tf.json at synth, and removes files of scripts the stack no longer has
+ * (a destroy never needs them: it runs the host's ledger copy).
+ */
+class ScriptFiles extends Construct {
+  static of(scope: Construct): ScriptFiles {
+    const stack = TerraformStack.of(scope);
+    return (stack.node.tryFindChild(SCRIPTS_DIR) as ScriptFiles | undefined) ?? new ScriptFiles(stack);
+  }
+
+  private readonly sources: Array<() => Array<{ sha256: string; content: string }>> = [];
+
+  private constructor(private readonly stack: TerraformStack) {
+    super(stack, SCRIPTS_DIR);
+    addCustomSynthesis(this, {
+      onSynthesize: (session: ISynthesisSession) => {
+        const dir = path.join(session.outdir, session.manifest.forStack(this.stack).workingDirectory, SCRIPTS_DIR);
+        fs.mkdirSync(dir, { recursive: true });
+        const files = new Map<string, string>();
+        for (const source of this.sources) for (const f of source()) files.set(`${f.sha256}.sh`, f.content);
+        for (const name of fs.readdirSync(dir)) if (!files.has(name)) fs.rmSync(path.join(dir, name), { force: true, recursive: true });
+        // Rewritten every time: a file edited by hand gets its text back.
+        for (const [name, content] of files) fs.writeFileSync(path.join(dir, name), content, { mode: 0o644 });
+      },
+    });
+  }
+
+  add(source: () => Array<{ sha256: string; content: string }>): void {
+    this.sources.push(source);
+  }
+}
+
 // The same escaped text for every hook.
 const TRANSPORT = tfEscape(HOOK_COMMAND);
 
 /**
- * Context key (cdktf.json "context", or `new App({ context })`): when true, the
+ * Context key (cdktf.json "context", or `new App({ context })`), on unless set
+ * to false (kept for tests of the inline text): the
  * transport is written once per stack to TRANSPORT_FILE beside cdk.tf.json and
  * every hook reads it with Terraform's file(), instead of carrying its own 2 KB
  * copy. Terraform evaluates every provisioner's environment on each walk, so the
@@ -199,10 +308,10 @@ export const TRANSPORT_FILE_CONTEXT = "@hostnet/transportFile";
 /** Name of the transport file in the stack's output directory. */
 export const TRANSPORT_FILE = "hostnet-transport.sh";
 
-/** The HN_TRANSPORT value of a hook in `scope`'s stack: the text itself, or a file() reference to it. */
+/** The HN_TRANSPORT value of a hook in `scope`'s stack: a file() reference to the transport file, or (context off) the text itself. */
 function transport(scope: Construct): string {
   const on = scope.node.tryGetContext(TRANSPORT_FILE_CONTEXT);
-  if (on !== true && on !== "true") return TRANSPORT;
+  if (on === false || on === "false") return TRANSPORT;
   const stack = TerraformStack.of(scope);
   if (!stack.node.tryFindChild(TRANSPORT_FILE)) new TransportFile(stack);
   // path.module is allowed in destroy-time provisioners (only references to other objects are not).

@@ -19,6 +19,47 @@ import { LEDGER_ROOT } from "../render/common";
 import { shq } from "../render/quote";
 import { HOST_LOCK_PRELUDE } from "./hook-lock";
 
+/** Folder beside cdk.tf.json with the hooks' scripts (src/plan/hook-resource.ts writes it). */
+export const SCRIPTS_DIR = "hostnet-scripts";
+
+/**
+ * Runs on the host before a destroy, with hn_l (the object's ledger entry),
+ * hn_h (the destroy script's sha256 in Terraform's state) and hn_local (1: the
+ * file of that hash was beside cdk.tf.json and its text follows this one). Why
+ * this order:
+ * - The ledger entry, when it hashes to hn_h: it is what the create stored
+ *   before it changed anything, and it is there for an object that was
+ *   replaced or changed since (whose script the new synthesis no longer has).
+ * - An entry with another hash belongs to another version of this object (a
+ *   create whose undo failed, a hand edit): nothing runs, and the destroy fails
+ *   naming it, so no foreign object is removed and no record is lost.
+ * - No entry: the create writes it before it changes anything and the destroy
+ *   removes it last, so nothing of this object is there, unless /run was
+ *   emptied while the objects stayed. A restart takes the links, namespaces,
+ *   routes and rules with /run; a hand-removed ledger does not, so the local
+ *   copy (hash checked), when present, runs: destroy scripts remove only what
+ *   carries the object's tag and succeed when it is gone. Without one the
+ *   destroy says so and succeeds.
+ */
+export const DESTROY_RUNNER = [
+  'if [ -f "$hn_l" ]; then',
+  '  command -v sha256sum >/dev/null || { echo "hostnet: sha256sum is missing on this host (install coreutils): cannot check the ledger entry $hn_l" >&2; exit 1; }',
+  '  hn_s=$(sha256sum < "$hn_l"); hn_s=${hn_s%% *}',
+  // Sourced, not `sh`: no process; its `set -e` ends this shell with the failing status, and nothing runs after it.
+  '  if [ "$hn_s" = "$hn_h" ]; then . "$hn_l" </dev/null; exit; fi',
+  "  echo \"hostnet: the ledger entry $hn_l holds another destroy script (sha256 $hn_s) than Terraform's state names ($hn_h): " +
+    'another version of this object wrote it. Nothing was removed. Read it; run it (sh $hn_l) or delete it, then run again." >&2',
+  "  exit 1",
+  "fi",
+  'if [ "$hn_local" = 1 ]; then',
+  '  echo "hostnet: no ledger entry $hn_l on this host; running the destroy script kept beside cdk.tf.json" >&2',
+  "else",
+  '  echo "hostnet: no ledger entry $hn_l on this host, and no copy of its destroy script beside cdk.tf.json: ' +
+    'nothing to remove (its destroy already ran, or the host restarted and lost /run with the objects)" >&2',
+  "  exit 0",
+  "fi",
+].join("\n");
+
 export interface SshTarget {
   readonly address: string;
   readonly port: number;
@@ -108,7 +149,33 @@ export const HOOK_COMMAND = [
   `  pre="hn_lock=${LEDGER_ROOT}/$HN_STACK hn_owner=$o hn_desc=$od hn_lease=$HN_LOCK_LEASE hn_wait=$HN_LOCK_WAIT"`,
   `  pre="$pre"${shq("\n" + HOST_LOCK_PRELUDE)}`,
   "fi",
-  'rc=0; printf \'%s\\n%s\\n\' "$pre" "$HN_SCRIPT" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s || rc=$?',
+  // The script: with HN_SHA256 (the hash Terraform's state keeps, see HookState
+  // in src/plan/hook-resource.ts) the text read from the file of that name must
+  // hash to it, and a destroy with HN_LEDGER runs the host's ledger copy first
+  // (DESTROY_RUNNER). Without HN_SHA256 (a state from before, the host's own
+  // destroy, hostnet check) the text is sent as it is.
+  "body=$HN_SCRIPT",
+  'case "${HN_SHA256:-}" in',
+  '  "") ;;',
+  '  *[!0-9a-f]*) echo "hostnet: bad HN_SHA256: $HN_SHA256" >&2; exit 2 ;;',
+  "  *)",
+  '    [ "${#HN_SHA256}" = 64 ] || { echo "hostnet: bad HN_SHA256: $HN_SHA256" >&2; exit 2; }',
+  '    if [ -n "$HN_SCRIPT" ]; then',
+  "      hs=$(printf '%s' \"$HN_SCRIPT\" | sha256sum); hs=${hs%% *}",
+  `      [ "$hs" = "$HN_SHA256" ] || { echo "hostnet: $HN_OP of $HN_PATH: the script file ${SCRIPTS_DIR}/$HN_SHA256.sh beside cdk.tf.json ` +
+    'does not match its name (its sha256 is $hs): it changed after synthesis. Nothing was sent; synthesize again (hostnet deploy does) and do not edit these files." >&2; exit 1; }',
+  "    fi",
+  '    if [ "$HN_OP" = destroy ] && [ -n "${HN_LEDGER:-}" ]; then',
+  '      case "$HN_LEDGER" in /*.down) ;; *) echo "hostnet: bad HN_LEDGER: $HN_LEDGER" >&2; exit 2 ;; esac',
+  '      case "$HN_LEDGER" in *[!A-Za-z0-9_./-]*|*..*) echo "hostnet: bad HN_LEDGER: $HN_LEDGER" >&2; exit 2 ;; esac',
+  '      [ -n "$HN_SCRIPT" ] && hl=1 || hl=0',
+  `      body="hn_l=$HN_LEDGER hn_h=$HN_SHA256 hn_local=$hl"${shq("\n" + DESTROY_RUNNER)}"`,
+  '$HN_SCRIPT"',
+  '    elif [ -z "$HN_SCRIPT" ]; then',
+  `      echo "hostnet: $HN_OP of $HN_PATH: no script ${SCRIPTS_DIR}/$HN_SHA256.sh beside cdk.tf.json; synthesize again (hostnet deploy does)" >&2; exit 1`,
+  "    fi ;;",
+  "esac",
+  'rc=0; printf \'%s\\n%s\\n\' "$pre" "$body" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s || rc=$?',
   'if [ "$rc" != 0 ]; then',
   // 255 with the master gone: the connection was lost, and the master's log says why.
   '  if [ "$rc" = 255 ] && ! up; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit 255): ssh: ${r:-the connection to the host was lost}" >&2; exit 255; fi',

@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { Bridge, HostGw, Namespace, RoutedEndpoint, Route, Subnet, VethPair, Vxlan } from "../../constructs";
-import { messages, newHost, newStack, resourceOf, synthJson, validationErrors } from "../support/stacks";
+import { messages, newHost, newStack, validationErrors } from "../support/stacks";
+import { scriptsOf } from "../support/scripts";
 
 Testing.setupJest();
 
@@ -16,8 +17,7 @@ describe("Vxlan", () => {
     Vxlan.mesh([va, vb]);
     expect(validationErrors(stack)).toEqual([]);
     expect([va.port, va.local, va.parent, va.mtu, va.peers, vb.peers]).toEqual([4789, "198.18.0.10", "eth0", 1450, ["198.18.0.11"], ["198.18.0.10"]]);
-    const json = synthJson(stack);
-    const create = json.resource.terraform_data[resourceOf(json, "terraform_data", "s/a/vx")].triggers_replace!.create;
+    const create = scriptsOf(stack, "s/a/vx").create;
     expect(create).toContain("ip link add name vx type vxlan id 66 local 198.18.0.10 dev eth0 dstport 4789 nolearning");
     expect(create).toContain("bridge fdb append 00:00:00:00:00:00 dev vx dst 198.18.0.11");
   });
@@ -26,8 +26,7 @@ describe("Vxlan", () => {
     const { stack } = newStack();
     const a = newHost(stack);
     new Vxlan(a, "vx", { vni: 1, peers: ["198.18.0.11"] });
-    const json = synthJson(stack);
-    expect(json.resource.terraform_data[resourceOf(json, "terraform_data", "s/a")].triggers_replace!.create).toContain("for c in bridge ip; do");
+    expect(scriptsOf(stack, "s/a").create).toContain("for c in bridge ip; do");
   });
 
   test("enslaved to a bridge: the vxlan depends on it", () => {

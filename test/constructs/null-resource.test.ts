@@ -4,6 +4,7 @@ import { Testing } from "cdktf";
 // Types of the matchers Testing.setupJest() registers.
 import "cdktf/lib/testing/adapters/jest";
 import { labTopology } from "../../stacks/lab-topology";
+import { synthScripts } from "../support/scripts";
 import { newHost, newStack, resourceOf, synthJson } from "../support/stacks";
 
 Testing.setupJest();
@@ -37,20 +38,30 @@ describe("null_resource mode", () => {
     expect(data.terraform?.required_providers).toBeUndefined();
   });
 
-  test("carries the same scripts and targets under triggers as terraform_data does under triggers_replace", () => {
+  test("carries the same script hashes and targets under triggers as terraform_data does under triggers_replace, and the same script files", () => {
     const paths = Object.values(data.resource.terraform_data).map((r) => r.provisioner[0]["local-exec"].environment.HN_PATH);
     expect(paths).toHaveLength(14);
+    const nullScripts = synthScripts(stack);
+    const dataScripts = synthScripts(lab("terraform_data"));
     for (const p of paths) {
       const n = json.resource.null_resource[resourceOf(json, "null_resource", p)];
       const d = data.resource.terraform_data[resourceOf(data, "terraform_data", p)];
       expect(n.triggers_replace).toBeUndefined();
       expect(n.triggers).toEqual({ ...d.triggers_replace, after: d.triggers_replace!.after.replace(/terraform_data\./g, "null_resource.") });
+      expect(n.triggers!.create_sha256).toMatch(/^[0-9a-f]{64}$/);
+      const [a, b] = [nullScripts.get(p)!, dataScripts.get(p)!];
+      expect([a.create, a.destroy]).toEqual([b.create, b.destroy]);
+      expect(a.create).toMatch(/^# hostnet /);
     }
   });
 
-  test("provisioners read the scripts from self.triggers", () => {
+  test("provisioners read the scripts by the hashes in self.triggers", () => {
     const r = json.resource.null_resource[resourceOf(json, "null_resource", "s/a/br-lan")];
-    expect(r.provisioner.map((p) => p["local-exec"].environment.HN_SCRIPT)).toEqual(["${self.triggers.create}", "${self.triggers.destroy}"]);
+    expect(r.provisioner.map((p) => p["local-exec"].environment.HN_SCRIPT)).toEqual([
+      '${file("${path.module}/hostnet-scripts/${self.triggers.create_sha256}.sh")}',
+      '${fileexists("${path.module}/hostnet-scripts/${lookup(self.triggers, "destroy_sha256", "none")}.sh") ? ' +
+        'file("${path.module}/hostnet-scripts/${lookup(self.triggers, "destroy_sha256", "none")}.sh") : lookup(self.triggers, "destroy", "")}',
+    ]);
     expect(Testing.synth(stack)).toHaveResourceWithProperties(NullResource, {
       depends_on: [`null_resource.${resourceOf(json, "null_resource", "s/a")}`],
     });

@@ -1,5 +1,6 @@
 import { Bridge, Ipvlan, Macvlan, Namespace, Subnet } from "../../constructs";
-import { messages, newHost, newStack, resourceOf, synthJson, validationErrors } from "../support/stacks";
+import { messages, newHost, newStack, synthJson, validationErrors } from "../support/stacks";
+import { scriptsOf } from "../support/scripts";
 
 const B = { address: "198.18.0.11" };
 
@@ -14,10 +15,7 @@ describe("Macvlan", () => {
     expect(validationErrors(stack)).toEqual([]);
     expect([mv.name, mv.mode, mv.mtu, mv.parentName]).toEqual(["eth0", "bridge", 9000, "mv-parent"]);
     expect(mv.dependencies()).toEqual([ns, parent]);
-    const json = synthJson(stack);
-    expect(json.resource.terraform_data[resourceOf(json, "terraform_data", "s/a/m1-mv")].triggers_replace!.create).toContain(
-      "ip link add link mv-parent name eth0 netns m1 type macvlan mode bridge",
-    );
+    expect(scriptsOf(stack, "s/a/m1-mv").create).toContain("ip link add link mv-parent name eth0 netns m1 type macvlan mode bridge");
   });
 
   test("created in a namespace's scope on a NIC given by name", () => {
@@ -99,9 +97,7 @@ describe("Ipvlan (kernel here lacks ipvlan: synth only)", () => {
     new Ipvlan(a, "iv", { parent: "eth0", namespace: ns, mode, address: "10.70.0.2/24" });
     expect(validationErrors(stack)).toEqual([]);
     const json = synthJson(stack);
-    expect(json.resource.terraform_data[resourceOf(json, "terraform_data", "s/a/iv")].triggers_replace!.create).toContain(
-      `ip link add link eth0 name eth0 netns web type ipvlan mode ${mode} || hn_fail`,
-    );
+    expect(scriptsOf(stack, "s/a/iv").create).toContain(`ip link add link eth0 name eth0 netns web type ipvlan mode ${mode} || hn_fail`);
     expect(Object.keys(json.resource.terraform_data)).toHaveLength(3);
   });
 

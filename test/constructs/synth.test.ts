@@ -6,6 +6,8 @@ import { tfEscape } from "../../src/plan/hook-resource";
 import { objectId } from "../../src/plan/names";
 import { labTopology } from "../../stacks/lab-topology";
 import { newHost, newStack, resourceOf, synthJson } from "../support/stacks";
+import { scriptsOf, synthScripts } from "../support/scripts";
+import { createHash } from "crypto";
 
 Testing.setupJest();
 const TERRAFORM_DATA = { tfResourceType: "terraform_data" } as never;
@@ -87,54 +89,77 @@ describe("resources", () => {
   });
 });
 
-describe("scripts in the JSON", () => {
+describe("scripts beside cdk.tf.json", () => {
   const { stack } = newStack();
   const host = newHost(stack);
   const topo = labTopology(host);
   const json = synthJson(stack);
   const all = Object.values(json.resource.terraform_data);
+  const scripts = synthScripts(stack);
+  const sha256 = (text: string) =>
+    createHash("sha256")
+      .update(text + "\n")
+      .digest("hex");
 
-  test("are each object's scripts with ${ and %{ escaped for Terraform", () => {
+  test("Terraform's values hold each script's sha256 and a one-line summary, never the text", () => {
     for (const o of host.netObjects) {
       const r = json.resource.terraform_data[resourceOf(json, "terraform_data", o.node.path)];
-      expect(r.triggers_replace!.create).toBe(tfEscape(o.createScript()));
-      expect(r.triggers_replace!.destroy).toBe(tfEscape(o.destroyScript()));
+      expect(Object.keys(r.triggers_replace!).sort()).toEqual(["address", "after", "create_sha256", "destroy_sha256", "port", "summary"]);
+      expect(r.triggers_replace!.create_sha256).toBe(sha256(o.createScript()));
+      expect(r.triggers_replace!.destroy_sha256).toBe(sha256(o.destroyScript()));
+      expect(r.triggers_replace!.summary).toBe(`${o.kind} ${o.objectName} on host a`);
+    }
+    expect(json.resource.terraform_data[resourceOf(json, "terraform_data", topo.bridge.node.path)].triggers_replace!.summary).toBe(
+      "bridge br-lan on host a",
+    );
+  });
+
+  test("the files of those hashes are each object's scripts, verbatim", () => {
+    for (const o of host.netObjects) {
+      expect(scripts.get(o.node.path)!.create).toBe(o.createScript());
+      expect(scripts.get(o.node.path)!.destroy).toBe(o.destroyScript());
     }
   });
 
-  test("hold no unescaped ${ anywhere", () => {
+  test("the values Terraform reads as templates hold no unescaped ${", () => {
     for (const r of all) {
-      for (const s of [r.triggers_replace!.create, r.triggers_replace!.destroy, r.provisioner[0]["local-exec"].environment.HN_TRANSPORT]) {
-        expect(s.replace(/\$\$\{/g, "").replace(/%%\{/g, "")).not.toMatch(/\$\{|%\{/);
-      }
+      for (const s of Object.values(r.triggers_replace!)) expect(s.replace(/\$\{terraform_data\.[^.]+\.id\}/g, "")).not.toMatch(/\$\{|%\{/);
     }
   });
 
-  test("the host hook's sweep keeps its shell parameter expansions, escaped", () => {
-    const h = json.resource.terraform_data[resourceOf(json, "terraform_data", "s/a")].triggers_replace!;
-    expect(h.create).toContain("  id=$${f##*/}; id=$${id%.down}");
+  test("the host hook's sweep keeps its shell parameter expansions; its small destroy script stays in the state", () => {
+    const h = scripts.get("s/a")!;
+    expect(h.create).toContain("  id=${f##*/}; id=${id%.down}");
+    expect(h.state.destroy).toBe(tfEscape(host.destroyScript()));
+    expect(h.state.destroy_sha256).toBeUndefined();
+    expect(h.state.summary).toBe("preflight and sweep of host a");
   });
 
   test("the host hook keeps every object of the host and checks the commands they need", () => {
-    const h = json.resource.terraform_data[resourceOf(json, "terraform_data", "s/a")].triggers_replace!;
+    const h = scripts.get("s/a")!;
     const ids = host.netObjects.map((o) => objectId(o.node.path)).sort();
     expect(ids).toHaveLength(13);
     expect(h.create).toContain(`keep=' ${ids.join(" ")} '`);
     expect(h.create).toContain("for c in ip iptables sysctl; do");
   });
 
-  test("scripts are set as the SSH hook's input through self, with the host's SSH settings", () => {
+  test("the create hook reads its script file by the hash in self; the destroy names the ledger entry; both carry the host's SSH settings", () => {
     const r = json.resource.terraform_data[resourceOf(json, "terraform_data", topo.bridge.node.path)];
     expect(r.provisioner[0]["local-exec"].environment).toMatchObject({
-      HN_SCRIPT: "${self.triggers_replace.create}",
+      HN_SCRIPT: '${file("${path.module}/hostnet-scripts/${self.triggers_replace.create_sha256}.sh")}',
+      HN_SHA256: "${self.triggers_replace.create_sha256}",
       HN_ADDRESS: "${self.triggers_replace.address}",
       HN_USER: "root",
       HN_IDENTITY: "/k/id",
       HN_STRICT: "yes",
     });
+    expect(r.provisioner[0]["local-exec"].environment.HN_LEDGER).toBeUndefined();
     expect(r.provisioner[1]["local-exec"]).toMatchObject({
       when: "destroy",
-      environment: expect.objectContaining({ HN_SCRIPT: "${self.triggers_replace.destroy}" }),
+      environment: expect.objectContaining({
+        HN_SHA256: '${lookup(self.triggers_replace, "destroy_sha256", "")}',
+        HN_LEDGER: `/run/hostnet/s/${objectId(topo.bridge.node.path)}.down`,
+      }),
     });
   });
 
@@ -159,8 +184,7 @@ describe("scripts in the JSON", () => {
     const s = newStack();
     const h = newHost(s.stack, "a\ntouch pwned");
     new Namespace(h, "web");
-    const j = synthJson(s.stack);
-    const create = j.resource.terraform_data[resourceOf(j, "terraform_data", "s/a_touch_pwned")].triggers_replace!.create;
+    const create = scriptsOf(s.stack, "s/a_touch_pwned").create;
     expect(h.node.path).toBe("s/a\ntouch pwned");
     expect(create.split("\n")[0]).toBe("# hostnet preflight and sweep on host a?touch pwned (stack s)");
     expect(create.split("\n")).not.toContain("touch pwned (stack s)");
@@ -207,8 +231,8 @@ describe("routes and NAT in the JSON", () => {
     const addr = lan.allocate(ns);
     new Route(ns, "default", { via: lan.gateway });
     NatRule.portForward(host, "pub", { hostPort: 8443, to: addr, port: 443 });
-    const json = synthJson(stack);
-    const create = (p: string) => json.resource.terraform_data[resourceOf(json, "terraform_data", p)].triggers_replace!.create;
+    const scripts = synthScripts(stack);
+    const create = (p: string) => scripts.get(p)!.create;
     expect(create("s/a/app/default")).toContain("\nip -n app route replace default via 10.77.0.1 proto 199");
     expect(create("s/a/pub")).toContain("-p tcp -m addrtype --dst-type LOCAL --dport 8443 -j DNAT --to-destination 10.77.0.2:443");
   });

@@ -12,6 +12,7 @@ import { Client } from "pg";
 import { SharedAddressPool } from "../../src/ipam/shared-pool";
 import { CdktfProject, expectSuccess, RunOutput } from "./support/cdktf-project";
 import { startPostgres, TestPostgres } from "./support/postgres";
+import { SCRIPTS_DIR } from "../../src/plan/hook-resource";
 
 const APP = "test/integration/fixtures/pool-app.ts";
 const TABLE = "hostnet_addresses";
@@ -57,9 +58,12 @@ function synthesized(p: CdktfProject): { lock: Record<string, string>; review: R
   const terraform: Record<string, string> = {};
   for (const r of Object.values(tf.resource.terraform_data) as Array<{
     "//": { metadata: { path: string } };
-    triggers_replace: { create: string };
+    triggers_replace: { create_sha256: string };
   }>) {
-    const m = /^ip -n \S+ addr replace (10\.60\.0\.\d+)\/24 dev eth0$/m.exec(r.triggers_replace.create);
+    // Terraform's values hold the script's hash; the text is the file of that name beside cdk.tf.json.
+    if (!r.triggers_replace.create_sha256) continue; // the pool's own commit resource
+    const create = readFileSync(path.join(p.stackDir, SCRIPTS_DIR, `${r.triggers_replace.create_sha256}.sh`), "utf8");
+    const m = /^ip -n \S+ addr replace (10\.60\.0\.\d+)\/24 dev eth0$/m.exec(create);
     if (m) terraform[r["//"].metadata.path.replace(/\/hook$/, "")] = m[1];
   }
   return { lock, review, terraform };

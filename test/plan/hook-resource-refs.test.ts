@@ -70,11 +70,11 @@ describe("cdktf's preparing pass", () => {
   });
 });
 
-describe(`the ${TRANSPORT_FILE_CONTEXT} context`, () => {
-  test("hooks read the transport with file() from one file that synth writes beside cdk.tf.json", () => {
+describe(`the transport file (${TRANSPORT_FILE_CONTEXT})`, () => {
+  test("by default, hooks read the transport with file() from one file that synth writes beside cdk.tf.json", () => {
     const outdir = mkdtempSync(path.join(tmpdir(), "hostnet-transport-"));
     try {
-      const app = new App({ outdir, context: { [TRANSPORT_FILE_CONTEXT]: true } });
+      const app = new App({ outdir });
       const stack = new TerraformStack(app, "s");
       for (const id of ["a", "b"])
         createHookResource(stack, id, { type: "terraform_data", path: `p/${id}`, environment: {}, triggers: () => triggers() });
@@ -92,8 +92,8 @@ describe(`the ${TRANSPORT_FILE_CONTEXT} context`, () => {
     }
   });
 
-  test("without it, every hook carries the transport text, escaped", () => {
-    const stack = new TerraformStack(Testing.app(), "s");
+  test("turned off, every hook carries the transport text, escaped", () => {
+    const stack = new TerraformStack(Testing.app({ context: { [TRANSPORT_FILE_CONTEXT]: false } }), "s");
     createHookResource(stack, "h", { type: "terraform_data", path: "p", environment: {}, triggers: () => triggers() });
     const env = JSON.parse(Testing.synth(stack)).resource.terraform_data.h.provisioner[0]["local-exec"].environment;
     expect(env.HN_TRANSPORT).toBe(tfEscape(HOOK_COMMAND));

@@ -1,5 +1,19 @@
 import { TerraformStack, Testing } from "cdktf";
-import { createHookResource, HookTriggers, ResourceType, tfEscape } from "../../src/plan/hook-resource";
+import { App } from "cdktf";
+import { createHash } from "crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import {
+  createHookResource,
+  HookTriggers,
+  ResourceType,
+  SCRIPTS_DIR,
+  scriptFile,
+  tfEscape,
+  TRANSPORT_FILE,
+  TRANSPORT_FILE_CONTEXT,
+} from "../../src/plan/hook-resource";
 import { HOOK_COMMAND } from "../../src/transport/ssh";
 
 describe("tfEscape", () => {
@@ -24,7 +38,7 @@ describe("tfEscape", () => {
   });
 });
 
-function synthHook(type: ResourceType, t: Partial<HookTriggers> = {}) {
+function synthHook(type: ResourceType, t: Partial<HookTriggers> = {}, ledger?: string) {
   const app = Testing.app();
   const stack = new TerraformStack(app, "s");
   createHookResource(stack, "h", {
@@ -32,42 +46,92 @@ function synthHook(type: ResourceType, t: Partial<HookTriggers> = {}) {
     path: "s/a/$(x)\n",
     environment: { HN_USER: "root" },
     triggers: () => ({ address: "192.0.2.1", port: "22", create: "echo ${HOME}", destroy: "echo %{x}", after: "", ...t }),
+    ...(ledger !== undefined ? { ledger } : {}),
   });
   return JSON.parse(Testing.synth(stack)).resource;
 }
 
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const fileOf = (attr: string, sha: string) => `"\${path.module}/hostnet-scripts/\${${sha.replace("ATTR", attr)}}.sh"`;
+
+describe("scriptFile", () => {
+  test("is the text and a newline (as the ledger's heredoc stores it), named by its sha256", () => {
+    expect(scriptFile("echo ${HOME}")).toEqual({ content: "echo ${HOME}\n", sha256: sha256("echo ${HOME}\n") });
+  });
+});
+
 describe("createHookResource", () => {
-  test("terraform_data: scripts escaped in triggers_replace; provisioners read them through self", () => {
+  test("terraform_data: triggers_replace keeps the create script's hash and the (ledger-less) destroy text, escaped", () => {
     const r = synthHook("terraform_data").terraform_data.h;
-    expect(r.triggers_replace).toEqual({ address: "192.0.2.1", port: "22", create: "echo $${HOME}", destroy: "echo %%{x}", after: "" });
+    expect(r.triggers_replace).toEqual({
+      address: "192.0.2.1",
+      port: "22",
+      create_sha256: sha256("echo ${HOME}\n"),
+      destroy: "echo %%{x}",
+      after: "",
+    });
     const [create, destroy] = r.provisioner.map((p: { "local-exec": unknown }) => p["local-exec"]);
     expect(create).toEqual({
       command: 'eval "$HN_TRANSPORT"',
       interpreter: ["/bin/sh", "-c"],
       environment: {
-        HN_TRANSPORT: tfEscape(HOOK_COMMAND),
+        HN_TRANSPORT: `\${file("\${path.module}/${TRANSPORT_FILE}")}`,
         HN_USER: "root",
         HN_ADDRESS: "${self.triggers_replace.address}",
         HN_PORT: "${self.triggers_replace.port}",
-        HN_SCRIPT: "${self.triggers_replace.create}",
+        HN_SCRIPT: `\${file(${fileOf("triggers_replace", "self.ATTR.create_sha256")})}`,
+        HN_SHA256: "${self.triggers_replace.create_sha256}",
         HN_OP: "create",
         HN_PATH: "s/a/__x__",
       },
     });
     expect(destroy.when).toBe("destroy");
-    expect(destroy.environment.HN_SCRIPT).toBe("${self.triggers_replace.destroy}");
+    const f = fileOf("triggers_replace", 'lookup(self.ATTR, "destroy_sha256", "none")');
+    expect(destroy.environment.HN_SCRIPT).toBe(`\${fileexists(${f}) ? file(${f}) : lookup(self.triggers_replace, "destroy", "")}`);
+    expect(destroy.environment.HN_SHA256).toBe('${lookup(self.triggers_replace, "destroy_sha256", "")}');
+    expect(destroy.environment.HN_LEDGER).toBeUndefined();
     expect(destroy.environment.HN_OP).toBe("destroy");
+  });
+
+  test("with a ledger entry, the state keeps the destroy script's hash only, and the destroy hook names the entry", () => {
+    const r = synthHook("terraform_data", { summary: "veth v on host a" }, "/run/hostnet/s/0123abcd.down").terraform_data.h;
+    expect(r.triggers_replace).toEqual({
+      address: "192.0.2.1",
+      port: "22",
+      summary: "veth v on host a",
+      create_sha256: sha256("echo ${HOME}\n"),
+      destroy_sha256: sha256("echo %{x}\n"),
+      after: "",
+    });
+    expect(r.provisioner[1]["local-exec"].environment.HN_LEDGER).toBe("/run/hostnet/s/0123abcd.down");
+    expect(r.provisioner[0]["local-exec"].environment.HN_LEDGER).toBeUndefined();
+  });
+
+  test.each([
+    ["veth ${x} %{y}", "veth $${x} %%{y}"],
+    ["bridge a\nrm -rf /", "bridge a?rm -rf /"],
+    ["x".repeat(300), "x".repeat(200)],
+  ])("the summary %j is one line Terraform shows as it is: %j", (summary, want) => {
+    expect(synthHook("terraform_data", { summary }).terraform_data.h.triggers_replace.summary).toBe(want);
   });
 
   test("null_resource: the same hooks under triggers", () => {
     const r = synthHook("null_resource").null_resource.h;
-    expect(r.triggers).toEqual({ address: "192.0.2.1", port: "22", create: "echo $${HOME}", destroy: "echo %%{x}", after: "" });
-    expect(r.provisioner[0]["local-exec"].environment.HN_SCRIPT).toBe("${self.triggers.create}");
+    expect(r.triggers).toEqual({ address: "192.0.2.1", port: "22", create_sha256: sha256("echo ${HOME}\n"), destroy: "echo %%{x}", after: "" });
+    expect(r.provisioner[0]["local-exec"].environment.HN_SCRIPT).toBe(`\${file(${fileOf("triggers", "self.ATTR.create_sha256")})}`);
     expect(r.provisioner[1]["local-exec"].environment.HN_ADDRESS).toBe("${self.triggers.address}");
   });
 
-  test("the transport text carries no unescaped template sequence", () => {
-    const env = synthHook("terraform_data").terraform_data.h.provisioner[0]["local-exec"].environment;
+  test("the inline transport text (context off) carries no unescaped template sequence", () => {
+    const stack = new TerraformStack(Testing.app({ context: { [TRANSPORT_FILE_CONTEXT]: false } }), "s");
+    createHookResource(stack, "h", {
+      type: "terraform_data",
+      path: "p",
+      environment: {},
+      triggers: () => ({ address: "a", port: "22", create: "", destroy: "", after: "" }),
+    });
+    const env = JSON.parse(Testing.synth(stack)).resource.terraform_data.h.provisioner[0]["local-exec"].environment;
+    expect(env.HN_TRANSPORT).toBe(tfEscape(HOOK_COMMAND));
     expect(env.HN_TRANSPORT).not.toMatch(/(^|[^$])\$\{/);
     expect(env.HN_TRANSPORT).toContain("$${HOSTNET_SSH_DIR:-");
   });
@@ -82,6 +146,35 @@ describe("createHookResource", () => {
       triggers: () => ({ address: "a", port: "22", create: script, destroy: "", after: "" }),
     });
     script = "echo late";
-    expect(JSON.parse(Testing.synth(stack)).resource.terraform_data.h.triggers_replace.create).toBe("echo late");
+    expect(JSON.parse(Testing.synth(stack)).resource.terraform_data.h.triggers_replace.create_sha256).toBe(sha256("echo late\n"));
+  });
+});
+
+describe("script files beside cdk.tf.json", () => {
+  test("synthesis writes each script once under its hash and removes the files of scripts the stack no longer has", () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), "hostnet-scripts-"));
+    try {
+      const dir = path.join(outdir, "stacks", "s", SCRIPTS_DIR);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, `${"0".repeat(64)}.sh`), "stale\n");
+      const app = new App({ outdir });
+      const stack = new TerraformStack(app, "s");
+      for (const id of ["a", "b"]) {
+        createHookResource(stack, id, {
+          type: "terraform_data",
+          path: `p/${id}`,
+          environment: {},
+          ledger: `/run/hostnet/s/${id}.down`,
+          triggers: () => ({ address: "a", port: "22", create: "echo same", destroy: `echo ${id} \${HOME}`, after: "" }),
+        });
+      }
+      app.synth();
+      expect(readdirSync(dir).sort()).toEqual(
+        [sha256("echo same\n"), sha256("echo a ${HOME}\n"), sha256("echo b ${HOME}\n")].map((h) => `${h}.sh`).sort(),
+      );
+      expect(readFileSync(path.join(dir, `${sha256("echo a ${HOME}\n")}.sh`), "utf8")).toBe("echo a ${HOME}\n");
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });

@@ -27,6 +27,7 @@ import { diagramId } from "../../src/review/topology";
 import { labTopology } from "../../stacks/lab-topology";
 import { HOST_KEY, labStack } from "./lab-stack";
 import { lineDiff } from "./line-diff";
+import { synthScripts } from "../support/scripts";
 
 const tmpDirs: string[] = [];
 function tmpdir(): string {
@@ -90,10 +91,8 @@ describe("review files of the lab topology", () => {
 
 /** Create and destroy scripts of every hook resource in a synthesized stack, as Terraform hands them to the host. */
 function terraformHooks(stack: HostnetStack): { create: string[]; destroy: string[] } {
-  const json = JSON.parse(Testing.synth(stack));
-  const unescape = (s: string) => s.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
-  const res = Object.values(json.resource.terraform_data as Record<string, { triggers_replace: { create: string; destroy: string } }>);
-  return { create: res.map((r) => unescape(r.triggers_replace.create)).sort(), destroy: res.map((r) => unescape(r.triggers_replace.destroy)).sort() };
+  const hooks = [...synthScripts(stack).values()];
+  return { create: hooks.map((h) => h.create).sort(), destroy: hooks.map((h) => h.destroy).sort() };
 }
 
 test("the review holds exactly the scripts Terraform's hooks run, host hook included", () => {

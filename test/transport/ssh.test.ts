@@ -63,8 +63,8 @@ describe("HOOK_COMMAND", () => {
   });
 
   test("sends the script on ssh's stdin to `sh -s`, never on the command line", () => {
-    expect(HOOK_COMMAND).toContain(`printf '%s\\n%s\\n' "$pre" "$HN_SCRIPT" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s`);
-    expect(HOOK_COMMAND.match(/\$HN_SCRIPT/g)).toHaveLength(1);
+    expect(HOOK_COMMAND).toContain(`printf '%s\\n%s\\n' "$pre" "$body" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s`);
+    expect(HOOK_COMMAND.match(/ssh "\$@" -o ControlMaster=no/g)).toHaveLength(1);
   });
 
   test("checks host keys strictly unless told otherwise and reads no user ssh config", () => {
