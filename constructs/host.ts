@@ -180,7 +180,8 @@ export class Host extends Construct {
       stack: HostnetStack.of(this).stackName,
       host: this.node.id,
       keep: this.objects.map((o) => o.ref.id),
-      commands: uniqSorted(this.objects.flatMap((o) => o.requiredCommands())),
+      // sha256sum: a destroy checks the host's ledger copy of its script against the hash in state (src/transport/ssh.ts).
+      commands: uniqSorted([...this.objects.flatMap((o) => o.requiredCommands()), ...(this.objects.length > 0 ? ["sha256sum"] : [])]),
       modules: uniqSorted(this.objects.flatMap((o) => o.requiredModules())),
       bridges: uniqSorted(
         this.objects.filter((o) => o.kind === "bridge" && !(o as NetObject & { namespace?: unknown }).namespace).map((o) => o.objectName),

@@ -74,7 +74,7 @@ export function renderPreflight(p: PreflightSpec): string[] {
   if (p.commands.length) {
     lines.push(
       `for c in ${p.commands.map(shq).join(" ")}; do`,
-      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is missing;" ${shq("install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl) and deploy again.")}`,
+      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is missing;" ${shq("install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl; coreutils gives sha256sum) and deploy again.")}`,
       "done",
     );
   }

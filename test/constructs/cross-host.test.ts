@@ -26,7 +26,7 @@ describe("Vxlan", () => {
     const { stack } = newStack();
     const a = newHost(stack);
     new Vxlan(a, "vx", { vni: 1, peers: ["198.18.0.11"] });
-    expect(scriptsOf(stack, "s/a").create).toContain("for c in bridge ip; do");
+    expect(scriptsOf(stack, "s/a").create).toContain("for c in bridge ip sha256sum; do");
   });
 
   test("enslaved to a bridge: the vxlan depends on it", () => {

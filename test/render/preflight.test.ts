@@ -22,7 +22,7 @@ describe("renderPreflight", () => {
       "  return 1",
       "}",
       "for c in ip tc; do",
-      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is missing;" 'install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl) and deploy again.'`,
+      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is missing;" 'install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl; coreutils gives sha256sum) and deploy again.'`,
       "done",
       `hn_pf_mod sch_htb 'ip link set lo up && tc qdisc add dev lo root handle 1: htb' || hn_pf_fail 'kernel module sch_htb is not available (not loaded, not built in, not loadable with modprobe); install the kernel'\\''s extra modules (e.g. linux-modules-extra-$(uname -r)) or remove the objects that need it.'`,
       `[ "$(hn_pf_sysctl net.ipv4.ip_forward)" = 1 ] || hn_pf_fail 'net.ipv4.ip_forward is 0 but the stack routes traffic through this host; run sysctl -w net.ipv4.ip_forward=1 (and persist it in /etc/sysctl.d), or add host.enableForwarding() to the stack.'`,
@@ -138,7 +138,7 @@ describe("preflight on a fake host", () => {
     expect(run({ commands: ["ip", "tc"] }, {})).toEqual({
       status: 1,
       stderr: [
-        "hostnet: host a: command tc is missing; install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl) and deploy again.",
+        "hostnet: host a: command tc is missing; install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl; coreutils gives sha256sum) and deploy again.",
       ],
     });
   });
