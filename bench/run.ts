@@ -6,8 +6,8 @@
  * and writes bench/results/latest.json, with every target of issue 14, the
  * value measured, and whether it is met. Needs root (it starts a lab).
  *
- *   npm run bench -- [--quick] [--rounds N] [--multi-host] [--no-multi-host]
- *                    [--keep-root-home] [--keep-workdir] [-- TERRAFORM-ARGS]
+ *   npm run bench -- [--quick] [--cases compare,synth,growth,multi-host] [--rounds N]
+ *                    [--growth N] [--keep-root-home] [--keep-workdir] [-- TERRAFORM-ARGS]
  *
  * Cases, in this order (every case records the 1-minute load average before and after it):
  * - compare: 100 endpoints up + down, each way in turn for N rounds (rotated):
@@ -20,7 +20,9 @@
  *   and removed again; then 1,000 down;
  * - multi-host: 10 hosts × 100 endpoints in one stack, up and down.
  * --quick runs compare (1 round unless --rounds) and the 1,000-endpoint synth:
- * a few minutes. The full run (default 3 rounds) takes long on a loaded machine.
+ * a few minutes. The full run (every case, 3 rounds) takes long on a loaded
+ * machine. --cases picks cases; --growth N sizes the growth case (default
+ * 1,000; a smaller N checks the case quickly, and its targets are then not reported).
  * Words after `--` go to `hostnet deploy/destroy -- ...` (e.g. -parallelism=4).
  * Numbers are medians; targets are ratios measured in the same run, since other
  * work on the machine slows every way alike.
@@ -46,19 +48,21 @@ const HOST = "a";
 const COMPARE = 100;
 const GROWTH = 1000;
 const MULTI_HOSTS = 10;
+const CASES = ["compare", "synth", "growth", "multi-host"] as const;
+type Case = (typeof CASES)[number];
 
 interface Options {
   rounds: number;
   quick: boolean;
-  multiHost: boolean;
+  cases: Case[];
+  growth: number;
   keepRootHome: boolean;
   keepWorkdir: boolean;
   terraformArgs: string[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rounds: 0, quick: false, multiHost: true, keepRootHome: false, keepWorkdir: false, terraformArgs: [] };
-  let multi: boolean | undefined;
+  const o: Options = { rounds: 0, quick: false, cases: [], growth: GROWTH, keepRootHome: false, keepWorkdir: false, terraformArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") {
@@ -70,19 +74,25 @@ function parseArgs(argv: string[]): Options {
       if (v === undefined) throw new Error(`${a} needs a value`);
       return v;
     };
-    if (a === "--rounds") {
-      const v = value();
-      o.rounds = Number(v);
-      if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new Error(`--rounds: ${v} is not a whole number >= 1`);
-    } else if (a === "--quick") o.quick = true;
-    else if (a === "--multi-host") multi = true;
-    else if (a === "--no-multi-host") multi = false;
-    else if (a === "--keep-root-home") o.keepRootHome = true;
+    const int = (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${a}: ${v} is not a whole number >= 1`);
+      return n;
+    };
+    if (a === "--rounds") o.rounds = int(value());
+    else if (a === "--growth") o.growth = int(value());
+    else if (a === "--quick") o.quick = true;
+    else if (a === "--cases") {
+      for (const x of value().split(",")) {
+        if (!(CASES as readonly string[]).includes(x)) throw new Error(`--cases: unknown case "${x}"; the cases are ${CASES.join(", ")}`);
+        o.cases.push(x as Case);
+      }
+    } else if (a === "--keep-root-home") o.keepRootHome = true;
     else if (a === "--keep-workdir") o.keepWorkdir = true;
     else throw new Error(`unknown option ${a}; see the top of bench/run.ts`);
   }
   if (o.rounds === 0) o.rounds = o.quick ? 1 : 3;
-  o.multiHost = multi ?? !o.quick;
+  if (o.cases.length === 0) o.cases = o.quick ? ["compare", "synth"] : [...CASES];
   return o;
 }
 
@@ -368,12 +378,13 @@ async function main(): Promise<void> {
     say(`lab "${LAB}" up`);
     await startLab(c, 1, !o.keepRootHome);
 
+    const has = (x: Case) => o.cases.includes(x);
     // --- compare: 100 endpoints, each way in turn, rounds times ---
     const ways: Array<{ r: WayResult; run: (r: WayResult) => Promise<void> }> = [
       { r: newWay("script", "plain ip script", COMPARE), run: (r) => runScript(c, COMPARE, r) },
       { r: newWay("cni", "CNI bridge plugin, one ADD/DEL each", COMPARE), run: (r) => runCni(c, COMPARE, r) },
     ];
-    for (const shape of ["endpoint", "objects"] as const) {
+    for (const shape of has("compare") ? (["endpoint", "objects"] as const) : []) {
       say(`project: ${COMPARE} endpoints, ${shapeLabel(shape)}`);
       const p = await prepare(c, `compare-${shape}`, { count: COMPARE, shape, hosts: [HOST] });
       projects.push(p);
@@ -382,7 +393,7 @@ async function main(): Promise<void> {
         run: (r) => runHostnet(c, p, r),
       });
     }
-    for (let round = 0; round < o.rounds; round++) {
+    for (let round = 0; round < (has("compare") ? o.rounds : 0); round++) {
       // Rotate the order each round, so slow drift of the machine's load hits every way alike.
       for (let k = 0; k < ways.length; k++) {
         const w = ways[(k + round) % ways.length];
@@ -393,16 +404,18 @@ async function main(): Promise<void> {
         );
       }
     }
-    results.comparison.push(...ways.map((w) => w.r));
+    if (has("compare")) results.comparison.push(...ways.map((w) => w.r));
 
     // --- synth as a whole process ---
-    const synthCases: Array<[number, BenchShape]> = o.quick
-      ? [[1000, "endpoint"]]
-      : [
-          [1000, "endpoint"],
-          [1000, "objects"],
-          [10000, "endpoint"],
-        ];
+    const synthCases: Array<[number, BenchShape]> = !has("synth")
+      ? []
+      : o.quick
+        ? [[1000, "endpoint"]]
+        : [
+            [1000, "endpoint"],
+            [1000, "objects"],
+            [10000, "endpoint"],
+          ];
     for (const [n, shape] of synthCases) {
       const p = makeProject(path.join(work, `synth-${shape}-${n}`), { count: n, shape, hosts: [HOST], inventory: inventoryFile(c) }, compiled);
       const row: SynthRow = { endpoints: n, shape, resources: resources(n, shape), runs: [], load: [] };
@@ -416,21 +429,22 @@ async function main(): Promise<void> {
     }
 
     // --- growth: 1,000 up, add one in the same working copy, remove it, 1,000 down ---
-    if (!o.quick) {
-      const p = await prepare(c, `growth-${GROWTH}`, { count: GROWTH, shape: "endpoint", hosts: [HOST] });
+    const G = o.growth;
+    if (has("growth")) {
+      const p = await prepare(c, `growth-${G}`, { count: G, shape: "endpoint", hosts: [HOST] });
       projects.push(p);
-      const r = newWay("hostnet-endpoint", `hostnet Endpoint (hostnet deploy / destroy)`, GROWTH);
+      const r = newWay("hostnet-endpoint", `hostnet Endpoint (hostnet deploy / destroy)`, G);
       const before = load1();
       const h0 = hostCpu(c);
       const up = await deploy(c, p);
       const h1 = hostCpu(c);
-      await verify(c, GROWTH, `${GROWTH} endpoints`);
-      say(`growth: ${GROWTH} endpoints up ${sec(up.seconds)} s`);
+      await verify(c, G, `${G} endpoints`);
+      say(`growth: ${G} endpoints up ${sec(up.seconds)} s`);
       results.addOne = await addOne(c, p);
       const h2 = hostCpu(c);
       const down = await destroy(c, p);
       const h3 = hostCpu(c);
-      await settle(c, `${GROWTH} endpoints`);
+      await settle(c, `${G} endpoints`);
       const inHostCpu = h1 - h0 + (h3 - h2);
       record(r, {
         up: up.seconds,
@@ -440,15 +454,13 @@ async function main(): Promise<void> {
         synth: synthSeconds(up),
         load: { before, after: load1() },
       });
-      say(`growth: ${GROWTH} endpoints down ${sec(down.seconds)} s`);
-      results.growth.push(
-        results.comparison.find((w) => w.way === "hostnet-endpoint")!,
-        r,
-      );
+      say(`growth: ${G} endpoints down ${sec(down.seconds)} s`);
+      const small = results.comparison.find((w) => w.way === "hostnet-endpoint");
+      results.growth.push(...(small ? [small] : []), r);
     }
 
     // --- multi-host: 10 hosts x 100 endpoints, one stack, Terraform runs the hosts' hooks in parallel ---
-    if (o.multiHost) {
+    if (has("multi-host")) {
       say(`lab "${LAB}" with ${MULTI_HOSTS} hosts`);
       await startLab(c, MULTI_HOSTS, !o.keepRootHome);
       const hosts = Object.keys(c.inv.hosts).sort();
