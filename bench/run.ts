@@ -7,7 +7,7 @@
  * value measured, and whether it is met. Needs root (it starts a lab).
  *
  *   npm run bench -- [--quick] [--cases compare,synth,growth,multi-host] [--rounds N]
- *                    [--growth N] [--keep-root-home] [--keep-workdir] [-- TERRAFORM-ARGS]
+ *                    [--growth N] [--multi-hosts N] [--keep-root-home] [--keep-workdir] [-- TERRAFORM-ARGS]
  *
  * Cases, in this order (every case records the 1-minute load average before and after it):
  * - compare: 100 endpoints up + down, each way in turn for N rounds (rotated):
@@ -22,7 +22,8 @@
  * --quick runs compare (1 round unless --rounds) and the 1,000-endpoint synth:
  * a few minutes. The full run (every case, 3 rounds) takes long on a loaded
  * machine. --cases picks cases; --growth N sizes the growth case (default
- * 1,000; a smaller N checks the case quickly, and its targets are then not reported).
+ * 1,000; a smaller N checks the case quickly, and its targets are then not
+ * reported), --multi-hosts N the multi-host case (default 10 hosts).
  * Words after `--` go to `hostnet deploy/destroy -- ...` (e.g. -parallelism=4).
  * Numbers are medians; targets are ratios measured in the same run, since other
  * work on the machine slows every way alike.
@@ -56,13 +57,23 @@ interface Options {
   quick: boolean;
   cases: Case[];
   growth: number;
+  multiHosts: number;
   keepRootHome: boolean;
   keepWorkdir: boolean;
   terraformArgs: string[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rounds: 0, quick: false, cases: [], growth: GROWTH, keepRootHome: false, keepWorkdir: false, terraformArgs: [] };
+  const o: Options = {
+    rounds: 0,
+    quick: false,
+    cases: [],
+    growth: GROWTH,
+    multiHosts: MULTI_HOSTS,
+    keepRootHome: false,
+    keepWorkdir: false,
+    terraformArgs: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") {
@@ -81,6 +92,7 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === "--rounds") o.rounds = int(value());
     else if (a === "--growth") o.growth = int(value());
+    else if (a === "--multi-hosts") o.multiHosts = int(value());
     else if (a === "--quick") o.quick = true;
     else if (a === "--cases") {
       for (const x of value().split(",")) {
@@ -461,8 +473,8 @@ async function main(): Promise<void> {
 
     // --- multi-host: 10 hosts x 100 endpoints, one stack, Terraform runs the hosts' hooks in parallel ---
     if (has("multi-host")) {
-      say(`lab "${LAB}" with ${MULTI_HOSTS} hosts`);
-      await startLab(c, MULTI_HOSTS, !o.keepRootHome);
+      say(`lab "${LAB}" with ${o.multiHosts} hosts`);
+      await startLab(c, o.multiHosts, !o.keepRootHome);
       const hosts = Object.keys(c.inv.hosts).sort();
       const p = await prepare(c, "multi-host", { count: COMPARE, shape: "endpoint", hosts });
       projects.push(p);
