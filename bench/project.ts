@@ -130,7 +130,7 @@ export interface CommandRun {
   readonly seconds: number;
   /** CPU seconds of the command and every process it started on this machine (synth, terraform, the hooks' sh and ssh). */
   readonly cpu: number;
-  /** Seconds from the start to "hostnet: synthesizing", to the first line after synth, to "terraform apply/destroy". */
+  /** Seconds from the start to "hostnet: synthesizing", to "hostnet: synthesized", to "terraform apply/destroy". */
   readonly marks: { readonly synthStart?: number; readonly synthEnd?: number; readonly terraformStart?: number };
   /** Resources Terraform created, replaced, changed or destroyed (from its "Creating..." lines). */
   readonly changed: readonly string[];
@@ -157,7 +157,7 @@ export async function hostnet(p: Project, args: string[], env: Record<string, st
     const now = (performance.now() - t0) / 1000;
     for (const l of lines) {
       if (l.startsWith("hostnet: synthesizing")) marks.synthStart = now;
-      else if (marks.synthStart !== undefined && marks.synthEnd === undefined) marks.synthEnd = now;
+      else if (l.startsWith("hostnet: synthesized")) marks.synthEnd = now;
       if (/^hostnet: stack \S+: terraform (apply|destroy)/.test(l) && marks.terraformStart === undefined) marks.terraformStart = now;
     }
   });

@@ -85,6 +85,7 @@ async function synthesize(
   io: Io,
 ): Promise<SynthesizedStack[]> {
   io.out(`hostnet: synthesizing (${app})`);
+  const started = Date.now();
   const run = appRun(app, process.cwd());
   const r = await synthApp({ app: run.command, context }, outdir, { env: run.env });
   if (r.exitCode !== 0) {
@@ -93,7 +94,10 @@ async function synthesize(
     const nothing = verb === "diff" ? "" : `; nothing was ${verb === "deploy" ? "deployed" : "destroyed"}`;
     throw new HostnetError(`synth failed: "${app}" exited with code ${r.exitCode}${nothing}; its messages are above.`, 1);
   }
-  return readSynthesized(outdir);
+  const stacks = readSynthesized(outdir);
+  // Where a deploy's time goes: synth is paid on every run, whatever changed.
+  io.out(`hostnet: synthesized ${stacks.length} stack(s) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return stacks;
 }
 
 function select(all: readonly SynthesizedStack[], names: readonly string[], verb: Verb): SynthesizedStack[] {
