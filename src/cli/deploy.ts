@@ -51,7 +51,7 @@ export interface AppRun {
  * directory above (where npx looks first), runs that binary directly with the
  * same arguments and those .bin directories first on PATH, as npx would: the
  * same program, without npx's own start-up (npm's CLI loading its config:
- * 0.4 s at low load, 1.6 s on the loaded bench machine, on every deploy).
+ * 1.3-5 s of every deploy on the loaded bench machine, load 10).
  * Anything else (npx options, a package npx would download) runs as written.
  */
 export function appRun(app: string, cwd: string): AppRun {
