@@ -254,7 +254,8 @@ export function render(r: Results): string {
   if (r.addOne) {
     const a = r.addOne;
     out.push(
-      `Adding endpoint ${a.base + 1} to ${a.base.toLocaleString("en")} in the same working copy: hostnet deploy ${sec(a.seconds)} s (synth ${sec(a.synthSeconds)} s); Terraform touched ${a.changed.join(", ") || "nothing"}. Removing it again: ${sec(a.removeSeconds)} s.`,
+      `Adding endpoint ${a.base + 1} to ${a.base.toLocaleString("en")} in the same working copy: hostnet deploy ${sec(a.seconds)} s ` +
+        `(synth ${sec(a.synthSeconds)} s); Terraform touched ${a.changed.join(", ") || "nothing"}. Removing it again: ${sec(a.removeSeconds)} s.`,
       "",
     );
   }
