@@ -3,10 +3,14 @@
  * one bridge by a veth pair, with an address from the bridge's subnet and a
  * default route via the bridge; outbound masquerade for the subnet. The same
  * endpoints as the plain script and the CNI bridge plugin build.
+ *
+ * The constructs come in as a parameter: the bench's app loads hostnet as a
+ * user's project does (the compiled package), and this file must not load a
+ * second copy from the TypeScript sources.
  */
-import { Bridge, Endpoint, Host, Namespace, NatRule, Route, Subnet, VethPair } from "../constructs";
+import type * as hostnet from "../constructs";
 
-/** "objects": Namespace + VethPair + Route per endpoint (3 resources each); "endpoint": one Endpoint (1 resource). */
+/** "objects": Namespace + VethPair + Route per endpoint, the README's shape (3 resources each); "endpoint": one Endpoint (1 resource). */
 export type BenchShape = "objects" | "endpoint";
 
 /** Subnet of the endpoints: inside the test host only, within the lab range (198.18.0.0/15). */
@@ -19,18 +23,18 @@ export function endpointName(i: number): string {
   return `ep${i}`;
 }
 
-export function benchTopology(host: Host, count: number, shape: BenchShape) {
-  const subnet = new Subnet(host, "lan", { cidr: BENCH_CIDR });
-  const bridge = new Bridge(host, BENCH_BRIDGE, { address: subnet.gateway });
-  NatRule.masquerade(host, "masquerade", { subnet, bridge });
+export function benchTopology(hn: typeof hostnet, host: hostnet.Host, count: number, shape: BenchShape) {
+  const subnet = new hn.Subnet(host, "lan", { cidr: BENCH_CIDR });
+  const bridge = new hn.Bridge(host, BENCH_BRIDGE, { address: subnet.gateway });
+  hn.NatRule.masquerade(host, "masquerade", { subnet, bridge });
   for (let i = 1; i <= count; i++) {
     const name = endpointName(i);
     if (shape === "objects") {
-      const ns = new Namespace(host, name);
-      new VethPair(host, `${name}-veth`, { a: { namespace: ns, address: subnet.allocate(ns) }, b: { bridge } });
-      new Route(ns, "default", { via: subnet.gateway });
+      const ns = new hn.Namespace(host, name);
+      new hn.VethPair(host, `${name}-veth`, { a: { namespace: ns, address: subnet.allocate(ns) }, b: { bridge } });
+      new hn.Route(ns, "default", { via: subnet.gateway });
     } else {
-      new Endpoint(host, name, { bridge, address: subnet });
+      new hn.Endpoint(host, name, { bridge, address: subnet });
     }
   }
   return { subnet, bridge };

@@ -12,7 +12,7 @@
  * - `.active` is share-locked (flock) by every running hook, so a long hook
  *   keeps its lease however long it takes.
  * - `.lock` is taken exclusively for the few instructions that read and write
- *   `.owner`.
+ *   `.owner`, at a hook's start and at its end.
  * A hook of the owner goes on at once. A hook of another working copy takes
  * over only when no hook runs and the owner's last hook ended at least `lease`
  * seconds ago; until then it waits, saying so once, and after `wait` seconds
@@ -87,7 +87,16 @@ export const HOST_LOCK_PRELUDE = [
   '  [ "$hn_t" -lt "$hn_next" ] || { hn_next=$((hn_t + 10)); echo "hostnet: still waiting for the other working copy ($((hn_t - hn_t0))s of ${hn_wait}s)" || exit 1; }',
   "  sleep 1",
   "done",
-  // The lease counts from the end of the owner's last hook. Still holding
-  // .active here, so no other copy can have taken over.
-  'trap \'hn_rc=$?; hn_now; [ ! -f "$hn_lock/.owner" ] || printf "%s %s %s\\n" "$hn_owner" "$hn_t" "$hn_desc" > "$hn_lock/.owner" 2>/dev/null || true; exit $hn_rc\' EXIT',
+  // The lease counts from the end of the owner's last hook. `>` truncates
+  // before it writes, so .owner is rewritten only under .lock, where every
+  // reader reads it (unlocked, a waiting hook once read it empty and stalled).
+  // Opened for reading: a .lock the stack's last hook removed is not made
+  // again. Written only while it still names this copy: after that removal
+  // another copy may have taken the host over on a new lock.
+  "trap 'hn_rc=$?",
+  '  if { command exec 8<"$hn_lock/.lock"; } 2>/dev/null && flock -x 8 && [ "$hn_lock/.lock" -ef /proc/self/fd/8 ]; then',
+  '    hn_cur=; [ ! -f "$hn_lock/.owner" ] || read -r hn_cur hn_x < "$hn_lock/.owner" || true',
+  '    hn_now; [ "$hn_cur" != "$hn_owner" ] || printf "%s %s %s\\n" "$hn_owner" "$hn_t" "$hn_desc" > "$hn_lock/.owner" 2>/dev/null || true',
+  "  fi",
+  "  exit $hn_rc' EXIT",
 ].join("\n");

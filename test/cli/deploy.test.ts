@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Io } from "../../src/cli/command";
+import { appRun } from "../../src/cli/deploy";
 import { main } from "../../src/cli/main";
 import { lockProject, OWNER_FILE } from "../../src/cli/project-lock";
 import { needsInit, signalExitCode } from "../../src/cli/terraform";
@@ -79,5 +80,51 @@ describe("exit codes", () => {
     const io = capture();
     expect(await main(["deploy", "--frob"], io)).toBe(2);
     expect(io.err_).toEqual(['hostnet: unknown option "--frob" for "hostnet deploy"; it takes --app, --lock-wait, --no-heal.']);
+  });
+});
+
+describe("the app command as the deploy runs it", () => {
+  const bin = (d: string, name: string, mode = 0o755) => {
+    fs.mkdirSync(path.join(d, "node_modules", ".bin"), { recursive: true });
+    fs.writeFileSync(path.join(d, "node_modules", ".bin", name), "#!/bin/sh\n", { mode });
+    return path.join(d, "node_modules", ".bin", name);
+  };
+
+  test("`npx NAME ARGS` with NAME in the project's node_modules/.bin runs that binary with the same arguments, its .bin first on PATH", () => {
+    const tsNode = bin(dir, "ts-node");
+    const r = appRun("npx ts-node --transpile-only main.ts", dir);
+    expect(r.command).toBe(`${tsNode} --transpile-only main.ts`);
+    expect(r.env.PATH.split(":")[0]).toBe(path.join(dir, "node_modules", ".bin"));
+  });
+
+  test("from a subdirectory, the nearest node_modules/.bin that has NAME, as npx finds it", () => {
+    const tsNode = bin(dir, "ts-node");
+    const sub = path.join(dir, "app", "deep");
+    fs.mkdirSync(path.join(sub, "node_modules", ".bin"), { recursive: true });
+    const r = appRun("npx ts-node main.ts", sub);
+    expect(r.command).toBe(`${tsNode} main.ts`);
+    expect(r.env.PATH.split(":").slice(0, 2)).toEqual([path.join(sub, "node_modules", ".bin"), path.join(dir, "node_modules", ".bin")]);
+  });
+
+  test("a path with spaces or quotes reaches the shell quoted", () => {
+    const odd = path.join(dir, "it's here");
+    const tsNode = bin(odd, "ts-node");
+    expect(appRun("npx ts-node main.ts", odd).command).toBe(`'${tsNode.replace(/'/g, `'\\''`)}' main.ts`);
+  });
+
+  test.each([
+    ["no such binary in any node_modules/.bin", "npx cdktf-app main.ts"],
+    ["an npx option", "npx --yes ts-node main.ts"],
+    ["a package spec npx would download", "npx ts-node@10 main.ts"],
+    ["not npx", "node main.js"],
+    ["npx in a longer command", "cd app && npx ts-node main.ts"],
+  ])("%s: runs as written", (_what, app) => {
+    bin(dir, "ts-node");
+    expect(appRun(app, dir)).toEqual({ command: app, env: {} });
+  });
+
+  test("a NAME that is not executable runs as written (npx reports it)", () => {
+    bin(dir, "ts-node", 0o644);
+    expect(appRun("npx ts-node main.ts", dir)).toEqual({ command: "npx ts-node main.ts", env: {} });
   });
 });

@@ -187,6 +187,44 @@ describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () =>
     expect(owner()[2]).toContain("copy-a");
   }, 30_000);
 
+  test("a hook's end is written to .owner under .lock: a hook holding .lock to read .owner never sees it rewritten (or empty)", async () => {
+    const a = hook("copy-a", work("a", { until: `${dir}/release` }));
+    await logged("start a");
+    const ownerFile = path.join(runRoot, "s", ".owner");
+    // What another hook's lock loop does while it reads .owner: hold .lock.
+    const reader = spawn("flock", ["-x", path.join(runRoot, "s", ".lock"), "sh", "-c", "echo held; exec cat >/dev/null"], {
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    await new Promise<void>((resolve) => reader.stdout!.on("data", (d) => String(d).includes("held") && resolve()));
+    // a's own line with its time set to 0, so a rewrite shows.
+    const [who, , desc] = readFileSync(ownerFile, "utf8").trim().split(" ");
+    try {
+      writeFileSync(ownerFile, `${who} 0 ${desc}\n`);
+      writeFileSync(path.join(dir, "release"), "");
+      await logged("end a");
+      // a's exit trap runs now; it must wait for .lock, not truncate and rewrite .owner under the reader.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(readFileSync(ownerFile, "utf8")).toBe(`${who} 0 ${desc}\n`);
+    } finally {
+      reader.stdin!.end();
+    }
+    expect((await a.done).code).toBe(0);
+    expect(owner()[0]).toBe(who);
+    expect(Number(owner()[1])).toBeGreaterThan(0);
+  }, 30_000);
+
+  test("a hook's end does not take .owner back from a copy that took over after the stack's last hook removed the lock", async () => {
+    const a = hook("copy-a", work("a", { until: `${dir}/release` }));
+    await logged("start a");
+    const ownerFile = path.join(runRoot, "s", ".owner");
+    // The stack's destroy removed the lock's files, and copy b took the host over.
+    for (const f of LOCK_FILES) rmSync(path.join(runRoot, "s", f), { force: true });
+    writeFileSync(ownerFile, "12345 1 copy-b\n");
+    writeFileSync(path.join(dir, "release"), "");
+    expect((await a.done).code).toBe(0);
+    expect(readFileSync(ownerFile, "utf8")).toBe("12345 1 copy-b\n");
+  }, 30_000);
+
   test("without HN_STACK (hostnet check) no lock is taken and nothing is written", async () => {
     const r = await hook("copy-a", "echo ok", false).done;
     expect(r).toEqual({ code: 0, stderr: "" });

@@ -1,0 +1,297 @@
+/**
+ * What `npm run bench` reports: the results it writes to bench/results/latest.json,
+ * the targets of issue 14 with the value measured and whether each is met, and
+ * the markdown tables it prints. Pure: results in, targets and text out.
+ */
+import { median, mib, ratio, sec, table } from "./report";
+import type { Machine } from "./report";
+import type { SynthRun } from "./project";
+import type { BenchShape } from "./topology";
+
+/** The comparison size: the issue's 100 endpoints. */
+export const COMPARE = 100;
+
+export const GROWTH = 1000;
+
+export const CASES = ["compare", "synth", "growth", "multi-host"] as const;
+
+export type Case = (typeof CASES)[number];
+
+export interface Options {
+  rounds: number;
+  quick: boolean;
+  cases: Case[];
+  growth: number;
+  multiHosts: number;
+  keepRootHome: boolean;
+  keepWorkdir: boolean;
+  terraformArgs: string[];
+}
+
+/** The 1-minute load average before and after a run. */
+export interface Load {
+  readonly before: number;
+  readonly after: number;
+}
+
+/** One way of building the endpoints, measured up and down. */
+export interface WayResult {
+  readonly way: string;
+  readonly label: string;
+  readonly endpoints: number;
+  readonly hosts: number;
+  readonly up: number[];
+  readonly down: number[];
+  /** CPU seconds of up + down, on this machine and in the test host alike (every process involved). */
+  readonly cpu: number[];
+  /** The part of `cpu` spent in the test host (sshd sessions and hook scripts; all of it for the script and CNI). */
+  readonly cpuHost: number[];
+  /** For hostnet: seconds of synth (app command) within up and within down. */
+  readonly synth: number[];
+  readonly load: Load[];
+}
+
+export interface SynthRow {
+  readonly endpoints: number;
+  readonly shape: BenchShape;
+  readonly resources: number;
+  readonly runs: SynthRun[];
+  readonly load: Load[];
+}
+
+export interface AddOne {
+  readonly base: number;
+  /** `hostnet deploy` with one endpoint more, synth included. */
+  readonly seconds: number;
+  readonly synthSeconds: number;
+  /** Resources Terraform created, replaced or changed. */
+  readonly changed: readonly string[];
+  /** Of them, those that are not the new endpoint's objects. */
+  readonly others: readonly string[];
+  /** `hostnet deploy` with that endpoint removed again. */
+  readonly removeSeconds: number;
+  readonly removeChanged: readonly string[];
+  readonly load: Load;
+}
+
+export interface Target {
+  readonly target: string;
+  /** The measured value (seconds, ratio, MiB), as the target compares it. */
+  readonly value: number | null;
+  readonly limit: number;
+  readonly unit: string;
+  readonly met: boolean;
+  readonly note?: string;
+}
+
+export interface Results {
+  date: string;
+  machine: Machine;
+  options: Options;
+  /** How the bench projects load hostnet: "dist" (compiled, as an installed package) or "sources" (ts-node). */
+  hostnetBuild: string;
+  comparison: WayResult[];
+  synth: SynthRow[];
+  growth: WayResult[];
+  addOne?: AddOne;
+  multiHost?: WayResult;
+  targets: Target[];
+}
+
+export const total = (w: WayResult) => median(w.up.map((u, i) => u + w.down[i]));
+
+/** Terraform resources of the topology: per endpoint 1 (Endpoint) or 3, plus the host hook, bridge, masquerade and ip_forward. */
+export const resources = (count: number, shape: BenchShape) => (shape === "endpoint" ? count : 3 * count) + 4;
+
+export const shapeLabel = (shape: BenchShape) => (shape === "endpoint" ? "Endpoint" : "Namespace+VethPair+Route");
+
+/** Endpoint n+1's resources: the construct id ep<n+1> in the address, not followed by a digit. */
+export const isEndpoint = (address: string, i: number) => new RegExp(`(^|[._])ep${i}(?![0-9])`).test(address);
+
+export function targets(r: Results): Target[] {
+  const out: Target[] = [];
+  const way = (id: string) => r.comparison.find((w) => w.way === id);
+  const cni = way("cni");
+  const script = way("script");
+  for (const shape of ["endpoint", "objects"] as const) {
+    const hn = way(`hostnet-${shape}`);
+    if (!hn || !cni || !script || hn.up.length === 0) continue;
+    // The issue's limit depends on the load: 0.5x the CNI plugin at low load (< 2), 1.0x under load.
+    const loads = hn.load.flatMap((l) => [l.before, l.after]);
+    const loaded = Math.max(...loads) >= 2;
+    const vsCni = total(hn) / total(cni);
+    const cniLimit = loaded ? 1.0 : 0.5;
+    out.push({
+      target: `${COMPARE} endpoints up+down, hostnet ${shapeLabel(shape)} ≤ ${cniLimit} × CNI bridge plugin (${loaded ? "under load" : "low load"})`,
+      value: round(vsCni),
+      limit: cniLimit,
+      unit: "×",
+      met: vsCni <= cniLimit,
+      note: `load ${Math.min(...loads)}–${Math.max(...loads)}`,
+    });
+    const vsScript = total(hn) / total(script);
+    out.push({
+      target: `${COMPARE} endpoints up+down, hostnet ${shapeLabel(shape)} ≤ 2.5 × plain script`,
+      value: round(vsScript),
+      limit: 2.5,
+      unit: "×",
+      met: vsScript <= 2.5,
+    });
+  }
+  const [small, big] = [r.growth.find((g) => g.endpoints === COMPARE), r.growth.find((g) => g.endpoints === GROWTH)];
+  if (small && big) {
+    for (const dir of ["up", "down"] as const) {
+      const x = median(big[dir]) / median(small[dir]);
+      out.push({
+        target: `${GROWTH.toLocaleString("en")} endpoints ${dir} ≤ 12 × ${COMPARE} endpoints ${dir} (linear)`,
+        value: round(x),
+        limit: 12,
+        unit: "×",
+        met: x <= 12,
+      });
+    }
+  }
+  if (r.addOne) {
+    const a = r.addOne;
+    out.push({
+      target: `one endpoint added to a deployed ${a.base.toLocaleString("en")}: hostnet deploy ≤ 2 s, synth included`,
+      value: round(a.seconds),
+      limit: 2,
+      unit: "s",
+      met: a.seconds <= 2,
+      note: `synth ${sec(a.synthSeconds)} s; load ${a.load.before}`,
+    });
+    out.push({
+      target: `one endpoint added to a deployed ${a.base.toLocaleString("en")}: the plan names only that endpoint's objects`,
+      value: a.others.length,
+      limit: 0,
+      unit: "other resources",
+      met: a.changed.length > 0 && a.others.length === 0,
+      note: a.others.length ? `also touched: ${a.others.join(", ")}` : `touched: ${a.changed.join(", ")}`,
+    });
+  }
+  for (const row of r.synth.filter((s) => s.shape === "endpoint")) {
+    const t = median(row.runs.map((x) => x.seconds));
+    const limit = row.endpoints >= 10000 ? 15 : 2;
+    const rss = Math.max(...row.runs.map((x) => x.maxRssKb)) / 1024;
+    out.push({
+      target: `synth of ${row.endpoints.toLocaleString("en")} endpoints ≤ ${limit} s, whole process`,
+      value: round(t),
+      limit,
+      unit: "s",
+      met: t <= limit,
+      note: `load ${row.load[0]?.before}`,
+    });
+    out.push({
+      target: `synth of ${row.endpoints.toLocaleString("en")} endpoints under 1 GiB peak RSS`,
+      value: Number.isFinite(rss) ? Math.round(rss) : null,
+      limit: 1024,
+      unit: "MiB",
+      met: rss < 1024,
+    });
+  }
+  return out;
+}
+
+export const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
+
+export const loadRange = (ls: readonly Load[]) => {
+  const xs = ls.flatMap((l) => [l.before, l.after]);
+  return xs.length ? `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}` : "–";
+};
+
+export function render(r: Results): string {
+  const m = r.machine;
+  const cni = r.comparison.find((w) => w.way === "cni");
+  const script = r.comparison.find((w) => w.way === "script");
+  const out: string[] = [];
+  out.push(
+    `Machine: ${m.nproc} CPUs (${m.cpu}), ${(m.memoryMiB / 1024).toFixed(0)} GiB, Linux ${m.kernel}, node ${m.node}, Terraform ${m.terraform}, cdktf ${m.cdktf}; ` +
+      `load average ${m.loadAverage.start.toFixed(1)} → ${m.loadAverage.end?.toFixed(1)}; hostnet from ${r.hostnetBuild}. Medians of ${r.options.rounds} round(s).`,
+    "",
+  );
+  if (r.comparison.length) {
+    out.push(
+      `${COMPARE} endpoints on one test host (namespace, veth into a bridge, address, default route; masquerade):`,
+      "",
+      table(
+        ["way", "up (s)", "down (s)", "up+down (s)", "vs CNI", "vs script", "synth in up (s)", "CPU (s)", "of it in host (s)", "load"],
+        r.comparison.map((w) => [
+          w.label,
+          sec(median(w.up)),
+          sec(median(w.down)),
+          sec(total(w)),
+          cni ? ratio(total(w) / total(cni)) : "–",
+          script ? ratio(total(w) / total(script)) : "–",
+          w.synth.length ? sec(median(w.synth)) : "–",
+          sec(median(w.cpu)),
+          sec(median(w.cpuHost)),
+          loadRange(w.load),
+        ]),
+      ),
+      "",
+    );
+  }
+  if (r.growth.length) {
+    out.push(
+      "Growth (Endpoint, one host):",
+      "",
+      table(
+        ["endpoints", "up (s)", "down (s)", "up per endpoint (ms)", "synth in up (s)", "CPU up+down (s)", "load"],
+        r.growth.map((g) => [
+          g.endpoints.toLocaleString("en"),
+          sec(median(g.up)),
+          sec(median(g.down)),
+          ((median(g.up) / g.endpoints) * 1000).toFixed(0),
+          g.synth.length ? sec(median(g.synth)) : "–",
+          sec(median(g.cpu)),
+          loadRange(g.load),
+        ]),
+      ),
+      "",
+    );
+  }
+  if (r.addOne) {
+    const a = r.addOne;
+    out.push(
+      `Adding endpoint ${a.base + 1} to ${a.base.toLocaleString("en")} in the same working copy: hostnet deploy ${sec(a.seconds)} s ` +
+        `(synth ${sec(a.synthSeconds)} s); Terraform touched ${a.changed.join(", ") || "nothing"}. Removing it again: ${sec(a.removeSeconds)} s.`,
+      "",
+    );
+  }
+  if (r.multiHost) {
+    const w = r.multiHost;
+    out.push(
+      `${w.hosts} hosts × ${w.endpoints} endpoints, one stack: up ${sec(median(w.up))} s, down ${sec(median(w.down))} s (load ${loadRange(w.load)}).`,
+      "",
+    );
+  }
+  if (r.synth.length) {
+    out.push(
+      "Synth: the app command as `hostnet deploy` runs it, whole process (module loading included):",
+      "",
+      table(
+        ["endpoints", "shape", "resources", "wall (s)", "peak RSS (MiB)", "load"],
+        r.synth.map((s) => [
+          s.endpoints.toLocaleString("en"),
+          shapeLabel(s.shape),
+          s.resources.toLocaleString("en"),
+          sec(median(s.runs.map((x) => x.seconds))),
+          mib(Math.max(...s.runs.map((x) => x.maxRssKb))),
+          loadRange(s.load),
+        ]),
+      ),
+      "",
+    );
+  }
+  out.push(
+    "Targets (issue 14):",
+    "",
+    table(
+      ["target", "measured", "met"],
+      r.targets.map((t) => [t.target, `${t.value ?? "–"} ${t.unit}${t.note ? ` (${t.note})` : ""}`, t.met ? "yes" : "no"]),
+    ),
+    "",
+  );
+  return out.join("\n");
+}

@@ -1,0 +1,139 @@
+/** The bench's verdicts: each target of issue 14 from measured results, and the printed tables. */
+import type { Machine } from "../../bench/report";
+import { isEndpoint, Load, render, Results, SynthRow, targets, WayResult } from "../../bench/summary";
+
+const machine: Machine = {
+  nproc: 2,
+  cpu: "test",
+  memoryMiB: 4096,
+  kernel: "6",
+  node: "v20",
+  terraform: "1.11",
+  cdktf: "0.21",
+  iproute2: "ip",
+  openssh: "ssh",
+  loadAverage: { start: 1, end: 1 },
+};
+
+function way(id: string, endpoints: number, up: number, down: number, load: number): WayResult {
+  const l: Load = { before: load, after: load };
+  return { way: id, label: id, endpoints, hosts: 1, up: [up], down: [down], cpu: [1], cpuHost: [1], synth: [], load: [l] };
+}
+
+function results(over: Partial<Results>): Results {
+  return {
+    date: "2026-11-30",
+    machine,
+    options: { rounds: 1, quick: true, cases: ["compare"], growth: 1000, multiHosts: 10, keepRootHome: false, keepWorkdir: false, terraformArgs: [] },
+    hostnetBuild: "dist",
+    comparison: [],
+    synth: [],
+    growth: [],
+    targets: [],
+    ...over,
+  };
+}
+
+const find = (r: Results, part: string) => targets(r).filter((t) => t.target.includes(part));
+
+describe("targets of issue 14", () => {
+  // script 4 s, CNI 10 s; hostnet total as given.
+  test.each([
+    ["low load, 0.4x CNI: met at the 0.5x limit", 4, 1.5, 0.5, 0.4, true],
+    ["low load, 0.6x CNI: missed at the 0.5x limit", 6, 1.5, 0.5, 0.6, false],
+    ["under load, 0.6x CNI: met at the 1.0x limit", 6, 3, 1.0, 0.6, true],
+    ["under load, 1.2x CNI: missed", 12, 3, 1.0, 1.2, false],
+  ])("%s", (_what, hostnetTotal, load, limit, value, met) => {
+    const r = results({
+      comparison: [
+        way("script", 100, 3, 1, load),
+        way("cni", 100, 6, 4, load),
+        way("hostnet-endpoint", 100, hostnetTotal / 2, hostnetTotal / 2, load),
+      ],
+    });
+    const [cni] = find(r, "× CNI");
+    expect(cni).toMatchObject({ limit, value, met, unit: "×" });
+    expect(cni.target).toContain(load >= 2 ? "under load" : "low load");
+    const [script] = find(r, "plain script");
+    expect(script).toMatchObject({ limit: 2.5, value: hostnetTotal / 4, met: hostnetTotal / 4 <= 2.5 });
+  });
+
+  test("the README's shape (Namespace+VethPair+Route) gets its own pair of targets", () => {
+    const r = results({
+      comparison: [
+        way("script", 100, 3, 1, 1),
+        way("cni", 100, 6, 4, 1),
+        way("hostnet-endpoint", 100, 2, 2, 1),
+        way("hostnet-objects", 100, 5, 5, 1),
+      ],
+    });
+    expect(find(r, "Namespace+VethPair+Route").map((t) => [t.value, t.met])).toEqual([
+      [1, false],
+      [2.5, true],
+    ]);
+  });
+
+  test("growth is linear when 1,000 takes at most 12 times 100, up and down alike", () => {
+    const r = results({ growth: [way("hostnet-endpoint", 100, 10, 10, 1), way("hostnet-endpoint", 1000, 120, 130, 1)] });
+    expect(find(r, "1,000 endpoints").map((t) => [t.value, t.met])).toEqual([
+      [12, true],
+      [13, false],
+    ]);
+  });
+
+  test.each([
+    ["only the new endpoint's resource, in 1.5 s", ["terraform_data.a_ep1001_hook_1"], 1.5, true, true],
+    ["the host hook replaced too", ["terraform_data.a_hostnet_2", "terraform_data.a_ep1001_hook_1"], 1.5, false, true],
+    ["nothing touched at all", [], 1.5, false, true],
+    ["only the endpoint, but 2.5 s", ["terraform_data.a_ep1001_hook_1"], 2.5, true, false],
+  ])("adding one endpoint: %s", (_what, changed, seconds, planMet, timeMet) => {
+    const others = changed.filter((a) => !isEndpoint(a, 1001));
+    const r = results({
+      addOne: { base: 1000, seconds, synthSeconds: 1, changed, others, removeSeconds: 1, removeChanged: [], load: { before: 1, after: 1 } },
+    });
+    const [time, plan] = find(r, "one endpoint added");
+    expect(time).toMatchObject({ limit: 2, value: seconds, met: timeMet });
+    expect(plan.met).toBe(planMet);
+    if (others.length) expect(plan.note).toContain("also touched: terraform_data.a_hostnet_2");
+  });
+
+  test.each([
+    ["terraform_data.a_ep1001_hook_1A2B", true],
+    ["terraform_data.a_ep1001-veth_3C4D", true],
+    ["terraform_data.a_ep1001_default_5E6F", true],
+    ["terraform_data.a_ep10011_hook_1A2B", false],
+    ["terraform_data.a_ep100_hook_1A2B", false],
+    ["terraform_data.a_hostnet_EDFE678F", false],
+  ])("%s is one of endpoint 1001's objects: %s", (address, yes) => {
+    expect(isEndpoint(address, 1001)).toBe(yes);
+  });
+
+  test("synth: 2 s for 1,000 and 15 s for 10,000 endpoints, each under 1 GiB", () => {
+    const row = (endpoints: number, seconds: number, kb: number): SynthRow => ({
+      endpoints,
+      shape: "endpoint",
+      resources: endpoints + 4,
+      runs: [{ seconds, maxRssKb: kb }],
+      load: [{ before: 1, after: 1 }],
+    });
+    const r = results({ synth: [row(1000, 1.9, 300 * 1024), row(10000, 16, 1100 * 1024)] });
+    expect(find(r, "synth of").map((t) => [t.target, t.value, t.met])).toEqual([
+      ["synth of 1,000 endpoints ≤ 2 s, whole process", 1.9, true],
+      ["synth of 1,000 endpoints under 1 GiB peak RSS", 300, true],
+      ["synth of 10,000 endpoints ≤ 15 s, whole process", 16, false],
+      ["synth of 10,000 endpoints under 1 GiB peak RSS", 1100, false],
+    ]);
+  });
+});
+
+describe("the printed report", () => {
+  test("prints only the tables of the cases that ran, and the targets", () => {
+    const r = results({ growth: [way("hostnet-endpoint", 20, 30, 16, 14)] });
+    r.targets.push(...targets(r));
+    const text = render(r);
+    expect(text).toContain("Growth (Endpoint, one host):");
+    expect(text).not.toContain("100 endpoints on one test host");
+    expect(text).not.toContain("Synth: the app command");
+    expect(text).toContain("Targets (issue 14):");
+  });
+});
