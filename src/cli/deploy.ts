@@ -17,27 +17,14 @@ import { shq } from "../render/quote";
 import { parseArgs, UsageError } from "./args";
 import { Command, Io } from "./command";
 import { printDrift, probeDrift, readManifest } from "./heal";
-import { readCdktfJson, readSynthesized, synthApp, SynthesizedStack } from "./plan";
-import { lockProject } from "./project-lock";
+import { projectOutdir, readCdktfJson, readSynthesized, synthApp, SynthesizedStack } from "./plan";
+import { DEFAULT_LOCK_WAIT_SECONDS, lockProject } from "./project-lock";
 import { colorArgs, displayPath, initIfNeeded, runTerraform, stateList, stateResources, TerraformExit } from "./terraform";
 
 /** How long a run waits for another deploy of the same working copy by default. */
-const DEFAULT_LOCK_WAIT_SECONDS = 600;
-
 type Verb = "deploy" | "destroy" | "diff";
 
 const FLAGS = { app: "string", "lock-wait": "int", "no-heal": "boolean" } as const;
-
-/** cdktf.json's "output" (cdktf's outdir), default cdktf.out, as an absolute path. */
-function outdirOf(cwd: string): string {
-  try {
-    const json = JSON.parse(fs.readFileSync(path.join(cwd, "cdktf.json"), "utf8")) as { output?: unknown };
-    if (typeof json.output === "string" && json.output.trim() !== "") return path.resolve(cwd, json.output);
-  } catch {
-    // readCdktfJson reports a missing or broken cdktf.json.
-  }
-  return path.resolve(cwd, "cdktf.out");
-}
 
 /** What the deploy runs for the app: the command, and the PATH it runs with. */
 export interface AppRun {
@@ -236,7 +223,7 @@ async function run(verb: Verb, args: readonly string[], io: Io): Promise<number>
   const f = parsed.flags as { app?: string; "lock-wait"?: number; "no-heal"?: boolean };
   const cwd = process.cwd();
   const cfg = f.app !== undefined ? { app: f.app, context: undefined } : readCdktfJson(cwd);
-  const outdir = outdirOf(cwd);
+  const outdir = projectOutdir(cwd);
   const lock = await lockProject(outdir, {
     command: [cmd, ...parsed.positionals].join(" "),
     waitSeconds: f["lock-wait"] ?? DEFAULT_LOCK_WAIT_SECONDS,

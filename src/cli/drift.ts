@@ -17,16 +17,13 @@ import { HostManifest, MANIFEST_FILE, StackManifest } from "../plan/manifest";
 import { runOnHost } from "../transport/run";
 import { noPositionals, parseArgs, UsageError } from "./args";
 import { Command, Io } from "./command";
-import { lockProject, ProjectLock } from "./project-lock";
+import { DEFAULT_LOCK_WAIT_SECONDS, lockProject, ProjectLock } from "./project-lock";
 import { projectOutdir, readCdktfJson, readSynthesized, synthApp } from "./plan";
 
 interface Synthesized {
   readonly dir: string;
   readonly manifest: StackManifest;
 }
-
-/** How long check and gc wait for a deploy of the same working copy to finish, unless --lock-wait says otherwise. */
-const DEFAULT_LOCK_WAIT_SECONDS = 600;
 
 /** Takes the working copy's deploy lock, runs `body`, and lets go whatever happens. */
 async function locked<T>(command: string, flags: { "lock-wait"?: number }, io: Io, body: () => Promise<T>): Promise<T> {

@@ -13,6 +13,9 @@ import * as os from "os";
 import * as path from "path";
 import { HostnetError } from "../errors";
 
+/** Seconds a run waits for another run of the same working copy, unless --lock-wait says otherwise. */
+export const DEFAULT_LOCK_WAIT_SECONDS = 600;
+
 export const LOCK_FILE = ".hostnet-deploy.lock";
 export const OWNER_FILE = ".hostnet-deploy.owner";
 
