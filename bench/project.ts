@@ -11,6 +11,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { appRun } from "../src/cli/deploy";
 import type { BenchShape } from "./topology";
+import { PROJECT_TSCONFIG } from "../src/cli/init";
 
 export const ROOT = path.resolve(__dirname, "..");
 const HOSTNET_BIN = path.join(ROOT, "bin", "hostnet");
@@ -65,26 +66,7 @@ export function makeProject(dir: string, config: ProjectConfig, compiled: boolea
   const entry = compiled ? path.join(ROOT, "dist", "constructs", "index.js") : path.join(ROOT, "constructs", "index.ts");
   const state = path.join(dir, "bench.tfstate");
   fs.writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: APP_COMMAND, context: {} }, null, 2) + "\n");
-  fs.writeFileSync(
-    path.join(dir, "tsconfig.json"),
-    JSON.stringify(
-      {
-        compilerOptions: {
-          target: "ES2022",
-          module: "commonjs",
-          lib: ["ES2022"],
-          strict: true,
-          esModuleInterop: true,
-          skipLibCheck: true,
-          types: ["node"],
-        },
-        include: ["*.ts"],
-        exclude: ["node_modules", "cdktf.out"],
-      },
-      null,
-      2,
-    ) + "\n",
-  );
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(PROJECT_TSCONFIG, null, 2) + "\n");
   fs.writeFileSync(
     path.join(dir, "main.ts"),
     [

@@ -7,6 +7,21 @@ import { HostnetError } from "../errors";
 const USAGE = ["hostnet init [DIR] [--cdktn] [--from TARBALL_OR_DIR] [--force]"];
 
 /** The framework a new project is written for: cdktf 0.21 or its continuation, CDK Terrain 0.24. */
+/** The tsconfig.json of a new project (also the bench's projects). */
+export const PROJECT_TSCONFIG = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "commonjs",
+    lib: ["ES2022"],
+    strict: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    types: ["node"],
+  },
+  include: ["*.ts"],
+  exclude: ["node_modules", "cdktf.out"],
+};
+
 export type Framework = "cdktf" | "cdktn";
 
 /**
@@ -68,19 +83,7 @@ export function projectFiles(o: InitOptions): Record<string, string> {
     terraformModules: [],
     context: {},
   };
-  const tsconfig = {
-    compilerOptions: {
-      target: "ES2022",
-      module: "commonjs",
-      lib: ["ES2022"],
-      strict: true,
-      esModuleInterop: true,
-      skipLibCheck: true,
-      types: ["node"],
-    },
-    include: ["*.ts"],
-    exclude: ["node_modules", "cdktf.out"],
-  };
+  const tsconfig = PROJECT_TSCONFIG;
   const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
   return {
     "package.json": json(pkg),

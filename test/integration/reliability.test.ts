@@ -11,6 +11,7 @@ import * as path from "path";
 import { hostExec, hostSnapshot, Inventory, labDown, labUp } from "../../src/lab";
 import { CdktfProject, expectSuccess } from "./support/cdktf-project";
 import { ping } from "./support/probe";
+import { sshBlockRule } from "./support/ssh-block";
 
 const LAB = "rel";
 const INDEX = 71;
@@ -36,21 +37,7 @@ async function dropMasters(): Promise<void> {
   await execa("pkill", ["-f", sshDir], { reject: false });
 }
 
-const BLOCK = (addr: string) => [
-  "OUTPUT",
-  "-d",
-  addr,
-  "-p",
-  "tcp",
-  "--dport",
-  "22",
-  "-m",
-  "comment",
-  "--comment",
-  "hostnet-test-block",
-  "-j",
-  "REJECT",
-];
+const BLOCK = (addr: string) => sshBlockRule(addr, "hostnet-test-block");
 
 beforeAll(async () => {
   inv = await labUp({ name: LAB, hosts: 1, dir: labDir, index: INDEX });

@@ -15,6 +15,7 @@ import { Io } from "../../src/cli/command";
 import { main } from "../../src/cli/main";
 import { hostExec, Inventory, labDown, labUp } from "../../src/lab";
 import { newStack } from "../support/stacks";
+import { sshBlockRule } from "./support/ssh-block";
 
 const LAB = "sci";
 const INDEX = 171;
@@ -24,21 +25,7 @@ const sshDir = path.join(work, "ssh");
 const savedSshDir = process.env.HOSTNET_SSH_DIR;
 let inv: Inventory;
 let dropped = false;
-const DROP = () => [
-  "OUTPUT",
-  "-d",
-  inv.hosts.a.address,
-  "-p",
-  "tcp",
-  "--dport",
-  "22",
-  "-m",
-  "comment",
-  "--comment",
-  "hostnet-test-sci",
-  "-j",
-  "DROP",
-];
+const DROP = () => sshBlockRule(inv.hosts.a.address, "hostnet-test-sci", "DROP");
 
 function capture(): Io & { out_: string[]; err_: string[] } {
   const out_: string[] = [];

@@ -8,27 +8,14 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { hostExec, hostSnapshot, Inventory, labDown, labUp } from "../../src/lab";
 import { CdktfProject } from "./support/cdktf-project";
+import { sshBlockRule } from "./support/ssh-block";
 
 const LAB = "tsp";
 const labDir = mkdtempSync(path.join(tmpdir(), "hostnet-lab-"));
 const sshDir = mkdtempSync(path.join(tmpdir(), "hostnet-ssh-")) + "/control";
 let inv: Inventory;
 const projects: CdktfProject[] = [];
-const BLOCK = (addr: string) => [
-  "OUTPUT",
-  "-d",
-  addr,
-  "-p",
-  "tcp",
-  "--dport",
-  "22",
-  "-m",
-  "comment",
-  "--comment",
-  "hostnet-test-block",
-  "-j",
-  "REJECT",
-];
+const BLOCK = (addr: string) => sshBlockRule(addr, "hostnet-test-block");
 
 function project(env: Record<string, string>): CdktfProject {
   const p = new CdktfProject("test/integration/fixtures/small-app.ts", "small", {
