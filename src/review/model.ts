@@ -7,6 +7,7 @@
  */
 import { orderObjects } from "./order";
 import { DiagramSubnet, HostTopology, hostTopology, ObjectDiagram } from "./topology";
+import { compareText } from "../text";
 
 export interface ReviewObject {
   /** Construct path. */
@@ -78,7 +79,7 @@ export interface ReviewSource {
 
 /** The review of a stack: hosts by construct path, objects in creation order, each host's topology. */
 export function stackReview(src: ReviewSource): StackReview {
-  const hosts = [...src.hosts].sort((a, b) => compare(a.path, b.path));
+  const hosts = [...src.hosts].sort((a, b) => compareText(a.path, b.path));
   const idCount = new Map<string, number>();
   for (const h of hosts) idCount.set(h.name, (idCount.get(h.name) ?? 0) + 1);
   return {
@@ -103,8 +104,4 @@ export function stackReview(src: ReviewSource): StackReview {
       };
     }),
   };
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 import { contains, parseCidr4, parseIp4 } from "../ipam/ipv4";
 import { shortHash } from "../plan/names";
 import type { NatSpec } from "../render/types";
+import { compareText } from "../text";
 
 export type NodeShape = "interface" | "bridge" | "subnet" | "nat" | "tunnel";
 
@@ -147,7 +148,7 @@ export function hostTopology(stack: string, host: DiagramHost, objects: readonly
   const subnetNodes: TopologyNode[] = [];
   const memberEdges: TopologyEdge[] = [];
   const subnetId = new Map<string, string>();
-  for (const s of [...subnets.values()].sort((x, y) => compare(x.path, y.path))) {
+  for (const s of [...subnets.values()].sort((x, y) => compareText(x.path, y.path))) {
     // Host-specific id: a subnet shared by two hosts is drawn once in each.
     const sid = diagramId(stack, s.path, host.id);
     if (!subnetId.has(s.cidr)) subnetId.set(s.cidr, sid);
@@ -196,8 +197,4 @@ export function natLabel(spec: NatSpec): string | undefined {
     default:
       return undefined;
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
