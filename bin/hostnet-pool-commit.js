@@ -76,12 +76,14 @@ async function main() {
     if (op === "commit") {
       // What this deploy runs holds its addresses, whatever another copy's synth or commit did meanwhile.
       await client.query(
-        `INSERT INTO ${table} (pool, cidr, owner, holder, ip) SELECT p, c, $1, h, ip FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(p, c, h, ip) ON CONFLICT (pool, owner, holder) DO NOTHING`,
+        `INSERT INTO ${table} (pool, cidr, owner, holder, ip) SELECT p, c, $1, h, ip ` +
+          `FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(p, c, h, ip) ON CONFLICT (pool, owner, holder) DO NOTHING`,
         [owner, claims.map((c) => c.pool), claims.map((c) => c.cidr), claims.map((c) => c.holder), claims.map((c) => c.ip)],
       );
       const wrong = (
         await client.query(
-          `SELECT t.pool, t.holder, t.ip, u.ip AS deployed FROM ${table} t JOIN unnest($2::text[], $3::text[], $4::text[]) AS u(p, h, ip) ON t.pool = u.p AND t.holder = u.h WHERE t.owner = $1 AND t.ip <> u.ip`,
+          `SELECT t.pool, t.holder, t.ip, u.ip AS deployed FROM ${table} t ` +
+            `JOIN unnest($2::text[], $3::text[], $4::text[]) AS u(p, h, ip) ON t.pool = u.p AND t.holder = u.h WHERE t.owner = $1 AND t.ip <> u.ip`,
           [owner, claims.map((c) => c.pool), claims.map((c) => c.holder), claims.map((c) => c.ip)],
         )
       ).rows;

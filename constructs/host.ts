@@ -293,7 +293,12 @@ export class Host extends Construct {
       .node.findAll()
       .find((c): c is Host => isHost(c) && key(c) === key(this));
     if (!first || first === this) return null;
-    return `address ${this.target.address} port ${this.target.port} is also host ${first.node.path} in this stack; two Hosts for one machine would remove each other's objects (each one's sweep deletes what it did not create there). Create all objects of that machine under one Host (${first.node.path}).`;
+    return (
+      `address ${this.target.address} ` +
+      `port ${this.target.port} is also ` +
+      `host ${first.node.path} in this stack; two Hosts for one machine would remove each other's objects (each one's sweep deletes what it ` +
+      `did not create there). Create all objects of that machine under one Host (${first.node.path}).`
+    );
   }
 
   /** Clashes between the objects of this host (names, addresses, subnets, published ports). */

@@ -50,5 +50,12 @@ export function bridgeSubnetProblem(address: AddressInput, bridge: BridgeLike, m
   const theirs = parseCidr(addressCidr(bridge.address), false).value;
   if (!mine || !theirs || contains(theirs, mine.address)) return null;
   const net = formatCidr4(theirs);
-  return `${what} ${addressCidr(address)} is not in ${net}, the subnet of bridge ${bridge.name} (${addressCidr(bridge.address)}), which ${joins}: nothing on that bridge, its gateway included, could reach it. Set ${prop} to an address in ${net}${brSub ? ` (${brSub.node.path}.allocate(...))` : ""}.`;
+  return (
+    `${what} ${addressCidr(address)} is not ` +
+    `in ${net}, the subnet of ` +
+    `bridge ${bridge.name} ` +
+    `(${addressCidr(bridge.address)}), ` +
+    `which ${joins}: nothing on that bridge, its gateway included, could reach it. ` +
+    `Set ${prop} to an address in ${net}${brSub ? ` (${brSub.node.path}.allocate(...))` : ""}.`
+  );
 }

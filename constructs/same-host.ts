@@ -46,7 +46,12 @@ export function otherHostProblems(host: Host, label: string, refs: ReadonlyArray
   return refs.flatMap(([what, ref]) =>
     ref && ref.host !== host
       ? [
-          `${what} is ${ref.node.path}, which is on host ${ref.host.node.path}, but this ${label} is built on host ${host.node.path}. Refer to an object on ${host.node.path}, or create this ${label} in ${ref.host.node.path}'s scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.`,
+          `${what} is ${ref.node.path}, which is on ` +
+            `host ${ref.host.node.path}, but ` +
+            `this ${label} is built on ` +
+            `host ${host.node.path}. Refer to an object ` +
+            `on ${host.node.path}, or create ` +
+            `this ${label} in ${ref.host.node.path}'s scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.`,
         ]
       : [],
   );

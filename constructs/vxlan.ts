@@ -173,7 +173,11 @@ export class Vxlan extends NetObject {
       name: this.name,
       where: "root",
       addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
-      detail: `vni ${this.vni}, udp/${this.port}, local ${this.local} dev ${this.parent}, mtu ${this.mtu}, peers ${peers.length ? peers.join(" ") : "none"}${this.bridge ? `, bridge ${this.bridge.name}` : ""}`,
+      detail:
+        `vni ${this.vni}, ` +
+        `udp/${this.port}, ` +
+        `local ${this.local} ` +
+        `dev ${this.parent}, mtu ${this.mtu}, peers ${peers.length ? peers.join(" ") : "none"}${this.bridge ? `, bridge ${this.bridge.name}` : ""}`,
     };
   }
 
@@ -198,7 +202,9 @@ export class Vxlan extends NetObject {
     if (m) errs.push(`${m} Fix props.mtu.`);
     else if (!pm && this.mtu > this.parentMtu - VXLAN_OVERHEAD) {
       errs.push(
-        `MTU ${this.mtu} does not fit the parent: VXLAN adds ${VXLAN_OVERHEAD} bytes of headers and ${this.parent} has MTU ${this.parentMtu}. Set props.mtu to at most ${this.parentMtu - VXLAN_OVERHEAD} (or leave it unset).`,
+        `MTU ${this.mtu} does not fit the parent: VXLAN ` +
+          `adds ${VXLAN_OVERHEAD} bytes of headers ` +
+          `and ${this.parent} has MTU ${this.parentMtu}. Set props.mtu to at most ${this.parentMtu - VXLAN_OVERHEAD} (or leave it unset).`,
       );
     }
     const seen = new Set<string>();
@@ -227,7 +233,10 @@ export class Vxlan extends NetObject {
         );
       if (!m && b.mtu > this.mtu) {
         errs.push(
-          `bridge ${b.name} has MTU ${b.mtu}, larger than the VXLAN MTU ${this.mtu}: frames in between would be dropped at the VXLAN port. Set the bridge's mtu (and the veths on it) to at most ${this.mtu}.`,
+          `bridge ${b.name} has ` +
+            `MTU ${b.mtu}, larger than the VXLAN ` +
+            `MTU ${this.mtu}: frames in between would be dropped at the VXLAN port. Set the bridge's mtu (and the veths on it) to at ` +
+            `most ${this.mtu}.`,
         );
       }
     }

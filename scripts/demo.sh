@@ -71,7 +71,8 @@ check "web -> db (10.88.0.3) over the bridge"  ssh_to "$a" ip netns exec web pin
 check "cache -> gateway 10.88.0.1"              ssh_to "$a" ip netns exec cache ping -c1 -W2 10.88.0.1
 check "host a -> web (10.88.0.2)"               ssh_to "$a" ping -c1 -W2 10.88.0.2
 ssh_to "$a" "ip netns pids web | xargs -r kill; ip netns exec web setsid $node -e 'require(\"net\").createServer(s => s.end(\"hello from web\\n\")).listen(80)' </dev/null >/dev/null 2>&1 & sleep 0.5"
-fetch='const s=require("net").connect(10080,process.argv[1]);let d="";s.on("data",c=>d+=c);s.on("end",()=>process.exit(d.includes("hello from web")?0:1));s.on("error",()=>process.exit(1));s.setTimeout(3000,()=>process.exit(1))'
+fetch='const s=require("net").connect(10080,process.argv[1]);let d="";s.on("data",c=>d+=c);'
+fetch+='s.on("end",()=>process.exit(d.includes("hello from web")?0:1));s.on("error",()=>process.exit(1));s.setTimeout(3000,()=>process.exit(1))'
 check "this machine -> $a:10080 -> web:80 (DNAT)" node -e "$fetch" "$a"
 check "host b -> $a:10080 -> web:80 (DNAT)"     ssh_to "$b" "$node -e '$fetch' $a"
 check "host a itself -> $a:10080 (DNAT, OUTPUT)" ssh_to "$a" "$node -e '$fetch' $a"

@@ -15,7 +15,11 @@ if [ $# -gt 0 ] && [ -x node_modules/.bin/jest ]; then
 fi
 
 if [ "$integration" = 1 ]; then
-  [ "$(id -u)" = 0 ] || { echo "test: run as root: the integration tests create network namespaces, veths and iptables rules (npm test -- <path> runs a selection without integration tests as any user)" >&2; exit 2; }
+  [ "$(id -u)" = 0 ] || {
+    echo "test: run as root: the integration tests create network namespaces, veths and iptables rules" \
+      "(npm test -- <path> runs a selection without integration tests as any user)" >&2
+    exit 2
+  }
   bash scripts/setup.sh
   # shellcheck source=/dev/null
   . .hostnet/env.sh

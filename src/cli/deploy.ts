@@ -153,11 +153,14 @@ async function reportFailure(
     io.err(`hostnet: left tainted (the next deploy destroys and recreates them): ${list(tainted.map((a) => pathOf(manifest, a)))}`);
   if (missing.length > 0) {
     io.err(
-      `hostnet: not in the state (the next deploy creates them; what this run already made on a host carries the stack's tag and is taken over, creates are idempotent): ${missing.length} object(s): ${list(missing.map((a) => pathOf(manifest, a)))}`,
+      `hostnet: not in the state (the next deploy creates them; what this run already made on a host carries the stack's tag and is taken ` +
+        `over, creates are idempotent): ${missing.length} object(s): ${list(missing.map((a) => pathOf(manifest, a)))}`,
     );
   }
   io.err(
-    `hostnet: next: fix the cause if there is one and run \`hostnet deploy ${stack.name}\` again; it converges. \`hostnet gc\` lists what is on the hosts with this stack's tag but in neither the plan nor the state.`,
+    `hostnet: next: fix the cause if there is one and run \`hostnet ` +
+      `deploy ${stack.name}\` again; it converges. \`hostnet gc\` lists what is on the hosts with this stack's tag but in neither the plan ` +
+      `nor the state.`,
   );
 }
 

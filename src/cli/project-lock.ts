@@ -88,7 +88,9 @@ export async function lockProject(dir: string, opts: { command: string; waitSeco
     const holder = describeOwner(readOwner(dir));
     if (child.exitCode === 75) {
       throw new HostnetError(
-        `another deploy of this working copy is still running after ${opts.waitSeconds} s: ${holder} holds ${file}. Wait for it to finish (or stop it), then run again; --lock-wait SECONDS waits longer.`,
+        `another deploy of this working copy is still running ` +
+          `after ${opts.waitSeconds} ` +
+          `s: ${holder} holds ${file}. Wait for it to finish (or stop it), then run again; --lock-wait SECONDS waits longer.`,
         1,
       );
     }

@@ -34,10 +34,13 @@ export function renderGcScan(stack: string): string {
     "set -u",
     `for f in ${shq(`${LEDGER_ROOT}/${stack}`)}/*.down; do [ -e "$f" ] || continue; id=\${f##*/}; printf 'L %s %s\\n' "\${id%.down}" "$(sed -n 1p "$f")"; done`,
     `for f in ${shq(`${LEDGER_ROOT}/${stack}`)}/*.down.tmp; do [ -e "$f" ] || continue; printf 'P %s\\n' "\${f##*/}"; done`,
-    `scan() { ip \${1:+-n "$1"} -o link show 2>/dev/null | sed -n 's/^[0-9]*: \\([^:@]*\\)[@:].*\\\\    alias \\(.*\\)$/\\1 \\2/p' | while read -r n a; do case "$a" in ${prefix}*) printf 'K %s %s %s\\n' "\${1:--}" "$n" "$a";; esac; done; }`,
+    `scan() { ip \${1:+-n "$1"} -o link show 2>/dev/null | sed -n 's/^[0-9]*: \\([^:@]*\\)[@:].*\\\\    alias \\(.*\\)$/\\1 \\2/p' | while ` +
+      `read -r n a; do case "$a" in ${prefix}*) printf 'K %s %s %s\\n' "\${1:--}" "$n" "$a";; esac; done; }`,
     "scan ''",
     `for n in $(ls ${shq(NETNS_DIR)} 2>/dev/null); do scan "$n"; done`,
-    `for t in filter nat mangle raw; do iptables -w -t "$t" -S 2>/dev/null | grep -F -- ${shq(`--comment ${tagPrefix(stack)}`)} | sed "s/^/R $t /"; iptables -w -t "$t" -S 2>/dev/null | grep -F -- ${shq(`--comment "${tagPrefix(stack)}`)} | sed "s/^/R $t /"; done`,
+    `for t in filter nat mangle raw; do iptables -w -t "$t" -S 2>/dev/null | grep -F ` +
+      `-- ${shq(`--comment ${tagPrefix(stack)}`)} | sed "s/^/R $t /"; iptables -w -t "$t" -S 2>/dev/null | grep -F ` +
+      `-- ${shq(`--comment "${tagPrefix(stack)}`)} | sed "s/^/R $t /"; done`,
   ].join("\n");
 }
 
@@ -85,7 +88,9 @@ export function renderGcRemove(stack: string, orphans: readonly Orphan[]): strin
   for (const tag of ruleTags) {
     lines.push(
       `for t in filter nat mangle raw; do`,
-      `  while pos=$(iptables -w -t "$t" -S 2>/dev/null | awk -v a=${shq(`--comment ${tag} `)} -v b=${shq(`--comment "${tag}"`)} '$1=="-A"{n[$2]++; if (index($0" ", a) || index($0, b)) {print $2" "n[$2]; exit}}') && [ -n "$pos" ]; do`,
+      `  while pos=$(iptables -w -t "$t" -S 2>/dev/null | awk -v ` +
+        `a=${shq(`--comment ${tag} `)} -v ` +
+        `b=${shq(`--comment "${tag}"`)} '$1=="-A"{n[$2]++; if (index($0" ", a) || index($0, b)) {print $2" "n[$2]; exit}}') && [ -n "$pos" ]; do`,
       `    iptables -w -t "$t" -D $pos`,
       `  done`,
       `done`,

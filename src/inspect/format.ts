@@ -47,7 +47,9 @@ export function formatInspection(hostLabel: string, h: HostInspection): string[]
   for (const r of h.routes) rows.push(["route", placeOf(r.netns), r.text]);
   for (const n of h.nat) rows.push(["rule", placeOf(n.netns), `-t ${n.table} ${n.rule}  [${n.tag}]`]);
   const veths = h.links.filter((l) => l.kind === "veth").length;
-  const summary = `${hostLabel}: ${count(h.namespaces.length, "namespace")}, ${count(shown.length, "link")} (${count(veths, "veth end")}, ${count(h.bridges.length, "bridge")}), ${count(h.routes.length, "route")}, ${count(h.nat.length, "hostnet NAT rule")}`;
+  const summary =
+    `${hostLabel}: ${count(h.namespaces.length, "namespace")}, ${count(shown.length, "link")} ` +
+    `(${count(veths, "veth end")}, ${count(h.bridges.length, "bridge")}), ${count(h.routes.length, "route")}, ${count(h.nat.length, "hostnet NAT rule")}`;
   return [...columns(rows), summary];
 }
 

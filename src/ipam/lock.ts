@@ -120,7 +120,10 @@ export function checkLocked(
     const other = byIp.get(ip);
     if (other !== undefined) {
       errors.push(
-        `${file} records ${text} for both ${other} and ${holder} (two branches allocated it and were merged?). Delete one of the two lines from ${file}; that holder gets a new address at the next synth.`,
+        `${file} records ${text} for ` +
+          `both ${other} ` +
+          `and ${holder} (two branches allocated it and were merged?). Delete one of the two lines ` +
+          `from ${file}; that holder gets a new address at the next synth.`,
       );
       continue;
     }

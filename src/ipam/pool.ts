@@ -91,7 +91,9 @@ export class AddressPool {
     }
     if (this.cidr.prefix <= 30 && ip === broadcastOf(this.cidr)) {
       throw new AddressError(
-        `address ${formatIp4(ip)} (for ${holder}) is the broadcast address of ${formatCidr4(this.cidr)} and cannot be assigned. Use an address from ${formatIp4(this.first)} to ${formatIp4(this.last)}.`,
+        `address ${formatIp4(ip)} ` +
+          `(for ${holder}) is the broadcast address ` +
+          `of ${formatCidr4(this.cidr)} and cannot be assigned. Use an address from ${formatIp4(this.first)} to ${formatIp4(this.last)}.`,
       );
     }
   }

@@ -202,7 +202,9 @@ export class SharedAddressPool {
         if (code !== undefined && RETRY_CODES.has(code)) {
           if (attempt < this.retries) continue;
           throw new HostnetError(
-            `shared pool "${name}": lost the race for addresses ${attempt + 1} times in a row to other stacks claiming at the same moment. Nothing was claimed; synthesize again, or raise the retries option.`,
+            `shared pool "${name}": lost the race for ` +
+              `addresses ${attempt + 1} times in a row to other stacks claiming at the same moment. Nothing was claimed; synthesize again, ` +
+              `or raise the retries option.`,
             1,
           );
         }
@@ -257,7 +259,9 @@ export class SharedAddressPool {
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`hostnet:${table}`]);
     await client.query(
-      `CREATE TABLE IF NOT EXISTS ${table} (pool text NOT NULL, cidr text NOT NULL, owner text NOT NULL DEFAULT '', holder text NOT NULL, ip text NOT NULL, claimed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pool, owner, holder), UNIQUE (pool, ip))`,
+      `CREATE TABLE IF NOT ` +
+        `EXISTS ${table} (pool text NOT NULL, cidr text NOT NULL, owner text NOT NULL DEFAULT '', holder text NOT NULL, ip text NOT NULL, ` +
+        `claimed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pool, owner, holder), UNIQUE (pool, ip))`,
     );
     // Look before altering: ALTER TABLE locks the table against every claim, even when it changes nothing.
     const { rows } = await client.query<{ has_owner: boolean; pkey: string | null; pkey_columns: string[] | null }>(
@@ -326,7 +330,11 @@ function where(c: Client): string {
 // A claim or release is one statement or transaction: it took effect entirely or not at all, and repeating it is safe.
 function failed(name: string, what: string, c: Client, e: unknown): HostnetError {
   return new HostnetError(
-    `shared pool "${name}": the ${what} failed at ${where(c)} (${(e as Error).message}). It took effect entirely or not at all; check that PostgreSQL is reachable and synthesize again (a repeated claim returns the same addresses).`,
+    `shared pool "${name}": ` +
+      `the ${what} failed ` +
+      `at ${where(c)} ` +
+      `(${(e as Error).message}). It took effect entirely or not at all; check that PostgreSQL is reachable and synthesize again (a ` +
+      `repeated claim returns the same addresses).`,
     1,
   );
 }

@@ -53,7 +53,8 @@ export function renderHtb(s: HtbSpec, ref: ObjectRef): Hooks {
     `  ${shq(ours)}*) ${T("qdisc", "del", "dev", s.dev, "root")} ;;`,
     // Handle 0: is the kernel's own default qdisc; anything else was added by someone.
     `  "qdisc "*" 0: root"*) ;;`,
-    `  *) hn_fail ${shq(`interface ${s.dev} in ${where(s.netns)} already has a root qdisc that hostnet did not add:`)} "$q" ${shq(`; remove it (${T("qdisc", "del", "dev", s.dev, "root")}) or shape another interface`)} ;;`,
+    `  *) hn_fail ${shq(`interface ${s.dev} in ${where(s.netns)} already has a root qdisc that hostnet did not add:`)} ` +
+      `"$q" ${shq(`; remove it (${T("qdisc", "del", "dev", s.dev, "root")}) or shape another interface`)} ;;`,
     `esac`,
     T("qdisc", "add", "dev", s.dev, "root", "handle", `${h}:`, "htb", "default", s.defaultClass ?? 0),
     T("class", "add", "dev", s.dev, "parent", `${h}:`, "classid", `${h}:1`, "htb", "rate", s.total, "ceil", s.total, "quantum", s.totalQuantum),
@@ -99,7 +100,8 @@ export function checkHtb(s: HtbSpec, ref: ObjectRef): string[] {
   const T = (...w: Array<string | number>) => tc(s.netns, ...w);
   const nsOk = s.netns ? `${netnsPresent(s.netns)} && ` : "";
   return [
-    `if ! { ${nsOk}${T("qdisc", "show", "dev", s.dev, "root")} 2>/dev/null | grep -q ${shq(`^qdisc htb ${h}: `)}; }; then echo ${shq(`htb qdisc ${h}: is missing on ${s.dev} in ${where(s.netns)}`)}; else`,
+    `if ! { ${nsOk}${T("qdisc", "show", "dev", s.dev, "root")} 2>/dev/null | grep ` +
+      `-q ${shq(`^qdisc htb ${h}: `)}; }; then echo ${shq(`htb qdisc ${h}: is missing on ${s.dev} in ${where(s.netns)}`)}; else`,
     `  cls=$(${T("class", "show", "dev", s.dev)} 2>/dev/null)`,
     ...s.classes.map(
       (c) => `  case "$cls" in *${shq(`class htb ${h}:${c.id} `)}*) ;; *) echo ${shq(`htb class ${h}:${c.id} is missing on ${s.dev}`)} ;; esac`,

@@ -91,7 +91,9 @@ export function checkVeth(v: VethSpec, tag: string): string[] {
 export function checkRoute(r: RouteSpec): string[] {
   const dest = r.destination === "default" ? "0.0.0.0/0" : r.destination;
   const lines = [
-    `if ! ${nsPresent(r.netns)} || ! rt=$(${ip(r.netns, "route", "show", "exact", dest, "proto", ROUTE_PROTO)} 2>/dev/null) || [ -z "$rt" ]; then ${say(`route to ${r.destination} is missing in ${where(r.netns)}`)}; else`,
+    `if ! ${nsPresent(r.netns)} || ! ` +
+      `rt=$(${ip(r.netns, "route", "show", "exact", dest, "proto", ROUTE_PROTO)} 2>/dev/null) || [ -z "$rt" ]; ` +
+      `then ${say(`route to ${r.destination} is missing in ${where(r.netns)}`)}; else`,
   ];
   if (r.via)
     lines.push(`  ${expect(`case "$rt" in *"via ${r.via} "*) true;; *) false;; esac`, `route to ${r.destination} does not go via ${r.via}`)}`);
@@ -123,7 +125,11 @@ export function checkVxlan(v: VxlanSpec, tag: string): string[] {
   ]);
   const fdb = v.peers.map(
     (p) =>
-      `  ${expect(`${argv("bridge", "fdb", "show", "dev", v.name)} 2>/dev/null | grep -qF ${shq(`00:00:00:00:00:00 dst ${p} `)}`, `vxlan ${v.name} does not flood to peer ${p} (its fdb entry is missing)`)}`,
+      "  " +
+      expect(
+        `${argv("bridge", "fdb", "show", "dev", v.name)} 2>/dev/null | grep -qF ${shq(`00:00:00:00:00:00 dst ${p} `)}`,
+        `vxlan ${v.name} does not flood to peer ${p} (its fdb entry is missing)`,
+      ),
   );
   // Inside the device's else branch: peers are only looked at when the device is there.
   return [...lines.slice(0, -1), ...fdb, lines[lines.length - 1]];
@@ -137,10 +143,18 @@ export function checkRoutedEndpoint(e: RoutedEndpointSpec, tag: string): string[
     ...linkChecks({ name: e.hostName, mtu: e.mtu, addresses: [] }, tag, "veth end"),
     ...linkChecks({ name: e.name, netns: e.netns, mtu: e.mtu, addresses: [host32] }, tag, "veth end"),
     `if ${nsPresent(e.netns)} && ${ip(e.netns, "link", "show", "dev", e.name)} >/dev/null 2>&1; then`,
-    `  ${expect(`${ip(e.netns, "route", "show", "default")} 2>/dev/null | grep -qF ${shq(`via ${e.gateway} dev ${e.name} `)}`, `default route via ${e.gateway} dev ${e.name} is missing in ${where(e.netns)}`)}`,
+    "  " +
+      expect(
+        `${ip(e.netns, "route", "show", "default")} 2>/dev/null | grep -qF ${shq(`via ${e.gateway} dev ${e.name} `)}`,
+        `default route via ${e.gateway} dev ${e.name} is missing in ${where(e.netns)}`,
+      ),
     "fi",
     `if ${ip(undefined, "link", "show", "dev", e.hostName)} >/dev/null 2>&1; then`,
-    `  ${expect(`${ip(undefined, "route", "show", "exact", host32, "proto", ROUTE_PROTO)} 2>/dev/null | grep -qF ${shq(`dev ${e.hostName} `)}`, `route to ${host32} dev ${e.hostName} is missing in the root namespace`)}`,
+    "  " +
+      expect(
+        `${ip(undefined, "route", "show", "exact", host32, "proto", ROUTE_PROTO)} 2>/dev/null | grep -qF ${shq(`dev ${e.hostName} `)}`,
+        `route to ${host32} dev ${e.hostName} is missing in the root namespace`,
+      ),
     `  ${expect(`[ "$(cat ${shq(proxy)} 2>/dev/null)" = 1 ]`, `proxy_arp is off on ${e.hostName}`)}`,
     "fi",
   ];
@@ -163,7 +177,8 @@ export function checkHost(h: { iptables: boolean; flows: readonly Flow[] }): str
   const lines: string[] = [];
   if (h.iptables)
     lines.push(
-      `command -v iptables >/dev/null 2>&1 || ${say("iptables is missing on the host, so none of this stack's iptables rules can be there or be checked; install iptables, then run hostnet check again")}`,
+      `command -v iptables >/dev/null 2>&1 ` +
+        `|| ${say("iptables is missing on the host, so none of this stack's iptables rules can be there or be checked; install iptables, then run hostnet check again")}`,
     );
   if (h.flows.length) {
     lines.push(...renderFirewallScan(h.flows), `hn_fw_scan | sed -n 's/^P //p; s/^W /warning: /p'`);

@@ -81,7 +81,8 @@ export function ensureLink(netns: string | undefined, name: string, tag: string,
   return [
     `if ${ip(netns, "link", "show", "dev", name)} >/dev/null 2>&1; then`,
     `  a=$(${ip(netns, "link", "show", "dev", name)} | sed -n 's/^    alias //p')`,
-    `  [ "$a" = ${shq(tag)} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail ${shq(`${what} ${name} already exists in ${where(netns)} and hostnet did not create it for this object; remove it or choose another name`)}`,
+    `  [ "$a" = ${shq(tag)} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || ` +
+      `hn_fail ${shq(`${what} ${name} already exists in ${where(netns)} and hostnet did not create it for this object; remove it or choose another name`)}`,
     `else`,
     ...add.map((l) => `  ${l}`),
     `fi`,

@@ -67,7 +67,8 @@ export function mergeFlows(flows: readonly Flow[]): Flow[] {
  * are certain (a DROP policy, `-j DROP` for everything or for the subnet), not
  * every rule that might drop something.
  */
-export const FIREWALL_AWK = String.raw`
+export const FIREWALL_AWK =
+  String.raw`
 function num(a,  p) { split(a, p, "."); return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4] }
 function within(c, r,  cp, rp, cl, rl, span) {
   split(c, cp, "/"); split(r, rp, "/")
@@ -137,7 +138,8 @@ END {
     printf "P %s: %s drops traffic this stack forwards (%s)%s. %s.\n", b, what, group[w], why, fix
   }
   if (!active && !bad && (nrules > 0 || pols != ""))
-    printf "W %s has %d rule(s)%s beside the rules hostnet writes with %s; both backends filter every packet. Keep to one backend, or make sure both accept this stack's traffic.\n", b, nrules, (pols == "" ? "" : " and non-ACCEPT policies" pols), writer
+    printf "W %s has %d rule(s)%s beside the rules hostnet writes with %s; both backends filter every packet. ` +
+  String.raw`Keep to one backend, or make sure both accept this stack's traffic.\n", b, nrules, (pols == "" ? "" : " and non-ACCEPT policies" pols), writer
 }
 `;
 

@@ -74,21 +74,34 @@ export function renderPreflight(p: PreflightSpec): string[] {
   if (p.commands.length) {
     lines.push(
       `for c in ${p.commands.map(shq).join(" ")}; do`,
-      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is missing;" ${shq("install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl; coreutils gives sha256sum) and deploy again.")}`,
+      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is ` +
+        `missing;" ${shq("install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl; coreutils gives sha256sum) and deploy again.")}`,
       "done",
     );
   }
   for (const m of p.modules) lines.push(moduleCheck(m, MODULE_PROBES[m] ?? ""));
   if (p.requireForwarding) {
     lines.push(
-      `[ "$(hn_pf_sysctl net.ipv4.ip_forward)" = 1 ] || ${fail("net.ipv4.ip_forward is 0 but the stack routes traffic through this host; run sysctl -w net.ipv4.ip_forward=1 (and persist it in /etc/sysctl.d), or add host.enableForwarding() to the stack.")}`,
+      `[ "$(hn_pf_sysctl net.ipv4.ip_forward)" = 1 ] ` +
+        "|| " +
+        fail(
+          "net.ipv4.ip_forward is 0 but the stack routes traffic through this host; " +
+            "run sysctl -w net.ipv4.ip_forward=1 (and persist it in /etc/sysctl.d), or add host.enableForwarding() to the stack.",
+        ),
     );
   }
   if (p.bridges.length) {
     lines.push(
       `if [ "$(hn_pf_sysctl net.bridge.bridge-nf-call-iptables)" = 1 ] && iptables -w -S FORWARD 2>/dev/null | grep -qx -- '-P FORWARD DROP'; then`,
       `  for b in ${p.bridges.map(shq).join(" ")}; do`,
-      `    iptables -w -C FORWARD -i "$b" -o "$b" -j ACCEPT 2>/dev/null || hn_pf_fail "bridge $b:" ${shq("net.bridge.bridge-nf-call-iptables=1 sends bridged traffic through iptables and the FORWARD policy is DROP, so traffic between the bridge's ports is dropped. Fix: iptables -I FORWARD -i")} "$b -o $b -j ACCEPT," ${shq("or sysctl -w net.bridge.bridge-nf-call-iptables=0.")}`,
+      `    iptables -w -C FORWARD -i "$b" -o "$b" -j ACCEPT 2>/dev/null || hn_pf_fail "bridge ` +
+        '$b:" ' +
+        shq(
+          "net.bridge.bridge-nf-call-iptables=1 sends bridged traffic through iptables and the FORWARD policy is DROP, " +
+            "so traffic between the bridge's ports is dropped. Fix: iptables -I FORWARD -i",
+        ) +
+        " " +
+        `"$b -o $b -j ACCEPT," ${shq("or sysctl -w net.bridge.bridge-nf-call-iptables=0.")}`,
       "  done",
       "fi",
     );
@@ -108,6 +121,8 @@ export function renderPreflight(p: PreflightSpec): string[] {
 
 /** The line of renderPreflight that checks one module, `probe` being its try-create ("" for none). */
 export function moduleCheck(module: string, probe: string): string {
-  const msg = `kernel module ${module} is not available (not loaded, not built in, not loadable with modprobe); install the kernel's extra modules (e.g. linux-modules-extra-$(uname -r)) or remove the objects that need it.`;
+  const msg =
+    `kernel module ${module} is not available (not loaded, not built in, not loadable with modprobe); install the kernel's extra ` +
+    `modules (e.g. linux-modules-extra-$(uname -r)) or remove the objects that need it.`;
   return `hn_pf_mod ${shq(module)} ${shq(probe)} || hn_pf_fail ${shq(msg)}`;
 }

@@ -16,7 +16,9 @@ export function renderRoute(r: RouteSpec): Hooks {
   const show = ip(r.netns, "route", "show", "exact", r.destination === "default" ? "0.0.0.0/0" : r.destination);
   const create = [
     `cur=$(${show})`,
-    `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto ${ROUTE_PROTO}'; then hn_fail ${shq(`a route to ${r.destination} already exists in ${where(r.netns)} and hostnet did not add it; remove it or drop this Route`)}; fi`,
+    `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' ` +
+      `proto ${ROUTE_PROTO}'; then ` +
+      `hn_fail ${shq(`a route to ${r.destination} already exists in ${where(r.netns)} and hostnet did not add it; remove it or drop this Route`)}; fi`,
     ip(r.netns, "route", "replace", ...spec),
   ];
   const del = [

@@ -23,7 +23,8 @@ export interface RoutedEndpointSpec {
 export function renderRoutedEndpoint(e: RoutedEndpointSpec, ref: ObjectRef): Hooks {
   const host32 = `${e.address}/32`;
   const add = [
-    `if ${ip(e.netns, "link", "show", "dev", e.name)} >/dev/null 2>&1; then hn_fail ${shq(`interface ${e.name} already exists in namespace ${e.netns}; remove it or choose another name for this endpoint`)}; fi`,
+    `if ${ip(e.netns, "link", "show", "dev", e.name)} >/dev/null 2>&1; then ` +
+      `hn_fail ${shq(`interface ${e.name} already exists in namespace ${e.netns}; remove it or choose another name for this endpoint`)}; fi`,
     argv("ip", "link", "add", "name", e.hostName, "type", "veth", "peer", "name", e.name, "netns", e.netns),
   ];
   const show = ip(undefined, "route", "show", "exact", host32);
@@ -42,7 +43,9 @@ export function renderRoutedEndpoint(e: RoutedEndpointSpec, ref: ObjectRef): Hoo
     // onlink: the gateway is in no subnet of the namespace; ARP for it on eth0 anyway.
     ip(e.netns, "route", "replace", "default", "via", e.gateway, "dev", e.name, "onlink"),
     `cur=$(${show})`,
-    `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto ${ROUTE_PROTO}'; then hn_fail ${shq(`a route to ${host32} already exists in the root namespace and hostnet did not add it; remove it or give this endpoint another address`)}; fi`,
+    `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' ` +
+      `proto ${ROUTE_PROTO}'; then ` +
+      `hn_fail ${shq(`a route to ${host32} already exists in the root namespace and hostnet did not add it; remove it or give this endpoint another address`)}; fi`,
     ip(undefined, "route", "replace", host32, "dev", e.hostName, "scope", "link", "proto", ROUTE_PROTO),
   ];
   // Deleting the host end deletes the namespace end, the /32 route through it and its proxy_arp setting.

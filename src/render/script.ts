@@ -53,7 +53,10 @@ export function createScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): str
     "set -eu",
     `hn_own=0; [ -f ${L} ] && hn_own=1`,
     `hn_fail() { [ "$hn_own" = 1 ] || rm -f ${L}; echo "hostnet: ${commentSafe(ref.path).replace(/[^A-Za-z0-9_.:/ -]/g, "_")}: $*" >&2; exit 1; }`,
-    `hn_undo() { if [ -f ${L} ]; then echo ${shq(`hostnet: ${ref.path.replace(/[^A-Za-z0-9_.:/ -]/g, "_")}: create failed; undoing what it made`)} >&2; sh ${L} || echo ${shq(`hostnet: undoing failed; the entry ${ledgerFile(ref)} stays for the next deploy or hostnet gc`)} >&2; fi; exit "$1"; }`,
+    `hn_undo() { if [ ` +
+      `-f ${L} ]; then ` +
+      `echo ${shq(`hostnet: ${ref.path.replace(/[^A-Za-z0-9_.:/ -]/g, "_")}: create failed; undoing what it made`)} >&2; ` +
+      `sh ${L} || echo ${shq(`hostnet: undoing failed; the entry ${ledgerFile(ref)} stays for the next deploy or hostnet gc`)} >&2; fi; exit "$1"; }`,
     `mkdir -p ${shq(ledgerDir(ref.stack))}`,
     `cat > ${T} <<'${EOF_MARK}' || { rm -f ${T} || true; hn_fail ${shq(`cannot write the ledger entry ${ledgerFile(ref)} (is ${ledgerDir(ref.stack)} full or read-only?); nothing was changed`)}; }`,
     down,

@@ -28,8 +28,10 @@ export function renderStackedLink(s: StackedLinkSpec, ref: ObjectRef): Hooks {
   }
   const moves = s.netns !== s.parentNetns;
   const add = [
-    `${ip(s.parentNetns, "link", "show", "dev", s.parent)} >/dev/null 2>&1 || hn_fail ${shq(`parent device ${s.parent} of ${s.type} ${s.name} does not exist in ${where(s.parentNetns)}; create it first or fix props.parent`)}`,
-    `${ip(s.parentNetns, "link", "add", "link", s.parent, "name", s.name, ...(moves ? ["netns", s.netns!] : []), "type", s.type, "mode", s.mode)} || hn_fail ${shq(`could not add ${s.type} ${s.name} on ${s.parent} (see the error above); "Unknown device type" means the kernel lacks the ${s.type} module (modprobe ${s.type})`)}`,
+    `${ip(s.parentNetns, "link", "show", "dev", s.parent)} >/dev/null 2>&1 || ` +
+      `hn_fail ${shq(`parent device ${s.parent} of ${s.type} ${s.name} does not exist in ${where(s.parentNetns)}; create it first or fix props.parent`)}`,
+    `${ip(s.parentNetns, "link", "add", "link", s.parent, "name", s.name, ...(moves ? ["netns", s.netns!] : []), "type", s.type, "mode", s.mode)} ` +
+      `|| hn_fail ${shq(`could not add ${s.type} ${s.name} on ${s.parent} (see the error above); "Unknown device type" means the kernel lacks the ${s.type} module (modprobe ${s.type})`)}`,
   ];
   const create = [
     ...ensureLink(s.netns, s.name, ref.tag, add, "interface"),

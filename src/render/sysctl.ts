@@ -21,7 +21,12 @@ export function renderSysctl(s: SysctlSpec, ref: ObjectRef): Hooks {
   const where = s.netns ? ` in namespace ${s.netns}` : "";
   // printf, not echo: dash's echo would interpret backslashes in the path.
   const warn =
-    `printf '%s%s%s\\n' ${shq(`hostnet: warning: ${commentSafe(ref.path)}: no saved value of ${s.key}${where} to restore (${file} is gone: the ledger was removed or the host rebooted); ${s.key} stays at `)} ` +
+    `printf '%s%s%s\\n' ` +
+    shq(
+      `hostnet: warning: ${commentSafe(ref.path)}: no saved value of ${s.key}${where} to restore ` +
+        `(${file} is gone: the ledger was removed or the host rebooted); ${s.key} stays at `,
+    ) +
+    " " +
     `"$(${sysctl("-n", s.key)})" ${shq(`. Set it by hand if that is not what this host needs: sysctl -w ${s.key}=<value>`)} >&2`;
   const restore = [
     `if [ -f ${saved} ]; then`,

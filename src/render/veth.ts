@@ -9,7 +9,8 @@ import { Hooks, ObjectRef, VethEndSpec, VethSpec } from "./types";
  */
 export function renderVeth(v: VethSpec, ref: ObjectRef): Hooks {
   const add = [
-    `if ${ip(v.b.netns, "link", "show", "dev", v.b.name)} >/dev/null 2>&1; then hn_fail ${shq(`interface ${v.b.name} already exists in ${where(v.b.netns)}; remove it or choose another name for this veth end`)}; fi`,
+    `if ${ip(v.b.netns, "link", "show", "dev", v.b.name)} >/dev/null 2>&1; then ` +
+      `hn_fail ${shq(`interface ${v.b.name} already exists in ${where(v.b.netns)}; remove it or choose another name for this veth end`)}; fi`,
     argv(
       "ip",
       "link",

@@ -65,7 +65,8 @@ export const HOST_LOCK_PRELUDE = [
   "    hn_cur=; hn_ts=0; hn_cdesc=",
   '    [ ! -f "$hn_lock/.owner" ] || read -r hn_cur hn_ts hn_cdesc < "$hn_lock/.owner" || true',
   "    hn_now",
-  '    { command exec 7>>"$hn_lock/.active"; } 2>/dev/null || { hn_e=$( { command exec 7>>"$hn_lock/.active"; } 2>&1 ) || hn_fail "open the hook lock $hn_lock/.active" "$hn_e"; command exec 7>>"$hn_lock/.active"; }',
+  '    { command exec 7>>"$hn_lock/.active"; } 2>/dev/null || { hn_e=$( { command exec 7>>"$hn_lock/.active"; } 2>&1 ) || hn_fail "open the ' +
+    'hook lock $hn_lock/.active" "$hn_e"; command exec 7>>"$hn_lock/.active"; }',
   '    if [ "$hn_cur" = "$hn_owner" ] || { { [ -z "$hn_cur" ] || [ $((hn_t - hn_ts)) -ge "$hn_lease" ]; } && flock -n -x 7; }; then',
   '      { printf \'%s %s %s\\n\' "$hn_owner" "$hn_t" "$hn_desc" > "$hn_lock/.owner"; } 2>/dev/null || { hn_e=$( { : > "$hn_lock/.owner"; } 2>&1 ) || hn_fail "write $hn_lock/.owner" "$hn_e"; }',
   "      flock -s 7",
@@ -78,10 +79,13 @@ export const HOST_LOCK_PRELUDE = [
   "  hn_now",
   '  [ -z "$hn_out" ] || [ "$hn_out" -ef /proc/$$/fd/1 ] || exit 1',
   '  if [ $((hn_t - hn_t0)) -ge "$hn_wait" ]; then',
-  '    echo "hostnet: gave up after ${hn_wait}s: another working copy of this stack ($hn_cdesc) is running hooks on this host (lock $hn_lock). Let its deploy finish and run again; if none is running (a crashed run), the lease ends ${hn_lease}s after its last hook, or remove $hn_lock/.owner." >&2',
+  '    echo "hostnet: gave up after ${hn_wait}s: another working copy of this stack ($hn_cdesc) is running hooks on this host (lock ' +
+    "$hn_lock). Let its deploy finish and run again; if none is running (a crashed run), the lease ends ${hn_lease}s after its last hook, " +
+    'or remove $hn_lock/.owner." >&2',
   "    exit 75",
   "  fi",
-  '  [ "$hn_said" = 1 ] || { echo "hostnet: waiting: another working copy of this stack ($hn_cdesc) is running hooks on this host; its lease ends ${hn_lease}s after its last hook (waiting up to ${hn_wait}s)" >&2; hn_said=1; }',
+  '  [ "$hn_said" = 1 ] || { echo "hostnet: waiting: another working copy of this stack ($hn_cdesc) is running hooks on this host; its ' +
+    'lease ends ${hn_lease}s after its last hook (waiting up to ${hn_wait}s)" >&2; hn_said=1; }',
   // A line on stdout now and then: if terraform is gone, ssh fails to write it,
   // tells the host (eow), and the next line here fails too.
   '  [ "$hn_t" -lt "$hn_next" ] || { hn_next=$((hn_t + 10)); echo "hostnet: still waiting for the other working copy ($((hn_t - hn_t0))s of ${hn_wait}s)" || exit 1; }',

@@ -102,7 +102,9 @@ export const HOOK_COMMAND = [
   // The trust hashes user, identity, keys, strictness and jump host; with address and port that is
   // the whole trust decision. Not %C (40 hex digits): a Unix socket path has 107 bytes, and ssh adds
   // 17 while it binds, so a longer HOSTNET_SSH_DIR would not fit.
-  'set -- -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking="$HN_STRICT" -o UserKnownHostsFile="$kh" -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o LogLevel=ERROR -o ControlPath="$d/$HN_TRUST.%h.%p" -p "$HN_PORT" -l "$HN_USER"',
+  'set -- -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking="$HN_STRICT" -o UserKnownHostsFile="$kh" -o GlobalKnownHostsFile=/dev/null ' +
+    '-o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o LogLevel=ERROR -o ControlPath="$d/$HN_TRUST.%h.%p" -p ' +
+    '"$HN_PORT" -l "$HN_USER"',
   '[ -z "$HN_IDENTITY" ] || set -- "$@" -o IdentitiesOnly=yes -i "$HN_IDENTITY"',
   '[ -z "$HN_PROXY" ] || set -- "$@" -o ProxyCommand="$HN_PROXY"',
   // Fast path, no process started: the master recorded "<pid> <socket>" when it
@@ -110,7 +112,9 @@ export const HOOK_COMMAND = [
   // there, the identity file is still readable and the known_hosts file has not
   // changed since (its content decided the master's trust).
   'm="$d/master.$k"',
-  'up() { read -r mp ms < "$m" && [ -S "$ms" ] && read -r st < "/proc/$mp/stat" && case "$st" in "$mp (ssh) "[!ZX]*) ;; *) false ;; esac && { [ -z "$HN_IDENTITY" ] || [ -r "$HN_IDENTITY" ]; } && case "$HN_KNOWN_HOSTS" in ""|/dev/null) ;; *) [ ! "$HN_KNOWN_HOSTS" -nt "$m" ] ;; esac; } 2>/dev/null',
+  'up() { read -r mp ms < "$m" && [ -S "$ms" ] && read -r st < "/proc/$mp/stat" && case "$st" in "$mp (ssh) "[!ZX]*) ;; *) false ;; esac && ' +
+    '{ [ -z "$HN_IDENTITY" ] || [ -r "$HN_IDENTITY" ]; } && case "$HN_KNOWN_HOSTS" in ""|/dev/null) ;; *) [ ! "$HN_KNOWN_HOSTS" -nt "$m" ] ' +
+    ";; esac; } 2>/dev/null",
   // The last line ssh wrote to the master's log (its reason for failing), the lines before it echoed.
   'why() { r=; [ -r "$m.log" ] || return 0; while IFS= read -r l; do [ -z "$l" ] || { [ -z "$r" ] || echo "$r" >&2; r=$l; }; done < "$m.log"; }',
   // Otherwise one master per connection, started under a lock, detached with every
@@ -129,7 +133,8 @@ export const HOOK_COMMAND = [
   `    : > "$m.log"; ssh -o LogLevel=INFO -E "$m.log" "$@" -o ControlMaster=yes -o ControlPersist=${CONTROL_PERSIST} -f -N "$HN_ADDRESS" 9>&- </dev/null >/dev/null 2>>"$m.log" || true`,
   // "Master running (pid=123)" on stderr.
   '    mp=$(ssh "$@" -O check "$HN_ADDRESS" 2>&1 | sed -n \'s/^Master running (pid=\\([0-9]*\\)).*/\\1/p\') || true',
-  '    if [ -z "$mp" ]; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit 255): ssh: ${r:-no connection, and ssh gave no reason}" >&2; exit 255; fi',
+  '    if [ -z "$mp" ]; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit 255): ssh: ' +
+    '${r:-no connection, and ssh gave no reason}" >&2; exit 255; fi',
   '    if [ -n "$s" ]; then echo "$mp $s" > "$m.$$" && mv -f "$m.$$" "$m"; fi',
   "  fi",
   "  exec 9>&-",
@@ -178,7 +183,8 @@ export const HOOK_COMMAND = [
   'rc=0; printf \'%s\\n%s\\n\' "$pre" "$body" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s || rc=$?',
   'if [ "$rc" != 0 ]; then',
   // 255 with the master gone: the connection was lost, and the master's log says why.
-  '  if [ "$rc" = 255 ] && ! up; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit 255): ssh: ${r:-the connection to the host was lost}" >&2; exit 255; fi',
+  '  if [ "$rc" = 255 ] && ! up; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit ' +
+    '255): ssh: ${r:-the connection to the host was lost}" >&2; exit 255; fi',
   '  echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit $rc); the output above is from the host" >&2; exit "$rc"',
   "fi",
 ].join("\n");

@@ -136,7 +136,8 @@ describe("BandwidthLimit", () => {
     const nsB = new Namespace(b, "web");
     new BandwidthLimit(a, "bw", { interface: { name: "eth0", namespace: nsB }, classes: [{ id: 10, rate: "1mbit" }] });
     expect(messages(stack)).toEqual([
-      "s/a/bw: props.interface.namespace is s/b/web, which is on host s/b, but this BandwidthLimit is built on host s/a. Refer to an object on s/a, or create this BandwidthLimit in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+      "s/a/bw: props.interface.namespace is s/b/web, which is on host s/b, but this BandwidthLimit is built on host s/a. Refer to an object " +
+        "on s/a, or create this BandwidthLimit in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
     ]);
   });
 });

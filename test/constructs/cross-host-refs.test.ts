@@ -31,7 +31,14 @@ Testing.setupJest();
 
 /** The one message of the same-host check. */
 function onOtherHost(path: string, prop: string, ref: string, refHost: string, label: string, host: string): string {
-  return `${path}: ${prop} is ${ref}, which is on host ${refHost}, but this ${label} is built on host ${host}. Refer to an object on ${host}, or create this ${label} in ${refHost}'s scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.`;
+  return (
+    `${path}: ${prop} ` +
+    `is ${ref}, which is on ` +
+    `host ${refHost}, but ` +
+    `this ${label} is built on ` +
+    `host ${host}. Refer to an object ` +
+    `on ${host}, or create this ${label} in ${refHost}'s scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.`
+  );
 }
 
 // Each case builds one object in host a's scope whose `prop` refers to an object of host b.

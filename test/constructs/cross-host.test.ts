@@ -93,7 +93,8 @@ describe("Vxlan", () => {
     new Vxlan(a, "vx2", { vni: 1, bridge: new Bridge(b, "brb", { mtu: 1450 }) });
     expect(messages(stack)).toEqual([
       "s/a/vx1: bridge br is in netns edge, but the VXLAN device lives in the root namespace with its parent. Use a bridge in the root namespace.",
-      "s/a/vx2: props.bridge is s/b/brb, which is on host s/b, but this Vxlan is built on host s/a. Refer to an object on s/a, or create this Vxlan in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+      "s/a/vx2: props.bridge is s/b/brb, which is on host s/b, but this Vxlan is built on host s/a. Refer to an object on s/a, or create " +
+        "this Vxlan in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
     ]);
   });
 
@@ -188,7 +189,8 @@ describe("HostGw", () => {
       { host: b, subnet: "10.62.0.0/24" },
     ]);
     expect(messages(stack)).toContain(
-      "s/a/host-gw: member 1 (s/b) address: \"host-b.example\" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1. Set the member's address to the host's IPv4 address on the shared network.",
+      's/a/host-gw: member 1 (s/b) address: "host-b.example" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1. Set ' +
+        "the member's address to the host's IPv4 address on the shared network.",
     );
   });
 
@@ -259,7 +261,8 @@ describe("RoutedEndpoint", () => {
     const b = newHost(stack, "b", B);
     new RoutedEndpoint(b, "ep", { namespace: new Namespace(a, "pod"), address: "10.63.0.5" });
     expect(messages(stack)).toEqual([
-      "s/b/ep: props.namespace is s/a/pod, which is on host s/a, but this RoutedEndpoint is built on host s/b. Refer to an object on s/b, or create this RoutedEndpoint in s/a's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+      "s/b/ep: props.namespace is s/a/pod, which is on host s/a, but this RoutedEndpoint is built on host s/b. Refer to an object on s/b, " +
+        "or create this RoutedEndpoint in s/a's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
     ]);
   });
 

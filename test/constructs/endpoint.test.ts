@@ -97,7 +97,8 @@ describe("Endpoint", () => {
         "s/a/wrong-subnet: address is from s/a/other (10.99.0.0/24) but bridge br-lan, which the endpoint joins, is on s/a/lan (10.88.0.0/24). Allocate props.address from s/a/lan.",
         "s/a/mtu: MTU 9000 is larger than bridge br-lan's MTU 1500; the bridge would lower it. Set props.mtu to at most 1500.",
         expect.stringMatching(/^s\/a\/gw: gateway: .*10\.88\.0\.300/),
-        "s/a/cross: props.bridge is s/b/br-lan, which is on host s/b, but this Endpoint is built on host s/a. Refer to an object on s/a, or create this Endpoint in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+        "s/a/cross: props.bridge is s/b/br-lan, which is on host s/b, but this Endpoint is built on host s/a. Refer to an object on s/a, or " +
+          "create this Endpoint in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
       ]),
     );
   });

@@ -92,7 +92,8 @@ describe("Network", () => {
     const b = newHost(stack, "b", { address: "198.18.0.11" });
     new Network(a, "appnet", { subnet: "10.89.0.0/24" }).connect(new Namespace(b, "web"));
     expect(messages(stack)).toContain(
-      "s/a/appnet: connect()'s namespace is s/b/web, which is on host s/b, but this Network is built on host s/a. Refer to an object on s/a, or create this Network in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+      "s/a/appnet: connect()'s namespace is s/b/web, which is on host s/b, but this Network is built on host s/a. Refer to an object on " +
+        "s/a, or create this Network in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
     );
   });
 

@@ -165,7 +165,9 @@ describe("a lock file that disagrees with the stack is a synth error", () => {
     const before = fs.readFileSync(lockAt(), "utf8");
     const msg = synthError(build(names(10), { cidr: "10.60.0.0/29" }));
     expect(msg).toContain(
-      `s/a/lan: ${lockAt()} records addresses outside the subnet, which is now 10.60.0.0/29 but was 10.60.0.0/24 when the file was written: s/a/e006 (10.60.0.8), s/a/e007 (10.60.0.9), s/a/e008 (10.60.0.10) and 1 more. Restore the CIDR, or delete the "s/a/lan" entry from ${lockAt()} to renumber this subnet at the next synth.`,
+      `s/a/lan: ${lockAt()} records addresses outside the subnet, which is now 10.60.0.0/29 but was 10.60.0.0/24 when the file was written: ` +
+        `s/a/e006 (10.60.0.8), s/a/e007 (10.60.0.9), s/a/e008 (10.60.0.10) and 1 more. Restore the CIDR, or delete the "s/a/lan" entry ` +
+        `from ${lockAt()} to renumber this subnet at the next synth.`,
     );
     expect(fs.readFileSync(lockAt(), "utf8")).toBe(before);
   });
@@ -176,7 +178,8 @@ describe("a lock file that disagrees with the stack is a synth error", () => {
     lock.subnets["s/a/lan"].addresses["s/a/api"] = lock.subnets["s/a/lan"].addresses["s/a/web"];
     fs.writeFileSync(lockAt(), JSON.stringify(lock));
     expect(synthError(build(["web", "api", "db"]))).toContain(
-      `s/a/lan: ${lockAt()} records 10.60.0.2 for both s/a/api and s/a/web (two branches allocated it and were merged?). Delete one of the two lines from ${lockAt()}; that holder gets a new address at the next synth.`,
+      `s/a/lan: ${lockAt()} records 10.60.0.2 for both s/a/api and s/a/web (two branches allocated it and were merged?). Delete one of the ` +
+        `two lines from ${lockAt()}; that holder gets a new address at the next synth.`,
     );
   });
 

@@ -40,7 +40,8 @@ describe("Macvlan", () => {
     const b = newHost(stack, "b", B);
     new Macvlan(a, "mv", { parent: new Bridge(b, "br"), namespace: new Namespace(a, "web") });
     expect(messages(stack)).toEqual([
-      "s/a/mv: props.parent is s/b/br, which is on host s/b, but this Macvlan is built on host s/a. Refer to an object on s/a, or create this Macvlan in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+      "s/a/mv: props.parent is s/b/br, which is on host s/b, but this Macvlan is built on host s/a. Refer to an object on s/a, or create " +
+        "this Macvlan in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
     ]);
   });
 
@@ -126,7 +127,8 @@ describe("Ipvlan (kernel here lacks ipvlan: synth only)", () => {
     const b = newHost(stack, "b", B);
     new Ipvlan(b, "iv", { parent: new Bridge(a, "br"), namespace: new Namespace(b, "web") });
     expect(messages(stack)).toContain(
-      "s/b/iv: props.parent is s/a/br, which is on host s/a, but this Ipvlan is built on host s/b. Refer to an object on s/b, or create this Ipvlan in s/a's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+      "s/b/iv: props.parent is s/a/br, which is on host s/a, but this Ipvlan is built on host s/b. Refer to an object on s/b, or create " +
+        "this Ipvlan in s/a's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
     );
   });
 });

@@ -56,7 +56,8 @@ describe("two Hosts for one machine in one stack", () => {
     newHost(stack, "a");
     newHost(stack, "a2");
     expect(validateStack(stack)).toEqual([
-      "s/a2: address 198.18.0.10 port 22 is also host s/a in this stack; two Hosts for one machine would remove each other's objects (each one's sweep deletes what it did not create there). Create all objects of that machine under one Host (s/a).",
+      "s/a2: address 198.18.0.10 port 22 is also host s/a in this stack; two Hosts for one machine would remove each other's objects (each " +
+        "one's sweep deletes what it did not create there). Create all objects of that machine under one Host (s/a).",
     ]);
   });
 
@@ -96,7 +97,9 @@ describe("a literal address on an interface plugged into a bridge of another sub
     const { stack, a, ipamBridge } = lan();
     new VethPair(a, "web-veth", { a: { namespace: new Namespace(a, "web"), address: "10.99.0.5/24" }, b: { bridge: ipamBridge } });
     expect(validateStack(stack)).toEqual([
-      "s/a/web-veth: end a address 10.99.0.5/24 is not in 10.88.0.0/24, the subnet of bridge br-lan (10.88.0.1/24), which the other end joins: nothing on that bridge, its gateway included, could reach it. Set props.a.address to an address in 10.88.0.0/24 (s/a/lan.allocate(...)).",
+      "s/a/web-veth: end a address 10.99.0.5/24 is not in 10.88.0.0/24, the subnet of bridge br-lan (10.88.0.1/24), which the other end " +
+        "joins: nothing on that bridge, its gateway included, could reach it. Set props.a.address to an address in 10.88.0.0/24 " +
+        "(s/a/lan.allocate(...)).",
     ]);
   });
 
@@ -104,7 +107,8 @@ describe("a literal address on an interface plugged into a bridge of another sub
     const { stack, a, literalBridge } = lan();
     new VethPair(a, "web-veth", { a: { bridge: literalBridge }, b: { namespace: new Namespace(a, "web"), address: "10.88.0.5/24" } });
     expect(validateStack(stack)).toEqual([
-      "s/a/web-veth: end b address 10.88.0.5/24 is not in 10.88.1.0/24, the subnet of bridge br-lit (10.88.1.1/24), which the other end joins: nothing on that bridge, its gateway included, could reach it. Set props.b.address to an address in 10.88.1.0/24.",
+      "s/a/web-veth: end b address 10.88.0.5/24 is not in 10.88.1.0/24, the subnet of bridge br-lit (10.88.1.1/24), which the other end " +
+        "joins: nothing on that bridge, its gateway included, could reach it. Set props.b.address to an address in 10.88.1.0/24.",
     ]);
   });
 
@@ -112,7 +116,8 @@ describe("a literal address on an interface plugged into a bridge of another sub
     const { stack, a, ipamBridge } = lan();
     new Endpoint(a, "ep", { bridge: ipamBridge, address: "10.99.0.5/24", gateway: false });
     expect(validateStack(stack)).toEqual([
-      "s/a/ep: address 10.99.0.5/24 is not in 10.88.0.0/24, the subnet of bridge br-lan (10.88.0.1/24), which the endpoint joins: nothing on that bridge, its gateway included, could reach it. Set props.address to an address in 10.88.0.0/24 (s/a/lan.allocate(...)).",
+      "s/a/ep: address 10.99.0.5/24 is not in 10.88.0.0/24, the subnet of bridge br-lan (10.88.0.1/24), which the endpoint joins: nothing " +
+        "on that bridge, its gateway included, could reach it. Set props.address to an address in 10.88.0.0/24 (s/a/lan.allocate(...)).",
     ]);
   });
 
@@ -134,7 +139,9 @@ describe("a next hop on no connected subnet", () => {
     new VethPair(a, "v", { a: { namespace: web, address: "10.88.0.5/24" }, b: { bridge: br } });
     new Route(web, "r", { via: "10.77.0.1" });
     expect(validateStack(stack)).toEqual([
-      `s/a/web/r: next hop 10.77.0.1 is on no subnet connected to netns web (its connected subnets are 10.88.0.0/24); the kernel would refuse the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give netns web an address in the gateway's subnet.`,
+      `s/a/web/r: next hop 10.77.0.1 is on no subnet connected to netns web (its connected subnets are 10.88.0.0/24); the kernel would ` +
+        `refuse the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give netns web an address ` +
+        `in the gateway's subnet.`,
     ]);
   });
 
@@ -143,7 +150,8 @@ describe("a next hop on no connected subnet", () => {
     const a = newHost(stack);
     new Route(a, "r", { namespace: new Namespace(a, "web"), via: "10.88.0.1", dev: "eth0" });
     expect(validateStack(stack)).toEqual([
-      `s/a/r: next hop 10.88.0.1 is on no subnet connected to netns web (it has no address); the kernel would refuse the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give netns web an address in the gateway's subnet.`,
+      `s/a/r: next hop 10.88.0.1 is on no subnet connected to netns web (it has no address); the kernel would refuse the route at deploy ` +
+        `("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give netns web an address in the gateway's subnet.`,
     ]);
   });
 
@@ -152,7 +160,9 @@ describe("a next hop on no connected subnet", () => {
     const a = newHost(stack);
     new Endpoint(a, "ep", { bridge: new Bridge(a, "br"), address: "10.88.0.5/24", gateway: "10.77.0.1" });
     expect(validateStack(stack)).toEqual([
-      `s/a/ep: next hop 10.77.0.1 is on no subnet connected to netns ep (its connected subnets are 10.88.0.0/24); the kernel would refuse the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give netns ep an address in the gateway's subnet.`,
+      `s/a/ep: next hop 10.77.0.1 is on no subnet connected to netns ep (its connected subnets are 10.88.0.0/24); the kernel would refuse ` +
+        `the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give netns ep an address in the ` +
+        `gateway's subnet.`,
     ]);
   });
 

@@ -176,7 +176,8 @@ describe("validation messages name the construct path, the bad value and the fix
     const m = messages(stack);
     expect(m).toHaveLength(1);
     expect(m[0]).toBe(
-      "s/a/v: props.b.namespace is s/b/db, which is on host s/b, but this VethPair is built on host s/a. Refer to an object on s/a, or create this VethPair in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
+      "s/a/v: props.b.namespace is s/b/db, which is on host s/b, but this VethPair is built on host s/a. Refer to an object on s/a, or " +
+        "create this VethPair in s/b's scope; hosts are joined by a Vxlan or by routes (HostGw), not by references.",
     );
   });
 

@@ -75,9 +75,12 @@ afterAll(async () => {
 }, 900_000);
 
 const LEGACY_POLICY =
-  "hostnet: host a: iptables-legacy: the filter FORWARD policy DROP drops traffic this stack forwards (from 10.131.0.0/24, from 10.131.0.2/32, to 10.131.0.0/24, to 10.131.0.2/32) (hostnet writes its rules with iptables-nft;";
+  "hostnet: host a: iptables-legacy: the filter FORWARD policy DROP drops traffic this stack forwards (from 10.131.0.0/24, from " +
+  "10.131.0.2/32, to 10.131.0.0/24, to 10.131.0.2/32) (hostnet writes its rules with iptables-nft;";
 const LEGACY_FIX =
-  "Fix: iptables-legacy -I FORWARD -s 10.131.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -s 10.131.0.2/32 -j ACCEPT; iptables-legacy -I FORWARD -d 10.131.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -d 10.131.0.2/32 -j ACCEPT, or before the first deploy make iptables-legacy the host's iptables (update-alternatives --set iptables /usr/sbin/iptables-legacy)";
+  "Fix: iptables-legacy -I FORWARD -s 10.131.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -s 10.131.0.2/32 -j ACCEPT; iptables-legacy -I " +
+  "FORWARD -d 10.131.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -d 10.131.0.2/32 -j ACCEPT, or before the first deploy make " +
+  "iptables-legacy the host's iptables (update-alternatives --set iptables /usr/sbin/iptables-legacy)";
 
 describe("a firewall that drops what the stack forwards", () => {
   const p = project("fwd", "nat");
@@ -99,7 +102,9 @@ describe("a firewall that drops what the stack forwards", () => {
     await sh("a", "iptables-nft -w -D FORWARD -j DROP");
     expect(r.exitCode).not.toBe(0);
     expect(flat(r.output)).toContain(
-      `hostnet: host a: iptables-nft: rule "-A FORWARD -j DROP" in filter FORWARD drops traffic this stack forwards (from 10.131.0.0/24, from 10.131.0.2/32, to 10.131.0.0/24, to 10.131.0.2/32) before hostnet's own ACCEPT rules (appended at the end) are reached. Fix: iptables -I FORWARD -s 10.131.0.0/24 -j ACCEPT;`,
+      `hostnet: host a: iptables-nft: rule "-A FORWARD -j DROP" in filter FORWARD drops traffic this stack forwards (from 10.131.0.0/24, ` +
+        `from 10.131.0.2/32, to 10.131.0.0/24, to 10.131.0.2/32) before hostnet's own ACCEPT rules (appended at the end) are reached. Fix: ` +
+        `iptables -I FORWARD -s 10.131.0.0/24 -j ACCEPT;`,
     );
     expect(await sh("a", "ip netns list")).toBe("");
   }, 300_000);

@@ -70,7 +70,8 @@ test("objects deleted by hand: check names each one, check --fix recreates them,
   await hostExec(
     inv,
     "a",
-    "ip link del br-lan; ip netns del db; iptables -w -t nat -D PREROUTING -p tcp -m addrtype --dst-type LOCAL --dport 10080 -m comment --comment hostnet:rel:rel/a/publish-web -j DNAT --to-destination 10.88.0.2:80",
+    "ip link del br-lan; ip netns del db; iptables -w -t nat -D PREROUTING -p tcp -m addrtype --dst-type LOCAL --dport 10080 -m comment " +
+      "--comment hostnet:rel:rel/a/publish-web -j DNAT --to-destination 10.88.0.2:80",
   );
   const drift = await p.hostnet("check");
   expect(drift.exitCode).toBe(1);

@@ -147,7 +147,8 @@ describe("stacks sharing one address pool in PostgreSQL", () => {
     expect(r.exitCode).not.toBe(0);
     // 253 addresses (.2 to .254) minus 200 leaves 53.
     expect(r.output).toContain(
-      'shared pool "lan" (10.60.0.0/24) is exhausted: owner "pc" asks for 60 new addresses but only 53 of its 254 usable addresses are free (first holder left without one: pc/a/e53). Nothing was claimed.',
+      'shared pool "lan" (10.60.0.0/24) is exhausted: owner "pc" asks for 60 new addresses but only 53 of its 254 usable addresses are free ' +
+        "(first holder left without one: pc/a/e53). Nothing was claimed.",
     );
     expect(r.output).toContain(
       "Free addresses (remove endpoints from a stack that holds them and deploy it, or pool.release()), or use another pool with a larger CIDR.",

@@ -77,7 +77,8 @@ describe("shared address pool in PostgreSQL", () => {
   test("an exhausted pool names the pool and the asker", async () => {
     const pool = await connect("t_full");
     await expect(pool.claim("p2p", "192.0.2.0/30", ["a", "b"])).rejects.toThrow(
-      'shared pool "p2p" (192.0.2.0/30) is exhausted: this claim asks for 2 new addresses but only 1 of its 2 usable addresses is free (first holder left without one: b). Nothing was claimed. Free addresses',
+      'shared pool "p2p" (192.0.2.0/30) is exhausted: this claim asks for 2 new addresses but only 1 of its 2 usable addresses is free ' +
+        "(first holder left without one: b). Nothing was claimed. Free addresses",
     );
     expect((await pool.list("p2p")).size).toBe(0);
   });
@@ -134,7 +135,8 @@ describe("shared address pool in PostgreSQL", () => {
     await pool.claim("lan", "10.99.0.0/29", ["a", "b"], { owner: "s" });
     await pool.claim("lan", "10.99.0.0/29", ["x", "y", "z"], { owner: "t" });
     await expect(pool.claim("lan", "10.99.0.0/29", ["c", "d", "e"], { owner: "s" })).rejects.toThrow(
-      'shared pool "lan" (10.99.0.0/29) is exhausted: owner "s" asks for 3 new addresses but none of its 6 usable addresses is free (first holder left without one: c). Nothing was claimed. 2 addresses of owner "s" belong to endpoints that left the stack',
+      'shared pool "lan" (10.99.0.0/29) is exhausted: owner "s" asks for 3 new addresses but none of its 6 usable addresses is free (first ' +
+        'holder left without one: c). Nothing was claimed. 2 addresses of owner "s" belong to endpoints that left the stack',
     );
     expect(await pool.claims("lan")).toEqual([
       { owner: "s", holder: "a", ip: "10.99.0.2" },
@@ -164,7 +166,8 @@ describe("shared address pool in PostgreSQL", () => {
     const c = new Client({ host: pg.socketDir, user: pg.user, database: "postgres" });
     await c.connect();
     await c.query(
-      "CREATE TABLE t_old (pool text NOT NULL, cidr text NOT NULL, holder text NOT NULL, ip text NOT NULL, claimed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (pool, holder), UNIQUE (pool, ip))",
+      "CREATE TABLE t_old (pool text NOT NULL, cidr text NOT NULL, holder text NOT NULL, ip text NOT NULL, claimed_at timestamptz NOT NULL " +
+        "DEFAULT now(), PRIMARY KEY (pool, holder), UNIQUE (pool, ip))",
     );
     await c.query("INSERT INTO t_old (pool, cidr, holder, ip) VALUES ('lan', '10.96.0.0/24', 'web', '10.96.0.2')");
     const pool = await connect("t_old");
@@ -172,7 +175,8 @@ describe("shared address pool in PostgreSQL", () => {
     expect(Object.fromEntries(await pool.list("lan"))).toEqual({ web: "10.96.0.2" });
     expect((await pool.claim("lan", "10.96.0.0/24", ["web"], { owner: "s1" })).get("web")).toBe("10.96.0.3");
     const pkey = await c.query<{ a: string }>(
-      "SELECT a.attname::text AS a FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) WHERE k.conrelid = 't_old'::regclass AND k.contype = 'p' ORDER BY a.attname",
+      "SELECT a.attname::text AS a FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) WHERE " +
+        "k.conrelid = 't_old'::regclass AND k.contype = 'p' ORDER BY a.attname",
     );
     await c.end();
     expect(pkey.rows.map((r) => r.a)).toEqual(["holder", "owner", "pool"]);

@@ -122,7 +122,9 @@ describe("checkLocked", () => {
       F,
     );
     expect(got.errors).toEqual([
-      'hostnet.lock.json records addresses outside the subnet, which is now 10.0.0.0/29 but was 10.0.0.0/24 when the file was written: s/a/b (10.0.0.9), s/a/c (10.0.0.10), s/a/d (10.0.0.11) and 1 more. Restore the CIDR, or delete the "s/a/lan" entry from hostnet.lock.json to renumber this subnet at the next synth.',
+      "hostnet.lock.json records addresses outside the subnet, which is now 10.0.0.0/29 but was 10.0.0.0/24 when the file was written: " +
+        's/a/b (10.0.0.9), s/a/c (10.0.0.10), s/a/d (10.0.0.11) and 1 more. Restore the CIDR, or delete the "s/a/lan" entry from ' +
+        "hostnet.lock.json to renumber this subnet at the next synth.",
     ]);
     expect(records(got.records)).toEqual({ "s/a/a": "10.0.0.2" });
   });
@@ -130,14 +132,16 @@ describe("checkLocked", () => {
   test("one address recorded for two holders (after a merge) names both and the fix", () => {
     const got = checkLocked("s/a/lan", "10.0.0.0/24", { cidr: "10.0.0.0/24", addresses: { "s/a/web": "10.0.0.7", "s/a/api": "10.0.0.7" } }, F);
     expect(got.errors).toEqual([
-      "hostnet.lock.json records 10.0.0.7 for both s/a/api and s/a/web (two branches allocated it and were merged?). Delete one of the two lines from hostnet.lock.json; that holder gets a new address at the next synth.",
+      "hostnet.lock.json records 10.0.0.7 for both s/a/api and s/a/web (two branches allocated it and were merged?). Delete one of the two " +
+        "lines from hostnet.lock.json; that holder gets a new address at the next synth.",
     ]);
   });
 
   test("a recorded value that is not an IPv4 address is named with the fix", () => {
     const got = checkLocked("s/a/lan", "10.0.0.0/24", { cidr: "10.0.0.0/24", addresses: { "s/a/web": "10.0.0.x" } }, F);
     expect(got.errors).toEqual([
-      `hostnet.lock.json records "10.0.0.x" for s/a/web: "10.0.0.x" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1. Fix or delete that line in hostnet.lock.json; the holder then gets a new address.`,
+      `hostnet.lock.json records "10.0.0.x" for s/a/web: "10.0.0.x" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1. ` +
+        `Fix or delete that line in hostnet.lock.json; the holder then gets a new address.`,
     ]);
   });
 });

@@ -30,7 +30,8 @@ describe("renderBridge", () => {
       create: [
         "if ip link show dev br0 >/dev/null 2>&1; then",
         "  a=$(ip link show dev br0 | sed -n 's/^    alias //p')",
-        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in the root namespace and hostnet did not create it for this object; remove it or choose another name'`,
+        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in the root namespace and ` +
+          `hostnet did not create it for this object; remove it or choose another name'`,
         "else",
         "  ip link add name br0 address 02:b1:3b:4e:4c:3d type bridge",
         "fi",
@@ -51,7 +52,8 @@ describe("renderBridge", () => {
       create: [
         "if ip -n web link show dev br0 >/dev/null 2>&1; then",
         "  a=$(ip -n web link show dev br0 | sed -n 's/^    alias //p')",
-        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in namespace web and hostnet did not create it for this object; remove it or choose another name'`,
+        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in namespace web and hostnet ` +
+          `did not create it for this object; remove it or choose another name'`,
         "else",
         "  ip -n web link add name br0 address 02:b1:3b:4e:4c:3d type bridge",
         "fi",

@@ -60,7 +60,10 @@ const link = (name: string, flags: string, mtu: number, extra = "") =>
   `4: ${name}: <${flags}> mtu ${mtu} qdisc noqueue ${extra}state UP mode DEFAULT group default qlen 1000\\    link/ether 4a:f5:6b:20:c2:c0 brd ff:ff:ff:ff:ff:ff\\    alias ${TAG}\n`;
 const alias = (name: string) =>
   `4: ${name}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue\n    link/ether 4a:f5:6b:20:c2:c0 brd ff:ff:ff:ff:ff:ff\n    alias ${TAG}\n`;
-const VX_DETAIL = `4: vx66: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue master br-vx state UNKNOWN\\    link/ether 4a:f5:6b:20:c2:c0 brd ff:ff:ff:ff:ff:ff promiscuity 1 \\    vxlan id 66 local 198.18.0.10 dev eth0 srcport 0 0 dstport 4789 nolearning ttl auto ageing 300\n`;
+const VX_DETAIL =
+  `4: vx66: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue master br-vx state UNKNOWN\\    link/ether ` +
+  `4a:f5:6b:20:c2:c0 brd ff:ff:ff:ff:ff:ff promiscuity 1 \\    vxlan id 66 local 198.18.0.10 dev eth0 srcport 0 0 dstport 4789 nolearning ` +
+  `ttl auto ageing 300\n`;
 
 function vxlanHost(over: Record<string, string> = {}): Record<string, string> {
   return {
@@ -156,7 +159,9 @@ describe("checkRoutedEndpoint", () => {
 });
 
 describe("checkStackedLink", () => {
-  const MV_DETAIL = `5: eth1@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UP\\    link/ether 9a:6b:6b:2b:bb:dd brd ff:ff:ff:ff:ff:ff link-netnsid 0 promiscuity 0 \\    macvlan mode bridge bcqueuelen 1000\n`;
+  const MV_DETAIL =
+    `5: eth1@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UP\\    link/ether 9a:6b:6b:2b:bb:dd brd ` +
+    `ff:ff:ff:ff:ff:ff link-netnsid 0 promiscuity 0 \\    macvlan mode bridge bcqueuelen 1000\n`;
   const outputs = (detail: string) => ({
     "ip -n mv -o link show dev eth1": link("eth1@if4", "BROADCAST,MULTICAST,UP,LOWER_UP", 1450),
     "ip -n mv link show dev eth1": alias("eth1"),

@@ -77,7 +77,8 @@ describe("ensureLink", () => {
     expect(ensureLink("web", "br0", "hostnet:s:s/a/br0", ["ip -n web link add name br0 type bridge", "echo second"], "interface")).toEqual([
       "if ip -n web link show dev br0 >/dev/null 2>&1; then",
       "  a=$(ip -n web link show dev br0 | sed -n 's/^    alias //p')",
-      `  [ "$a" = hostnet:s:s/a/br0 ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in namespace web and hostnet did not create it for this object; remove it or choose another name'`,
+      `  [ "$a" = hostnet:s:s/a/br0 ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in namespace web ` +
+        `and hostnet did not create it for this object; remove it or choose another name'`,
       "else",
       "  ip -n web link add name br0 type bridge",
       "  echo second",

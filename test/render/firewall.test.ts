@@ -89,7 +89,8 @@ describe("the firewall scan of one backend (real awk over iptables-save output)"
       [...MASQ, ...ROUTED],
       true,
       [
-        "P iptables-nft: the filter FORWARD policy DROP drops traffic this stack forwards (from 10.77.0.9/32, to 10.77.0.9/32) and no rule accepts it. Fix: iptables -I FORWARD -s 10.77.0.9/32 -j ACCEPT; iptables -I FORWARD -d 10.77.0.9/32 -j ACCEPT.",
+        "P iptables-nft: the filter FORWARD policy DROP drops traffic this stack forwards (from 10.77.0.9/32, to 10.77.0.9/32) and no rule " +
+          "accepts it. Fix: iptables -I FORWARD -s 10.77.0.9/32 -j ACCEPT; iptables -I FORWARD -d 10.77.0.9/32 -j ACCEPT.",
       ],
     ],
     [
@@ -98,7 +99,9 @@ describe("the firewall scan of one backend (real awk over iptables-save output)"
       MASQ,
       true,
       [
-        'P iptables-nft: rule "-A FORWARD -j DROP" in filter FORWARD drops traffic this stack forwards (from 10.88.0.0/24, to 10.88.0.0/24) before hostnet\'s own ACCEPT rules (appended at the end) are reached. Fix: iptables -I FORWARD -s 10.88.0.0/24 -j ACCEPT; iptables -I FORWARD -d 10.88.0.0/24 -j ACCEPT.',
+        'P iptables-nft: rule "-A FORWARD -j DROP" in filter FORWARD drops traffic this stack forwards (from 10.88.0.0/24, to 10.88.0.0/24) ' +
+          "before hostnet's own ACCEPT rules (appended at the end) are reached. Fix: iptables -I FORWARD -s 10.88.0.0/24 -j ACCEPT; " +
+          "iptables -I FORWARD -d 10.88.0.0/24 -j ACCEPT.",
       ],
     ],
     [
@@ -118,7 +121,9 @@ describe("the firewall scan of one backend (real awk over iptables-save output)"
       MASQ,
       true,
       [
-        'P iptables-nft: rule "-A FORWARD -s 10.0.0.0/8 -m comment --comment "no private nets" -j REJECT --reject-with icmp-port-unreachable" in filter FORWARD drops traffic this stack forwards (from 10.88.0.0/24) before hostnet\'s own ACCEPT rules (appended at the end) are reached. Fix: iptables -I FORWARD -s 10.88.0.0/24 -j ACCEPT.',
+        'P iptables-nft: rule "-A FORWARD -s 10.0.0.0/8 -m comment --comment "no private nets" -j REJECT --reject-with ' +
+          "icmp-port-unreachable\" in filter FORWARD drops traffic this stack forwards (from 10.88.0.0/24) before hostnet's own ACCEPT " +
+          "rules (appended at the end) are reached. Fix: iptables -I FORWARD -s 10.88.0.0/24 -j ACCEPT.",
       ],
     ],
     [
@@ -142,7 +147,11 @@ describe("the firewall scan of one backend (real awk over iptables-save output)"
       [...MASQ, ...FWD],
       false,
       [
-        `P iptables-legacy: the filter FORWARD policy DROP drops traffic this stack forwards (from 10.88.0.0/24, from 10.88.0.5/32, to 10.88.0.0/24, to 10.88.0.5/32) ${LEGACY_WHY}. Fix: iptables-legacy -I FORWARD -s 10.88.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -s 10.88.0.5/32 -j ACCEPT; iptables-legacy -I FORWARD -d 10.88.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -d 10.88.0.5/32 -j ACCEPT, ${SWITCH}.`,
+        `P iptables-legacy: the filter FORWARD policy DROP drops traffic this stack forwards (from 10.88.0.0/24, from 10.88.0.5/32, to ` +
+          `10.88.0.0/24, to ` +
+          `10.88.0.5/32) ${LEGACY_WHY}. Fix: iptables-legacy -I FORWARD -s 10.88.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -s ` +
+          `10.88.0.5/32 -j ACCEPT; iptables-legacy -I FORWARD -d 10.88.0.0/24 -j ACCEPT; iptables-legacy -I FORWARD -d 10.88.0.5/32 -j ` +
+          `ACCEPT, ${SWITCH}.`,
       ],
     ],
     [
@@ -151,7 +160,8 @@ describe("the firewall scan of one backend (real awk over iptables-save output)"
       MASQ,
       false,
       [
-        "W iptables-legacy has 2 rule(s) and non-ACCEPT policies filter/FORWARD=DROP beside the rules hostnet writes with iptables-nft; both backends filter every packet. Keep to one backend, or make sure both accept this stack's traffic.",
+        "W iptables-legacy has 2 rule(s) and non-ACCEPT policies filter/FORWARD=DROP beside the rules hostnet writes with iptables-nft; " +
+          "both backends filter every packet. Keep to one backend, or make sure both accept this stack's traffic.",
       ],
     ],
     ["the other backend's tables exist but are empty and ACCEPT: no mix", save("ACCEPT"), MASQ, false, []],
@@ -176,7 +186,8 @@ describe("the firewall scan of one backend (real awk over iptables-save output)"
       { dir: "to", cidr: "10.88.0.0/24", own: true },
     ];
     expect(scan(text, flows, true)).toEqual([
-      'P iptables-nft: rule "-A FORWARD -d 10.88.0.0/25 -j DROP" in filter FORWARD drops traffic this stack forwards (to 10.88.0.5/32) before hostnet\'s own ACCEPT rules (appended at the end) are reached. Fix: iptables -I FORWARD -d 10.88.0.5/32 -j ACCEPT.',
+      'P iptables-nft: rule "-A FORWARD -d 10.88.0.0/25 -j DROP" in filter FORWARD drops traffic this stack forwards (to 10.88.0.5/32) ' +
+        "before hostnet's own ACCEPT rules (appended at the end) are reached. Fix: iptables -I FORWARD -d 10.88.0.5/32 -j ACCEPT.",
     ]);
   });
 });

@@ -113,10 +113,13 @@ describe("renderNat", () => {
         "[ -f /run/hostnet/.tables/host.filter ] || iptables-save | grep -qxF '*filter' || { mkdir -p /run/hostnet/.tables; : > /run/hostnet/.tables/host.filter; }",
         `iptables -w -t nat -C POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c} 2>/dev/null || iptables -w -t nat -A POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c}`,
         `iptables -w -t filter -C FORWARD -s 10.0.0.0/24 -j ACCEPT ${c} 2>/dev/null || iptables -w -t filter -A FORWARD -s 10.0.0.0/24 -j ACCEPT ${c}`,
-        `iptables -w -t filter -C FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c} 2>/dev/null || iptables -w -t filter -A FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c}`,
+        `iptables -w -t filter -C FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ` +
+          `ACCEPT ${c} 2>/dev/null || iptables -w -t filter -A FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c}`,
       ],
       destroy: [
-        `while iptables -w -t filter -C FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c} 2>/dev/null; do iptables -w -t filter -D FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c}; done`,
+        `while iptables -w -t filter -C FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ` +
+          `ACCEPT ${c} 2>/dev/null; do iptables -w -t filter -D FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ` +
+          `ACCEPT ${c}; done`,
         `while iptables -w -t filter -C FORWARD -s 10.0.0.0/24 -j ACCEPT ${c} 2>/dev/null; do iptables -w -t filter -D FORWARD -s 10.0.0.0/24 -j ACCEPT ${c}; done`,
         `while iptables -w -t nat -C POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c} 2>/dev/null; do iptables -w -t nat -D POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c}; done`,
         "if [ -f /run/hostnet/.tables/host.nat ] && ! iptables-save -t nat | grep -v -e '^#' -e '^\\*nat$' -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .; then",

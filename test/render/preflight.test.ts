@@ -22,13 +22,19 @@ describe("renderPreflight", () => {
       "  return 1",
       "}",
       "for c in ip tc; do",
-      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is missing;" 'install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl; coreutils gives sha256sum) and deploy again.'`,
+      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is missing;" 'install it (iproute2 gives ip, tc and bridge; iptables; ` +
+        `procps gives sysctl; coreutils gives sha256sum) and deploy again.'`,
       "done",
-      `hn_pf_mod sch_htb 'ip link set lo up && tc qdisc add dev lo root handle 1: htb' || hn_pf_fail 'kernel module sch_htb is not available (not loaded, not built in, not loadable with modprobe); install the kernel'\\''s extra modules (e.g. linux-modules-extra-$(uname -r)) or remove the objects that need it.'`,
-      `[ "$(hn_pf_sysctl net.ipv4.ip_forward)" = 1 ] || hn_pf_fail 'net.ipv4.ip_forward is 0 but the stack routes traffic through this host; run sysctl -w net.ipv4.ip_forward=1 (and persist it in /etc/sysctl.d), or add host.enableForwarding() to the stack.'`,
+      `hn_pf_mod sch_htb 'ip link set lo up && tc qdisc add dev lo root handle 1: htb' || hn_pf_fail 'kernel module sch_htb is not ` +
+        `available (not loaded, not built in, not loadable with modprobe); install the kernel'\\''s extra modules (e.g. ` +
+        `linux-modules-extra-$(uname -r)) or remove the objects that need it.'`,
+      `[ "$(hn_pf_sysctl net.ipv4.ip_forward)" = 1 ] || hn_pf_fail 'net.ipv4.ip_forward is 0 but the stack routes traffic through this ` +
+        `host; run sysctl -w net.ipv4.ip_forward=1 (and persist it in /etc/sysctl.d), or add host.enableForwarding() to the stack.'`,
       `if [ "$(hn_pf_sysctl net.bridge.bridge-nf-call-iptables)" = 1 ] && iptables -w -S FORWARD 2>/dev/null | grep -qx -- '-P FORWARD DROP'; then`,
       "  for b in br0; do",
-      `    iptables -w -C FORWARD -i "$b" -o "$b" -j ACCEPT 2>/dev/null || hn_pf_fail "bridge $b:" 'net.bridge.bridge-nf-call-iptables=1 sends bridged traffic through iptables and the FORWARD policy is DROP, so traffic between the bridge'\\''s ports is dropped. Fix: iptables -I FORWARD -i' "$b -o $b -j ACCEPT," 'or sysctl -w net.bridge.bridge-nf-call-iptables=0.'`,
+      `    iptables -w -C FORWARD -i "$b" -o "$b" -j ACCEPT 2>/dev/null || hn_pf_fail "bridge $b:" 'net.bridge.bridge-nf-call-iptables=1 ` +
+        `sends bridged traffic through iptables and the FORWARD policy is DROP, so traffic between the bridge'\\''s ports is dropped. Fix: ` +
+        `iptables -I FORWARD -i' "$b -o $b -j ACCEPT," 'or sysctl -w net.bridge.bridge-nf-call-iptables=0.'`,
       "  done",
       "fi",
       `[ "$hn_pf_bad" = 0 ] || exit 1`,
@@ -156,14 +162,17 @@ describe("preflight on a fake host", () => {
     expect(run({ modules: [MOD] }, {})).toEqual({
       status: 1,
       stderr: [
-        `hostnet: host a: kernel module ${MOD} is not available (not loaded, not built in, not loadable with modprobe); install the kernel's extra modules (e.g. linux-modules-extra-$(uname -r)) or remove the objects that need it.`,
+        `hostnet: host a: kernel ` +
+          `module ${MOD} is not available (not loaded, not built in, not loadable with modprobe); install the kernel's extra modules (e.g. ` +
+          `linux-modules-extra-$(uname -r)) or remove the objects that need it.`,
       ],
     });
   });
 
   test("forwarding off where the stack needs it", () => {
     expect(run({ requireForwarding: true }, { FWD: "0" }).stderr).toEqual([
-      "hostnet: host a: net.ipv4.ip_forward is 0 but the stack routes traffic through this host; run sysctl -w net.ipv4.ip_forward=1 (and persist it in /etc/sysctl.d), or add host.enableForwarding() to the stack.",
+      "hostnet: host a: net.ipv4.ip_forward is 0 but the stack routes traffic through this host; run sysctl -w net.ipv4.ip_forward=1 (and " +
+        "persist it in /etc/sysctl.d), or add host.enableForwarding() to the stack.",
     ]);
   });
 
@@ -171,7 +180,9 @@ describe("preflight on a fake host", () => {
     expect(run({ bridges: ["br0"] }, { BRNF: "1", POLICY: "DROP" })).toEqual({
       status: 1,
       stderr: [
-        "hostnet: host a: bridge br0: net.bridge.bridge-nf-call-iptables=1 sends bridged traffic through iptables and the FORWARD policy is DROP, so traffic between the bridge's ports is dropped. Fix: iptables -I FORWARD -i br0 -o br0 -j ACCEPT, or sysctl -w net.bridge.bridge-nf-call-iptables=0.",
+        "hostnet: host a: bridge br0: net.bridge.bridge-nf-call-iptables=1 sends bridged traffic through iptables and the FORWARD policy is " +
+          "DROP, so traffic between the bridge's ports is dropped. Fix: iptables -I FORWARD -i br0 -o br0 -j ACCEPT, or sysctl -w " +
+          "net.bridge.bridge-nf-call-iptables=0.",
       ],
     });
   });

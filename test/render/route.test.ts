@@ -11,7 +11,8 @@ describe("renderRoute", () => {
     expect(renderRoute({ destination: "default", via: "10.0.0.1" })).toEqual({
       create: [
         "cur=$(ip route show exact 0.0.0.0/0)",
-        `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto 199'; then hn_fail 'a route to default already exists in the root namespace and hostnet did not add it; remove it or drop this Route'; fi`,
+        `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto 199'; then hn_fail 'a route to default already exists in the root ` +
+          `namespace and hostnet did not add it; remove it or drop this Route'; fi`,
         "ip route replace default via 10.0.0.1 proto 199",
       ],
       destroy: ["if ip route show exact 0.0.0.0/0 proto 199 | grep -q .; then", "  ip route del default proto 199", "fi"],
@@ -22,7 +23,8 @@ describe("renderRoute", () => {
     expect(renderRoute({ netns: "web", destination: "10.1.0.0/16", via: "10.0.0.1", dev: "eth0", metric: 100 })).toEqual({
       create: [
         "cur=$(ip -n web route show exact 10.1.0.0/16)",
-        `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto 199'; then hn_fail 'a route to 10.1.0.0/16 already exists in namespace web and hostnet did not add it; remove it or drop this Route'; fi`,
+        `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto 199'; then hn_fail 'a route to 10.1.0.0/16 already exists in ` +
+          `namespace web and hostnet did not add it; remove it or drop this Route'; fi`,
         "ip -n web route replace 10.1.0.0/16 via 10.0.0.1 dev eth0 metric 100 proto 199",
       ],
       destroy: [

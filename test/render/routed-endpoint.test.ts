@@ -13,7 +13,8 @@ describe("renderRoutedEndpoint", () => {
       create: [
         "if ip link show dev rt-pod >/dev/null 2>&1; then",
         "  a=$(ip link show dev rt-pod | sed -n 's/^    alias //p')",
-        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface rt-pod already exists in the root namespace and hostnet did not create it for this object; remove it or choose another name'`,
+        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface rt-pod already exists in the root namespace and ` +
+          `hostnet did not create it for this object; remove it or choose another name'`,
         "else",
         "  if ip -n pod link show dev eth0 >/dev/null 2>&1; then hn_fail 'interface eth0 already exists in namespace pod; remove it or choose another name for this endpoint'; fi",
         "  ip link add name rt-pod type veth peer name eth0 netns pod",
@@ -29,7 +30,8 @@ describe("renderRoutedEndpoint", () => {
         "echo 0 > /proc/sys/net/ipv4/neigh/rt-pod/proxy_delay",
         "ip -n pod route replace default via 169.254.1.1 dev eth0 onlink",
         "cur=$(ip route show exact 10.63.0.1/32)",
-        `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto 199'; then hn_fail 'a route to 10.63.0.1/32 already exists in the root namespace and hostnet did not add it; remove it or give this endpoint another address'; fi`,
+        `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto 199'; then hn_fail 'a route to 10.63.0.1/32 already exists in the ` +
+          `root namespace and hostnet did not add it; remove it or give this endpoint another address'; fi`,
         "ip route replace 10.63.0.1/32 dev rt-pod scope link proto 199",
       ],
       destroy: [

@@ -36,9 +36,12 @@ describe("createScript", () => {
       "set -eu",
       "hn_own=0; [ -f /run/hostnet/s/0123456789ab.down ] && hn_own=1",
       `hn_fail() { [ "$hn_own" = 1 ] || rm -f /run/hostnet/s/0123456789ab.down; echo "hostnet: s/a/thing: $*" >&2; exit 1; }`,
-      `hn_undo() { if [ -f /run/hostnet/s/0123456789ab.down ]; then echo 'hostnet: s/a/thing: create failed; undoing what it made' >&2; sh /run/hostnet/s/0123456789ab.down || echo 'hostnet: undoing failed; the entry /run/hostnet/s/0123456789ab.down stays for the next deploy or hostnet gc' >&2; fi; exit "$1"; }`,
+      `hn_undo() { if [ -f /run/hostnet/s/0123456789ab.down ]; then echo 'hostnet: s/a/thing: create failed; undoing what it made' >&2; sh ` +
+        `/run/hostnet/s/0123456789ab.down || echo 'hostnet: undoing failed; the entry /run/hostnet/s/0123456789ab.down stays for the next ` +
+        `deploy or hostnet gc' >&2; fi; exit "$1"; }`,
       "mkdir -p /run/hostnet/s",
-      "cat > /run/hostnet/s/0123456789ab.down.tmp <<'HOSTNET_DOWN_SCRIPT' || { rm -f /run/hostnet/s/0123456789ab.down.tmp || true; hn_fail 'cannot write the ledger entry /run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed'; }",
+      "cat > /run/hostnet/s/0123456789ab.down.tmp <<'HOSTNET_DOWN_SCRIPT' || { rm -f /run/hostnet/s/0123456789ab.down.tmp || true; hn_fail " +
+        "'cannot write the ledger entry /run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed'; }",
       "# hostnet destroy thing t0 (s/a/thing)",
       "set -eu",
       "echo destroy-1",
@@ -54,7 +57,9 @@ describe("createScript", () => {
 
   test("holds the destroy script verbatim inside a quoted heredoc", () => {
     expect(script).toContain(
-      `<<'HOSTNET_DOWN_SCRIPT' || { rm -f /run/hostnet/s/0123456789ab.down.tmp || true; hn_fail 'cannot write the ledger entry /run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed'; }\n${destroyScript(hooks, ref, header)}\nHOSTNET_DOWN_SCRIPT\n`,
+      `<<'HOSTNET_DOWN_SCRIPT' || { rm -f /run/hostnet/s/0123456789ab.down.tmp || true; hn_fail 'cannot write the ledger entry ` +
+        `/run/hostnet/s/0123456789ab.down (is /run/hostnet/s full or read-only?); nothing was changed'; ` +
+        `}\n${destroyScript(hooks, ref, header)}\nHOSTNET_DOWN_SCRIPT\n`,
     );
   });
 

@@ -14,10 +14,12 @@ describe("renderMacvlan", () => {
       create: [
         "if ip -n m1 link show dev eth0 >/dev/null 2>&1; then",
         "  a=$(ip -n m1 link show dev eth0 | sed -n 's/^    alias //p')",
-        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface eth0 already exists in namespace m1 and hostnet did not create it for this object; remove it or choose another name'`,
+        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface eth0 already exists in namespace m1 and hostnet ` +
+          `did not create it for this object; remove it or choose another name'`,
         "else",
         "  ip link show dev mv-parent >/dev/null 2>&1 || hn_fail 'parent device mv-parent of macvlan eth0 does not exist in the root namespace; create it first or fix props.parent'",
-        `  ip link add link mv-parent name eth0 netns m1 type macvlan mode bridge || hn_fail 'could not add macvlan eth0 on mv-parent (see the error above); "Unknown device type" means the kernel lacks the macvlan module (modprobe macvlan)'`,
+        `  ip link add link mv-parent name eth0 netns m1 type macvlan mode bridge || hn_fail 'could not add macvlan eth0 on mv-parent (see ` +
+          `the error above); "Unknown device type" means the kernel lacks the macvlan module (modprobe macvlan)'`,
         "fi",
         `ip -n m1 link set dev eth0 alias ${TAG}`,
         "ip -n m1 link set dev eth0 mtu 1500",

@@ -21,7 +21,9 @@ describe("renderSysctl", () => {
         `  sysctl -q -w net.ipv4.ip_forward="$(cat ${PREV})"`,
         `  rm -f ${PREV}`,
         "else",
-        `  printf '%s%s%s\\n' 'hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.ip_forward to restore (${PREV} is gone: the ledger was removed or the host rebooted); net.ipv4.ip_forward stays at ' "$(sysctl -n net.ipv4.ip_forward)" '. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.ip_forward=<value>' >&2`,
+        `  printf '%s%s%s\\n' 'hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.ip_forward to restore ` +
+          `(${PREV} is gone: the ledger was removed or the host rebooted); net.ipv4.ip_forward stays at ' "$(sysctl -n ` +
+          `net.ipv4.ip_forward)" '. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.ip_forward=<value>' >&2`,
         "fi",
       ],
     });
@@ -39,7 +41,10 @@ describe("renderSysctl", () => {
         `    ip netns exec web sysctl -q -w net.ipv4.conf.all.forwarding="$(cat ${PREV})"`,
         `    rm -f ${PREV}`,
         "  else",
-        `    printf '%s%s%s\\n' 'hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.conf.all.forwarding in namespace web to restore (${PREV} is gone: the ledger was removed or the host rebooted); net.ipv4.conf.all.forwarding stays at ' "$(ip netns exec web sysctl -n net.ipv4.conf.all.forwarding)" '. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.conf.all.forwarding=<value>' >&2`,
+        `    printf '%s%s%s\\n' 'hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.conf.all.forwarding in namespace web to ` +
+          `restore (${PREV} is gone: the ledger was removed or the host rebooted); net.ipv4.conf.all.forwarding stays at ' "$(ip netns exec ` +
+          `web sysctl -n net.ipv4.conf.all.forwarding)" '. Set it by hand if that is not what this host needs: sysctl -w ` +
+          `net.ipv4.conf.all.forwarding=<value>' >&2`,
         "  fi",
         "else",
         `  rm -f ${PREV}`,
@@ -103,7 +108,9 @@ describe("sysctl hooks on a fake host", () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe(
       host.localize(
-        `hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.ip_forward to restore (${PREV} is gone: the ledger was removed or the host rebooted); net.ipv4.ip_forward stays at 1. Set it by hand if that is not what this host needs: sysctl -w net.ipv4.ip_forward=<value>\n`,
+        `hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.ip_forward to restore ` +
+          `(${PREV} is gone: the ledger was removed or the host rebooted); net.ipv4.ip_forward stays at 1. Set it by hand if that is not ` +
+          `what this host needs: sysctl -w net.ipv4.ip_forward=<value>\n`,
       ),
     );
     expect(host.sysctl("net.ipv4.ip_forward")).toBe("1");

@@ -20,7 +20,8 @@ describe("renderVeth", () => {
       create: [
         "if ip -n web link show dev eth0 >/dev/null 2>&1; then",
         "  a=$(ip -n web link show dev eth0 | sed -n 's/^    alias //p')",
-        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface eth0 already exists in namespace web and hostnet did not create it for this object; remove it or choose another name'`,
+        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface eth0 already exists in namespace web and ` +
+          `hostnet did not create it for this object; remove it or choose another name'`,
         "else",
         "  if ip link show dev ve-web >/dev/null 2>&1; then hn_fail 'interface ve-web already exists in the root namespace; remove it or choose another name for this veth end'; fi",
         "  ip link add name eth0 netns web type veth peer name ve-web",

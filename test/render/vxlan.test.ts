@@ -24,7 +24,8 @@ const overlay: VxlanSpec = {
 const OWN_CHECK = [
   "if ip link show dev vx66 >/dev/null 2>&1; then",
   "  a=$(ip link show dev vx66 | sed -n 's/^    alias //p')",
-  `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface vx66 already exists in the root namespace and hostnet did not create it for this object; remove it or choose another name'`,
+  `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface vx66 already exists in the root namespace and hostnet ` +
+    `did not create it for this object; remove it or choose another name'`,
   "else",
   "  ip link show dev eth0 >/dev/null 2>&1 || hn_fail 'parent device eth0 of vxlan vx66 does not exist in the root namespace; fix props.parent'",
 ];

@@ -99,12 +99,14 @@ done
 `;
 
 // Only what hostnet sends: "*<table>" then "COMMIT", which removes the table.
-const FAKE_IPTABLES_RESTORE = String.raw`#!/bin/sh
+const FAKE_IPTABLES_RESTORE =
+  String.raw`#!/bin/sh
 echo "iptables-restore $*" >> "$HN_T/log"
 touch "$HN_T/rules" "$HN_T/tables"
 while read -r l; do
   case "$l" in
-    "*"*) t=$(printf '%s' "$l" | cut -c2-); grep -v "^$t " "$HN_T/rules" > "$HN_T/rules.new"; mv "$HN_T/rules.new" "$HN_T/rules"; grep -vxF -- "$t" "$HN_T/tables" > "$HN_T/tables.new"; mv "$HN_T/tables.new" "$HN_T/tables" ;;
+    "*"*) t=$(printf '%s' "$l" | cut -c2-); grep -v "^$t " "$HN_T/rules" > "$HN_T/rules.new"; mv "$HN_T/rules.new" "$HN_T/rules"; ` +
+  String.raw`grep -vxF -- "$t" "$HN_T/tables" > "$HN_T/tables.new"; mv "$HN_T/tables.new" "$HN_T/tables" ;;
     COMMIT) ;;
     *) echo "fake iptables-restore: unexpected: $l" >&2; exit 2 ;;
   esac

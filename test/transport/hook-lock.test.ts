@@ -165,7 +165,10 @@ describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () =>
     expect((await a.done).code).toBe(0);
     expect(rb.code).toBe(75);
     expect(rb.stderr).toContain(
-      `hostnet: gave up after 1s: another working copy of this stack (${hostname()}:${dir}/copy-a) is running hooks on this host (lock ${runRoot}/s). Let its deploy finish and run again; if none is running (a crashed run), the lease ends 1s after its last hook, or remove ${runRoot}/s/.owner.`,
+      `hostnet: gave up after 1s: another working copy of this stack ` +
+        `(${hostname()}:${dir}/copy-a) is running hooks on this host ` +
+        `(lock ${runRoot}/s). Let its deploy finish and run again; if none is running (a crashed run), the lease ends 1s after its last ` +
+        `hook, or remove ${runRoot}/s/.owner.`,
     );
     expect(rb.stderr).toContain("hostnet: create of s/copy-b failed on root@198.18.0.2:22 (exit 75)");
     expect(logLines()).toEqual(["start a", "end a"]);

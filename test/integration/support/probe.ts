@@ -16,13 +16,18 @@ export async function serveTcp(inv: Inventory, host: string, netns: string, port
   const r = await hostExec(
     inv,
     host,
-    `ip netns exec ${netns} setsid ${NODE} -e '${js}' </dev/null >/dev/null 2>&1 & sleep 0.3; for i in 1 2 3 4 5 6 7 8 9 10; do ip netns exec ${netns} ss -ltn | grep -q ':${port} ' && exit 0; sleep 0.2; done; exit 1`,
+    `ip netns exec ${netns} ` +
+      `setsid ${NODE} -e ` +
+      `'${js}' </dev/null >/dev/null 2>&1 & sleep 0.3; for i in 1 2 3 4 5 6 7 8 9 10; do ip netns ` +
+      `exec ${netns} ss -ltn | grep -q ':${port} ' && exit 0; sleep 0.2; done; exit 1`,
   );
   if (r.exitCode !== 0) throw new Error(`server in ${netns} on ${host} did not start: ${r.stderr}`);
 }
 
 const CLIENT = (addr: string, port: number) =>
-  `const s=require("net").connect(${port},"${addr}");let d="";s.setTimeout(3000,()=>{console.log("TIMEOUT");process.exit(2)});s.on("data",c=>d+=c);s.on("end",()=>{process.stdout.write(d)});s.on("error",e=>{console.log("ERR "+e.message);process.exit(3)})`;
+  `const s=require("net").connect(${port},"${addr}");let ` +
+  `d="";s.setTimeout(3000,()=>{console.log("TIMEOUT");process.exit(2)});s.on("data",c=>d+=c);s.on("end",()=>{process.stdout.write(d)});s.on("error",e=>{console.log("ERR ` +
+  `"+e.message);process.exit(3)})`;
 
 /** Connect from a test host (or one of its namespaces) and return what the server sent. */
 export async function tcpFromHost(inv: Inventory, host: string, addr: string, port: number, netns?: string): Promise<string> {

@@ -23,7 +23,8 @@ export class Probes {
    */
   async serveEcho(host: string, netns: string | undefined, port: number, tag: string): Promise<number> {
     const js = (pidFile: string) =>
-      `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); require("net").createServer(c => c.end(${JSON.stringify(tag + " ")} + c.remoteAddress.replace(/^::ffff:/, "") + "\\n")).listen(${port})`;
+      `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); require("net").createServer(c => ` +
+      `c.end(${JSON.stringify(tag + " ")} + c.remoteAddress.replace(/^::ffff:/, "") + "\\n")).listen(${port})`;
     return this.startDaemon(host, netns, (pidFile) => `${NODE} -e '${js(pidFile)}'`, `ss -ltn | grep -q ':${port} '`);
   }
 
@@ -34,7 +35,10 @@ export class Probes {
 
   /** Connect from a test host (or one of its namespaces); the server's line, "TIMEOUT" or "ERR ...". */
   async tcpLine(host: string, addr: string, port: number, netns?: string): Promise<string> {
-    const js = `const c=require("net").connect(${port},"${addr}");let d="";c.setTimeout(3000,()=>{console.log("TIMEOUT");process.exit(2)});c.on("data",x=>d+=x);c.on("end",()=>process.stdout.write(d));c.on("error",e=>{console.log("ERR "+e.message);process.exit(3)})`;
+    const js =
+      `const c=require("net").connect(${port},"${addr}");let ` +
+      `d="";c.setTimeout(3000,()=>{console.log("TIMEOUT");process.exit(2)});c.on("data",x=>d+=x);c.on("end",()=>process.stdout.write(d));c.on("error",e=>{console.log("ERR ` +
+      `"+e.message);process.exit(3)})`;
     const r = await hostExec(this.inv(), host, `${netnsPrefix(netns)}${NODE} -e '${js}'`);
     return r.stdout.trim();
   }
