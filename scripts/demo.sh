@@ -78,7 +78,7 @@ check "host b -> $a:10080 -> web:80 (DNAT)"     ssh_to "$b" "$node -e '$fetch' $
 check "host a itself -> $a:10080 (DNAT, OUTPUT)" ssh_to "$a" "$node -e '$fetch' $a"
 
 step "where to look"
-echo "  plan:        cdktf.out/stacks/hostnet-lab/cdk.tf.json"
+echo "  plan:        cdktf.out/stacks/hostnet-lab/cdk.tf.json (scripts: hostnet-scripts/ beside it)"
 [ -d cdktf.out/stacks/hostnet-lab/review ] && echo "  review:      cdktf.out/stacks/hostnet-lab/review/ (PLAN.md, <host>/up.sh, down.sh)"
 echo "  on host a:   ssh -F /dev/null -o UserKnownHostsFile=.lab/lab/known_hosts -i .lab/lab/id_ed25519 root@$a"
 echo "  tear down:   npm run demo -- --down"
