@@ -11,6 +11,7 @@ import * as path from "path";
 import { LOCK_FILES } from "../../src/render/common";
 import { HOOK_COMMAND } from "../../src/transport/ssh";
 import { renderHostDestroy } from "../../src/render/host";
+import { hookEnv } from "../support/hook-env";
 
 let dir: string;
 let runRoot: string;
@@ -46,22 +47,10 @@ interface Hook {
 
 /** One hook of stack "s", run from working copy `copy`. */
 function hook(copy: string, script: string, lock: { lease?: number; wait?: number } | false = {}): Hook {
-  const env: Record<string, string> = {
-    PATH: `${bin}:${process.env.PATH}`,
-    HOSTNET_SSH_DIR: path.join(dir, "ssh"),
-    HN_ADDRESS: "198.18.0.2",
-    HN_PORT: "22",
-    HN_USER: "root",
-    HN_IDENTITY: "",
-    HN_KNOWN_HOSTS: "/dev/null",
-    HN_HOST_KEY: "",
-    HN_STRICT: "no",
-    HN_PROXY: "",
-    HN_OP: "create",
-    HN_PATH: `s/${copy}`,
+  const env = hookEnv(dir, bin, `s/${copy}`, {
     HN_SCRIPT: `set -eu\n${script}`,
     ...(lock ? { HN_STACK: "s", HN_LOCK_LEASE: String(lock.lease ?? 1), HN_LOCK_WAIT: String(lock.wait ?? 30) } : {}),
-  };
+  });
   const child = spawn("/bin/sh", ["-c", HOOK_COMMAND], { cwd: path.join(dir, copy), env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));

@@ -11,6 +11,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { DESTROY_RUNNER, HOOK_COMMAND } from "../../src/transport/ssh";
 import { syntaxErrors } from "../support/fake-host";
+import { hookEnv } from "../support/hook-env";
 
 let dir: string;
 let bin: string;
@@ -41,21 +42,7 @@ const sessions = () => (existsSync(path.join(dir, "sessions")) ? readFileSync(pa
 function hook(env: Record<string, string>): { code: number; stderr: string } {
   const r = spawnSync("/bin/sh", ["-c", HOOK_COMMAND], {
     encoding: "utf8",
-    env: {
-      PATH: `${bin}:${process.env.PATH}`,
-      HOSTNET_SSH_DIR: path.join(dir, "ssh"),
-      HN_ADDRESS: "198.18.0.2",
-      HN_PORT: "22",
-      HN_USER: "root",
-      HN_IDENTITY: "",
-      HN_KNOWN_HOSTS: "/dev/null",
-      HN_HOST_KEY: "",
-      HN_STRICT: "no",
-      HN_PROXY: "",
-      HN_OP: "create",
-      HN_PATH: "s/a/web",
-      ...env,
-    },
+    env: hookEnv(dir, bin, "s/a/web", env),
   });
   return { code: r.status ?? -1, stderr: r.stderr };
 }
