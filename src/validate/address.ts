@@ -4,6 +4,7 @@
  * AddressError, so a construct never wraps a parse in try/catch.
  */
 import { AddressError, Cidr4, parseCidr4, parseIp4 } from "../ipam/ipv4";
+import { IpAddress, IpCidr, parseAnyCidr, parseAnyIp } from "../ipam/ip";
 
 export type Parsed<T> = { readonly value: T; readonly problem?: undefined } | { readonly value?: undefined; readonly problem: string };
 
@@ -35,5 +36,27 @@ export function ipProblem(text: string, what: string): string | null {
 /** `"<what>: <problem>"` for a prop that must be a CIDR, or null. */
 export function cidrProblem(text: string, what: string, strict = true): string | null {
   const r = parseCidr(text, strict);
+  return r.problem === undefined ? null : `${what}: ${r.problem}`;
+}
+
+/** An address of either family (IPv4 or IPv6). */
+export function parseAnyAddress(text: string): Parsed<IpAddress> {
+  return attempt(() => parseAnyIp(text));
+}
+
+/** "address/prefix" of either family; with `strict` host bits must be zero. */
+export function parseAnyPrefix(text: string, strict = true): Parsed<IpCidr> {
+  return attempt(() => parseAnyCidr(text, strict));
+}
+
+/** `"<what>: <problem>"` for a prop that must be an address of either family, or null. */
+export function anyIpProblem(text: string, what: string): string | null {
+  const r = parseAnyAddress(text);
+  return r.problem === undefined ? null : `${what}: ${r.problem}`;
+}
+
+/** `"<what>: <problem>"` for a prop that must be a CIDR of either family, or null. */
+export function anyCidrProblem(text: string, what: string, strict = true): string | null {
+  const r = parseAnyPrefix(text, strict);
   return r.problem === undefined ? null : `${what}: ${r.problem}`;
 }
