@@ -1,7 +1,8 @@
 import { Construct, IConstruct } from "constructs";
 import { AddressPool } from "../src/ipam/pool";
 import { AddressError, contains, formatCidr4, formatIp4 } from "../src/ipam/ipv4";
-import { parseIp } from "../src/validate/address";
+import { parseAnyAddress, parseIp } from "../src/validate/address";
+import { Family, familyOf, formatIp } from "../src/ipam/ip";
 import { checkLocked, LockedSubnet } from "../src/ipam/lock";
 import { AddressRequest, Assignment, StableAllocator } from "../src/ipam/stable";
 import { HostnetStack } from "./hostnet-stack";
@@ -10,24 +11,36 @@ import { addProblems } from "./problems";
 import { displayPath } from "../src/text";
 
 /**
- * An IPv4 address with the prefix length of its subnet, as an interface carries it.
+ * An IPv4 or IPv6 address with the prefix length of its subnet, as an interface carries it.
  * An address from IPAM is settled when it is first read (normally at synth),
- * once every holder in the subnet has asked: see Subnet.
+ * once every holder in the subnet has asked: see Subnet. Its `family` is known
+ * at once (reading it never settles the subnet).
  */
 export class Address {
+  /** 4 or 6: the address family, known without settling the address. */
+  readonly family: Family;
   private readonly resolve: () => { ip: string; prefix: number };
 
   constructor(
-    /** Dotted quad, e.g. "10.88.0.2", or a function that settles it later. */
+    /** "10.88.0.2" or "fd00:88::2", or a function that settles it later. IPv6 text is kept in canonical form (RFC 5952). */
     ip: string | (() => { ip: string; prefix: number }),
     prefix: number,
     /** The subnet it was allocated from, when it came from IPAM. */
     readonly subnet?: Subnet,
+    /** The family of a lazily settled address. @default the family of the ip text, else of the subnet, else 4 */
+    family?: Family,
   ) {
-    this.resolve = typeof ip === "string" ? () => ({ ip, prefix }) : ip;
+    if (typeof ip === "string") {
+      this.family = family ?? familyOf(ip) ?? (ip.includes(":") ? 6 : 4);
+      const text = this.family === 6 ? canonical(ip) : ip;
+      this.resolve = () => ({ ip: text, prefix });
+    } else {
+      this.family = family ?? subnet?.family ?? 4;
+      this.resolve = ip;
+    }
   }
 
-  /** Dotted quad, e.g. "10.88.0.2". */
+  /** The address text, e.g. "10.88.0.2" or "fd00:88::2" (canonical). */
   get ip(): string {
     return this.resolve().ip;
   }
@@ -36,7 +49,7 @@ export class Address {
     return this.resolve().prefix;
   }
 
-  /** "10.88.0.2/24" */
+  /** "10.88.0.2/24" or "fd00:88::2/64" */
   get cidr(): string {
     return `${this.ip}/${this.prefix}`;
   }
@@ -86,6 +99,8 @@ export class Subnet extends Construct {
 
   readonly cidr: string;
   readonly prefix: number;
+  /** 4 or 6: the family of the subnet's CIDR. */
+  readonly family: Family;
   /** The gateway address, when the subnet has one. */
   readonly gateway?: Address;
   private readonly pool?: AddressPool;
@@ -101,6 +116,7 @@ export class Subnet extends Construct {
     brand(this, SUBNET);
     this.cidr = props.cidr;
     this.prefix = 32;
+    this.family = familyOf(props.cidr) ?? 4;
     try {
       this.pool = new AddressPool(props.cidr, props.gateway === false ? null : props.gateway);
       this.cidr = formatCidr4(this.pool.cidr);
@@ -195,6 +211,12 @@ export class Subnet extends Construct {
   private placeholder(): Address {
     return new Address("0.0.0.0", 32, this);
   }
+}
+
+// Canonical text when it parses; otherwise as written, for validation to report.
+function canonical(ip: string): string {
+  const a = parseAnyAddress(ip).value;
+  return a ? formatIp(a.family, a.value) : ip;
 }
 
 function holderName(holder?: IConstruct | string): string {

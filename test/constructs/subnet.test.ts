@@ -1,4 +1,4 @@
-import { Bridge, Namespace, Subnet, VethPair } from "../../constructs";
+import { Address, Bridge, Namespace, Subnet, VethPair } from "../../constructs";
 import { messages, newHost, newStack } from "../support/stacks";
 
 describe("Subnet allocation", () => {
@@ -76,5 +76,28 @@ describe("Subnet allocation", () => {
     const v = new VethPair(a, "v", { a: { namespace: web, address: lan.allocate(web) }, b: { bridge: br } });
     expect(br.createScript()).toContain("\nip addr replace 10.88.0.1/24 dev br0\n");
     expect(v.createScript()).toContain("\nip -n web addr replace 10.88.0.2/24 dev eth0\n");
+  });
+});
+
+describe("Address family", () => {
+  test.each([
+    ["10.88.0.2", 24, 4, "10.88.0.2/24"],
+    ["fd00:88::2", 64, 6, "fd00:88::2/64"],
+    ["FD00:0088:0000::0002", 64, 6, "fd00:88::2/64"],
+  ])("new Address(%j, %j) is family %j with cidr %j", (ip, prefix, family, cidr) => {
+    const a = new Address(ip, prefix);
+    expect([a.family, a.cidr, a.toString()]).toEqual([family, cidr, cidr]);
+  });
+
+  test("an allocated address knows its family before it is settled", () => {
+    const { stack } = newStack();
+    const lan = new Subnet(newHost(stack), "lan", { cidr: "10.88.0.0/24" });
+    const early = lan.allocate("first");
+    expect(early.family).toBe(4);
+    const later = lan.allocate("second");
+    // Reading family did not settle the subnet: the second ask is part of the one settlement.
+    expect([early.ip, later.ip]).toEqual(["10.88.0.2", "10.88.0.3"]);
+    expect(lan.gateway?.family).toBe(4);
+    expect(messages(stack)).toEqual([]);
   });
 });
