@@ -1,8 +1,8 @@
 import { Construct, IConstruct } from "constructs";
-import { AddressPool } from "../src/ipam/pool";
-import { AddressError, contains, formatCidr4, formatIp4 } from "../src/ipam/ipv4";
-import { parseAnyAddress, parseIp } from "../src/validate/address";
-import { Family, familyOf, formatIp } from "../src/ipam/ip";
+import { ipPool, IpPool } from "../src/ipam/pool6";
+import { AddressError } from "../src/ipam/ipv4";
+import { parseAnyAddress } from "../src/validate/address";
+import { cidrContains, Family, familyOf, formatAnyCidr, formatIp } from "../src/ipam/ip";
 import { checkLocked, LockedSubnet } from "../src/ipam/lock";
 import { AddressRequest, Assignment, StableAllocator } from "../src/ipam/stable";
 import { HostnetStack } from "./hostnet-stack";
@@ -60,11 +60,11 @@ export class Address {
 }
 
 export interface SubnetProps {
-  /** The network, e.g. "10.88.0.0/24". Host bits must be zero. */
+  /** The network, IPv4 ("10.88.0.0/24", /8 to /32) or IPv6 ("fd00:88::/64", any prefix). Host bits must be zero. */
   readonly cidr: string;
   /**
-   * Gateway address, reserved and never handed out; `false` for none.
-   * @default the first usable address
+   * Gateway address (of the subnet's family), reserved and never handed out; `false` for none.
+   * @default the first usable address: 10.88.0.1 in 10.88.0.0/24, fd00:88::1 in fd00:88::/64
    */
   readonly gateway?: string | false;
 }
@@ -72,9 +72,22 @@ export interface SubnetProps {
 const SUBNET = Symbol.for("hostnet.Subnet");
 
 /**
- * An IPv4 subnet with IPAM: a bitmap of its addresses, lowest free first. The
- * network and broadcast addresses are never handed out and the gateway is
- * reserved.
+ * A subnet of one family, IPv4 or IPv6, with IPAM: lowest free address first,
+ * the gateway reserved.
+ *
+ * - IPv4: a bitmap of the addresses; the network and broadcast addresses are
+ *   never handed out (except in /31 and /32).
+ * - IPv6: a sparse set of the addresses handed out, so a /64 costs what its
+ *   holders cost, not 2^64 bits. IPv6 has no broadcast; the subnet-router
+ *   anycast address (`fd00:88::` in fd00:88::/64) is never handed out (except
+ *   in /127 and /128), and the gateway defaults to `::1` of the subnet.
+ *
+ * Dual stack is two subnets, one per family, as in Docker (`--subnet` given
+ * twice, one per family), CNI host-local (`ranges`: one range set per family,
+ * one address from each) and Calico (one IP pool per family): an interface
+ * that takes both gets one address from each, e.g. `lan.allocate(web)` and
+ * `lan6.allocate(web)`. The same holder can hold one address in each subnet;
+ * each subnet records its own in the lock file.
  *
  * Addresses are stable: `allocate()` and `address()` only record the ask, and
  * the subnet settles every ask at once when the first address is read
@@ -89,6 +102,8 @@ const SUBNET = Symbol.for("hostnet.Subnet");
  * const web = new Namespace(host, "web");
  * const ip = lan.allocate(web);               // lowest free address, kept in hostnet.lock.json
  * const fixed = lan.address("10.88.0.50", "db"); // an address of your choice, checked
+ * const lan6 = new Subnet(host, "lan6", { cidr: "fd00:88::/64" }); // gateway fd00:88::1 reserved
+ * const ip6 = lan6.allocate(web);             // fd00:88::2, also kept in hostnet.lock.json
  * ```
  */
 export class Subnet extends Construct {
@@ -103,7 +118,7 @@ export class Subnet extends Construct {
   readonly family: Family;
   /** The gateway address, when the subnet has one. */
   readonly gateway?: Address;
-  private readonly pool?: AddressPool;
+  private readonly pool?: IpPool;
   private readonly errors: string[] = [];
   private readonly asks: Array<{ readonly req: AddressRequest; result?: Assignment }> = [];
   private readonly keys = new Map<string, number>();
@@ -118,10 +133,11 @@ export class Subnet extends Construct {
     this.prefix = 32;
     this.family = familyOf(props.cidr) ?? 4;
     try {
-      this.pool = new AddressPool(props.cidr, props.gateway === false ? null : props.gateway);
-      this.cidr = formatCidr4(this.pool.cidr);
+      this.pool = ipPool(props.cidr, props.gateway === false ? null : props.gateway);
+      this.cidr = formatAnyCidr(this.pool.cidr);
       this.prefix = this.pool.cidr.prefix;
-      if (this.pool.gateway !== undefined) this.gateway = new Address(formatIp4(this.pool.gateway), this.prefix, this);
+      this.family = this.pool.family;
+      if (this.pool.gateway !== undefined) this.gateway = new Address(formatIp(this.family, this.pool.gateway), this.prefix, this);
     } catch (e) {
       this.fail(e);
     }
@@ -141,15 +157,18 @@ export class Subnet extends Construct {
     return this.ask(holder);
   }
 
-  /** A given address, checked: inside the subnet, not network/broadcast, not taken. It wins over a recorded one and is recorded. */
+  /**
+   * A given address, checked: of the subnet's family, inside it, not network/broadcast (IPv6: not the subnet-router anycast
+   * address), not taken. It wins over a recorded one and is recorded.
+   */
   address(ip: string, holder?: IConstruct | string): Address {
     return this.ask(holder, ip);
   }
 
-  /** True when the address lies in this subnet. */
+  /** True when the address (of either family) lies in this subnet. */
   contains(ip: string): boolean {
-    const n = parseIp(ip).value;
-    return this.pool !== undefined && n !== undefined && contains(this.pool.cidr, n);
+    const a = parseAnyAddress(ip).value;
+    return this.pool !== undefined && a !== undefined && cidrContains(this.pool.cidr, a);
   }
 
   /** @internal What the lock file records for this subnet: holder → address. */
@@ -157,7 +176,7 @@ export class Subnet extends Construct {
     if (!this.pool) return undefined;
     this.settle();
     const addresses: Record<string, string> = {};
-    for (const a of this.asks) if (a.req.key !== undefined && a.result && "ip" in a.result) addresses[a.req.key] = formatIp4(a.result.ip);
+    for (const a of this.asks) if (a.req.key !== undefined && a.result && "ip" in a.result) addresses[a.req.key] = formatIp(this.family, a.result.ip);
     return { cidr: this.cidr, addresses };
   }
 
@@ -171,10 +190,11 @@ export class Subnet extends Construct {
       () => {
         this.settle();
         const r = entry.result!;
-        return "ip" in r ? { ip: formatIp4(r.ip), prefix: this.prefix } : { ip: "0.0.0.0", prefix: 32 };
+        return "ip" in r ? { ip: formatIp(this.family, r.ip), prefix: this.prefix } : this.unset();
       },
       this.prefix,
       this,
+      this.family,
     );
   }
 
@@ -183,7 +203,7 @@ export class Subnet extends Construct {
     this.settled = true;
     const stack = HostnetStack.tryOf(this);
     const locked = stack?.lockedSubnet(this);
-    let records: ReadonlyMap<string, number> = new Map();
+    let records: ReadonlyMap<string, bigint> = new Map();
     if (locked) {
       const checked = checkLocked(this.node.path, this.cidr, locked, displayPath(stack!.lockFile!));
       records = checked.records;
@@ -209,7 +229,13 @@ export class Subnet extends Construct {
   }
 
   private placeholder(): Address {
-    return new Address("0.0.0.0", 32, this);
+    const u = this.unset();
+    return new Address(u.ip, u.prefix, this, this.family);
+  }
+
+  // What an address that could not be settled reads as (validation reports why): inert, of the subnet's family.
+  private unset(): { ip: string; prefix: number } {
+    return this.family === 6 ? { ip: "::", prefix: 128 } : { ip: "0.0.0.0", prefix: 32 };
   }
 }
 
