@@ -192,7 +192,7 @@ describe("validation messages name the construct path, the bad value and the fix
     new Route(newHost(stack), "r", { destination: "10.1.0.1/16", via: "fe80::1" });
     expect(messages(stack)).toEqual([
       `s/a/r: destination: "10.1.0.1/16" has host bits set; the network is 10.1.0.0/16. Use that.`,
-      `s/a/r: via: "fe80::1" is an IPv6 address; hostnet supports IPv4 here. Use an IPv4 address.`,
+      `s/a/r: via: "fe80::1" is an IPv6 address; this value must be IPv4. Use an IPv4 address such as 10.0.0.1.`,
     ]);
   });
 

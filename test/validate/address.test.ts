@@ -4,7 +4,7 @@ describe("address props parse to a value or a problem, never an exception", () =
   test.each([
     ["10.0.0.1", { value: 0x0a000001 }],
     ["10.0.0.01", { problem: `"10.0.0.01" is not an IPv4 address. Each part is 0-255 without leading zeros.` }],
-    ["fe80::1", { problem: `"fe80::1" is an IPv6 address; hostnet supports IPv4 here. Use an IPv4 address.` }],
+    ["fe80::1", { problem: `"fe80::1" is an IPv6 address; this value must be IPv4. Use an IPv4 address such as 10.0.0.1.` }],
     ["", { problem: `"" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1.` }],
   ])("parseIp(%j)", (text, expected) => {
     expect(parseIp(text)).toEqual(expected);
