@@ -17,12 +17,13 @@ export function addressCidr(a: AddressInput): string {
 
 /** Problems with an address prop, or [] */
 export function checkAddressInput(a: AddressInput, what: string): string[] {
-  if (a instanceof Address) return [];
-  const r = parseAnyPrefix(a, false);
+  // An Address from a Subnet was checked there; one built by hand (new Address("fd00::2", 64)) is checked here.
+  if (a instanceof Address && a.subnet) return [];
+  const r = parseAnyPrefix(addressCidr(a), false);
   if (r.problem !== undefined) return [`${what}: ${r.problem}`];
   const c = r.value;
   if (c.family === 4 && c.prefix <= 30 && (c.address === c.network || c.address === lastOf(c))) {
-    return [`${what} ${a} is the network or broadcast address of its subnet; use a host address.`];
+    return [`${what} ${addressCidr(a)} is the network or broadcast address of its subnet; use a host address.`];
   }
   // IPv6 has no broadcast; the all-zero interface id is the subnet-router anycast address (RFC 4291), not a host's.
   if (c.family === 6 && c.prefix <= 126 && c.address === c.network) {

@@ -22,6 +22,27 @@ describe("checkAddressInput", () => {
   });
 });
 
+describe("checkAddressInput of an Address built by hand", () => {
+  test.each<[Address, string[]]>([
+    [new Address("fd00:88::2", 64), []],
+    [new Address("10.88.0.2", 24), []],
+    [
+      new Address("fd00:88::2;reboot", 64),
+      [`address: "fd00:88::2;reboot" is not an IPv6 address. Write it as hex groups separated by ":", e.g. fd00:88::1.`],
+    ],
+    [
+      new Address("fd00:88::2\nreboot", 64),
+      [`address: "fd00:88::2\nreboot" is not an IPv6 address. Write it as hex groups separated by ":", e.g. fd00:88::1.`],
+    ],
+    [
+      new Address("fd00:88::", 64),
+      ["address fd00:88::/64 is the subnet-router anycast address of its prefix; use a host address (e.g. fd00:88::1/64)."],
+    ],
+  ])("%s", (a, expected) => {
+    expect(checkAddressInput(a, "address")).toEqual(expected);
+  });
+});
+
 describe("bridgeSubnetProblem with IPv6", () => {
   const m = { what: "address", joins: "the veth joins", prop: "props.address" };
   test("an IPv6 address outside the bridge's IPv6 subnet is named with the fix", () => {
