@@ -10,6 +10,8 @@ export const SNAPSHOT_SECTIONS: ReadonlyArray<readonly [name: string, command: s
   ["rule", "ip -4 rule"],
   ["route", "ip -4 route show table all"],
   ["iptables", "iptables-save"],
+  // -s: without counters. Absent nft prints the same error before and after.
+  ["nft", "nft -s list ruleset"],
   ["sysctl", "sysctl net.ipv4.ip_forward"],
   ["run-hostnet", "ls -A /run/hostnet"],
 ];
@@ -110,6 +112,25 @@ export function normalizeIptables(lines: readonly string[]): string[] {
   return out;
 }
 
+const XTABLES = /^table (ip|ip6) (filter|nat|mangle|raw|security) \{$/;
+
+/**
+ * `nft -s list ruleset`: native tables (hostnet's `inet hostnet_<stack>`, a
+ * firewalld-style table) as listed. The tables iptables-nft writes are left
+ * out: the iptables section shows them, and merely listing one with
+ * iptables creates it.
+ */
+export function normalizeNft(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let skip = false;
+  for (const line of lines) {
+    if (XTABLES.test(line)) skip = true;
+    if (!skip && line.trim() !== "") out.push(collapse(line));
+    if (line === "}") skip = false;
+  }
+  return out;
+}
+
 const NORMALIZERS: Record<string, (lines: readonly string[]) => string[]> = {
   netns: normalizeNetns,
   link: normalizeBriefLinks,
@@ -117,6 +138,7 @@ const NORMALIZERS: Record<string, (lines: readonly string[]) => string[]> = {
   rule: nonEmpty, // already ordered by priority; equal priorities keep insertion order, which matters
   route: (l) => sorted(nonEmpty(l)),
   iptables: normalizeIptables,
+  nft: normalizeNft,
   sysctl: nonEmpty,
   "run-hostnet": (l) => sorted(nonEmpty(l)),
 };

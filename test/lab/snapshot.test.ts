@@ -4,6 +4,7 @@ import {
   normalizeIptables,
   normalizeNetns,
   normalizeSnapshot,
+  normalizeNft,
   SNAPSHOT_SECTIONS,
   snapshotScript,
   splitSections,
@@ -94,6 +95,32 @@ describe("iptables-save", () => {
   });
 });
 
+describe("normalizeNft", () => {
+  test("keeps native tables and leaves out the ones iptables-nft writes (the iptables section has them)", () => {
+    const ruleset = [
+      "table ip filter {",
+      "\tchain FORWARD {",
+      "\t\ttype filter hook forward priority filter; policy drop;",
+      "\t}",
+      "}",
+      "table inet hostnet_s {",
+      "\tchain postrouting {",
+      "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+      "\t}",
+      "}",
+      "table ip6 nat {",
+      "}",
+    ];
+    expect(normalizeNft(ruleset)).toEqual([
+      "table inet hostnet_s {",
+      "chain postrouting {",
+      "type nat hook postrouting priority srcnat; policy accept;",
+      "}",
+      "}",
+    ]);
+  });
+});
+
 describe("whole snapshot", () => {
   const raw = (netns: string[]) =>
     [
@@ -109,6 +136,7 @@ describe("whole snapshot", () => {
       "@@hostnet-snapshot route",
       "local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1",
       "@@hostnet-snapshot iptables",
+      "@@hostnet-snapshot nft",
       "@@hostnet-snapshot sysctl",
       "net.ipv4.ip_forward = 0",
       "@@hostnet-snapshot run-hostnet",
@@ -131,6 +159,7 @@ describe("whole snapshot", () => {
         "[route]",
         "local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1",
         "[iptables]",
+        "[nft]",
         "[sysctl]",
         "net.ipv4.ip_forward = 0",
         "[run-hostnet]",
