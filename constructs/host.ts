@@ -221,7 +221,12 @@ export class Host extends Construct {
 
   /** Host-wide drift probe for `hostnet check`: tools present, firewall lets the stack's traffic through. */
   checks(): string[] {
-    return checkHost({ iptables: this.objects.some((o) => o.requiredCommands().includes("iptables")), flows: this.forwardedFlows() });
+    const firewall = this.firewallInUse();
+    return checkHost({
+      iptables: this.objects.some((o) => o.requiredCommands().includes("iptables")),
+      flows: this.forwardedFlows(),
+      ...(firewall ? { backend: { firewall, stack: HostnetStack.of(this).stackName } } : {}),
+    });
   }
 
   /** The host's last hook: removes the stack's (empty) ledger directory. */

@@ -40,6 +40,7 @@ export function renderHostCreate(h: HostHookSpec): string {
       requireForwarding: false,
       bridges: h.bridges ?? [],
       flows: h.flows ?? [],
+      ...(h.firewall ? { backend: { firewall: h.firewall, stack: h.stack } } : {}),
     }),
     argv("mkdir", "-p", dir),
     ...(h.firewall === "auto" ? renderFirewallDecision(h.stack, h.host) : []),
