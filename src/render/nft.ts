@@ -350,7 +350,8 @@ export function checkNftNat(n: NatSpec, ref: ObjectRef): string[] {
   const table = nftTable(ref.stack);
   const rules = nftRules(n);
   const list = (chain: string) => `${nft(n.netns, "list", "chain", "inet", table, chain)} 2>/dev/null`;
-  const has = (chain: string, text: string) => `${list(chain)} | grep -qF -- ${shq(` ${text}`)}`;
+  // A whole line as nft lists it (indented with tabs).
+  const has = (chain: string, text: string) => `${list(chain)} | sed 's/^[[:space:]]*//' | grep -qxF -- ${shq(text)}`;
   const say = (msg: string) => `echo ${shq(msg)}`;
   const comment = nftComment(ref.tag);
   return [
