@@ -15,6 +15,9 @@
 import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { App } from "cdktf";
+import { Host } from "../../constructs";
+import { outboundMasquerade } from "../../examples/outbound-masquerade/main";
 import { hostExec, hostSnapshot, Inventory, labDown, labUp } from "../../src/lab";
 import { CdktfProject, RunOutput } from "./support/cdktf-project";
 import { Probes } from "./support/traffic";
@@ -149,4 +152,78 @@ describe("auto", () => {
       expect(await probes.tcpLine("a", address("b"), 7000, "client")).toBe(`b-saw ${address("a")}`);
     });
   }, 600_000);
+});
+
+/**
+ * The host hook's preflight for outbound-masquerade (which forwards 10.91.0.0/24
+ * through host a) with a backend, run on host a: its exit code and messages.
+ * Synthesized in-process; only the read-only preflight part of the hook runs.
+ */
+async function preflight(firewall: string): Promise<{ exitCode: number; stderr: string }> {
+  const old = process.env.HOSTNET_FIREWALL;
+  process.env.HOSTNET_FIREWALL = firewall;
+  try {
+    const stack = outboundMasquerade(new App({ outdir: mkdtempSync(path.join(labDir, "app-")) }), path.join(labDir, LAB, "inventory.json"));
+    const a = stack.node.findAll().find((c): c is Host => Host.isHost(c) && c.node.id === "a")!;
+    const lines = a.createScript().split("\n");
+    const end = lines.indexOf('[ "$hn_pf_bad" = 0 ] || exit 1');
+    expect(end).toBeGreaterThan(0);
+    const r = await hostExec(inv, "a", lines.slice(0, end + 1).join("\n"));
+    return { exitCode: r.exitCode, stderr: r.stderr };
+  } finally {
+    if (old === undefined) delete process.env.HOSTNET_FIREWALL;
+    else process.env.HOSTNET_FIREWALL = old;
+  }
+}
+
+describe("coexistence: another table's drop still drops hostnet's traffic, and the preflight says so", () => {
+  test("a firewalld-style inet table with policy drop: both backends stop with the rule to add; with it added, both pass", async () => {
+    const table = "table inet fwtest { chain filter_FORWARD { type filter hook forward priority filter + 10; policy drop; }; }";
+    await sh("a", `nft -f - <<'EOF'\n${table}\nEOF`);
+    try {
+      for (const fw of ["nftables", "iptables"]) {
+        const r = await preflight(fw);
+        expect(r.exitCode).toBe(1);
+        expect(r.stderr).toContain(
+          "hostnet: host a: nftables: table inet fwtest chain filter_FORWARD (hook forward, policy drop) drops traffic this stack forwards: from 10.91.0.0/24, to 10.91.0.0/24.",
+        );
+        expect(r.stderr).toContain(
+          "Fix: nft insert rule inet fwtest filter_FORWARD ip saddr 10.91.0.0/24 accept; nft insert rule inet fwtest filter_FORWARD ip daddr 10.91.0.0/24 accept.",
+        );
+      }
+      await sh("a", "nft insert rule inet fwtest filter_FORWARD ip saddr 10.91.0.0/24 accept; nft insert rule inet fwtest filter_FORWARD ip daddr 10.91.0.0/24 accept");
+      expect(await preflight("nftables")).toEqual({ exitCode: 0, stderr: "" });
+      expect(await preflight("iptables")).toEqual({ exitCode: 0, stderr: "" });
+    } finally {
+      await sh("a", "nft delete table inet fwtest");
+    }
+  }, 120_000);
+
+  test("iptables-nft's FORWARD policy DROP (Docker's): nftables stops and names firewall: iptables, which passes (its accepts go into that chain)", async () => {
+    await sh("a", "iptables -w -P FORWARD DROP");
+    try {
+      const r = await preflight("nftables");
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain("nftables: table ip filter chain FORWARD (hook forward, policy drop) drops traffic this stack forwards");
+      expect(r.stderr).toContain('or set firewall: "iptables" on the Host');
+      expect(await preflight("iptables")).toEqual({ exitCode: 0, stderr: "" });
+      // auto picks nftables here, so it stops too.
+      expect((await preflight("auto")).exitCode).toBe(1);
+    } finally {
+      await sh("a", "iptables -w -P FORWARD ACCEPT");
+    }
+  }, 120_000);
+
+  test("the legacy backend's FORWARD DROP: the nftables preflight names iptables-legacy and the rule to add", async () => {
+    await sh("a", "iptables-legacy -w -P FORWARD DROP");
+    try {
+      const r = await preflight("nftables");
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain("hostnet: host a: iptables-legacy: the filter FORWARD policy DROP drops traffic this stack forwards");
+      expect(r.stderr).toContain("hostnet writes its rules with nftables");
+      expect(r.stderr).toContain("iptables-legacy -I FORWARD -s 10.91.0.0/24 -j ACCEPT");
+    } finally {
+      await sh("a", "iptables-legacy -w -P FORWARD ACCEPT");
+    }
+  }, 120_000);
 });
