@@ -169,11 +169,16 @@ export function renderFirewallScan(
     ...decideBackend(backend).map((l) => `  ${l}`),
     // Native nft tables: every one but hostnet's own when hostnet writes nft; beside iptables, those iptables-nft does not write.
     `  if command -v nft >/dev/null 2>&1; then nft -s list ruleset 2>/dev/null | awk -v own=${shq(ownTable(backend.stack))} -v mode="$hn_fwb" -v flows="$hn_fw_flows" "$hn_fw_nft"; fi`,
-    '  if [ "$hn_fwb" = nftables ]; then',
-    "    command -v iptables-legacy-save >/dev/null 2>&1 && grep -qs . /proc/net/ip_tables_names || return 0",
-    `    iptables-legacy-save 2>/dev/null | ${awk("iptables-legacy", 0, "nftables")}`,
-    "    return 0",
-    "  fi",
+    // hostnet writes nft: of the iptables backends only the legacy one is another table set (iptables-nft's are in the ruleset).
+    ...(backend.firewall === "iptables"
+      ? []
+      : [
+          '  if [ "$hn_fwb" = nftables ]; then',
+          "    command -v iptables-legacy-save >/dev/null 2>&1 && grep -qs . /proc/net/ip_tables_names || return 0",
+          `    iptables-legacy-save 2>/dev/null | ${awk("iptables-legacy", 0, "nftables")}`,
+          "    return 0",
+          "  fi",
+        ]),
     "  hn_fw_v=$(iptables -V 2>/dev/null) || return 0",
     '  case "$hn_fw_v" in *nf_tables*) hn_fw_a=nft; hn_fw_o=legacy ;; *) hn_fw_a=legacy; hn_fw_o=nft ;; esac',
     `  iptables-save 2>/dev/null | ${awk('"iptables-$hn_fw_a"', 1, '"iptables-$hn_fw_a"')}`,

@@ -203,11 +203,6 @@ describe("renderFirewallScan", () => {
       "  hn_fwb=iptables",
       // Native nft tables (firewalld's) are read too; the ones iptables-nft writes are left to iptables-save.
       `  if command -v nft >/dev/null 2>&1; then nft -s list ruleset 2>/dev/null | awk -v own='' -v mode="$hn_fwb" -v flows="$hn_fw_flows" "$hn_fw_nft"; fi`,
-      '  if [ "$hn_fwb" = nftables ]; then',
-      "    command -v iptables-legacy-save >/dev/null 2>&1 && grep -qs . /proc/net/ip_tables_names || return 0",
-      `    iptables-legacy-save 2>/dev/null | awk -v b=iptables-legacy -v active=0 -v writer=nftables -v flows="$hn_fw_flows" "$hn_fw_awk"`,
-      "    return 0",
-      "  fi",
       "  hn_fw_v=$(iptables -V 2>/dev/null) || return 0",
       '  case "$hn_fw_v" in *nf_tables*) hn_fw_a=nft; hn_fw_o=legacy ;; *) hn_fw_a=legacy; hn_fw_o=nft ;; esac',
       `  iptables-save 2>/dev/null | awk -v b="iptables-$hn_fw_a" -v active=1 -v writer="iptables-$hn_fw_a" -v flows="$hn_fw_flows" "$hn_fw_awk"`,
