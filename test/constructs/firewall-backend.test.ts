@@ -96,7 +96,8 @@ describe("a NatRule follows its host's backend", () => {
     expect(host.createScript()).toContain("/run/hostnet/s/.firewall");
     expect(host.destroyScript()).toContain("rm -f /run/hostnet/s/.firewall");
     expect(rule.summary().detail).toBe(
-      "auto (decided on the host): nft inet hostnet_s postrouting, forward; or iptables nat POSTROUTING, filter FORWARD, filter FORWARD",
+      "auto (on the host at deploy: nftables where nft exists and iptables is nf_tables-backed or absent): " +
+        "nft inet hostnet_s postrouting, forward; else iptables nat POSTROUTING, filter FORWARD, filter FORWARD",
     );
   });
 
@@ -105,6 +106,33 @@ describe("a NatRule follows its host's backend", () => {
     const host = newHost(stack);
     twoNamespaces(host);
     expect(host.createScript()).not.toContain(".firewall");
+  });
+});
+
+describe("hostile values never reach nft's input", () => {
+  test.each<[string, (host: Host) => void, string]>([
+    [
+      "an outInterface that would close nft's string",
+      (h) => NatRule.snat(h, "snat", { source: "10.0.0.0/24", toSource: "192.0.2.1", outInterface: 'x";flush"' }),
+      'may hold only letters, digits, "_", "-" and "."',
+    ],
+    [
+      "an address that would add a statement",
+      (h) => NatRule.portForward(h, "pf", { hostPort: 80, to: "10.0.0.2 accept; flush ruleset" }),
+      "is not an IPv4 address",
+    ],
+    [
+      "a line break in an address",
+      (h) => NatRule.oneToOne(h, "nat", { inside: "10.0.0.5", outside: "16.158.1.5\nflush ruleset" }),
+      "is not an IPv4 address",
+    ],
+  ])("%s: a synth problem naming the construct, nothing rendered to run", (_name, build, message) => {
+    const { stack } = newStack({ firewall: "nftables", lockFile: false });
+    build(newHost(stack));
+    const problems = validationErrors(stack);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.join("\n")).toContain(message);
+    expect(problems.every((p) => p.startsWith("s/a/"))).toBe(true);
   });
 });
 

@@ -5,10 +5,11 @@
  * (HOSTNET_FIREWALL=nftables, the stack-wide default) on one shared lab: each
  * deploys, is probed with the same traffic as its iptables scenario test,
  * passes `hostnet check`, and destroys leaving both hosts exactly as before
- * (`nft list ruleset` included). docker-network makes the same kinds of rules
- * as port-publish and is left to its iptables test, to keep CI time down.
- * Then `auto` on outbound-masquerade, which picks
+ * (`nft list ruleset` included). port-publish runs with `auto`, which picks
  * nftables on this machine (nft present, iptables nf_tables-backed).
+ * docker-network makes the same kinds of rules as port-publish and is left
+ * to its iptables test, to keep CI time down. Then the coexistence cases
+ * through the real preflight, without deploying.
  * Scenarios without firewall rules render byte-identical plans under both
  * backends (test/constructs/firewall-backend.test.ts).
  */
@@ -97,8 +98,11 @@ async function rulesOf(stack: string, netns?: string): Promise<{ nft: string; ip
 }
 
 describe("scenarios with the nftables backend", () => {
-  test("port-publish: the published port answers b, a itself, a neighbour (hairpin) and web itself; destroy leaves nothing", async () => {
-    await deployed(project("port-publish", "port-publish", "nftables"), async () => {
+  test("port-publish with auto: nftables chosen and recorded; the published port answers b, a itself, a neighbour (hairpin) and web itself", async () => {
+    await deployed(project("port-publish", "port-publish", "auto"), async (output) => {
+      // auto picks nftables on this machine: nft is there and iptables is the nf_tables one.
+      expect(output).toContain("firewall auto chose nftables");
+      expect((await sh("a", "cat /run/hostnet/port-publish/.firewall")).trim()).toBe("nftables");
       const r = await rulesOf("port-publish");
       expect(r.iptables).toBe(false);
       expect(r.nft).toContain(
@@ -141,19 +145,6 @@ describe("scenarios with the nftables backend", () => {
   }, 600_000);
 });
 
-describe("auto", () => {
-  test("auto picks nftables on this machine (nft present, iptables nf_tables-backed) and records it in the stack's ledger", async () => {
-    await deployed(project("outbound-masquerade", "outbound-masquerade", "auto"), async (output) => {
-      expect(output).toContain("firewall auto chose nftables");
-      expect((await sh("a", "cat /run/hostnet/outbound-masquerade/.firewall")).trim()).toBe("nftables");
-      expect((await rulesOf("outbound-masquerade")).iptables).toBe(false);
-      expect((await rulesOf("outbound-masquerade")).nft).toContain("jump o_");
-      await probes.serveEcho("b", undefined, 7000, "b-saw");
-      expect(await probes.tcpLine("a", address("b"), 7000, "client")).toBe(`b-saw ${address("a")}`);
-    });
-  }, 600_000);
-});
-
 /**
  * The host hook's preflight for outbound-masquerade (which forwards 10.91.0.0/24
  * through host a) with a backend, run on host a: its exit code and messages.
@@ -191,7 +182,10 @@ describe("coexistence: another table's drop still drops hostnet's traffic, and t
           "Fix: nft insert rule inet fwtest filter_FORWARD ip saddr 10.91.0.0/24 accept; nft insert rule inet fwtest filter_FORWARD ip daddr 10.91.0.0/24 accept.",
         );
       }
-      await sh("a", "nft insert rule inet fwtest filter_FORWARD ip saddr 10.91.0.0/24 accept; nft insert rule inet fwtest filter_FORWARD ip daddr 10.91.0.0/24 accept");
+      await sh(
+        "a",
+        "nft insert rule inet fwtest filter_FORWARD ip saddr 10.91.0.0/24 accept; nft insert rule inet fwtest filter_FORWARD ip daddr 10.91.0.0/24 accept",
+      );
       expect(await preflight("nftables")).toEqual({ exitCode: 0, stderr: "" });
       expect(await preflight("iptables")).toEqual({ exitCode: 0, stderr: "" });
     } finally {
