@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { checkNat } from "../src/render/check";
 import { Flow, natFlows } from "../src/render/firewall";
 import { natRules, renderNatWith } from "../src/render/nat";
-import { checkNftNat, describeNftRules, firewallNote, nftRules, nftTable as nftTableName } from "../src/render/nft";
+import { checkNftNat, firewallNote, nftRules, nftTable as nftTableName } from "../src/render/nft";
 import { shq } from "../src/render/quote";
 import { Hooks, NatSpec, ObjectRef } from "../src/render/types";
 import { NatKind } from "./nat/kind";
@@ -202,13 +202,8 @@ export class NatRule extends NetObject {
       case "nftables":
         return nft();
       case "auto":
-        return `auto (decided on the host): ${nft()}; or iptables ${ipt}`;
+        return `auto (on the host at deploy: nftables where nft exists and iptables is nf_tables-backed or absent): ${nft()}; else iptables ${ipt}`;
     }
-  }
-
-  /** For review output: the rules as nft lists them (chain: rule), when the host may use nftables. */
-  nftDescription(): string[] {
-    return this.host.firewall === "iptables" ? [] : describeNftRules(this.spec(), this.ref);
   }
 }
 
