@@ -193,14 +193,15 @@ describe("coexistence: another table's drop still drops hostnet's traffic, and t
     }
   }, 120_000);
 
-  test("iptables-nft's FORWARD policy DROP (Docker's): nftables stops and names firewall: iptables, which passes (its accepts go into that chain)", async () => {
+  test("iptables-nft's FORWARD policy DROP (Docker's): nftables stops and names firewall: iptables, under which the stack's flows pass", async () => {
     await sh("a", "iptables -w -P FORWARD DROP");
     try {
       const r = await preflight("nftables");
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toContain("nftables: table ip filter chain FORWARD (hook forward, policy drop) drops traffic this stack forwards");
       expect(r.stderr).toContain('or set firewall: "iptables" on the Host');
-      expect(await preflight("iptables")).toEqual({ exitCode: 0, stderr: "" });
+      // iptables: no flow problem (hostnet's ACCEPTs go into that chain); the bridge's br_netfilter check may still speak.
+      expect((await preflight("iptables")).stderr).not.toContain("drops traffic this stack forwards");
       // auto picks nftables here, so it stops too.
       expect((await preflight("auto")).exitCode).toBe(1);
     } finally {
