@@ -10,7 +10,8 @@ import { addProblems } from "./problems";
 import { SshTarget, sshEnvironment } from "../src/transport/ssh";
 import { connectionOf, InventoryHost, readInventoryHost, toSshTarget } from "../src/transport/inventory";
 import { DEFAULT_LOCK_LEASE, DEFAULT_LOCK_WAIT } from "../src/transport/hook-lock";
-import { HostnetStack } from "./hostnet-stack";
+import { firewallProblems, HostnetStack } from "./hostnet-stack";
+import type { FirewallChoice } from "../src/render/nft";
 import type { NamespaceLike, NetObject } from "./net-object";
 import { Subnet } from "./subnet";
 import { checkHostFacts } from "../src/validate/topology";
@@ -54,6 +55,14 @@ export interface HostProps {
    * @default { leaseSeconds: 30, waitSeconds: 600 }
    */
   readonly hookLock?: HookLockProps | false;
+  /**
+   * How NAT rules are written on this host: `"iptables"`, `"nftables"` (one
+   * `table inet hostnet_<stack>`, each object's rules in its own chains, applied
+   * with one `nft -f` per object), or `"auto"` (nftables where `nft` exists and
+   * iptables is nf_tables-backed or absent, decided by the host's first hook at deploy).
+   * @default the stack's firewall (HostnetStack props.firewall)
+   */
+  readonly firewall?: FirewallChoice;
 }
 
 export interface HookLockProps {
@@ -133,6 +142,8 @@ export class Host extends Construct {
   readonly resource: HookResource;
   /** What every hook on this host gets in its environment: the SSH target and the hook lock. */
   readonly hookEnvironment: Record<string, string>;
+  /** The firewall backend of this host's NAT rules (props.firewall, else the stack's). */
+  readonly firewall: FirewallChoice;
   private readonly hookLock: { leaseSeconds: number; waitSeconds: number } | false;
   private readonly objects: NetObject[] = [];
   /** Where the props came from, when from an inventory: problems name the file. */
@@ -143,6 +154,7 @@ export class Host extends Construct {
     markHost(this);
     this.target = toSshTarget(props);
     const stack = HostnetStack.of(this);
+    this.firewall = props.firewall ?? stack.firewall;
     this.hookLock =
       props.hookLock === false
         ? false
@@ -171,6 +183,7 @@ export class Host extends Construct {
       }),
     });
     addProblems(this, () => [...this.validate(), ...this.validateObjects()]);
+    if (props.firewall !== undefined) addProblems(this, () => firewallProblems(String(props.firewall), "props.firewall"));
   }
 
   /** The host's own first hook: preflight, then the sweep of objects that left the stack. */
@@ -187,7 +200,14 @@ export class Host extends Construct {
         this.objects.filter((o) => o.kind === "bridge" && !(o as NetObject & { namespace?: unknown }).namespace).map((o) => o.objectName),
       ),
       flows: this.forwardedFlows(),
+      firewall: this.firewallInUse(),
     });
+  }
+
+  /** The firewall backend, when an object on this host writes firewall rules (NatRule). */
+  private firewallInUse(): FirewallChoice | undefined {
+    const rules = this.objects.some((o) => (o as NetObject & { usesFirewall?: () => boolean }).usesFirewall?.());
+    return rules ? this.firewall : undefined;
   }
 
   /**
@@ -201,12 +221,17 @@ export class Host extends Construct {
 
   /** Host-wide drift probe for `hostnet check`: tools present, firewall lets the stack's traffic through. */
   checks(): string[] {
-    return checkHost({ iptables: this.objects.some((o) => o.requiredCommands().includes("iptables")), flows: this.forwardedFlows() });
+    const firewall = this.firewallInUse();
+    return checkHost({
+      iptables: this.objects.some((o) => o.requiredCommands().includes("iptables")),
+      flows: this.forwardedFlows(),
+      ...(firewall ? { backend: { firewall, stack: HostnetStack.of(this).stackName } } : {}),
+    });
   }
 
   /** The host's last hook: removes the stack's (empty) ledger directory. */
   destroyScript(): string {
-    return renderHostDestroy({ stack: HostnetStack.of(this).stackName, host: this.node.id });
+    return renderHostDestroy({ stack: HostnetStack.of(this).stackName, host: this.node.id, firewall: this.firewallInUse() });
   }
 
   /** Every object on this host, in creation order. */

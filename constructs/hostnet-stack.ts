@@ -14,6 +14,7 @@ import { buildManifest } from "./manifest";
 import { buildReviewSource } from "./review-model";
 import { PoolCommit } from "./pool-commit";
 import { addProblems } from "./problems";
+import { FIREWALL_CHOICES, FirewallChoice } from "../src/render/nft";
 
 export interface HostnetStackProps {
   /**
@@ -42,6 +43,15 @@ export interface HostnetStackProps {
    * @default local state files beside the stack
    */
   readonly pgBackend?: PgBackendConfig;
+  /**
+   * The firewall backend of every Host in the stack that does not set its own
+   * (`Host` props.firewall): `"iptables"` (rules through the iptables command),
+   * `"nftables"` (one `table inet hostnet_<stack>` per host, written with `nft -f`),
+   * or `"auto"` (decided on each host at deploy: nftables where `nft` exists and
+   * iptables is nf_tables-backed or absent, else iptables).
+   * @default the HOSTNET_FIREWALL environment variable at synth, else "iptables"
+   */
+  readonly firewall?: FirewallChoice;
 }
 
 const HOSTNET_STACK = Symbol.for("hostnet.HostnetStack");
@@ -93,6 +103,8 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
   }
 
   readonly resourceType: ResourceType;
+  /** The firewall backend of Hosts that do not choose one (props.firewall). */
+  readonly firewall: FirewallChoice;
   /** The stack name used in tags and the host ledger. */
   readonly stackName: string;
   /** Absolute path of the lock file, when allocations are recorded. */
@@ -113,6 +125,10 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
     brand(this, HOSTNET_STACK);
     this.resourceType = props.resourceType ?? "terraform_data";
     this.stackName = id;
+    this.firewall = props.firewall ?? ((process.env.HOSTNET_FIREWALL || "iptables") as FirewallChoice);
+    addProblems(this, () =>
+      firewallProblems(this.firewall, props.firewall === undefined ? "the HOSTNET_FIREWALL environment variable" : "props.firewall"),
+    );
     if (this.resourceType === "null_resource") new (nullProviderClass())(this, "null");
     if (props.pgBackend) {
       const pg = props.pgBackend;
@@ -172,4 +188,11 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
     }
     return this.lock;
   }
+}
+
+/** A firewall choice that is not one of the three, named with where it came from. */
+export function firewallProblems(value: string, where: string): string[] {
+  return (FIREWALL_CHOICES as readonly string[]).includes(value)
+    ? []
+    : [`firewall "${JSON.stringify(value).slice(1, -1)}" is not a firewall backend; use "iptables", "nftables" or "auto". Fix ${where}.`];
 }

@@ -1,7 +1,9 @@
 import { Construct } from "constructs";
 import { checkNat } from "../src/render/check";
 import { Flow, natFlows } from "../src/render/firewall";
-import { natRules, renderNat } from "../src/render/nat";
+import { natRules, renderNatWith } from "../src/render/nat";
+import { checkNftNat, firewallNote, nftRules, nftTable as nftTableName } from "../src/render/nft";
+import { shq } from "../src/render/quote";
 import { Hooks, NatSpec, ObjectRef } from "../src/render/types";
 import { NatKind } from "./nat/kind";
 import { Masquerade, MasqueradeProps } from "./nat/masquerade";
@@ -120,11 +122,31 @@ export class NatRule extends NetObject {
   }
 
   hooks(ref: ObjectRef): Hooks {
-    return renderNat(this.spec(), ref);
+    return renderNatWith(this.spec(), ref, this.host.firewall);
   }
 
   checks(): string[] {
-    return checkNat(this.spec(), this.ref.tag);
+    const spec = this.spec();
+    switch (this.host.firewall) {
+      case "iptables":
+        return checkNat(spec, this.ref.tag);
+      case "nftables":
+        return checkNftNat(spec, this.ref);
+      case "auto":
+        return [
+          `hn_fwb=$(cat ${shq(firewallNote(this.ref.stack))} 2>/dev/null || true)`,
+          `if [ "$hn_fwb" = nftables ]; then`,
+          ...checkNftNat(spec, this.ref).map((l) => `  ${l}`),
+          "else",
+          ...checkNat(spec, this.ref.tag).map((l) => `  ${l}`),
+          "fi",
+        ];
+    }
+  }
+
+  /** The host hook records what `auto` chose only on hosts with rules. */
+  usesFirewall(): boolean {
+    return true;
   }
 
   protected references(): Array<readonly [string, OnHost | undefined]> {
@@ -149,7 +171,8 @@ export class NatRule extends NetObject {
   }
 
   requiredCommands(): string[] {
-    return ["iptables"];
+    // auto: whichever the host has; the host hook's decision needs neither.
+    return { iptables: ["iptables"], nftables: ["nft", "flock"], auto: ["flock"] }[this.host.firewall];
   }
 
   summary(): ObjectSummary {
@@ -158,14 +181,29 @@ export class NatRule extends NetObject {
       name: this.objectName,
       where: placeName(this.namespace),
       addresses: [],
-      detail: natRules(this.spec())
-        .map((r) => `${r.table} ${r.chain}`)
-        .join(", "),
+      detail: this.ruleSummary(),
     };
   }
 
   protected validateObject(): string[] {
     return this.rule.problems(this.namespace);
+  }
+
+  // The review row names where the rules go with each backend the host may use.
+  private ruleSummary(): string {
+    const spec = this.spec();
+    const ipt = natRules(spec)
+      .map((r) => `${r.table} ${r.chain}`)
+      .join(", ");
+    const nft = () => `nft inet ${nftTableName(this.ref.stack)} ${[...new Set(nftRules(spec).map((r) => r.hook))].join(", ")}`;
+    switch (this.host.firewall) {
+      case "iptables":
+        return ipt;
+      case "nftables":
+        return nft();
+      case "auto":
+        return `auto (on the host at deploy: nftables where nft exists and iptables is nf_tables-backed or absent): ${nft()}; else iptables ${ipt}`;
+    }
   }
 }
 

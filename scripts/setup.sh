@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what hostnet's tests, demo and benchmark need on a Debian machine:
-# system packages (iproute2, iptables, OpenSSH, ping, PostgreSQL for the team
+# system packages (iproute2, iptables, nftables, OpenSSH, ping, PostgreSQL for the team
 # tests, the CNI plugins, iperf3 and GNU time for the benchmark), node modules, and
 # .hostnet/env.sh for scripts that run terraform. Must already be there:
 # Node.js >= 20 and Terraform >= 1.4. One line per step; safe to run again.
@@ -13,7 +13,7 @@ say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # --- system packages -------------------------------------------------------
-packages=(iproute2 iptables openssh-server openssh-client iputils-ping containernetworking-plugins iperf3 procps util-linux postgresql time)
+packages=(iproute2 iptables nftables openssh-server openssh-client iputils-ping containernetworking-plugins iperf3 procps util-linux postgresql time)
 command -v dpkg-query >/dev/null || die "dpkg-query not found; this script supports Debian and its derivatives."
 
 missing=()
@@ -37,7 +37,7 @@ else
 fi
 
 # Commands the lab and the hooks call; a package can be installed yet broken.
-for c in ip iptables iptables-save ssh ssh-keygen /usr/sbin/sshd ping iperf3 nsenter unshare flock sysctl; do
+for c in ip iptables iptables-save nft ssh ssh-keygen /usr/sbin/sshd ping iperf3 nsenter unshare flock sysctl; do
   command -v "$c" >/dev/null || die "$c not found after installing packages; check the apt output above."
 done
 

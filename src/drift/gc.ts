@@ -4,18 +4,21 @@
  * comment is the stack's tag — and remove it. Anything without the stack's
  * tag is never listed, let alone touched.
  */
-import { LEDGER_ROOT, NETNS_DIR } from "../render/common";
+import { inNetns, LEDGER_ROOT, NETNS_DIR } from "../render/common";
+import { nftTable } from "../render/nft";
 import { shq } from "../render/quote";
 
 export interface Orphan {
-  readonly type: "ledger" | "partial" | "link" | "rule";
-  /** Ledger id, file name of a partial ledger entry, "<netns|root> <ifname>", or "<table> <rule>". */
+  readonly type: "ledger" | "partial" | "link" | "rule" | "nft";
+  /** Ledger id, file name of a partial ledger entry, "<netns|root> <ifname>", "<table> <rule>", or "<netns|root> <base chain> jump <chain>". */
   readonly what: string;
   /** The object's tag or the ledger entry's first line. */
   readonly tag: string;
   /** For links: namespace ("" for root) and name. */
   readonly netns?: string;
   readonly name?: string;
+  /** For nft jumps: the base chain, the object's chain it jumps to, and the jump rule's handle. */
+  readonly nft?: { readonly base: string; readonly chain: string; readonly handle: number };
 }
 
 export function tagPrefix(stack: string): string {
@@ -41,6 +44,11 @@ export function renderGcScan(stack: string): string {
     `for t in filter nat mangle raw; do iptables -w -t "$t" -S 2>/dev/null | grep -F ` +
       `-- ${shq(`--comment ${tagPrefix(stack)}`)} | sed "s/^/R $t /"; iptables -w -t "$t" -S 2>/dev/null | grep -F ` +
       `-- ${shq(`--comment "${tagPrefix(stack)}`)} | sed "s/^/R $t /"; done`,
+    // The stack's nft table (root and each namespace): the jumps from its base chains to objects' chains, tagged like the rules.
+    `nscan() { { if [ "$1" = - ]; then nft -a list table inet ${shq(nftTable(stack))}; else ip netns exec "$1" nft -a list table inet ${shq(nftTable(stack))}; fi; } 2>/dev/null | ` +
+      `awk -v ns="$1" -v p=${shq(`comment "${tagPrefix(stack)}`)} '$1 == "chain" { c = $2 } $1 == "jump" && index($0, p) ` +
+      `{ t = substr($0, index($0, p) + 9); t = substr(t, 1, index(t, "\\"") - 1); print "N", ns, c, $2, $NF, t }'; }`,
+    `if command -v nft >/dev/null 2>&1; then nscan -; for n in $(ls ${shq(NETNS_DIR)} 2>/dev/null); do nscan "$n"; done; fi`,
   ].join("\n");
 }
 
@@ -58,6 +66,17 @@ export function findOrphans(scan: string, plan: { ids: ReadonlySet<string>; tags
     } else if (type === "K") {
       const [ns, name, tag] = rest;
       if (!plan.tags.has(tag)) out.push({ type: "link", what: `${ns === "-" ? "root" : ns} ${name}`, tag, netns: ns === "-" ? "" : ns, name });
+    } else if (type === "N") {
+      const [ns, base, chain, handle, tag] = rest;
+      const sane = /^(-|[A-Za-z0-9_][A-Za-z0-9_.-]*)$/.test(ns ?? "") && /^(prerouting|output|postrouting|forward)$/.test(base ?? "");
+      if (sane && /^o_[0-9a-f]+_(pre|out|post|fwd)$/.test(chain ?? "") && /^\d+$/.test(handle ?? "") && tag && !plan.tags.has(tag))
+        out.push({
+          type: "nft",
+          what: `${ns === "-" ? "root" : ns} ${base} jump ${chain}`,
+          tag,
+          netns: ns === "-" ? "" : ns,
+          nft: { base, chain, handle: Number(handle) },
+        });
     } else if (type === "R") {
       const m = /--comment "?([^" ]+)"?/.exec(line);
       if (m && !plan.tags.has(m[1])) out.push({ type: "rule", what: rest.join(" "), tag: m[1] });
@@ -84,6 +103,7 @@ export function renderGcRemove(stack: string, orphans: readonly Orphan[]): strin
       `if ${ipn} link show dev ${shq(o.name!)} 2>/dev/null | grep -qxF ${shq(`    alias ${o.tag}`)}; then ${ipn} link del dev ${shq(o.name!)}; fi`,
     );
   }
+  lines.push(...removeNft(stack, orphans));
   const ruleTags = [...new Set(orphans.filter((o) => o.type === "rule").map((o) => o.tag))];
   for (const tag of ruleTags) {
     lines.push(
@@ -97,4 +117,34 @@ export function renderGcRemove(stack: string, orphans: readonly Orphan[]): strin
     );
   }
   return lines.join("\n");
+}
+
+/**
+ * Orphaned nft objects, one transaction per namespace: their jumps and
+ * chains go, and the table when no object chain is left. Jumps are found
+ * again by chain and tag (a ledger entry run just before may have removed them).
+ */
+function removeNft(stack: string, orphans: readonly Orphan[]): string[] {
+  const jumps = orphans.filter((o) => o.type === "nft" && o.nft);
+  const table = nftTable(stack);
+  const lines: string[] = [];
+  for (const ns of [...new Set(jumps.map((o) => o.netns ?? ""))]) {
+    const nft = (...w: string[]) => inNetns(ns || undefined, "nft", ...w);
+    lines.push(`if ${nft("list", "table", "inet", table)} >/dev/null 2>&1; then`, "  in=$(");
+    for (const o of jumps.filter((j) => (j.netns ?? "") === ns)) {
+      const { base, chain } = o.nft!;
+      const jump = `jump ${chain} comment "${o.tag}" `;
+      lines.push(
+        `    ${nft("-a", "list", "chain", "inet", table, base)} 2>/dev/null | awk -v m=${shq(jump)} -v d=${shq(`delete rule inet ${table} ${base} handle `)} 'index($0, m) { print d $NF }'`,
+        `    if ${nft("list", "chain", "inet", table, chain)} >/dev/null 2>&1; then printf '%s\\n' ${shq(`flush chain inet ${table} ${chain}`)} ${shq(`delete chain inet ${table} ${chain}`)}; fi`,
+      );
+    }
+    lines.push(
+      "  )",
+      `  [ -z "$in" ] || printf '%s\\n' "$in" | ${nft("-f", "-")}`,
+      `  ${nft("list", "table", "inet", table)} | awk '$1 == "chain" && $2 ~ /^o_/' | grep -q . || ${nft("delete", "table", "inet", table)}`,
+      "fi",
+    );
+  }
+  return lines;
 }

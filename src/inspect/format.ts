@@ -45,7 +45,10 @@ export function formatInspection(hostLabel: string, h: HostInspection): string[]
     rows.push(["link", placeOf(l.netns), parts.join("  ")]);
   }
   for (const r of h.routes) rows.push(["route", placeOf(r.netns), r.text]);
-  for (const n of h.nat) rows.push(["rule", placeOf(n.netns), `-t ${n.table} ${n.rule}  [${n.tag}]`]);
+  // nft rules come as "*nft <family> <table>" and "-A <chain> <rule>": shown as nft lists them.
+  const ruleText = (n: HostInspection["nat"][number]) =>
+    n.table.startsWith("nft ") ? `${n.table.slice(4)} ${n.chain}: ${n.rule.replace(/^-A \S+ /, "")}` : `-t ${n.table} ${n.rule}`;
+  for (const n of h.nat) rows.push(["rule", placeOf(n.netns), `${ruleText(n)}  [${n.tag}]`]);
   const veths = h.links.filter((l) => l.kind === "veth").length;
   const summary =
     `${hostLabel}: ${count(h.namespaces.length, "namespace")}, ${count(shown.length, "link")} ` +

@@ -2,7 +2,7 @@
  * The read-only probe `hostnet inspect` runs on a host: for the root namespace
  * and each named namespace, links (`ip -d -j link`), addresses, IPv4 routes of
  * the main table, the namespace's nsid map (`ip -j netns list-id`) and the
- * iptables rules hostnet tagged. It only lists; it changes nothing.
+ * iptables and nftables rules hostnet tagged. It only lists; it changes nothing.
  * A constant: namespace names come from the host and stay in "$P".
  */
 
@@ -26,6 +26,10 @@ export const INSPECT_SCRIPT = [
   '  echo "$M nsid"; hn_ip -j netns list-id 2>/dev/null || echo "[]"',
   // Table headers and the rules whose comment is hostnet's tag; nothing else.
   `  echo "$M nat"; hn_ex iptables-save 2>/dev/null | grep -e '^\\*' -e '--comment "\\{0,1\\}hostnet:' || true`,
+  // hostnet's nft tables, rule by rule in the same shape ("*nft inet hostnet_<stack>", "-A <chain> <rule> -m comment --comment <tag>"); jumps left out.
+  "  command -v nft >/dev/null 2>&1 && hn_ex nft list ruleset 2>/dev/null | awk " +
+    String.raw`'/^table / { t = ($3 ~ /^hostnet_/) ? $2 " " $3 : ""; if (t != "") print "*nft " t; next } t == "" { next } /^\tchain / { c = $2; next } ` +
+    String.raw`$1 != "jump" && /comment "hostnet:/ { r = $0; sub(/^[ \t]+/, "", r); i = index(r, " comment \""); print "-A " c " " substr(r, 1, i - 1) " -m comment --comment " substr(r, i + 9) }'`,
   "}",
   'echo "$M host $(hostname)"',
   'hn_dump ""',

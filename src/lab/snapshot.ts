@@ -14,6 +14,8 @@ export const SNAPSHOT_SECTIONS: ReadonlyArray<readonly [name: string, command: s
   ["route6", "ip -6 route show table all"],
   ["neigh6-proxy", "ip -6 neigh show proxy"],
   ["ip6tables", "ip6tables-save"],
+  // -s: without counters. Absent nft prints the same error before and after.
+  ["nft", "nft -s list ruleset"],
   ["sysctl", "sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding"],
   ["run-hostnet", "ls -A /run/hostnet"],
 ];
@@ -124,6 +126,25 @@ export function normalizeRoutes6(lines: readonly string[]): string[] {
   return sorted(nonEmpty(lines).filter((l) => !/^(?:(?:local|anycast|multicast|broadcast) )?(?:fe80:|ff00::\/8 )/i.test(l)));
 }
 
+const XTABLES = /^table (ip|ip6) (filter|nat|mangle|raw|security) \{$/;
+
+/**
+ * `nft -s list ruleset`: native tables (hostnet's `inet hostnet_<stack>`, a
+ * firewalld-style table) as listed. The tables iptables-nft writes are left
+ * out: the iptables section shows them, and merely listing one with
+ * iptables creates it.
+ */
+export function normalizeNft(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let skip = false;
+  for (const line of lines) {
+    if (XTABLES.test(line)) skip = true;
+    if (!skip && line.trim() !== "") out.push(collapse(line));
+    if (line === "}") skip = false;
+  }
+  return out;
+}
+
 const NORMALIZERS: Record<string, (lines: readonly string[]) => string[]> = {
   netns: normalizeNetns,
   link: normalizeBriefLinks,
@@ -135,6 +156,7 @@ const NORMALIZERS: Record<string, (lines: readonly string[]) => string[]> = {
   route6: normalizeRoutes6,
   "neigh6-proxy": (l) => sorted(nonEmpty(l)),
   ip6tables: normalizeIptables,
+  nft: normalizeNft,
   sysctl: nonEmpty,
   "run-hostnet": (l) => sorted(nonEmpty(l)),
 };

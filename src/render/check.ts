@@ -6,6 +6,7 @@
 import { inNetns, ip, netnsPresent, ROUTE_PROTO, where } from "./common";
 import { Flow, renderFirewallScan } from "./firewall";
 import { natRules } from "./nat";
+import type { FirewallChoice } from "./nft";
 import { argv, shq } from "./quote";
 import { RoutedEndpointSpec } from "./routed-endpoint";
 import { StackedLinkSpec } from "./stacked-link";
@@ -173,7 +174,7 @@ export function checkStackedLink(s: StackedLinkSpec, tag: string): string[] {
  * what the stack forwards (src/render/firewall.ts). Problems print as they are;
  * warnings start with "warning: ".
  */
-export function checkHost(h: { iptables: boolean; flows: readonly Flow[] }): string[] {
+export function checkHost(h: { iptables: boolean; flows: readonly Flow[]; backend?: { firewall: FirewallChoice; stack: string } }): string[] {
   const lines: string[] = [];
   if (h.iptables)
     lines.push(
@@ -181,7 +182,7 @@ export function checkHost(h: { iptables: boolean; flows: readonly Flow[] }): str
         `|| ${say("iptables is missing on the host, so none of this stack's iptables rules can be there or be checked; install iptables, then run hostnet check again")}`,
     );
   if (h.flows.length) {
-    lines.push(...renderFirewallScan(h.flows), `hn_fw_scan | sed -n 's/^P //p; s/^W /warning: /p'`);
+    lines.push(...renderFirewallScan(h.flows, h.backend), `hn_fw_scan | sed -n 's/^P //p; s/^W /warning: /p'`);
   }
   return lines;
 }

@@ -9,6 +9,8 @@
  * per problem (`P ...`) or warning (`W ...`); the preflight (src/render/preflight.ts)
  * fails on problems, `hostnet check` (src/render/check.ts) reports both.
  */
+import { NFT_FIREWALL_AWK } from "./nft-firewall";
+import { DECIDE_FIREWALL, firewallNote, FirewallChoice, nftTable } from "./nft";
 import { shq } from "./quote";
 import { NatSpec } from "./types";
 
@@ -149,7 +151,10 @@ END {
  * tables are read only when the kernel has some (reading them with
  * `iptables-legacy-save -t filter` would create them).
  */
-export function renderFirewallScan(flows: readonly Flow[]): string[] {
+export function renderFirewallScan(
+  flows: readonly Flow[],
+  backend: { firewall: FirewallChoice; stack: string } = { firewall: "iptables", stack: "" },
+): string[] {
   const words = mergeFlows(flows)
     .map((f) => `${f.dir}:${f.cidr}:${f.own ? 1 : 0}`)
     .join(" ");
@@ -159,7 +164,21 @@ export function renderFirewallScan(flows: readonly Flow[]): string[] {
     `hn_fw_awk=${shq(FIREWALL_AWK)}`,
     // The one line that sums up the host's objects (and so changes with any of them).
     `hn_fw_flows=${shq(words)}`,
+    `hn_fw_nft=${shq(NFT_FIREWALL_AWK)}`,
     "hn_fw_scan() {",
+    ...decideBackend(backend).map((l) => `  ${l}`),
+    // Native nft tables: every one but hostnet's own when hostnet writes nft; beside iptables, those iptables-nft does not write.
+    `  if command -v nft >/dev/null 2>&1; then nft -s list ruleset 2>/dev/null | awk -v own=${shq(ownTable(backend.stack))} -v mode="$hn_fwb" -v flows="$hn_fw_flows" "$hn_fw_nft"; fi`,
+    // hostnet writes nft: of the iptables backends only the legacy one is another table set (iptables-nft's are in the ruleset).
+    ...(backend.firewall === "iptables"
+      ? []
+      : [
+          '  if [ "$hn_fwb" = nftables ]; then',
+          "    command -v iptables-legacy-save >/dev/null 2>&1 && grep -qs . /proc/net/ip_tables_names || return 0",
+          `    iptables-legacy-save 2>/dev/null | ${awk("iptables-legacy", 0, "nftables")}`,
+          "    return 0",
+          "  fi",
+        ]),
     "  hn_fw_v=$(iptables -V 2>/dev/null) || return 0",
     '  case "$hn_fw_v" in *nf_tables*) hn_fw_a=nft; hn_fw_o=legacy ;; *) hn_fw_a=legacy; hn_fw_o=nft ;; esac',
     `  iptables-save 2>/dev/null | ${awk('"iptables-$hn_fw_a"', 1, '"iptables-$hn_fw_a"')}`,
@@ -168,4 +187,14 @@ export function renderFirewallScan(flows: readonly Flow[]): string[] {
     `  "iptables-$hn_fw_o-save" 2>/dev/null | ${awk('"iptables-$hn_fw_o"', 0, '"iptables-$hn_fw_a"')}`,
     "}",
   ];
+}
+
+/** Sets hn_fwb in the scan: the backend hostnet writes to on this host (auto: what the host hook recorded, else decided the same way). */
+function decideBackend(b: { firewall: FirewallChoice; stack: string }): string[] {
+  if (b.firewall !== "auto") return [`hn_fwb=${b.firewall}`];
+  return [`hn_fwb=$(cat ${shq(firewallNote(b.stack))} 2>/dev/null || true)`, `case "$hn_fwb" in iptables|nftables) ;; *) ${DECIDE_FIREWALL} ;; esac`];
+}
+
+function ownTable(stack: string): string {
+  return stack ? nftTable(stack) : "";
 }

@@ -1,5 +1,6 @@
 import { ledgerDir, LOCK_FILES } from "./common";
 import { Flow } from "./firewall";
+import { firewallNote, FirewallChoice, renderFirewallDecision } from "./nft";
 import { renderPreflight } from "./preflight";
 import { argv, commentSafe, shq } from "./quote";
 
@@ -16,6 +17,8 @@ export interface HostHookSpec {
   readonly bridges?: readonly string[];
   /** What the stack forwards through the root namespace, for the firewall check. */
   readonly flows?: readonly Flow[];
+  /** The host's firewall backend, when it has objects that write rules (`auto` is decided and recorded here). */
+  readonly firewall?: FirewallChoice;
 }
 
 /**
@@ -37,8 +40,10 @@ export function renderHostCreate(h: HostHookSpec): string {
       requireForwarding: false,
       bridges: h.bridges ?? [],
       flows: h.flows ?? [],
+      ...(h.firewall ? { backend: { firewall: h.firewall, stack: h.stack } } : {}),
     }),
     argv("mkdir", "-p", dir),
+    ...(h.firewall === "auto" ? renderFirewallDecision(h.stack, h.host) : []),
     // A ledger entry whose write never finished (the create stopped, or /run was full) is incomplete: never run it.
     // No hook of this stack runs beside this one (the hook lock; every object waits for this hook).
     `rm -f ${shq(dir)}/*.down.tmp`,
@@ -51,7 +56,7 @@ export function renderHostCreate(h: HostHookSpec): string {
   ].join("\n");
 }
 
-export function renderHostDestroy(h: { stack: string; host: string }): string {
+export function renderHostDestroy(h: { stack: string; host: string; firewall?: FirewallChoice }): string {
   return [
     `# hostnet: last object of stack ${commentSafe(h.stack)} gone from host ${commentSafe(h.host)}`,
     "set -eu",
@@ -61,6 +66,7 @@ export function renderHostDestroy(h: { stack: string; host: string }): string {
     `set -- ${shq(ledgerDir(h.stack))}/*.down`,
     `if [ ! -e "$1" ]; then`,
     `  rm -f ${shq(ledgerDir(h.stack))}/*.down.tmp ${argv(...LOCK_FILES.map((f) => `${ledgerDir(h.stack)}/${f}`))}`,
+    ...(h.firewall === "auto" ? [`  rm -f ${shq(firewallNote(h.stack))}`] : []),
     `  rmdir ${shq(ledgerDir(h.stack))} 2>/dev/null || true`,
     `fi`,
   ].join("\n");

@@ -1,5 +1,6 @@
 import { inNetns, LEDGER_ROOT, unlessNetnsGone } from "./common";
 import { argv, shq } from "./quote";
+import { FirewallChoice, renderAutoNat, renderNftNat } from "./nft";
 import { DnatSpec, Hooks, MasqueradeSpec, NatSpec, ObjectRef, SnatSpec, StaticNatSpec } from "./types";
 
 /** One iptables rule: table, chain and match/target words (without the comment). */
@@ -183,4 +184,15 @@ function removeTableIfEmpty(netns: string | undefined, table: string): string[] 
 /** For review output: the rule as iptables-save would list it. */
 export function describeRule(r: Rule, tag: string): string {
   return `-t ${r.table} ${argv("-A", r.chain, ...r.spec, "-m", "comment", "--comment", tag)}`;
+}
+
+/**
+ * The hooks of a NAT object with the host's firewall backend: iptables rules,
+ * an nftables chain set (src/render/nft.ts), or, for `auto`, both renderings
+ * with the choice made on the host at deploy.
+ */
+export function renderNatWith(n: NatSpec, ref: ObjectRef, firewall: FirewallChoice): Hooks {
+  if (firewall === "nftables") return renderNftNat(n, ref);
+  const iptables = renderNat(n, ref);
+  return firewall === "auto" ? renderAutoNat(n, ref, iptables) : iptables;
 }

@@ -1,4 +1,5 @@
 import { Flow, renderFirewallScan } from "./firewall";
+import type { FirewallChoice } from "./nft";
 import { commentSafe, shq } from "./quote";
 
 /** What a host must offer before any of its objects is created. */
@@ -21,6 +22,8 @@ export interface PreflightSpec {
    * forwarding on): checked against both iptables backends' FORWARD chains.
    */
   readonly flows?: readonly Flow[];
+  /** The backend hostnet writes rules with on this host, for the firewall scan. @default iptables */
+  readonly backend?: { readonly firewall: FirewallChoice; readonly stack: string };
 }
 
 /**
@@ -109,7 +112,7 @@ export function renderPreflight(p: PreflightSpec): string[] {
   if (p.flows?.length) {
     const prefix = shq(`hostnet: host ${host}:`);
     lines.push(
-      ...renderFirewallScan(p.flows),
+      ...renderFirewallScan(p.flows, p.backend),
       "hn_fw_out=$(hn_fw_scan)",
       `printf '%s\\n' "$hn_fw_out" | while IFS= read -r l; do case "$l" in "P "*) echo ${prefix} "\${l#P }" >&2 ;; "W "*) echo ${prefix} "warning: \${l#W }" >&2 ;; esac; done`,
       `if printf '%s\\n' "$hn_fw_out" | grep -q '^P '; then hn_pf_bad=1; fi`,

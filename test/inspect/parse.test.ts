@@ -220,6 +220,30 @@ describe("parseNat", () => {
   });
 });
 
+describe("nft rules in the inspection", () => {
+  // As the probe's awk prints the rules of a hostnet_<stack> table (jumps left out).
+  const text = [
+    "*nft inet hostnet_s",
+    '-A o_0123456789ab_post ip saddr 10.0.0.0/24 oifname != "br0" masquerade -m comment --comment "hostnet:s:s/a/m"',
+    '-A o_0123456789ab_fwd ip daddr 10.0.0.0/24 ct state established,related accept -m comment --comment "hostnet:s:s/a/m"',
+  ].join("\n");
+
+  test("parseNat reads them with the table and the object's chain", () => {
+    expect(parseNat(text).map((n) => [n.table, n.chain, n.tag])).toEqual([
+      ["nft inet hostnet_s", "o_0123456789ab_post", "hostnet:s:s/a/m"],
+      ["nft inet hostnet_s", "o_0123456789ab_fwd", "hostnet:s:s/a/m"],
+    ]);
+  });
+
+  test("the text output shows them as nft lists them", () => {
+    const h = { hostname: "a", namespaces: [], links: [], bridges: [], routes: [], nat: parseNat(text) };
+    expect(formatInspection("host a", h).filter((l) => l.startsWith("rule"))).toEqual([
+      'rule        root  inet hostnet_s o_0123456789ab_post: ip saddr 10.0.0.0/24 oifname != "br0" masquerade  [hostnet:s:s/a/m]',
+      "rule        root  inet hostnet_s o_0123456789ab_fwd: ip daddr 10.0.0.0/24 ct state established,related accept  [hostnet:s:s/a/m]",
+    ]);
+  });
+});
+
 describe("splitProbeOutput", () => {
   test("output cut short (no end marker) is an error that says to run again", () => {
     const cut = RECORDED.slice(0, RECORDED.indexOf(`${INSPECT_MARK} place web`));

@@ -4,6 +4,7 @@ import {
   normalizeIptables,
   normalizeNetns,
   normalizeSnapshot,
+  normalizeNft,
   SNAPSHOT_SECTIONS,
   snapshotScript,
   splitSections,
@@ -94,6 +95,32 @@ describe("iptables-save", () => {
   });
 });
 
+describe("normalizeNft", () => {
+  test("keeps native tables and leaves out the ones iptables-nft writes (the iptables section has them)", () => {
+    const ruleset = [
+      "table ip filter {",
+      "\tchain FORWARD {",
+      "\t\ttype filter hook forward priority filter; policy drop;",
+      "\t}",
+      "}",
+      "table inet hostnet_s {",
+      "\tchain postrouting {",
+      "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+      "\t}",
+      "}",
+      "table ip6 nat {",
+      "}",
+    ];
+    expect(normalizeNft(ruleset)).toEqual([
+      "table inet hostnet_s {",
+      "chain postrouting {",
+      "type nat hook postrouting priority srcnat; policy accept;",
+      "}",
+      "}",
+    ]);
+  });
+});
+
 describe("whole snapshot", () => {
   const raw = (netns: string[]) =>
     [
@@ -119,6 +146,7 @@ describe("whole snapshot", () => {
       "fd00:88::/64 dev br0 proto kernel metric 256 pref medium",
       "@@hostnet-snapshot neigh6-proxy",
       "@@hostnet-snapshot ip6tables",
+      "@@hostnet-snapshot nft",
       "@@hostnet-snapshot sysctl",
       "net.ipv4.ip_forward = 0",
       "net.ipv6.conf.all.forwarding = 0",
@@ -149,6 +177,7 @@ describe("whole snapshot", () => {
         "local ::1 dev lo table local proto kernel metric 0 pref medium",
         "[neigh6-proxy]",
         "[ip6tables]",
+        "[nft]",
         "[sysctl]",
         "net.ipv4.ip_forward = 0",
         "net.ipv6.conf.all.forwarding = 0",

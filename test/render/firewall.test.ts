@@ -196,9 +196,13 @@ describe("renderFirewallScan", () => {
   test("defines hn_fw_scan, reads the legacy tables only where the kernel has some, and parses", () => {
     const lines = renderFirewallScan(MASQ);
     expect(lines[0].startsWith("hn_fw_awk='")).toBe(true);
-    expect(lines.slice(1)).toEqual([
+    expect(lines[2].startsWith("hn_fw_nft='")).toBe(true);
+    expect([lines[1], ...lines.slice(3)]).toEqual([
       "hn_fw_flows='from:10.88.0.0/24:1 to:10.88.0.0/24:1'",
       "hn_fw_scan() {",
+      "  hn_fwb=iptables",
+      // Native nft tables (firewalld's) are read too; the ones iptables-nft writes are left to iptables-save.
+      `  if command -v nft >/dev/null 2>&1; then nft -s list ruleset 2>/dev/null | awk -v own='' -v mode="$hn_fwb" -v flows="$hn_fw_flows" "$hn_fw_nft"; fi`,
       "  hn_fw_v=$(iptables -V 2>/dev/null) || return 0",
       '  case "$hn_fw_v" in *nf_tables*) hn_fw_a=nft; hn_fw_o=legacy ;; *) hn_fw_a=legacy; hn_fw_o=nft ;; esac',
       `  iptables-save 2>/dev/null | awk -v b="iptables-$hn_fw_a" -v active=1 -v writer="iptables-$hn_fw_a" -v flows="$hn_fw_flows" "$hn_fw_awk"`,
