@@ -89,7 +89,8 @@ export class NatRule extends NetObject {
     this.props = props;
     this.rule = rule;
     this.namespace = ns;
-    this.forwarding = ns ? namespaceForwarding(ns) : host.enableForwarding();
+    // IPv6 rules need IPv6 forwarding (net.ipv6.conf.all.forwarding), in the same place.
+    this.forwarding = rule.family() === 6 ? ipForwarding(ns ?? host, 6) : ns ? namespaceForwarding(ns) : host.enableForwarding();
   }
 
   get kind(): ObjectKind {
@@ -149,7 +150,7 @@ export class NatRule extends NetObject {
   }
 
   requiredCommands(): string[] {
-    return ["iptables"];
+    return [this.rule.family() === 6 ? "ip6tables" : "iptables"];
   }
 
   summary(): ObjectSummary {
