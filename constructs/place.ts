@@ -40,9 +40,8 @@ export function addressList(a: AddressesInput | undefined): AddressInput[] {
 
 /** 4 or 6 for an address prop (undefined when it is not an address at all; its own check reports that). */
 export function addressFamily(a: AddressInput | Subnet): Family | undefined {
-  // From the subnet when there is one: reading an IPAM address settles its subnet, which must wait for synth.
-  if (Subnet.isSubnet(a)) return familyOf(a.cidr);
-  if (a instanceof Address && a.subnet) return familyOf(a.subnet.cidr);
+  // Address.family, not its text: reading an IPAM address settles its subnet, which must wait for synth.
+  if (Subnet.isSubnet(a) || a instanceof Address) return a.family;
   return familyOf(addressCidr(a));
 }
 
