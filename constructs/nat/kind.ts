@@ -27,7 +27,7 @@ export interface NatKind {
   /** Problems with the props, without the path prefix. */
   problems(namespace?: Namespace): string[];
   /** Host ports the rule publishes when it lives in the root namespace. */
-  publishedPorts(): Array<{ protocol: string; port: number; hostAddress?: string }>;
+  publishedPorts(): Array<{ protocol: string; port: number; hostAddress?: string; family?: 6 }>;
   /** 6 when its addresses are IPv6 (ip6tables, NAT66), else 4. Known at construction, without settling any subnet. */
   family(): 4 | 6;
 }

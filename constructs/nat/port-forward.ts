@@ -82,9 +82,9 @@ export class PortForward implements NatKind {
     );
   }
 
-  publishedPorts(): Array<{ protocol: string; port: number; hostAddress?: string }> {
+  publishedPorts(): Array<{ protocol: string; port: number; hostAddress?: string; family?: 6 }> {
     const p = this.props;
-    return [{ protocol: this.protocol(), port: p.hostPort, hostAddress: p.hostAddress }];
+    return [{ protocol: this.protocol(), port: p.hostPort, hostAddress: p.hostAddress, ...familyOf6(this.family()) }];
   }
 
   private protocol(): Protocol {
