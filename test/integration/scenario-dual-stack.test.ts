@@ -1,0 +1,146 @@
+/**
+ * Dual stack on one lab (two hosts with IPv6 addresses on their shared link):
+ * examples/bridge-nat-dual, then examples/port-publish-dual, each deployed,
+ * probed over IPv4 and IPv6 (ping and TCP, NAT66 masquerade and port forwards
+ * through ip6tables) and destroyed; after each destroy both hosts equal their
+ * snapshots, IPv6 included (`ip -6 addr`, `ip -6 route`, `ip6tables-save`,
+ * IPv6 forwarding).
+ */
+import { normalizeBriefAddrs, normalizeIptables } from "../../src/lab/snapshot";
+import { ping } from "./support/probe";
+import { Scenario } from "./support/scenario";
+
+const s = new Scenario({ lab: "vb", index: 225, hosts: 2, example: "bridge-nat-dual", stack: "bridge-nat-dual" });
+const probes = s.probes;
+// The lab gives its hosts IPv4 addresses only: the test adds these on the hosts' shared link.
+const A6 = "fd00:18:225::a";
+const B6 = "fd00:18:225::b";
+
+const SNAPSHOT6 = [
+  "echo @addr; ip -6 -br addr",
+  "echo @route; ip -6 route show table all",
+  "echo @ip6tables; ip6tables-save",
+  "echo @sysctl; sysctl net.ipv6.conf.all.forwarding net.ipv6.conf.default.forwarding",
+].join("; ");
+
+/** The IPv6 state of a host, normalized like the IPv4 snapshot (link-local addresses, counters and empty tables left out). */
+async function snapshot6(host: string): Promise<string> {
+  const sections = new Map<string, string[]>();
+  let cur: string[] = [];
+  for (const line of (await s.sh(host, SNAPSHOT6)).split("\n")) {
+    if (line.startsWith("@")) sections.set(line.slice(1), (cur = []));
+    else if (line.trim()) cur.push(line.trim().replace(/\s+/g, " "));
+  }
+  return [
+    ...normalizeBriefAddrs(sections.get("addr") ?? []),
+    ...[...(sections.get("route") ?? [])].sort(),
+    ...normalizeIptables(sections.get("ip6tables") ?? []),
+    ...(sections.get("sysctl") ?? []),
+  ].join("\n");
+}
+
+const before6 = new Map<string, string>();
+async function snapshots6(): Promise<Map<string, string>> {
+  const now = new Map<string, string>();
+  for (const h of s.hostNames) now.set(h, await snapshot6(h));
+  return now;
+}
+
+beforeAll(async () => {
+  await s.up();
+  await s.sh("a", `ip addr add ${A6}/64 dev eth0 nodad`);
+  await s.sh("b", `ip addr add ${B6}/64 dev eth0 nodad`);
+  // The before-snapshots include the IPv6 management addresses.
+  for (const [h, snap] of await s.snapshots()) s.before.set(h, snap);
+  for (const [h, snap] of await snapshots6()) before6.set(h, snap);
+}, 120_000);
+afterAll(() => s.down(), 300_000);
+
+const ok = (r: { exitCode: number; output: string }) => ({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) });
+
+describe("bridge-nat on both families", () => {
+  test("deploy: both gateways on the bridge, an IPv6 default route per namespace, masquerade through ip6tables", async () => {
+    const r = await s.deploy();
+    expect(ok(r)).toEqual({ exitCode: 0, output: "" });
+    expect(r.output).toContain("Apply complete! Resources: 16 added");
+    expect(await s.sh("a", "ip6tables-save -t nat")).toContain(
+      `-A POSTROUTING -s fd00:88::/64 ! -o br-lan -m comment --comment "hostnet:bridge-nat-dual:bridge-nat-dual/a/masquerade6" -j MASQUERADE`,
+    );
+    expect(await s.sh("a", "ip -n db -6 route show default")).toContain("default via fd00:88::1 dev eth0 proto 199");
+    expect((await s.sh("a", "sysctl -n net.ipv6.conf.all.forwarding")).trim()).toBe("1");
+    await probes.serveEcho("a", "web", 80, "web");
+    await probes.serveEcho("b", undefined, 8080, "b");
+  }, 300_000);
+
+  test("the first ping over IPv6 works at once (no DAD wait): db -> web, db -> gateway, and ::1 inside web", async () => {
+    expect(await ping(s.inv, "a", "fd00:88::2", "db")).toBe(true);
+    expect(await ping(s.inv, "a", "fd00:88::1", "db")).toBe(true);
+    expect(await ping(s.inv, "a", "::1", "web")).toBe(true);
+    expect(await ping(s.inv, "a", "10.88.0.2", "db")).toBe(true);
+  }, 30_000);
+
+  test("TCP over IPv6 and IPv4 between namespaces on the bridge", async () => {
+    expect(await probes.tcpLine("a", "fd00:88::2", 80, "db")).toBe("web fd00:88::3");
+    expect(await probes.tcpLine("a", "10.88.0.2", 80, "db")).toBe("web 10.88.0.3");
+  }, 30_000);
+
+  test("NAT66: db reaches host b over IPv6, masqueraded to a's IPv6 address (and over IPv4 to a's IPv4 one)", async () => {
+    expect(await probes.tcpLine("a", B6, 8080, "db")).toBe(`b ${A6}`);
+    expect(await probes.tcpLine("a", s.address("b"), 8080, "db")).toBe(`b ${s.address("a")}`);
+  }, 30_000);
+
+  test("host b reaches web's published port over IPv6 ([fd00:88::2]:80) and IPv4, and web sees b's own address", async () => {
+    expect(await probes.tcpLine("b", A6, 10080)).toBe(`web ${B6}`);
+    expect(await probes.tcpLine("b", s.address("a"), 10080)).toBe(`web ${s.address("b")}`);
+  }, 30_000);
+
+  test("destroy leaves both hosts as they were, IPv6 addresses, routes, ip6tables and forwarding included", async () => {
+    await probes.stopAll();
+    const r = await s.destroy();
+    expect(ok(r)).toEqual({ exitCode: 0, output: "" });
+    expect(r.output).toContain("Destroy complete! Resources: 16 destroyed");
+    expect(await s.snapshots()).toEqual(s.before);
+    expect(await snapshots6()).toEqual(before6);
+  }, 300_000);
+});
+
+describe("port-publish on both families", () => {
+  test("deploy: the IPv6 port forward DNATs to [fd00:92::2]:80 with its hairpin rule", async () => {
+    s.useExample("port-publish-dual", "port-publish-dual");
+    const r = await s.deploy();
+    expect(ok(r)).toEqual({ exitCode: 0, output: "" });
+    expect(r.output).toContain("Apply complete! Resources: 16 added");
+    const nat = await s.sh("a", "ip6tables-save -t nat");
+    expect(nat).toContain("-j DNAT --to-destination [fd00:92::2]:80");
+    expect(nat).toMatch(/-A OUTPUT .*! -d ::1\/128 .*--dport 10080 .*-j DNAT --to-destination \[fd00:92::2\]:80/);
+    expect(nat).toContain("-A POSTROUTING -s fd00:92::/64 -d fd00:92::2/128 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT");
+    await probes.serveEcho("a", "web", 80, "web");
+  }, 300_000);
+
+  test("host b reaches the service through [a]:10080 over IPv6 and a:10080 over IPv4", async () => {
+    expect(await probes.tcpLine("b", A6, 10080)).toBe(`web ${B6}`);
+    expect(await probes.tcpLine("b", s.address("a"), 10080)).toBe(`web ${s.address("b")}`);
+  }, 30_000);
+
+  test("host a reaches its own published port over IPv6 (OUTPUT chain)", async () => {
+    expect(await probes.tcpLine("a", A6, 10080)).toBe(`web ${A6}`);
+  }, 30_000);
+
+  test("a neighbour and web itself reach the service through a's IPv6 address, masqueraded to the IPv6 gateway (hairpin)", async () => {
+    expect(await probes.tcpLine("a", A6, 10080, "peer")).toBe("web fd00:92::1");
+    expect(await probes.tcpLine("a", A6, 10080, "web")).toBe("web fd00:92::1");
+  }, 30_000);
+
+  test("direct IPv6 traffic between neighbours is not masqueraded", async () => {
+    expect(await probes.tcpLine("a", "fd00:92::2", 80, "peer")).toBe("web fd00:92::3");
+  }, 30_000);
+
+  test("destroy leaves both hosts as they were, IPv6 included", async () => {
+    await probes.stopAll();
+    const r = await s.destroy();
+    expect(ok(r)).toEqual({ exitCode: 0, output: "" });
+    expect(r.output).toContain("Destroy complete! Resources: 16 destroyed");
+    expect(await s.snapshots()).toEqual(s.before);
+    expect(await snapshots6()).toEqual(before6);
+  }, 300_000);
+});
