@@ -17,6 +17,8 @@ import { bridgeNatDual } from "../../examples/bridge-nat-dual/main";
 import { portPublishDual } from "../../examples/port-publish-dual/main";
 import { routerNamespace } from "../../examples/router-namespace/main";
 import { HOST_KEY, synthJson, validationErrors } from "../support/stacks";
+import { reviewFiles } from "../../src/review/files";
+import { buildReview } from "../../constructs/review-model";
 
 let dir: string;
 let inventory: string;
@@ -133,5 +135,21 @@ describe("dual-stack examples", () => {
         .find((o) => o.node.path.endsWith("db/default6"))!
         .createScript(),
     ).toContain("ip -n db -6 route replace default via fd00:88::1 proto 199");
+  });
+});
+
+describe("dual-stack review", () => {
+  test("PLAN.md lists both addresses of the bridge and the veth ends and the ip6tables rules; up.sh has the IPv6 commands", () => {
+    const files = reviewFiles(buildReview(build(portPublishDual)));
+    const plan = [...files].find(([name]) => name.endsWith("PLAN.md"))![1];
+    expect(plan).toContain("| bridge | br-pub | root | 10.92.0.1/24, fd00:92::1/64 |");
+    expect(plan).toMatch(/\| veth \| eth0 ~ ve-web-veth \| netns web ~ root \| 10\.92\.0\.2\/24, fd00:92::2\/64 \|/);
+    expect(plan).toContain("| dnat | tcp/10080 -> [fd00:92::2]:80 | root |");
+    const up = [...files].find(([name]) => name.endsWith("up.sh"))![1];
+    expect(up).toContain("ip -n web -6 route replace default via fd00:92::1 proto 199");
+    expect(up).toContain(
+      "ip6tables -w -t nat -A PREROUTING -p tcp -m addrtype --dst-type LOCAL --dport 10080 -j DNAT --to-destination '[fd00:92::2]:80'",
+    );
+    expect(up).toContain("sysctl -q -w net.ipv6.conf.all.forwarding=1");
   });
 });
