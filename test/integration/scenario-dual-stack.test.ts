@@ -68,6 +68,9 @@ describe("bridge-nat on both families", () => {
     );
     expect(await s.sh("a", "ip -n db -6 route show default")).toContain("default via fd00:88::1 dev eth0 proto 199");
     expect((await s.sh("a", "sysctl -n net.ipv6.conf.all.forwarding")).trim()).toBe("1");
+    // Added without DAD, so never tentative: usable the moment the create returns.
+    expect(await s.sh("a", "ip -n web -6 addr show dev eth0 scope global")).toMatch(/inet6 fd00:88::2\/64 scope global nodad/);
+    expect(await s.sh("a", "ip -6 addr show dev br-lan scope global")).toMatch(/inet6 fd00:88::1\/64 scope global nodad/);
     await probes.serveEcho("a", "web", 80, "web");
     await probes.serveEcho("b", undefined, 8080, "b");
   }, 300_000);
