@@ -57,17 +57,18 @@ export function addressIp(a: AddressInput): string {
 
 /** Problems with an address prop, or [] */
 export function checkAddressInput(a: AddressInput, what: string): string[] {
-  if (a instanceof Address) return [];
-  const r = parseAnyPrefix(a, false);
+  // An Address from a Subnet was checked there; one built by hand (new Address("fd00::2", 64)) is checked here.
+  if (a instanceof Address && a.subnet) return [];
+  const r = parseAnyPrefix(addressCidr(a), false);
   if (r.problem !== undefined) return [`${what}: ${r.problem}`];
   const c = r.value;
   if (c.family === 4 && c.prefix <= 30 && (c.address === c.network || c.address === lastOf(c))) {
-    return [`${what} ${a} is the network or broadcast address of its subnet; use a host address.`];
+    return [`${what} ${addressCidr(a)} is the network or broadcast address of its subnet; use a host address.`];
   }
-  // IPv6 has no broadcast, but the all-zero host part is the subnet-router anycast address (RFC 4291 2.6.1).
+  // IPv6 has no broadcast; the all-zero interface id is the subnet-router anycast address (RFC 4291), not a host's.
   if (c.family === 6 && c.prefix <= 126 && c.address === c.network) {
     return [
-      `${what} ${a} is the subnet-router anycast address of ${formatAnyCidr(c)}; use a host address such as ${formatIp(6, c.network + 1n)}/${c.prefix}.`,
+      `${what} ${a} is the subnet-router anycast address of its prefix; use a host address (e.g. ${formatAnyCidr({ ...c, network: c.network + 1n })}).`,
     ];
   }
   return [];
@@ -89,11 +90,11 @@ export function checkAddressesInput(list: readonly AddressInput[], what: string,
   return errs;
 }
 
-/** What the one-segment check needs of a bridge. */
+/** What the one-segment check needs of a bridge: its address, or its addresses (at most one per family). */
 export interface BridgeLike {
   readonly name: string;
-  /** Its addresses, at most one per family. */
-  readonly addresses: readonly AddressInput[];
+  readonly address?: AddressInput;
+  readonly addresses?: readonly AddressInput[];
 }
 
 function cidrOf(a: AddressInput): IpCidr | undefined {
@@ -109,7 +110,9 @@ function cidrOf(a: AddressInput): IpCidr | undefined {
 export function bridgeSubnetProblem(address: AddressInput, bridge: BridgeLike, m: { what: string; joins: string; prop: string }): string | null {
   const { what, joins, prop } = m;
   const family = addressFamily(address);
-  const brAddress = family === undefined ? undefined : ofFamily(bridge.addresses, family);
+  const brAddresses = bridge.addresses ?? (bridge.address !== undefined ? [bridge.address] : []);
+  // Another family is another subnet of a dual-stack segment: compared with the bridge's address of its own family.
+  const brAddress = family === undefined ? undefined : ofFamily(brAddresses, family);
   if (brAddress === undefined) return null;
   const sub = address instanceof Address ? address.subnet : undefined;
   const brSub = brAddress instanceof Address ? brAddress.subnet : undefined;
