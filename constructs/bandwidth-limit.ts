@@ -1,7 +1,9 @@
 import { Construct } from "constructs";
 import { checkHtb, renderHtb } from "../src/render/bandwidth";
 import { Hooks, HtbClassSpec, HtbSpec, ObjectRef } from "../src/render/types";
-import { cidrProblem } from "../src/validate/address";
+import { anyCidrProblem } from "../src/validate/address";
+import { familyOf } from "../src/ipam/ip";
+import { canonicalText } from "./place";
 import { checkInterfaceName, checkPort, printable } from "../src/validate/names";
 import { checkClassId, checkRate, checkSize, formatRate, htbQuantum, rateBits } from "../src/validate/tc";
 import { Bridge } from "./bridge";
@@ -12,7 +14,7 @@ import { placeName } from "./place";
 import { Address, Subnet } from "./subnet";
 import type { ObjectKind } from "../src/plan/kinds";
 
-/** An address or network a class matches: an Address, a Subnet or "a.b.c.d[/len]". */
+/** An address or network a class matches: an Address, a Subnet, "a.b.c.d[/len]" or an IPv6 one ("fd00::2", "fd00::/64"). */
 export type MatchAddress = Address | Subnet | string;
 
 export interface BandwidthMatch {
@@ -214,9 +216,14 @@ export class BandwidthLimit extends NetObject {
           [m.dst, "dst"],
         ] as const) {
           if (v === undefined || v instanceof Address || v instanceof Subnet) continue;
-          const e = cidrProblem(v.includes("/") ? v : `${v}/32`, `match.${what}`, false);
+          const e = anyCidrProblem(v.includes("/") ? v : `${v}/${v.includes(":") ? 128 : 32}`, `match.${what}`, false);
           if (e) errs.push(`${where}: ${e}`);
         }
+        const fs = [m.src, m.dst].filter((v) => v !== undefined).map((v) => familyOf(matchCidr(v!)));
+        if (fs.length === 2 && fs[0] && fs[1] && fs[0] !== fs[1])
+          errs.push(
+            `${where}: match.src ${matchCidr(m.src!)} is IPv${fs[0]} but match.dst ${matchCidr(m.dst!)} is IPv${fs[1]}; one filter matches one family. Make both of one family, or use two classes.`,
+          );
         if (m.dport !== undefined) {
           const e = checkPort(m.dport, "match.dport");
           if (e) errs.push(`${where}: ${e}`);
@@ -237,9 +244,10 @@ export class BandwidthLimit extends NetObject {
 }
 
 function matchCidr(a: MatchAddress): string {
-  if (a instanceof Subnet) return a.cidr;
-  if (a instanceof Address) return `${a.ip}/32`;
-  return a.includes("/") ? a : `${a}/32`;
+  if (a instanceof Subnet) return canonicalText(a.cidr);
+  const host = (ip: string) => canonicalText(`${ip}/${ip.includes(":") ? 128 : 32}`);
+  if (a instanceof Address) return host(a.ip);
+  return a.includes("/") ? canonicalText(a) : host(a);
 }
 
 function describeMatch(m?: BandwidthMatch): string {

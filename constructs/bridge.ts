@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { formatIp4, parseCidr4 } from "../src/ipam/ipv4";
+import { formatAnyCidr, parseAnyCidr } from "../src/ipam/ip";
 import { deriveName } from "../src/plan/names";
 import { renderBridge } from "../src/render/bridge";
 import { checkBridge } from "../src/render/check";
@@ -10,7 +10,7 @@ import { problemText } from "../src/validate/problem";
 import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
-import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
+import { AddressesInput, AddressInput, addressCidr, addressList, checkAddressesInput, placeName } from "./place";
 import type { ObjectKind } from "../src/plan/kinds";
 import { brand, hasBrand } from "./guard";
 import type { ObjectDiagram } from "../src/review/topology";
@@ -21,8 +21,12 @@ export interface BridgeProps {
   readonly name?: string;
   /** @default 1500 */
   readonly mtu?: number;
-  /** Address of the bridge itself, usually the subnet's gateway (`subnet.gateway`). @default none */
-  readonly address?: AddressInput;
+  /**
+   * Address of the bridge itself, usually the subnet's gateway (`subnet.gateway`); one per family
+   * for dual stack (`[lan.gateway, lan6.gateway]` or `["10.88.0.1/24", "fd00:88::1/64"]`).
+   * @default none
+   */
+  readonly address?: AddressesInput;
   /** Namespace the bridge lives in. @default the namespace whose scope it is created in, else the host's root namespace */
   readonly namespace?: Namespace;
 }
@@ -47,7 +51,10 @@ export class Bridge extends NetObject {
   readonly name: string;
   readonly mtu: number;
   readonly namespace?: Namespace;
+  /** The first of its addresses. */
   readonly address?: AddressInput;
+  /** Its addresses, at most one per family. */
+  readonly addresses: readonly AddressInput[];
 
   constructor(scope: Construct, id: string, props: BridgeProps = {}) {
     const ns = props.namespace ?? Namespace.tryOf(scope);
@@ -56,7 +63,8 @@ export class Bridge extends NetObject {
     this.namespace = ns;
     this.name = props.name ?? deriveName(id, this.node.path, 15);
     this.mtu = props.mtu ?? 1500;
-    this.address = props.address;
+    this.addresses = addressList(props.address);
+    this.address = this.addresses[0];
   }
 
   get kind(): ObjectKind {
@@ -68,10 +76,10 @@ export class Bridge extends NetObject {
   }
 
   diagram(): ObjectDiagram {
-    const label = [`bridge ${this.name}`, ...(this.address ? [addressCidr(this.address)] : [])];
+    const label = [`bridge ${this.name}`, ...this.addresses.map(addressCidr)];
     return {
       nodes: [{ ref: refOf(this), label, shape: "bridge", ...inGroup(this.namespace), ...holding(this.address) }],
-      subnets: subnetsOf(this.address),
+      subnets: subnetsOf(...this.addresses),
     };
   }
 
@@ -89,13 +97,14 @@ export class Bridge extends NetObject {
 
   /** A bridge with an address in the root namespace is the gateway of its subnet: what leaves the subnet is forwarded. */
   forwardedFlows(): Flow[] {
-    if (this.namespace || !this.address) return [];
-    const c = parseCidr4(addressCidr(this.address), false);
-    const cidr = `${formatIp4(c.network)}/${c.prefix}`;
-    return [
-      { dir: "from", cidr, own: false },
-      { dir: "to", cidr, own: false },
-    ];
+    if (this.namespace) return [];
+    return this.addresses.flatMap((a): Flow[] => {
+      const cidr = formatAnyCidr(parseAnyCidr(addressCidr(a), false));
+      return [
+        { dir: "from", cidr, own: false },
+        { dir: "to", cidr, own: false },
+      ];
+    });
   }
 
   private spec(): BridgeSpec {
@@ -106,7 +115,7 @@ export class Bridge extends NetObject {
       name: this.name,
       netns: this.namespace?.name,
       mtu: this.mtu,
-      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
+      addresses: this.addresses.map(addressCidr),
       ...(parent ? { randomMac: true } : {}),
     };
   }
@@ -124,7 +133,7 @@ export class Bridge extends NetObject {
   }
 
   assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: Namespace }> {
-    return this.address !== undefined ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
+    return this.addresses.map((a) => ({ cidr: addressCidr(a), iface: this.name, namespace: this.namespace }));
   }
 
   summary(): ObjectSummary {
@@ -132,7 +141,7 @@ export class Bridge extends NetObject {
       kind: "bridge",
       name: this.name,
       where: placeName(this.namespace),
-      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
+      addresses: this.addresses.map(addressCidr),
       detail: `mtu ${this.mtu}`,
     };
   }
@@ -143,7 +152,7 @@ export class Bridge extends NetObject {
     if (n) errs.push(problemText(n, "Set props.name or shorten the construct id."));
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);
-    if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));
+    errs.push(...checkAddressesInput(this.addresses, "address", "props.address"));
     return errs;
   }
 }

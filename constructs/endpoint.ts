@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { ipProblem } from "../src/validate/address";
+import { anyIpProblem } from "../src/validate/address";
+import { familyOf } from "../src/ipam/ip";
 import { deriveName } from "../src/plan/names";
 import { checkNamespace, checkRoute, checkVeth } from "../src/render/check";
 import { renderNamespace } from "../src/render/namespace";
@@ -7,10 +8,10 @@ import { renderRoute } from "../src/render/route";
 import { Hooks, NamespaceSpec, ObjectRef, RouteSpec, VethSpec } from "../src/render/types";
 import { renderVeth } from "../src/render/veth";
 import { checkMtu, interfaceNameProblem, namespaceNameProblem } from "../src/validate/names";
-import { nonNull, problemText } from "../src/validate/problem";
+import { problemText } from "../src/validate/problem";
 import { Bridge } from "./bridge";
 import { NamespaceLike, NetObject, ObjectSummary } from "./net-object";
-import { AddressInput, addressCidr, bridgeSubnetProblem, checkAddressInput, placeName } from "./place";
+import { AddressInput, addressCidr, addressFamily, addressIp, bridgeSubnetProblem, canonicalText, checkAddressesInput, placeName } from "./place";
 import { hostFor, OnHost } from "./same-host";
 import { Address, Subnet } from "./subnet";
 import type { ObjectKind } from "../src/plan/kinds";
@@ -22,15 +23,17 @@ export interface EndpointProps {
   readonly bridge: Bridge;
   /**
    * Address of the interface inside the namespace: a Subnet (its next free
-   * address), `subnet.allocate(...)`, `subnet.address("...")` or "a.b.c.d/len".
+   * address), `subnet.allocate(...)`, `subnet.address("...")`, "a.b.c.d/len" or
+   * "fd00::2/64"; one per family for dual stack (`[lan, lan6]`).
    * @default none
    */
-  readonly address?: Subnet | AddressInput;
+  readonly address?: Subnet | AddressInput | ReadonlyArray<Subnet | AddressInput>;
   /**
-   * Next hop of the namespace's default route (`subnet.gateway` or "a.b.c.d"); false for no route.
-   * @default the bridge's address; no route when the bridge has none
+   * Next hop of the namespace's default route (`subnet.gateway`, "a.b.c.d" or "fd00::1"), one per
+   * family for dual stack; false for no route.
+   * @default the bridge's address of each family the endpoint has an address of; no route when the bridge has none
    */
-  readonly gateway?: Address | string | false;
+  readonly gateway?: Address | string | false | ReadonlyArray<Address | string>;
   /** Name of the namespace under /run/netns. @default the construct id */
   readonly namespaceName?: string;
   /** Interface name inside the namespace, 1-15 bytes. @default "eth0" */
@@ -64,9 +67,14 @@ export class Endpoint extends NetObject {
   readonly name: string;
   readonly hostName: string;
   readonly mtu: number;
+  /** The first of its addresses. */
   readonly address?: AddressInput;
-  /** Next hop of the default route (dotted quad), when there is one. */
+  /** Its addresses, at most one per family. */
+  readonly addresses: readonly AddressInput[];
+  /** Next hop of the default route (the first one), when there is one. */
   readonly gateway?: string;
+  /** Next hops of the default routes, at most one per family. */
+  readonly gateways: readonly string[];
   /** The endpoint's namespace, as place checks and routes see it. */
   readonly namespace: NamespaceLike;
   private readonly killProcesses: boolean;
@@ -80,9 +88,22 @@ export class Endpoint extends NetObject {
     this.hostName = props.hostName ?? deriveName(id, this.node.path, 15, "ve-");
     this.mtu = props.mtu ?? 1500;
     this.killProcesses = props.killProcessesOnDestroy ?? true;
-    this.address = Subnet.isSubnet(props.address) ? props.address.allocate(this) : props.address;
-    const gw = props.gateway === undefined ? props.bridge.address : props.gateway;
-    this.gateway = gw === false || gw === undefined ? undefined : gw instanceof Address ? gw.ip : gw.split("/")[0];
+    const given = props.address === undefined ? [] : Array.isArray(props.address) ? props.address : [props.address];
+    this.addresses = (given as ReadonlyArray<Subnet | AddressInput>).map((a) => (Subnet.isSubnet(a) ? a.allocate(this) : a));
+    this.address = this.addresses[0];
+    // By default one route per family the endpoint has an address of, via the bridge's address of that family
+    // (with no address at all, via the bridge's first, as before).
+    const families = new Set(this.addresses.map(addressFamily));
+    const gw: ReadonlyArray<Address | string> =
+      props.gateway === false
+        ? []
+        : props.gateway === undefined
+          ? props.bridge.addresses.filter((a, i) => (families.size ? families.has(addressFamily(a)) : i === 0))
+          : Array.isArray(props.gateway)
+            ? props.gateway
+            : [props.gateway as Address | string];
+    this.gateways = gw.map((g) => (g instanceof Address ? addressIp(g) : canonicalText(g.split("/")[0])));
+    this.gateway = this.gateways[0];
   }
 
   get kind(): ObjectKind {
@@ -98,12 +119,12 @@ export class Endpoint extends NetObject {
   diagram(): ObjectDiagram {
     const group = refOf(this, "netns");
     const inside = refOf(this, "if");
-    const label = [this.name, ...(this.address !== undefined ? [addressCidr(this.address)] : [])];
+    const label = [this.name, ...this.addresses.map(addressCidr)];
     return {
       groups: [{ ref: group, label: `netns ${this.namespaceName}` }],
       nodes: [{ ref: inside, label, shape: "interface", group, ...holding(this.address) }],
       edges: [{ from: refOf(this.bridge), to: inside, style: "cable", label: this.hostName }],
-      subnets: subnetsOf(this.address),
+      subnets: subnetsOf(...this.addresses),
     };
   }
 
@@ -112,17 +133,13 @@ export class Endpoint extends NetObject {
   }
 
   hooks(ref: ObjectRef): Hooks {
-    const parts = [renderNamespace(this.namespaceSpec()), renderVeth(this.vethSpec(), ref), ...(this.gateway ? [renderRoute(this.routeSpec())] : [])];
+    const parts = [renderNamespace(this.namespaceSpec()), renderVeth(this.vethSpec(), ref), ...this.routeSpecs().map(renderRoute)];
     // Created in order, destroyed in reverse, exactly as the three objects would be.
     return { create: parts.flatMap((p) => p.create), destroy: [...parts].reverse().flatMap((p) => p.destroy) };
   }
 
   checks(): string[] {
-    return [
-      ...checkNamespace(this.namespaceSpec()),
-      ...checkVeth(this.vethSpec(), this.ref.tag),
-      ...(this.gateway ? checkRoute(this.routeSpec()) : []),
-    ];
+    return [...checkNamespace(this.namespaceSpec()), ...checkVeth(this.vethSpec(), this.ref.tag), ...this.routeSpecs().flatMap(checkRoute)];
   }
 
   dependencies(): NetObject[] {
@@ -138,7 +155,7 @@ export class Endpoint extends NetObject {
   }
 
   routes(): Array<{ destination: string; via?: string; namespace?: NamespaceLike }> {
-    return this.gateway !== undefined ? [{ destination: "default", via: this.gateway, namespace: this.namespace }] : [];
+    return this.gateways.map((via) => ({ destination: "default", via, namespace: this.namespace }));
   }
 
   interfaces(): Array<{ name: string; namespace?: NamespaceLike }> {
@@ -149,16 +166,17 @@ export class Endpoint extends NetObject {
   }
 
   assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: NamespaceLike }> {
-    return this.address !== undefined ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
+    return this.addresses.map((a) => ({ cidr: addressCidr(a), iface: this.name, namespace: this.namespace }));
   }
 
   summary(): ObjectSummary {
+    const routes = this.gateways.length ? this.gateways.map((g) => `default via ${g}`).join(", ") : "no default route";
     return {
       kind: "endpoint",
       name: this.namespaceName,
       where: `netns ${this.namespaceName} ~ ${placeName(this.bridge.namespace)}`,
-      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
-      detail: `${this.name}@netns ${this.namespaceName} <-> ${this.hostName} (bridge ${this.bridge.name}), ${this.gateway ? `default via ${this.gateway}` : "no default route"}, mtu ${this.mtu}`,
+      addresses: this.addresses.map(addressCidr),
+      detail: `${this.name}@netns ${this.namespaceName} <-> ${this.hostName} (bridge ${this.bridge.name}), ${routes}, mtu ${this.mtu}`,
     };
   }
 
@@ -179,30 +197,50 @@ export class Endpoint extends NetObject {
       errs.push(
         `MTU ${this.mtu} is larger than bridge ${this.bridge.name}'s MTU ${this.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${this.bridge.mtu}.`,
       );
-    if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));
-    // One L2 segment, one subnet (as for a VethPair end on a bridge).
-    const seg =
-      this.address !== undefined
-        ? bridgeSubnetProblem(this.address, this.bridge, { what: "address", joins: "the endpoint joins", prop: "props.address" })
-        : null;
-    if (seg) errs.push(seg);
-    if (this.gateway !== undefined) errs.push(...nonNull(ipProblem(this.gateway, "gateway")));
+    errs.push(...checkAddressesInput(this.addresses, "address", "props.address"));
+    // One L2 segment, one subnet per family (as for a VethPair end on a bridge).
+    for (const a of this.addresses) {
+      const seg = bridgeSubnetProblem(a, this.bridge, { what: "address", joins: "the endpoint joins", prop: "props.address" });
+      if (seg) errs.push(seg);
+    }
+    const seen = new Set<number>();
+    for (const g of this.gateways) {
+      const p = anyIpProblem(g, "gateway");
+      if (p) {
+        errs.push(p);
+        continue;
+      }
+      const f = familyOf(g)!;
+      if (seen.has(f))
+        errs.push(
+          `gateway: ${this.gateways.join(" and ")} are both IPv${f}; a namespace has one default route per family. Keep one in props.gateway.`,
+        );
+      seen.add(f);
+      if (this.addresses.length && !this.addresses.some((a) => addressFamily(a) === f))
+        errs.push(`gateway ${g} is IPv${f} but the endpoint has no IPv${f} address to reach it from. Add one to props.address or drop the gateway.`);
+    }
     return errs;
   }
 
   private namespaceSpec(): NamespaceSpec {
-    return { name: this.namespaceName, killProcesses: this.killProcesses };
+    const ipv6 = this.addresses.some((a) => addressFamily(a) === 6);
+    return { name: this.namespaceName, killProcesses: this.killProcesses, ...(ipv6 ? { ipv6: true } : {}) };
   }
 
   private vethSpec(): VethSpec {
     return {
-      a: { name: this.name, netns: this.namespaceName, addresses: this.address !== undefined ? [addressCidr(this.address)] : [] },
+      a: { name: this.name, netns: this.namespaceName, addresses: this.addresses.map(addressCidr) },
       b: { name: this.hostName, netns: this.bridge.namespace?.name, master: this.bridge.name, addresses: [] },
       mtu: this.mtu,
     };
   }
 
-  private routeSpec(): RouteSpec {
-    return { netns: this.namespaceName, destination: "default", via: this.gateway };
+  private routeSpecs(): RouteSpec[] {
+    return this.gateways.map((via) => ({
+      netns: this.namespaceName,
+      destination: "default",
+      via,
+      ...(familyOf(via) === 6 ? { family: 6 as const } : {}),
+    }));
   }
 }

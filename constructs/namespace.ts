@@ -2,11 +2,12 @@ import { Construct, IConstruct } from "constructs";
 import { deriveName } from "../src/plan/names";
 import { checkNamespace } from "../src/render/check";
 import { renderNamespace } from "../src/render/namespace";
-import { Hooks } from "../src/render/types";
+import { Hooks, NamespaceSpec } from "../src/render/types";
 import { namespaceNameProblem } from "../src/validate/names";
 import { problemText } from "../src/validate/problem";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor } from "./same-host";
+import type { Host } from "./host";
 import type { ObjectKind } from "../src/plan/kinds";
 import { brand, hasBrand } from "./guard";
 import type { ObjectDiagram } from "../src/review/topology";
@@ -69,11 +70,17 @@ export class Namespace extends NetObject {
   }
 
   hooks(): Hooks {
-    return renderNamespace({ name: this.name, killProcesses: this.killProcesses });
+    return renderNamespace(this.spec());
   }
 
   checks(): string[] {
-    return checkNamespace({ name: this.name, killProcesses: this.killProcesses });
+    return checkNamespace(this.spec());
+  }
+
+  private spec(): NamespaceSpec {
+    // IPv6 on lo only where an object puts an IPv6 address in here: IPv4-only namespaces render as they always did.
+    const ipv6 = ipv6Places(this.host).has(this);
+    return { name: this.name, killProcesses: this.killProcesses, ...(ipv6 ? { ipv6: true } : {}) };
   }
 
   dependencies(): NetObject[] {
@@ -92,4 +99,19 @@ export class Namespace extends NetObject {
     const e = namespaceNameProblem(this.name);
     return e ? [problemText(e, "Set props.name or change the construct id.")] : [];
   }
+}
+
+// Per host: the namespaces some object puts an IPv6 address in. Built once per synth (objects are only
+// ever added, so a changed count means it is stale): a scan per namespace would be O(n²) on big hosts.
+const ipv6Index = new WeakMap<Host, { count: number; places: Set<unknown> }>();
+
+function ipv6Places(host: Host): Set<unknown> {
+  let index = ipv6Index.get(host);
+  if (!index || index.count !== host.netObjects.length) {
+    const places = new Set<unknown>();
+    for (const o of host.netObjects) for (const a of o.assignedAddresses()) if (a.cidr.includes(":")) places.add(a.namespace);
+    index = { count: host.netObjects.length, places };
+    ipv6Index.set(host, index);
+  }
+  return index.places;
 }

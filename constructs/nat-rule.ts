@@ -91,7 +91,8 @@ export class NatRule extends NetObject {
     this.props = props;
     this.rule = rule;
     this.namespace = ns;
-    this.forwarding = ns ? namespaceForwarding(ns) : host.enableForwarding();
+    // IPv6 rules need IPv6 forwarding (net.ipv6.conf.all.forwarding), in the same place.
+    this.forwarding = rule.family() === 6 ? ipForwarding(ns ?? host, 6) : ns ? namespaceForwarding(ns) : host.enableForwarding();
   }
 
   get kind(): ObjectKind {
@@ -172,7 +173,8 @@ export class NatRule extends NetObject {
 
   requiredCommands(): string[] {
     // auto: whichever the host has; the host hook's decision needs neither.
-    return { iptables: ["iptables"], nftables: ["nft", "flock"], auto: ["flock"] }[this.host.firewall];
+    const iptables = this.rule.family() === 6 ? "ip6tables" : "iptables";
+    return { iptables: [iptables], nftables: ["nft", "flock"], auto: ["flock"] }[this.host.firewall];
   }
 
   summary(): ObjectSummary {

@@ -23,6 +23,14 @@ export interface NetworkProps {
   readonly driver?: NetworkDriver;
   /** Gateway address, given to the bridge. @default the subnet's first usable address */
   readonly gateway?: string;
+  /**
+   * An IPv6 subnet beside `subnet` for a dual-stack network (`docker network create --ipv6 --subnet fd00:89::/64`):
+   * the bridge gets its gateway too, every endpoint an address from it and an IPv6 default route,
+   * masquerade and published ports go through ip6tables as well. @default none (IPv4 only)
+   */
+  readonly subnet6?: string;
+  /** Gateway address of `subnet6`. @default the IPv6 subnet's ::1 */
+  readonly gateway6?: string;
   /** Bridge interface name. @default "br-" plus the construct id, shortened with a hash when too long */
   readonly bridgeName?: string;
   /** MTU of the bridge and the endpoints' veths. @default 1500 */
@@ -52,6 +60,8 @@ export interface ConnectOptions {
   readonly publish?: readonly PublishedPort[];
   /** Address in the network's subnet. @default the next free one */
   readonly address?: string;
+  /** Address in the network's IPv6 subnet (`subnet6`). @default the next free one */
+  readonly address6?: string;
   /** Interface name inside the namespace. @default "eth0" */
   readonly interfaceName?: string;
   /** Add a default route via the gateway in the namespace (turn off for a namespace's second network). @default true */
@@ -62,9 +72,13 @@ export interface ConnectOptions {
 export interface NetworkEndpoint {
   readonly namespace: Namespace;
   readonly address: Address;
+  /** Its address in the IPv6 subnet, on a dual-stack network. */
+  readonly address6?: Address;
   /** The cable: `veth.a` in the namespace, `veth.b` a port of the network's bridge. */
   readonly veth: VethPair;
   readonly route?: Route;
+  /** The IPv6 default route, on a dual-stack network. */
+  readonly route6?: Route;
   readonly published: readonly NatRule[];
 }
 
@@ -87,8 +101,12 @@ export class Network extends Construct {
   readonly host: Host;
   readonly driver: NetworkDriver;
   readonly subnet: Subnet;
+  /** The IPv6 subnet of a dual-stack network. */
+  readonly subnet6?: Subnet;
   readonly bridge: Bridge;
   readonly masquerade?: NatRule;
+  /** IPv6 masquerade (ip6tables) of a dual-stack network. */
+  readonly masquerade6?: NatRule;
   readonly mtu: number;
   private readonly eps: NetworkEndpoint[] = [];
 
@@ -99,12 +117,18 @@ export class Network extends Construct {
     this.driver = props.driver ?? "bridge";
     this.mtu = props.mtu ?? 1500;
     this.subnet = new Subnet(this, "subnet", { cidr: props.subnet, ...(props.gateway !== undefined ? { gateway: props.gateway } : {}) });
+    if (props.subnet6 !== undefined)
+      this.subnet6 = new Subnet(this, "subnet6", { cidr: props.subnet6, ...(props.gateway6 !== undefined ? { gateway: props.gateway6 } : {}) });
+    const gateways = [this.subnet.gateway, this.subnet6?.gateway].filter((g): g is Address => g !== undefined);
     this.bridge = new Bridge(this, "bridge", {
       name: props.bridgeName ?? deriveName(id, this.node.path, 15, "br-"),
-      address: this.subnet.gateway,
+      address: gateways.length > 1 ? gateways : gateways[0],
       mtu: this.mtu,
     });
-    if (props.masquerade ?? true) this.masquerade = NatRule.masquerade(this, "masquerade", { subnet: this.subnet, bridge: this.bridge });
+    if (props.masquerade ?? true) {
+      this.masquerade = NatRule.masquerade(this, "masquerade", { subnet: this.subnet, bridge: this.bridge });
+      if (this.subnet6) this.masquerade6 = NatRule.masquerade(this, "masquerade6", { subnet: this.subnet6, bridge: this.bridge });
+    }
     addProblems(this, () => this.validate());
   }
 
@@ -125,10 +149,12 @@ export class Network extends Construct {
     }
     const id = namespace.node.id;
     const address = opts.address !== undefined ? this.subnet.address(opts.address, namespace) : this.subnet.allocate(namespace);
+    const s6 = this.subnet6;
+    const address6 = s6 && (opts.address6 !== undefined ? s6.address(opts.address6, namespace) : s6.allocate(namespace));
     const vethPath = `${this.node.path}/${id}`;
     const publish = opts.publish ?? [];
     const veth = new VethPair(this, id, {
-      a: { namespace, address, name: opts.interfaceName ?? "eth0" },
+      a: { namespace, address: address6 ? [address, address6] : address, name: opts.interfaceName ?? "eth0" },
       // Hairpin on a publishing endpoint's port: it can reach its own published port through
       // the host's address even where br_netfilter bridges the DNATed frame back out of that port.
       b: { bridge: this.bridge, name: deriveName(`${this.node.id}-${id}`, vethPath, 15, "ve-"), hairpin: publish.length > 0 },
@@ -136,17 +162,28 @@ export class Network extends Construct {
     });
     const gateway = this.subnet.gateway;
     const route = (opts.defaultRoute ?? true) && gateway ? new Route(this, `${id}-default`, { namespace, via: gateway }) : undefined;
-    const published = publish.map((p) =>
-      NatRule.portForward(this, `${id}-${p.protocol ?? "tcp"}-${p.hostPort}`, {
-        hostPort: p.hostPort,
-        to: address,
-        port: p.port,
-        protocol: p.protocol,
-        hostAddress: p.hostAddress,
-        hairpin: true,
-      }),
-    );
-    const ep: NetworkEndpoint = { namespace, address, veth, route, published };
+    const gateway6 = s6?.gateway;
+    const route6 = (opts.defaultRoute ?? true) && gateway6 ? new Route(this, `${id}-default6`, { namespace, via: gateway6 }) : undefined;
+    // Docker publishes a port on both families of a dual-stack network; a hostAddress picks one.
+    const published = publish.flatMap((p) => {
+      const hostFamily = p.hostAddress === undefined ? undefined : p.hostAddress.includes(":") ? 6 : 4;
+      const targets = [
+        ...(hostFamily !== 6 ? [{ to: address, suffix: "" }] : []),
+        ...(address6 && hostFamily !== 4 ? [{ to: address6, suffix: "-6" }] : []),
+      ];
+      // An IPv6 hostAddress on an IPv4-only network: the IPv4 rule, whose check names the mismatch.
+      return (targets.length ? targets : [{ to: address, suffix: "" }]).map(({ to, suffix }) =>
+        NatRule.portForward(this, `${id}-${p.protocol ?? "tcp"}-${p.hostPort}${suffix}`, {
+          hostPort: p.hostPort,
+          to,
+          port: p.port,
+          protocol: p.protocol,
+          hostAddress: p.hostAddress,
+          hairpin: true,
+        }),
+      );
+    });
+    const ep: NetworkEndpoint = { namespace, address, ...(address6 ? { address6 } : {}), veth, route, ...(route6 ? { route6 } : {}), published };
     this.eps.push(ep);
     return ep;
   }
@@ -154,6 +191,14 @@ export class Network extends Construct {
   private validate(): string[] {
     const errs: string[] = [];
     if (this.driver !== "bridge") errs.push(`driver "${printable(String(this.driver))}" is not supported; use "bridge".`);
+    if (this.subnet6 && this.subnet6.family !== 6)
+      errs.push(
+        `subnet6 ${this.subnet6.cidr} is not an IPv6 subnet. Set props.subnet6 to one such as fd00:89::/64, or drop it for an IPv4-only network.`,
+      );
+    if (this.subnet6 && this.subnet.family === 6)
+      errs.push(
+        `subnet ${this.subnet.cidr} and subnet6 are both IPv6; a dual-stack network has one subnet per family. Set props.subnet to an IPv4 subnet.`,
+      );
     errs.push(
       ...otherHostProblems(
         this.host,

@@ -1,7 +1,7 @@
-import { Address } from "./subnet";
+import { Address, Subnet } from "./subnet";
 import type { Namespace } from "./namespace";
-import { cidrContains, formatAnyCidr, lastOf } from "../src/ipam/ip";
-import { parseAnyPrefix } from "../src/validate/address";
+import { cidrContains, Family, familyOf, formatAnyCidr, formatIp, IpCidr, lastOf } from "../src/ipam/ip";
+import { parseAnyAddress, parseAnyPrefix } from "../src/validate/address";
 
 /** Where a link or rule lives: the host's root namespace (undefined) or a Namespace. */
 export function placeName(ns?: Namespace): string {
@@ -11,8 +11,48 @@ export function placeName(ns?: Namespace): string {
 /** An address prop: an IPAM Address, "a.b.c.d/len" or "fd00::2/64". */
 export type AddressInput = Address | string;
 
+/** One address, or one per family for a dual-stack interface (`[lan.allocate(ns), lan6.allocate(ns)]`). */
+export type AddressesInput = AddressInput | readonly AddressInput[];
+
+/** "address/prefix"; an IPv6 one in canonical form (RFC 5952), as `ip` prints it, so "FD00::0002/64" and "fd00::2/64" are one value. */
 export function addressCidr(a: AddressInput): string {
-  return typeof a === "string" ? a : a.cidr;
+  const text = typeof a === "string" ? a : a.cidr;
+  return text.includes(":") ? canonicalText(text) : text;
+}
+
+/**
+ * The canonical form of an IPv6 address or "address/prefix" (host bits kept);
+ * anything else (IPv4, or text that does not parse, which its own check reports) as given.
+ */
+export function canonicalText(text: string): string {
+  if (typeof text !== "string" || !text.includes(":")) return text;
+  const [addr, prefix, ...rest] = text.split("/");
+  const p = parseAnyAddress(addr);
+  if (p.value === undefined || rest.length > 0) return text;
+  return prefix === undefined ? formatIp(p.value.family, p.value.value) : `${formatIp(p.value.family, p.value.value)}/${prefix}`;
+}
+
+/** The addresses of an `address` prop that takes one or a list; [] for none. */
+export function addressList(a: AddressesInput | undefined): AddressInput[] {
+  if (a === undefined) return [];
+  return Array.isArray(a) ? [...(a as readonly AddressInput[])] : [a as AddressInput];
+}
+
+/** 4 or 6 for an address prop (undefined when it is not an address at all; its own check reports that). */
+export function addressFamily(a: AddressInput | Subnet): Family | undefined {
+  // Address.family, not its text: reading an IPAM address settles its subnet, which must wait for synth.
+  if (Subnet.isSubnet(a) || a instanceof Address) return a.family;
+  return familyOf(addressCidr(a));
+}
+
+/** The address of one family among `list`, if any. */
+export function ofFamily(list: readonly AddressInput[], family: Family): AddressInput | undefined {
+  return list.find((a) => addressFamily(a) === family);
+}
+
+/** The address without its prefix length ("10.0.0.1", "fd00::1"). */
+export function addressIp(a: AddressInput): string {
+  return addressCidr(a).split("/")[0];
 }
 
 /** Problems with an address prop, or [] */
@@ -34,35 +74,60 @@ export function checkAddressInput(a: AddressInput, what: string): string[] {
   return [];
 }
 
-/** What the one-segment check needs of a bridge. */
+/**
+ * Problems with a list of addresses for one interface: each address, and at most
+ * one per family (a dual-stack interface has one IPv4 and one IPv6 address).
+ */
+export function checkAddressesInput(list: readonly AddressInput[], what: string, prop: string): string[] {
+  const errs = list.flatMap((a) => checkAddressInput(a, what));
+  for (const family of [4, 6] as const) {
+    const same = list.filter((a) => addressFamily(a) === family);
+    if (same.length > 1)
+      errs.push(
+        `${what}: ${same.map(addressCidr).join(" and ")} are both IPv${family}; an interface takes one address per family. Keep one of them in ${prop}.`,
+      );
+  }
+  return errs;
+}
+
+/** What the one-segment check needs of a bridge: its address, or its addresses (at most one per family). */
 export interface BridgeLike {
   readonly name: string;
   readonly address?: AddressInput;
+  readonly addresses?: readonly AddressInput[];
+}
+
+function cidrOf(a: AddressInput): IpCidr | undefined {
+  return parseAnyPrefix(addressCidr(a), false).value;
 }
 
 /**
- * One L2 segment, one subnet: an address on an interface plugged into `bridge`
- * must lie in the bridge's subnet, or nothing on the bridge (its gateway
- * included) can reach it. null when it does, or when either side has no valid address.
+ * One L2 segment, one subnet per family: an address on an interface plugged into
+ * `bridge` must lie in the bridge's subnet of its family, or nothing on the bridge
+ * (its gateway included) can reach it. null when it does, or when the bridge has
+ * no valid address of that family.
  */
 export function bridgeSubnetProblem(address: AddressInput, bridge: BridgeLike, m: { what: string; joins: string; prop: string }): string | null {
   const { what, joins, prop } = m;
-  if (bridge.address === undefined) return null;
+  const family = addressFamily(address);
+  const brAddresses = bridge.addresses ?? (bridge.address !== undefined ? [bridge.address] : []);
+  // Another family is another subnet of a dual-stack segment: compared with the bridge's address of its own family.
+  const brAddress = family === undefined ? undefined : ofFamily(brAddresses, family);
+  if (brAddress === undefined) return null;
   const sub = address instanceof Address ? address.subnet : undefined;
-  const brSub = bridge.address instanceof Address ? bridge.address.subnet : undefined;
+  const brSub = brAddress instanceof Address ? brAddress.subnet : undefined;
   if (sub && brSub && sub !== brSub) {
     return `${what} is from ${sub.node.path} (${sub.cidr}) but bridge ${bridge.name}, which ${joins}, is on ${brSub.node.path} (${brSub.cidr}). Allocate ${prop} from ${brSub.node.path}.`;
   }
-  const mine = parseAnyPrefix(addressCidr(address), false).value;
-  const theirs = parseAnyPrefix(addressCidr(bridge.address), false).value;
-  // Another family is another subnet of a dual-stack segment: the caller compares each family with its own.
-  if (!mine || !theirs || mine.family !== theirs.family || cidrContains(theirs, { family: mine.family, value: mine.address })) return null;
+  const mine = cidrOf(address);
+  const theirs = cidrOf(brAddress);
+  if (!mine || !theirs || cidrContains(theirs, { family: mine.family, value: mine.address })) return null;
   const net = formatAnyCidr(theirs);
   return (
     `${what} ${addressCidr(address)} is not ` +
     `in ${net}, the subnet of ` +
     `bridge ${bridge.name} ` +
-    `(${addressCidr(bridge.address)}), ` +
+    `(${addressCidr(brAddress)}), ` +
     `which ${joins}: nothing on that bridge, its gateway included, could reach it. ` +
     `Set ${prop} to an address in ${net}${brSub ? ` (${brSub.node.path}.allocate(...))` : ""}.`
   );

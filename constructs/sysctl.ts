@@ -83,14 +83,21 @@ export class Sysctl extends NetObject {
 }
 
 /**
- * net.ipv4.ip_forward=1 where `scope` routes: the host's root namespace (a Host)
- * or a namespace, restored on destroy. One per place: the Sysctl with id
- * "ip-forward" in that scope, made when there is none yet (declare it yourself
- * first to make it visible in your code). Host.enableForwarding() and a NatRule
- * in a namespace both come here.
+ * Forwarding on where `scope` routes: net.ipv4.ip_forward=1 (family 4) or
+ * net.ipv6.conf.all.forwarding=1 (family 6) in the host's root namespace (a
+ * Host) or a namespace, restored on destroy. One per place and family: the
+ * Sysctl with id "ip-forward" ("ip6-forward") in that scope, made when there is
+ * none yet (declare it yourself first to make it visible in your code).
+ * Host.enableForwarding() and a NatRule in a namespace both come here.
+ *
+ * IPv6 forwarding=1 turns a place into a router: the kernel then ignores router
+ * advertisements on its interfaces (accept_ra=1 acts only on hosts), so a host
+ * that takes its own IPv6 address or default route from RAs needs accept_ra=2
+ * on that interface. hostnet leaves accept_ra alone.
  */
-export function ipForwarding(scope: Host | Namespace): Sysctl {
-  const existing = scope.node.tryFindChild("ip-forward");
+export function ipForwarding(scope: Host | Namespace, family: 4 | 6 = 4): Sysctl {
+  const id = family === 6 ? "ip6-forward" : "ip-forward";
+  const existing = scope.node.tryFindChild(id);
   if (existing instanceof Sysctl) return existing;
-  return new Sysctl(scope, "ip-forward", { key: "net.ipv4.ip_forward", value: "1" });
+  return new Sysctl(scope, id, family === 6 ? { key: "net.ipv6.conf.all.forwarding", value: "1" } : { key: "net.ipv4.ip_forward", value: "1" });
 }

@@ -8,7 +8,7 @@ import { problemText } from "../src/validate/problem";
 import { Bridge } from "./bridge";
 import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
-import { AddressInput, addressCidr, bridgeSubnetProblem, checkAddressInput, placeName } from "./place";
+import { AddressesInput, AddressInput, addressCidr, addressList, bridgeSubnetProblem, checkAddressesInput, placeName } from "./place";
 import { hostFor, OnHost } from "./same-host";
 import type { ObjectKind } from "../src/plan/kinds";
 import { brand, hasBrand } from "./guard";
@@ -22,8 +22,12 @@ export interface VethEndProps {
   readonly namespace?: Namespace;
   /** Bridge to enslave this end to; it must live where the end lives. @default none */
   readonly bridge?: Bridge;
-  /** Address of this end: `subnet.allocate(...)`, `subnet.address("...")` or "a.b.c.d/len". @default none */
-  readonly address?: AddressInput;
+  /**
+   * Address of this end: `subnet.allocate(...)`, `subnet.address("...")`, "a.b.c.d/len" or "fd00::2/64";
+   * one per family for dual stack (`[lan.allocate(ns), "fd00:88::2/64"]`).
+   * @default none
+   */
+  readonly address?: AddressesInput;
   /**
    * Hairpin mode on this bridge port: the bridge may send a frame back out of the
    * port it came in on. Needed for a namespace to reach its own published port
@@ -46,7 +50,10 @@ export interface VethEnd {
   readonly name: string;
   readonly namespace?: Namespace;
   readonly bridge?: Bridge;
+  /** The first of its addresses. */
   readonly address?: AddressInput;
+  /** Its addresses, at most one per family. */
+  readonly addresses: readonly AddressInput[];
   readonly hairpin?: boolean;
 }
 
@@ -87,14 +94,16 @@ export class VethPair extends NetObject {
     this.a = {
       namespace: nsA,
       bridge: props.a.bridge,
-      address: props.a.address,
+      addresses: addressList(props.a.address),
+      address: addressList(props.a.address)[0],
       name: props.a.name ?? this.defaultName(id, nsA, same ? "-a" : ""),
       ...(props.a.hairpin ? { hairpin: true } : {}),
     };
     this.b = {
       namespace: nsB,
       bridge: props.b.bridge,
-      address: props.b.address,
+      addresses: addressList(props.b.address),
+      address: addressList(props.b.address)[0],
       name: props.b.name ?? this.defaultName(id, nsB, same ? "-b" : ""),
       ...(props.b.hairpin ? { hairpin: true } : {}),
     };
@@ -114,7 +123,7 @@ export class VethPair extends NetObject {
     const ends = (["a", "b"] as const).map((side): { ref: DiagramRef; port?: string } => {
       const e = this[side];
       if (e.bridge) return { ref: refOf(e.bridge), port: e.name };
-      const label = [e.name, ...(e.address ? [addressCidr(e.address)] : [])];
+      const label = [e.name, ...e.addresses.map(addressCidr)];
       nodes.push({ ref: refOf(this, side), label, shape: "interface", ...inGroup(e.namespace), ...holding(e.address) });
       return { ref: refOf(this, side) };
     });
@@ -122,7 +131,7 @@ export class VethPair extends NetObject {
     return {
       nodes,
       edges: [{ from: ends[0].ref, to: ends[1].ref, style: "cable", label: ports.length ? ports.join(" ~ ") : "veth" }],
-      subnets: subnetsOf(this.a.address, this.b.address),
+      subnets: subnetsOf(...this.a.addresses, ...this.b.addresses),
     };
   }
 
@@ -144,7 +153,7 @@ export class VethPair extends NetObject {
       netns: e.namespace?.name,
       master: e.bridge?.name,
       ...(e.hairpin ? { hairpin: true } : {}),
-      addresses: e.address !== undefined ? [addressCidr(e.address)] : [],
+      addresses: e.addresses.map(addressCidr),
     });
     return { a: end(this.a), b: end(this.b), mtu: this.mtu };
   }
@@ -168,9 +177,7 @@ export class VethPair extends NetObject {
   }
 
   assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: Namespace }> {
-    return [this.a, this.b]
-      .filter((e) => e.address !== undefined)
-      .map((e) => ({ cidr: addressCidr(e.address!), iface: e.name, namespace: e.namespace }));
+    return [this.a, this.b].flatMap((e) => e.addresses.map((a) => ({ cidr: addressCidr(a), iface: e.name, namespace: e.namespace })));
   }
 
   summary(): ObjectSummary {
@@ -179,7 +186,7 @@ export class VethPair extends NetObject {
       kind: "veth",
       name: `${this.a.name} ~ ${this.b.name}`,
       where: `${placeName(this.a.namespace)} ~ ${placeName(this.b.namespace)}`,
-      addresses: [this.a.address, this.b.address].filter((a): a is AddressInput => a !== undefined).map(addressCidr),
+      addresses: [...this.a.addresses, ...this.b.addresses].map(addressCidr),
       detail: `${side(this.a)} <-> ${side(this.b)}, mtu ${this.mtu}`,
     };
   }
@@ -203,26 +210,25 @@ export class VethPair extends NetObject {
         errs.push(
           `end ${side}: MTU ${this.mtu} is larger than bridge ${end.bridge.name}'s MTU ${end.bridge.mtu}; the bridge would lower it. Set props.mtu to at most ${end.bridge.mtu}.`,
         );
-      if (end.address !== undefined) errs.push(...checkAddressInput(end.address, `end ${side} address`));
+      errs.push(...checkAddressesInput(end.addresses, `end ${side} address`, `props.${side}.address`));
       if (end.hairpin && !end.bridge)
         errs.push(
           `end ${side} asks for hairpin mode but joins no bridge; hairpin is a bridge port setting. Set props.${side}.bridge or drop props.${side}.hairpin.`,
         );
     }
-    // One L2 segment, one subnet: an address on one end must be in the subnet of the bridge the other end joins.
+    // One L2 segment, one subnet per family: an address on one end must be in the subnet of the bridge the other end joins.
     for (const [side, end, other] of [
       ["a", this.a, this.b],
       ["b", this.b, this.a],
     ] as const) {
-      const p =
-        end.address !== undefined && other.bridge
-          ? bridgeSubnetProblem(end.address, other.bridge, {
-              what: `end ${side} address`,
-              joins: `the other end joins`,
-              prop: `props.${side}.address`,
-            })
-          : null;
-      if (p) errs.push(p);
+      for (const address of other.bridge ? end.addresses : []) {
+        const p = bridgeSubnetProblem(address, other.bridge!, {
+          what: `end ${side} address`,
+          joins: `the other end joins`,
+          prop: `props.${side}.address`,
+        });
+        if (p) errs.push(p);
+      }
     }
     if (this.a.namespace === this.b.namespace && this.a.name === this.b.name)
       errs.push(`both ends are named ${this.a.name} in ${placeName(this.a.namespace)}. Give them different names.`);

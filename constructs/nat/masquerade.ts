@@ -1,14 +1,14 @@
 import { MasqueradeSpec } from "../../src/render/types";
-import { cidrProblem } from "../../src/validate/address";
+import { anyCidrProblem } from "../../src/validate/address";
 import { nonNull } from "../../src/validate/problem";
 import type { Bridge } from "../bridge";
 import type { Namespace } from "../namespace";
-import { placeName } from "../place";
+import { addressFamily, canonicalText, placeName } from "../place";
 import { Subnet } from "../subnet";
-import { NatKind, NatPlaceProps, netnsOf } from "./kind";
+import { familyOf6, NatKind, NatPlaceProps, netnsOf } from "./kind";
 
 export interface MasqueradeProps extends NatPlaceProps {
-  /** Source subnet whose outbound traffic is rewritten to the outgoing interface's address. */
+  /** Source subnet whose outbound traffic is rewritten to the outgoing interface's address; an IPv6 one goes through ip6tables (NAT66). */
   readonly subnet: Subnet | string;
   /** The subnet's own bridge: traffic that leaves through it stays unrewritten (Docker's `! -o docker0`). */
   readonly bridge?: Bridge;
@@ -28,11 +28,18 @@ export class Masquerade implements NatKind {
   }
 
   spec(namespace?: Namespace): MasqueradeSpec {
-    return { type: "masquerade", source: this.source(), notOutInterface: this.bridge?.name, allowForward: true, ...netnsOf(namespace) };
+    return {
+      type: "masquerade",
+      source: this.source(),
+      notOutInterface: this.bridge?.name,
+      allowForward: true,
+      ...netnsOf(namespace),
+      ...familyOf6(this.family()),
+    };
   }
 
   problems(namespace?: Namespace): string[] {
-    const errs = nonNull(cidrProblem(this.source(), "source"));
+    const errs = nonNull(anyCidrProblem(this.source(), "source"));
     const br = this.bridge;
     if (br && br.namespace !== namespace) {
       errs.push(
@@ -46,8 +53,12 @@ export class Masquerade implements NatKind {
     return [];
   }
 
+  family(): 4 | 6 {
+    return addressFamily(this.source()) ?? 4;
+  }
+
   private source(): string {
     const s = this.props.subnet;
-    return s instanceof Subnet ? s.cidr : String(s);
+    return canonicalText(s instanceof Subnet ? s.cidr : String(s));
   }
 }

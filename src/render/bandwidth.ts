@@ -16,6 +16,10 @@ export function htbHandle(ref: ObjectRef): string {
 export function htbFilter(dev: string, h: string, c: HtbClassSpec, prio: number): Array<string | number> {
   const m = c.match;
   if (!m || (m.src === undefined && m.dst === undefined && m.dport === undefined)) return [];
+  // IPv6 addresses match IPv6 packets: `protocol ipv6` and u32's ip6 selectors (dport read right after
+  // the fixed IPv6 header, as u32 does: packets with extension headers are not matched by port).
+  const v6 = [m.src, m.dst].some((a) => a !== undefined && a.includes(":"));
+  const sel = v6 ? "ip6" : "ip";
   return [
     "filter",
     "add",
@@ -24,13 +28,13 @@ export function htbFilter(dev: string, h: string, c: HtbClassSpec, prio: number)
     "parent",
     `${h}:`,
     "protocol",
-    "ip",
+    v6 ? "ipv6" : "ip",
     "prio",
     prio,
     "u32",
-    ...(m.src !== undefined ? ["match", "ip", "src", m.src] : []),
-    ...(m.dst !== undefined ? ["match", "ip", "dst", m.dst] : []),
-    ...(m.dport !== undefined ? ["match", "ip", "dport", m.dport, "0xffff"] : []),
+    ...(m.src !== undefined ? ["match", sel, "src", m.src] : []),
+    ...(m.dst !== undefined ? ["match", sel, "dst", m.dst] : []),
+    ...(m.dport !== undefined ? ["match", sel, "dport", m.dport, "0xffff"] : []),
     "flowid",
     `${h}:${c.id}`,
   ];

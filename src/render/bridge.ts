@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import { addressLines } from "./address";
 import { deleteOwnedLink, ensureLink, ip } from "./common";
 import { BridgeSpec, Hooks, ObjectRef } from "./types";
 
@@ -24,7 +25,7 @@ export function renderBridge(br: BridgeSpec, ref: ObjectRef): Hooks {
       "interface",
     ),
     ip(br.netns, "link", "set", "dev", br.name, "mtu", br.mtu),
-    ...br.addresses.map((a) => ip(br.netns, "addr", "replace", a, "dev", br.name)),
+    ...addressLines(br.netns, br.name, br.addresses),
     ip(br.netns, "link", "set", "dev", br.name, "up"),
   ];
   return { create, destroy: deleteOwnedLink(br.netns, br.name, ref.tag) };

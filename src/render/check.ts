@@ -5,7 +5,7 @@
  */
 import { inNetns, ip, netnsPresent, ROUTE_PROTO, where } from "./common";
 import { Flow, renderFirewallScan } from "./firewall";
-import { natRules } from "./nat";
+import { iptablesOf, natRules } from "./nat";
 import type { FirewallChoice } from "./nft";
 import { argv, shq } from "./quote";
 import { RoutedEndpointSpec } from "./routed-endpoint";
@@ -90,10 +90,10 @@ export function checkVeth(v: VethSpec, tag: string): string[] {
 }
 
 export function checkRoute(r: RouteSpec): string[] {
-  const dest = r.destination === "default" ? "0.0.0.0/0" : r.destination;
+  const dest = r.destination === "default" ? (r.family === 6 ? "::/0" : "0.0.0.0/0") : r.destination;
   const lines = [
     `if ! ${nsPresent(r.netns)} || ! ` +
-      `rt=$(${ip(r.netns, "route", "show", "exact", dest, "proto", ROUTE_PROTO)} 2>/dev/null) || [ -z "$rt" ]; ` +
+      `rt=$(${ip(r.netns, ...(r.family === 6 ? ["-6"] : []), "route", "show", "exact", dest, "proto", ROUTE_PROTO)} 2>/dev/null) || [ -z "$rt" ]; ` +
       `then ${say(`route to ${r.destination} is missing in ${where(r.netns)}`)}; else`,
   ];
   if (r.via)
@@ -109,8 +109,8 @@ export function checkNat(n: NatSpec, tag: string): string[] {
   return withIptables(
     natRules(n).map((r) =>
       expect(
-        `${run("iptables", "-w", "-t", r.table, "-C", r.chain, ...r.spec, "-m", "comment", "--comment", tag)} 2>/dev/null`,
-        `iptables rule missing: -t ${r.table} -A ${r.chain} ${r.spec.join(" ")}`,
+        `${run(iptablesOf(r.family ?? 4), "-w", "-t", r.table, "-C", r.chain, ...r.spec, "-m", "comment", "--comment", tag)} 2>/dev/null`,
+        `${iptablesOf(r.family ?? 4)} rule missing: -t ${r.table} -A ${r.chain} ${r.spec.join(" ")}`,
       ),
     ),
   );

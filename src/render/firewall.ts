@@ -18,7 +18,7 @@ import { NatSpec } from "./types";
 export interface Flow {
   /** "from": packets whose source is in `cidr`; "to": packets whose destination is. */
   readonly dir: "from" | "to";
-  /** IPv4 CIDR ("10.88.0.0/24", "10.88.0.5/32"). */
+  /** CIDR of either family ("10.88.0.0/24", "10.88.0.5/32", "fd00:88::/64"); IPv6 flows are checked against ip6tables. */
   readonly cidr: string;
   /** hostnet's own FORWARD ACCEPT rules (NatRule allowForward) accept it in the backend `iptables` writes to. */
   readonly own: boolean;
@@ -39,9 +39,9 @@ export function natFlows(n: NatSpec): Flow[] {
     case "snat":
       return both(n.source);
     case "dnat":
-      return both(`${n.toAddress}/32`);
+      return both(`${n.toAddress}/${n.family === 6 ? 128 : 32}`);
     case "static":
-      return both(`${n.inside}/32`);
+      return both(`${n.inside}/${n.family === 6 ? 128 : 32}`);
   }
 }
 
@@ -57,10 +57,12 @@ export function mergeFlows(flows: readonly Flow[]): Flow[] {
 }
 
 /**
- * Reads one backend's `iptables-save` output. Variables: `b` the backend's
- * command ("iptables-legacy"), `active` 1 when plain `iptables` is this backend
- * (hostnet's rules go here, appended), `writer` the backend hostnet writes to,
- * `flows` "dir:cidr:own" words.
+ * Reads one backend's `iptables-save` or `ip6tables-save` output. Variables: `b`
+ * the backend's command ("iptables-legacy"), `active` 1 when plain `iptables` is
+ * this backend (hostnet's rules go here, appended), `writer` the backend hostnet
+ * writes to, `flows` "dir:cidr:own" words (an IPv6 CIDR holds colons: the
+ * direction is before the first, `own` after the last), `tool` "ip6tables" for
+ * IPv6 (the fix names it; default "iptables").
  *
  * Only rules that certainly match a flow decide it: a rule with no match but
  * -s/-d (and a comment), whose -s (for "from") or -d (for "to") contains the
@@ -72,16 +74,42 @@ export function mergeFlows(flows: readonly Flow[]): Flow[] {
 export const FIREWALL_AWK =
   String.raw`
 function num(a,  p) { split(a, p, "."); return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4] }
-function within(c, r,  cp, rp, cl, rl, span) {
+function hex6(a,  h, g, n, i, m, out, z) {
+  # 32 hex digits of an IPv6 address ("fd00:88::1" -> "fd000088000...0001").
+  if (index(a, "::")) {
+    n = split(a, h, ":"); m = 0; z = ""
+    for (i = 1; i <= n; i++) if (h[i] != "") m++
+    for (i = 0; i < 8 - m; i++) z = z ":0"
+    sub(/::/, z ":", a); sub(/^:/, "", a); sub(/:$/, "", a)
+  }
+  n = split(a, g, ":"); out = ""
+  for (i = 1; i <= n; i++) out = out substr("0000", 1, 4 - length(g[i])) tolower(g[i])
+  return out
+}
+function nib(c) { return index("0123456789abcdef", c) - 1 }
+function within6(ca, cl, ra, rl,  x, y, q, r) {
+  x = hex6(ca); y = hex6(ra); q = int(rl / 4); r = rl % 4
+  if (substr(x, 1, q) != substr(y, 1, q)) return 0
+  if (r == 0) return 1
+  return int(nib(substr(x, q + 1, 1)) / 2 ^ (4 - r)) == int(nib(substr(y, q + 1, 1)) / 2 ^ (4 - r))
+}
+function within(c, r,  cp, rp, cl, rl, span, w) {
   split(c, cp, "/"); split(r, rp, "/")
-  cl = (cp[2] == "") ? 32 : cp[2] + 0; rl = (rp[2] == "") ? 32 : rp[2] + 0
+  w = index(c, ":") ? 128 : 32
+  if (index(c, ":") != 0 && index(r, ":") == 0) return 0
+  cl = (cp[2] == "") ? w : cp[2] + 0; rl = (rp[2] == "") ? w : rp[2] + 0
   if (cl < rl) return 0
+  if (w == 128) return within6(cp[1], cl, rp[1], rl)
   span = 2 ^ (32 - rl)
   return int(num(cp[1]) / span) == int(num(rp[1]) / span)
 }
 BEGIN {
+  if (tool == "") tool = "iptables"
   n = split(flows, fl, " ")
-  for (k = 1; k <= n; k++) { split(fl[k], x, ":"); fdir[k] = x[1]; fcidr[k] = x[2]; fown[k] = x[3]; done[k] = 0; cause[k] = "" }
+  for (k = 1; k <= n; k++) {
+    i = index(fl[k], ":"); fdir[k] = substr(fl[k], 1, i - 1); fown[k] = substr(fl[k], length(fl[k]))
+    fcidr[k] = substr(fl[k], i + 1, length(fl[k]) - i - 2); done[k] = 0; cause[k] = ""
+  }
   policy = ""; nrules = 0; pols = ""
 }
 /^\*/ { table = substr($0, 2); next }
@@ -127,7 +155,7 @@ END {
     bad = 1
     if (!(cause[k] in group)) { order[++nc] = cause[k]; group[cause[k]] = ""; fixes[cause[k]] = "" }
     group[cause[k]] = group[cause[k]] (group[cause[k]] == "" ? "" : ", ") fdir[k] " " fcidr[k]
-    fixes[cause[k]] = fixes[cause[k]] (fixes[cause[k]] == "" ? "" : "; ") (active ? "iptables" : b) " -I FORWARD " (fdir[k] == "from" ? "-s " : "-d ") fcidr[k] " -j ACCEPT"
+    fixes[cause[k]] = fixes[cause[k]] (fixes[cause[k]] == "" ? "" : "; ") (active ? tool : b) " -I FORWARD " (fdir[k] == "from" ? "-s " : "-d ") fcidr[k] " -j ACCEPT"
   }
   for (c = 1; c <= nc; c++) {
     w = order[c]
@@ -147,7 +175,9 @@ END {
 
 /**
  * Shell function `hn_fw_scan`: prints the awk program's P and W lines for the
- * backend plain `iptables` uses and for the other one. Read-only: the legacy
+ * backend plain `iptables` uses and for the other one; IPv6 flows are read
+ * from `ip6tables-save` of both backends the same way (only when there are
+ * some, so an IPv4-only stack's lines are as they were). Read-only: the legacy
  * tables are read only when the kernel has some (reading them with
  * `iptables-legacy-save -t filter` would create them).
  */
@@ -155,16 +185,27 @@ export function renderFirewallScan(
   flows: readonly Flow[],
   backend: { firewall: FirewallChoice; stack: string } = { firewall: "iptables", stack: "" },
 ): string[] {
-  const words = mergeFlows(flows)
-    .map((f) => `${f.dir}:${f.cidr}:${f.own ? 1 : 0}`)
-    .join(" ");
-  const awk = (b: string, active: 0 | 1, writer: string) =>
-    `awk -v b=${b} -v active=${active} -v writer=${writer} -v flows="$hn_fw_flows" "$hn_fw_awk"`;
+  const merged = mergeFlows(flows);
+  const wordsOf = (list: Flow[]) => list.map((f) => `${f.dir}:${f.cidr}:${f.own ? 1 : 0}`).join(" ");
+  const words = wordsOf(merged.filter((f) => !f.cidr.includes(":")));
+  const words6 = wordsOf(merged.filter((f) => f.cidr.includes(":")));
+  const awk = (b: string, active: 0 | 1, writer: string, v6 = false) =>
+    `awk -v b=${b} -v active=${active} -v writer=${writer}${v6 ? " -v tool=ip6tables" : ""} -v flows="${v6 ? "$hn_fw_flows6" : "$hn_fw_flows"}" "$hn_fw_awk"`;
+  const v6 =
+    words6 === ""
+      ? []
+      : [
+          `  ip6tables-save 2>/dev/null | ${awk('"ip6tables-$hn_fw_a"', 1, '"ip6tables-$hn_fw_a"', true)}`,
+          '  if command -v "ip6tables-$hn_fw_o-save" >/dev/null 2>&1 && { [ "$hn_fw_o" = nft ] || grep -qs . /proc/net/ip6_tables_names; }; then',
+          `    "ip6tables-$hn_fw_o-save" 2>/dev/null | ${awk('"ip6tables-$hn_fw_o"', 0, '"ip6tables-$hn_fw_a"', true)}`,
+          "  fi",
+        ];
   return [
     `hn_fw_awk=${shq(FIREWALL_AWK)}`,
     // The one line that sums up the host's objects (and so changes with any of them).
     `hn_fw_flows=${shq(words)}`,
     `hn_fw_nft=${shq(NFT_FIREWALL_AWK)}`,
+    ...(words6 === "" ? [] : [`hn_fw_flows6=${shq(words6)}`]),
     "hn_fw_scan() {",
     ...decideBackend(backend).map((l) => `  ${l}`),
     // Native nft tables: every one but hostnet's own when hostnet writes nft; beside iptables, those iptables-nft does not write.
@@ -181,6 +222,7 @@ export function renderFirewallScan(
         ]),
     "  hn_fw_v=$(iptables -V 2>/dev/null) || return 0",
     '  case "$hn_fw_v" in *nf_tables*) hn_fw_a=nft; hn_fw_o=legacy ;; *) hn_fw_a=legacy; hn_fw_o=nft ;; esac',
+    ...v6,
     `  iptables-save 2>/dev/null | ${awk('"iptables-$hn_fw_a"', 1, '"iptables-$hn_fw_a"')}`,
     '  command -v "iptables-$hn_fw_o-save" >/dev/null 2>&1 || return 0',
     '  if [ "$hn_fw_o" = legacy ] && ! grep -qs . /proc/net/ip_tables_names; then return 0; fi',

@@ -1,4 +1,4 @@
-import { ip, netnsPresent } from "./common";
+import { inNetns, ip, netnsPresent } from "./common";
 import { argv, shq } from "./quote";
 import { Hooks, NamespaceSpec } from "./types";
 
@@ -9,6 +9,8 @@ export function renderNamespace(ns: NamespaceSpec): Hooks {
     `else`,
     `  ${argv("ip", "netns", "add", ns.name)}`,
     `fi`,
+    // A namespace inherits disable_ipv6=1 where the host's default has it (net.core.devconf_inherit_init_net): then lo has no ::1.
+    ...(ns.ipv6 ? [inNetns(ns.name, "sysctl", "-q", "-w", "net.ipv6.conf.lo.disable_ipv6=0")] : []),
     ip(ns.name, "link", "set", "dev", "lo", "up"),
   ];
   const destroy = [`if ${netnsPresent(ns.name)}; then`];

@@ -3,15 +3,34 @@ import { argv, shq } from "./quote";
 import { FirewallChoice, renderAutoNat, renderNftNat } from "./nft";
 import { DnatSpec, Hooks, MasqueradeSpec, NatSpec, ObjectRef, SnatSpec, StaticNatSpec } from "./types";
 
-/** One iptables rule: table, chain and match/target words (without the comment). */
+/** One iptables or ip6tables rule: family, table, chain and match/target words (without the comment). */
 export interface Rule {
+  /** 6: an ip6tables rule; absent: iptables (IPv4). */
+  readonly family?: 6;
   readonly table: "nat" | "filter";
   readonly chain: string;
   readonly spec: readonly (string | number)[];
 }
 
+/** A rule before the family of its spec is stamped on. */
+type Words = Omit<Rule, "family">;
+
 /** The rules a NAT object installs, in order. Every rule carries the object's tag as a comment. */
 export function natRules(n: NatSpec): Rule[] {
+  return n.family === 6 ? rulesOf(n).map((r) => ({ family: 6, ...r })) : rulesOf(n);
+}
+
+/** "iptables" or "ip6tables" (also the prefix of their -save and -restore tools). */
+export function iptablesOf(family: 4 | 6): string {
+  return family === 6 ? "ip6tables" : "iptables";
+}
+
+/** An address as one host: /32, or /128 for IPv6. */
+function hostCidr(address: string, family: 4 | 6): string {
+  return `${address}/${family === 6 ? 128 : 32}`;
+}
+
+function rulesOf(n: NatSpec): Words[] {
   switch (n.type) {
     case "masquerade":
       return masqueradeRules(n);
@@ -24,16 +43,16 @@ export function natRules(n: NatSpec): Rule[] {
   }
 }
 
-function masqueradeRules(n: MasqueradeSpec): Rule[] {
-  const rules: Rule[] = [
+function masqueradeRules(n: MasqueradeSpec): Words[] {
+  const rules: Words[] = [
     { table: "nat", chain: "POSTROUTING", spec: ["-s", n.source, ...(n.notOutInterface ? ["!", "-o", n.notOutInterface] : []), "-j", "MASQUERADE"] },
   ];
   if (n.allowForward) rules.push(...forwardSubnet(n.source));
   return rules;
 }
 
-function snatRules(n: SnatSpec): Rule[] {
-  const rules: Rule[] = [
+function snatRules(n: SnatSpec): Words[] {
+  const rules: Words[] = [
     {
       table: "nat",
       chain: "POSTROUTING",
@@ -45,20 +64,23 @@ function snatRules(n: SnatSpec): Rule[] {
 }
 
 // Where the FORWARD policy is DROP (Docker sets it), forwarded traffic needs these.
-function forwardSubnet(source: string): Rule[] {
+function forwardSubnet(source: string): Words[] {
   return [
     { table: "filter", chain: "FORWARD", spec: ["-s", source, "-j", "ACCEPT"] },
     { table: "filter", chain: "FORWARD", spec: ["-d", source, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
   ];
 }
 
-function dnatRules(n: DnatSpec): Rule[] {
+function dnatRules(n: DnatSpec): Words[] {
+  const v6 = n.family === 6;
   const dst = n.hostAddress ? ["-d", n.hostAddress] : ["-m", "addrtype", "--dst-type", "LOCAL"];
-  const target = ["-j", "DNAT", "--to-destination", `${n.toAddress}:${n.toPort}`];
-  const rules: Rule[] = [{ table: "nat", chain: "PREROUTING", spec: ["-p", n.protocol, ...dst, "--dport", n.hostPort, ...target] }];
+  // An IPv6 address with a port is written in brackets ([fd00::2]:80), or its colons would be read as the port's.
+  const target = ["-j", "DNAT", "--to-destination", v6 ? `[${n.toAddress}]:${n.toPort}` : `${n.toAddress}:${n.toPort}`];
+  const rules: Words[] = [{ table: "nat", chain: "PREROUTING", spec: ["-p", n.protocol, ...dst, "--dport", n.hostPort, ...target] }];
   if (n.fromHost) {
-    // Connections the host opens itself skip PREROUTING; loopback is left out (it would need route_localnet).
-    rules.push({ table: "nat", chain: "OUTPUT", spec: ["-p", n.protocol, ...dst, "!", "-d", "127.0.0.0/8", "--dport", n.hostPort, ...target] });
+    // Connections the host opens itself skip PREROUTING; loopback is left out (IPv4 would need route_localnet, IPv6 has no such switch).
+    const loopback = v6 ? "::1/128" : "127.0.0.0/8";
+    rules.push({ table: "nat", chain: "OUTPUT", spec: ["-p", n.protocol, ...dst, "!", "-d", loopback, "--dport", n.hostPort, ...target] });
   }
   if (n.allowForward) {
     // Both directions: the service's replies are forwarded too, and a DROP policy would eat them.
@@ -103,11 +125,13 @@ function dnatRules(n: DnatSpec): Rule[] {
 // The two rules of a router namespace's 1:1 NAT: traffic to the outside address goes to the inside
 // one (also when this namespace opens the connection itself), and the inside address
 // leaves under the outside one.
-function staticRules(n: StaticNatSpec): Rule[] {
-  const inside = `${n.inside}/32`;
-  const rules: Rule[] = [
-    { table: "nat", chain: "PREROUTING", spec: ["-d", `${n.outside}/32`, "-j", "DNAT", "--to-destination", n.inside] },
-    { table: "nat", chain: "OUTPUT", spec: ["-d", `${n.outside}/32`, "-j", "DNAT", "--to-destination", n.inside] },
+function staticRules(n: StaticNatSpec): Words[] {
+  const family = n.family ?? 4;
+  const inside = hostCidr(n.inside, family);
+  const outside = hostCidr(n.outside, family);
+  const rules: Words[] = [
+    { table: "nat", chain: "PREROUTING", spec: ["-d", outside, "-j", "DNAT", "--to-destination", n.inside] },
+    { table: "nat", chain: "OUTPUT", spec: ["-d", outside, "-j", "DNAT", "--to-destination", n.inside] },
     { table: "nat", chain: "POSTROUTING", spec: ["-s", inside, "-j", "SNAT", "--to-source", n.outside] },
   ];
   if (n.allowForward) {
@@ -121,25 +145,26 @@ function staticRules(n: StaticNatSpec): Rule[] {
 
 function ruleWords(r: Rule, op: "-C" | "-A" | "-D", tag: string): Array<string | number> {
   // -w: wait for the xtables lock instead of failing when another hook holds it.
-  return ["iptables", "-w", "-t", r.table, op, r.chain, ...r.spec, "-m", "comment", "--comment", tag];
+  return [iptablesOf(r.family ?? 4), "-w", "-t", r.table, op, r.chain, ...r.spec, "-m", "comment", "--comment", tag];
 }
 
 export function renderNat(n: NatSpec, ref: ObjectRef): Hooks {
   const netns = n.netns;
   const rules = natRules(n);
+  const family = n.family ?? 4;
   const tables = [...new Set(rules.map((r) => r.table))];
   const create = [
-    ...tables.map((t) => noteNewTable(netns, t)),
+    ...tables.map((t) => noteNewTable(netns, t, family)),
     ...rules.map((r) => `${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null || ${inNetns(netns, ...ruleWords(r, "-A", ref.tag))}`),
   ];
   const del = [
     ...[...rules]
       .reverse()
       .map((r) => `while ${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null; do ${inNetns(netns, ...ruleWords(r, "-D", ref.tag))}; done`),
-    ...tables.flatMap((t) => removeTableIfEmpty(netns, t)),
+    ...tables.flatMap((t) => removeTableIfEmpty(netns, t, family)),
   ];
   // A namespace that is gone took its tables with it: only the notes remain.
-  const dropNotes = [`${argv("rm", "-f", ...tables.map((t) => tableNote(netns, t)))}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`];
+  const dropNotes = [`${argv("rm", "-f", ...tables.map((t) => tableNote(netns, t, family)))}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`];
   return { create, destroy: unlessNetnsGone(netns, del, dropNotes) };
 }
 
@@ -152,14 +177,15 @@ export function renderNat(n: NatSpec, ref: ObjectRef): Hooks {
  */
 export const TABLE_NOTES = `${LEDGER_ROOT}/.tables`;
 
-export function tableNote(netns: string | undefined, table: string): string {
-  return `${TABLE_NOTES}/${netns ? `ns-${netns}` : "host"}.${table}`;
+/** The note for an IPv4 table ("host.nat") or an IPv6 one ("host.ip6.nat"). */
+export function tableNote(netns: string | undefined, table: string, family: 4 | 6 = 4): string {
+  return `${TABLE_NOTES}/${netns ? `ns-${netns}` : "host"}.${family === 6 ? "ip6." : ""}${table}`;
 }
 
 // `iptables-save -t nat` prints an empty table even when there is none; the full output lists only tables that exist.
-function noteNewTable(netns: string | undefined, table: string): string {
-  const note = shq(tableNote(netns, table));
-  return `[ -f ${note} ] || ${inNetns(netns, "iptables-save")} | grep -qxF ${shq(`*${table}`)} || { mkdir -p ${shq(TABLE_NOTES)}; : > ${note}; }`;
+function noteNewTable(netns: string | undefined, table: string, family: 4 | 6): string {
+  const note = shq(tableNote(netns, table, family));
+  return `[ -f ${note} ] || ${inNetns(netns, `${iptablesOf(family)}-save`)} | grep -qxF ${shq(`*${table}`)} || { mkdir -p ${shq(TABLE_NOTES)}; : > ${note}; }`;
 }
 
 /**
@@ -170,12 +196,12 @@ function noteNewTable(netns: string | undefined, table: string): string {
  * be unloaded from a namespace; the same command only flushes the (already
  * empty) table, so legacy hosts keep an empty table listed.
  */
-function removeTableIfEmpty(netns: string | undefined, table: string): string[] {
-  const note = shq(tableNote(netns, table));
-  const content = `${inNetns(netns, "iptables-save", "-t", table)} | grep -v -e '^#' -e ${shq(`^\\*${table}$`)} -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .`;
+function removeTableIfEmpty(netns: string | undefined, table: string, family: 4 | 6): string[] {
+  const note = shq(tableNote(netns, table, family));
+  const content = `${inNetns(netns, `${iptablesOf(family)}-save`, "-t", table)} | grep -v -e '^#' -e ${shq(`^\\*${table}$`)} -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .`;
   return [
     `if [ -f ${note} ] && ! ${content}; then`,
-    `  printf ${shq(`*${table}\\nCOMMIT\\n`)} | ${inNetns(netns, "iptables-restore", "-w")}`,
+    `  printf ${shq(`*${table}\\nCOMMIT\\n`)} | ${inNetns(netns, `${iptablesOf(family)}-restore`, "-w")}`,
     `  rm -f ${note}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`,
     `fi`,
   ];
@@ -183,7 +209,7 @@ function removeTableIfEmpty(netns: string | undefined, table: string): string[] 
 
 /** For review output: the rule as iptables-save would list it. */
 export function describeRule(r: Rule, tag: string): string {
-  return `-t ${r.table} ${argv("-A", r.chain, ...r.spec, "-m", "comment", "--comment", tag)}`;
+  return `${r.family === 6 ? "ip6tables " : ""}-t ${r.table} ${argv("-A", r.chain, ...r.spec, "-m", "comment", "--comment", tag)}`;
 }
 
 /**

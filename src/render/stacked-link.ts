@@ -1,3 +1,4 @@
+import { addressLines } from "./address";
 import { deleteOwnedLink, ensureLink, ip, where } from "./common";
 import { shq } from "./quote";
 import { Hooks, ObjectRef } from "./types";
@@ -36,7 +37,7 @@ export function renderStackedLink(s: StackedLinkSpec, ref: ObjectRef): Hooks {
   const create = [
     ...ensureLink(s.netns, s.name, ref.tag, add, "interface"),
     ip(s.netns, "link", "set", "dev", s.name, "mtu", s.mtu),
-    ...s.addresses.map((a) => ip(s.netns, "addr", "replace", a, "dev", s.name)),
+    ...addressLines(s.netns, s.name, s.addresses),
     ip(s.netns, "link", "set", "dev", s.name, "up"),
   ];
   // Deleting the parent or the namespace deletes the link too; then there is nothing to do.

@@ -19,6 +19,8 @@ export interface NamespaceSpec {
   readonly name: string;
   /** SIGTERM then SIGKILL processes still inside the namespace at destroy. */
   readonly killProcesses: boolean;
+  /** Something in it has an IPv6 address: turn IPv6 on for its loopback (::1). @default false */
+  readonly ipv6?: boolean;
 }
 
 export interface BridgeSpec {
@@ -52,8 +54,10 @@ export interface VethSpec {
 
 export interface RouteSpec {
   readonly netns?: string;
-  /** "default" or an IPv4 CIDR. */
+  /** "default" or a CIDR. */
   readonly destination: string;
+  /** 6 for an IPv6 route (`ip -6`: a default route and a listing need it); absent for IPv4. */
+  readonly family?: 6;
   readonly via?: string;
   readonly dev?: string;
   readonly metric?: number;
@@ -71,6 +75,8 @@ export interface MasqueradeSpec {
   readonly allowForward: boolean;
   /** Namespace whose netfilter tables get the rules; default the root namespace. */
   readonly netns?: string;
+  /** 6: IPv6 addresses, the rules go through ip6tables (NAT66); absent: IPv4, iptables. */
+  readonly family?: 6;
 }
 
 export interface SnatSpec {
@@ -81,6 +87,8 @@ export interface SnatSpec {
   readonly allowForward: boolean;
   /** Namespace whose netfilter tables get the rules; default the root namespace. */
   readonly netns?: string;
+  /** 6: IPv6 addresses, the rules go through ip6tables (NAT66); absent: IPv4, iptables. */
+  readonly family?: 6;
 }
 
 export interface DnatSpec {
@@ -96,6 +104,8 @@ export interface DnatSpec {
   readonly allowForward: boolean;
   /** Namespace whose netfilter tables get the rules; default the root namespace. */
   readonly netns?: string;
+  /** 6: IPv6 addresses, the rules go through ip6tables (NAT66); absent: IPv4, iptables. */
+  readonly family?: 6;
   /**
    * Subnet (CIDR) of the target's own L2 segment: connections from it to the
    * published port are masqueraded too, so the target answers through the
@@ -114,6 +124,8 @@ export interface StaticNatSpec {
   readonly allowForward: boolean;
   /** Namespace whose netfilter tables get the rules; default the root namespace. */
   readonly netns?: string;
+  /** 6: IPv6 addresses, the rules go through ip6tables (NAT66); absent: IPv4, iptables. */
+  readonly family?: 6;
 }
 
 export type NatSpec = MasqueradeSpec | SnatSpec | DnatSpec | StaticNatSpec;

@@ -1,3 +1,4 @@
+import { addressLines } from "./address";
 import { deleteOwnedLink, ensureLink, inNetns, ip, where } from "./common";
 import { argv, shq } from "./quote";
 import { Hooks, ObjectRef, VethEndSpec, VethSpec } from "./types";
@@ -40,7 +41,7 @@ function configureEnd(end: VethEndSpec, mtu: number): string[] {
     ip(end.netns, "link", "set", "dev", end.name, "mtu", mtu),
     ...(end.master ? [ip(end.netns, "link", "set", "dev", end.name, "master", end.master)] : []),
     ...(end.master && end.hairpin ? [ip(end.netns, "link", "set", "dev", end.name, "type", "bridge_slave", "hairpin", "on")] : []),
-    ...end.addresses.map((a) => ip(end.netns, "addr", "replace", a, "dev", end.name)),
+    ...addressLines(end.netns, end.name, end.addresses),
     ...(end.netns ? [arpNotify(end.netns, end.name)] : []),
     ip(end.netns, "link", "set", "dev", end.name, "up"),
   ];

@@ -33,6 +33,8 @@ export interface Publish {
   readonly protocol: string;
   readonly port: number;
   readonly hostAddress?: string;
+  /** 6: published through ip6tables; an IPv4 and an IPv6 rule for one port do not clash (Docker publishes both). */
+  readonly family?: 6;
   readonly path: string;
 }
 
@@ -80,7 +82,7 @@ export function checkHostFacts(f: HostFacts): PathProblem[] {
     ...subnetOverlaps(f.subnets),
     ...dupes(
       f.publishes,
-      (p) => `${p.protocol}|${p.port}|${p.hostAddress ?? "*"}`,
+      (p) => `${p.family ?? 4}|${p.protocol}|${p.port}|${p.hostAddress ?? "*"}`,
       (p, first) => `host port ${p.protocol}/${p.port} is already published by ${first.path}. Use another hostPort.`,
     ),
     ...unreachableNextHops(f.addresses, f.routes ?? []),

@@ -119,12 +119,12 @@ describe("hostile values never reach nft's input", () => {
     [
       "an address that would add a statement",
       (h) => NatRule.portForward(h, "pf", { hostPort: 80, to: "10.0.0.2 accept; flush ruleset" }),
-      "is not an IPv4 address",
+      "is not an IP address",
     ],
     [
       "a line break in an address",
       (h) => NatRule.oneToOne(h, "nat", { inside: "10.0.0.5", outside: "16.158.1.5\nflush ruleset" }),
-      "is not an IPv4 address",
+      "is not an IP address",
     ],
   ])("%s: a synth problem naming the construct, nothing rendered to run", (_name, build, message) => {
     const { stack } = newStack({ firewall: "nftables", lockFile: false });

@@ -89,7 +89,7 @@ describe("NatRule in a namespace (router namespace)", () => {
       (stack) => NatRule.oneToOne(newHost(stack), "nat", { inside: "10.0.0.300", outside: "x" }),
       [
         `s/a/nat: inside: "10.0.0.300" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1.`,
-        `s/a/nat: outside: "x" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1.`,
+        `s/a/nat: outside: "x" is not an IP address. Write an IPv4 address such as 10.0.0.1 or an IPv6 one such as fd00:88::1.`,
       ],
     ],
     [

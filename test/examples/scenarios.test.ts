@@ -13,8 +13,12 @@ import { bandwidthClasses } from "../../examples/bandwidth-classes/main";
 import { dockerNetwork } from "../../examples/docker-network/main";
 import { outboundMasquerade } from "../../examples/outbound-masquerade/main";
 import { portPublish } from "../../examples/port-publish/main";
+import { bridgeNatDual } from "../../examples/bridge-nat-dual/main";
+import { portPublishDual } from "../../examples/port-publish-dual/main";
 import { routerNamespace } from "../../examples/router-namespace/main";
 import { HOST_KEY, synthJson, validationErrors } from "../support/stacks";
+import { reviewFiles } from "../../src/review/files";
+import { buildReview } from "../../constructs/review-model";
 
 let dir: string;
 let inventory: string;
@@ -35,6 +39,8 @@ describe.each<[string, (scope: Construct, inventory: string) => HostnetStack, nu
   ["router-namespace", routerNamespace, 16],
   ["bandwidth-classes", bandwidthClasses, 11],
   ["docker-network", dockerNetwork, 14],
+  ["bridge-nat-dual", bridgeNatDual, 16],
+  ["port-publish-dual", portPublishDual, 16],
 ])("example %s", (name, fn, resources) => {
   test(`synthesizes without validation errors into ${resources} resources (objects and hosts)`, () => {
     const stack = build(fn);
@@ -97,5 +103,53 @@ describe("what each example is about", () => {
       ["api", "10.89.0.3/24", []],
       ["db", "10.89.0.4/24", []],
     ]);
+  });
+});
+
+describe("dual-stack examples", () => {
+  test("port-publish-dual: an ip6tables port forward to [web]:80 with IPv6 hairpin NAT beside the IPv4 one; IPv6 forwarding on", () => {
+    const stack = build(portPublishDual);
+    const specs = objects(stack)
+      .filter((o): o is NatRule => o instanceof NatRule && o.kind === "dnat")
+      .map((o) => o.spec());
+    expect(specs).toEqual([
+      expect.objectContaining({ toAddress: "10.92.0.2", hairpinSource: "10.92.0.0/24" }),
+      expect.objectContaining({ toAddress: "fd00:92::2", hairpinSource: "fd00:92::/64", family: 6 }),
+    ]);
+    const web = objects(stack)
+      .find((o) => o.node.id === "web-veth")!
+      .createScript();
+    expect(web).toContain("ip -n web addr replace fd00:92::2/64 dev eth0 nodad");
+    expect(objects(stack).map((o) => o.objectName)).toContain("net.ipv6.conf.all.forwarding=1");
+  });
+
+  test("bridge-nat-dual: the bridge has both gateways, each namespace an IPv6 default route", () => {
+    const stack = build(bridgeNatDual);
+    const br = objects(stack)
+      .find((o) => o.node.id === "br-lan")!
+      .createScript();
+    expect(br).toContain("ip addr replace 10.88.0.1/24 dev br-lan");
+    expect(br).toContain("ip addr replace fd00:88::1/64 dev br-lan nodad");
+    expect(
+      objects(stack)
+        .find((o) => o.node.path.endsWith("db/default6"))!
+        .createScript(),
+    ).toContain("ip -n db -6 route replace default via fd00:88::1 proto 199");
+  });
+});
+
+describe("dual-stack review", () => {
+  test("PLAN.md lists both addresses of the bridge and the veth ends and the ip6tables rules; up.sh has the IPv6 commands", () => {
+    const files = reviewFiles(buildReview(build(portPublishDual)));
+    const plan = [...files].find(([name]) => name.endsWith("PLAN.md"))![1];
+    expect(plan).toContain("| bridge | br-pub | root | 10.92.0.1/24, fd00:92::1/64 |");
+    expect(plan).toMatch(/\| veth \| eth0 ~ ve-web-veth \| netns web ~ root \| 10\.92\.0\.2\/24, fd00:92::2\/64 \|/);
+    expect(plan).toContain("| dnat | tcp/10080 -> [fd00:92::2]:80 | root |");
+    const up = [...files].find(([name]) => name.endsWith("up.sh"))![1];
+    expect(up).toContain("ip -n web -6 route replace default via fd00:92::1 proto 199");
+    expect(up).toContain(
+      "ip6tables -w -t nat -A PREROUTING -p tcp -m addrtype --dst-type LOCAL --dport 10080 -j DNAT --to-destination '[fd00:92::2]:80'",
+    );
+    expect(up).toContain("sysctl -q -w net.ipv6.conf.all.forwarding=1");
   });
 });

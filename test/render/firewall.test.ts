@@ -228,3 +228,74 @@ describe("renderFirewallScan", () => {
     expect(syntaxErrors(["set -eu", ...lines].join("\n"))).toBe("");
   });
 });
+
+describe("IPv6 flows (read from ip6tables-save)", () => {
+  const scan6 = (saveText: string, flows: Flow[], active = true) => {
+    const words = mergeFlows(flows)
+      .map((f) => `${f.dir}:${f.cidr}:${f.own ? 1 : 0}`)
+      .join(" ");
+    const b = active ? "ip6tables-nft" : "ip6tables-legacy";
+    const r = spawnSync(
+      "awk",
+      ["-v", `b=${b}`, "-v", `active=${active ? 1 : 0}`, "-v", "writer=ip6tables-nft", "-v", "tool=ip6tables", "-v", `flows=${words}`, FIREWALL_AWK],
+      { input: saveText, encoding: "utf8" },
+    );
+    if (r.status !== 0) throw new Error(`awk failed: ${r.stderr}`);
+    return r.stdout.split("\n").filter((l) => l);
+  };
+  const MASQ6 = natFlows({ type: "masquerade", source: "fd00:88::/64", allowForward: true, family: 6 });
+  const FWD6 = natFlows({
+    type: "dnat",
+    protocol: "tcp",
+    hostPort: 8080,
+    toAddress: "fd00:88::5",
+    toPort: 80,
+    fromHost: true,
+    allowForward: true,
+    family: 6,
+  });
+
+  test("a port forward's IPv6 target is one /128 flow each way", () => {
+    expect(FWD6.map((f) => `${f.dir} ${f.cidr}`)).toEqual(["from fd00:88::5/128", "to fd00:88::5/128"]);
+  });
+
+  test.each([
+    ["a DROP of a covering /48", "-A FORWARD -s fd00:88::/48 -j DROP", MASQ6, true],
+    [
+      "a DROP of a covering /63 with the flow in its upper half",
+      "-A FORWARD -d fd00:88::/63 -j DROP",
+      natFlows({ type: "masquerade", source: "fd00:88:0:1::/64", allowForward: true, family: 6 }),
+      true,
+    ],
+    [
+      "a DROP of a /63 just below the flow",
+      "-A FORWARD -d fd00:88::/63 -j DROP",
+      natFlows({ type: "masquerade", source: "fd00:88:0:2::/64", allowForward: true, family: 6 }),
+      false,
+    ],
+    ["a DROP of a neighbouring /64", "-A FORWARD -s fd00:89::/64 -j DROP", MASQ6, false],
+    ["a DROP of ::/0 written out", "-A FORWARD -d ::/0 -j DROP", FWD6, true],
+    ["a DROP of an IPv4 subnet", "-A FORWARD -s 10.0.0.0/8 -j DROP", MASQ6, false],
+    ["a DROP of the /128 target", "-A FORWARD -d fd00:88::5/128 -j DROP", FWD6, true],
+  ])("%s: dropped %s", (_, rule, flows, dropped) => {
+    const out = scan6(save("ACCEPT", rule), flows);
+    expect(out.length > 0).toBe(dropped);
+    if (dropped)
+      expect(out[0]).toMatch(/^P ip6tables-nft: rule ".*" in filter FORWARD drops traffic this stack forwards .* Fix: ip6tables -I FORWARD /);
+  });
+
+  test("a DROP policy is fixed with ip6tables, naming the IPv6 CIDR", () => {
+    expect(scan6(save("DROP"), [{ dir: "from", cidr: "fd00:88::/64", own: false }])).toEqual([
+      "P ip6tables-nft: the filter FORWARD policy DROP drops traffic this stack forwards (from fd00:88::/64) and no rule accepts it. Fix: ip6tables -I FORWARD -s fd00:88::/64 -j ACCEPT.",
+    ]);
+  });
+
+  test("the scan reads ip6tables-save only when there are IPv6 flows; IPv4 flows stay out of it", () => {
+    const both = renderFirewallScan([...MASQ, ...MASQ6]).join("\n");
+    expect(both).toContain(`hn_fw_flows='from:10.88.0.0/24:1 to:10.88.0.0/24:1'`);
+    expect(both).toContain(`hn_fw_flows6='from:fd00:88::/64:1 to:fd00:88::/64:1'`);
+    expect(both).toContain("ip6tables-save 2>/dev/null | awk");
+    expect(syntaxErrors(both)).toBe("");
+    expect(renderFirewallScan(MASQ).join("\n")).not.toContain("ip6tables");
+  });
+});

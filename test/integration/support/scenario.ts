@@ -57,6 +57,18 @@ export class Scenario {
     });
   }
 
+  /**
+   * Switch to another example on the same lab (a file with several scenarios on one lab):
+   * the current one must have been destroyed. Its cdktf project directory is removed.
+   */
+  useExample(example: string, stack: string): void {
+    if (!this.clean) throw new Error(`destroy ${this.project.stack} before switching to ${stack}`);
+    this.project.remove();
+    this.project = new CdktfProject(`examples/${example}/main.ts`, stack, {
+      HOSTNET_INVENTORY: path.join(this.labDir, this.opts.lab, "inventory.json"),
+    });
+  }
+
   /** Stop the probes, destroy whatever is left, lab down. For afterAll: runs even when a test failed. */
   async down(): Promise<void> {
     try {
