@@ -158,6 +158,70 @@ describe("checkRoutedEndpoint", () => {
   });
 });
 
+describe("checkRoutedEndpoint, dual stack", () => {
+  const RT6: RoutedEndpointSpec = { ...RT, address6: "fd00:63::5", gateway6: "fe80::1" };
+  const ADDRS =
+    "2: eth0    inet 10.63.0.5/32 scope global eth0\\       valid_lft forever preferred_lft forever\n" +
+    "2: eth0    inet6 fd00:63::5/128 scope global \\       valid_lft forever preferred_lft forever\n";
+  const host = (drop: string[] = [], ndp = "1"): [Record<string, string>, Record<string, string>] => {
+    const outputs: Record<string, string> = {
+      "ip -o link show dev rt-pod": link("rt-pod", "BROADCAST,MULTICAST,UP,LOWER_UP", 1500),
+      "ip link show dev rt-pod": alias("rt-pod"),
+      "ip -n pod -o link show dev eth0": link("eth0", "BROADCAST,MULTICAST,UP,LOWER_UP", 1500),
+      "ip -n pod link show dev eth0": alias("eth0"),
+      "ip -n pod -o addr show dev eth0": ADDRS,
+      "ip -n pod route show default": "default via 169.254.1.1 dev eth0 onlink \n",
+      "ip -n pod -6 route show default": "default via fe80::1 dev eth0 metric 1024 pref medium\n",
+      "ip route show exact 10.63.0.5/32 proto 199": "10.63.0.5 dev rt-pod scope link \n",
+      "ip -6 route show exact fd00:63::5/128 proto 199": "fd00:63::5 dev rt-pod metric 1024 pref medium\n",
+      "ip -6 neigh show proxy fe80::1 dev rt-pod": "fe80::1 dev rt-pod proxy \n",
+    };
+    for (const d of drop) delete outputs[d];
+    return [
+      outputs,
+      { "run/netns/pod": "", "proc/sys/net/ipv4/conf/rt-pod/proxy_arp": "1\n", "proc/sys/net/ipv6/conf/rt-pod/proxy_ndp": `${ndp}\n` },
+    ];
+  };
+
+  test("an endpoint as planned: nothing", () => {
+    expect(runProbe(checkRoutedEndpoint(RT6, TAG), ...host())).toEqual([]);
+  });
+
+  test.each([
+    [
+      "the /128 route back deleted",
+      ["ip -6 route show exact fd00:63::5/128 proto 199"],
+      "1",
+      ["route to fd00:63::5/128 dev rt-pod is missing in the root namespace"],
+    ],
+    ["proxy NDP turned off", [], "0", ["proxy_ndp is off on rt-pod"]],
+    [
+      "the proxy entry for the gateway deleted",
+      ["ip -6 neigh show proxy fe80::1 dev rt-pod"],
+      "1",
+      ["proxy neighbour entry for fe80::1 on rt-pod is missing (the namespace cannot resolve its IPv6 gateway)"],
+    ],
+    [
+      "the IPv6 default route deleted",
+      ["ip -n pod -6 route show default"],
+      "1",
+      ["IPv6 default route via fe80::1 dev eth0 is missing in namespace pod"],
+    ],
+  ])("%s", (_what, drop, ndp, want) => {
+    expect(runProbe(checkRoutedEndpoint(RT6, TAG), ...host(drop, ndp))).toEqual(want);
+  });
+
+  test("the /128 removed from eth0 (the /32 kept)", () => {
+    const [outputs, files] = host();
+    outputs["ip -n pod -o addr show dev eth0"] = ADDRS.split("\n")[0] + "\n";
+    expect(runProbe(checkRoutedEndpoint(RT6, TAG), outputs, files)).toEqual(["veth end eth0 lacks address fd00:63::5/128"]);
+  });
+
+  test("the script parses", () => {
+    expect(syntaxErrors(checkRoutedEndpoint(RT6, TAG).join("\n"))).toBe("");
+  });
+});
+
 describe("checkStackedLink", () => {
   const MV_DETAIL =
     `5: eth1@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UP\\    link/ether 9a:6b:6b:2b:bb:dd brd ` +
