@@ -2,7 +2,8 @@ import { Construct } from "constructs";
 import { renderRoute } from "../src/render/route";
 import { checkRoute } from "../src/render/check";
 import { Hooks, RouteSpec } from "../src/render/types";
-import { cidrProblem, ipProblem } from "../src/validate/address";
+import { anyCidrProblem, anyIpProblem } from "../src/validate/address";
+import { familyOf } from "../src/ipam/ip";
 import { nonNull } from "../src/validate/problem";
 import { checkInterfaceName } from "../src/validate/names";
 import { Bridge } from "./bridge";
@@ -98,8 +99,16 @@ export class Route extends NetObject {
 
   protected validateObject(): string[] {
     const errs: string[] = [];
-    if (this.destination !== "default") errs.push(...nonNull(cidrProblem(this.destination, "destination")));
-    if (this.via !== undefined) errs.push(...nonNull(ipProblem(this.via, "via")));
+    if (this.destination !== "default") errs.push(...nonNull(anyCidrProblem(this.destination, "destination")));
+    if (this.via !== undefined) errs.push(...nonNull(anyIpProblem(this.via, "via")));
+    const [df, vf] = [
+      this.destination !== "default" ? familyOf(this.destination) : undefined,
+      this.via !== undefined ? familyOf(this.via) : undefined,
+    ];
+    if (df && vf && df !== vf)
+      errs.push(
+        `destination ${this.destination} is IPv${df} but via ${this.via} is IPv${vf}; a next hop has the family of its route. Use an IPv${df} via.`,
+      );
     if (this.dev !== undefined) {
       const d = checkInterfaceName(this.dev);
       if (d) errs.push(`dev: ${d}`);

@@ -6,7 +6,7 @@
  * runs them on lab hosts.
  */
 import { Testing } from "cdktf";
-import { Namespace, RoutedEndpoint, Subnet } from "../../constructs";
+import { HostGw, Namespace, RoutedEndpoint, Route, Subnet } from "../../constructs";
 import { messages, newHost, newStack, validationErrors } from "../support/stacks";
 import { scriptsOf } from "../support/scripts";
 
@@ -104,5 +104,115 @@ describe("RoutedEndpoint, dual stack", () => {
     new RoutedEndpoint(a, "ep", { namespace: new Namespace(a, "pod"), address: "fd00::5\nip link del eth0" });
     expect(messages(stack)).toHaveLength(1);
     expect(messages(stack)[0]).toContain("is not an IPv6 address");
+  });
+});
+
+describe("HostGw, dual stack", () => {
+  const A6 = "fd00:18::a";
+  const B6 = "fd00:18::b";
+
+  test("IPv4 and IPv6 subnets per member: IPv4 via the IPv4 address (route ids as before), IPv6 via address6, both forwarding sysctls", () => {
+    const { stack } = newStack();
+    const a = newHost(stack, "a");
+    const b = newHost(stack, "b", { address: "198.18.0.11" });
+    const [ga] = HostGw.connect([
+      { host: a, subnet: ["10.61.0.0/24", "fd00:61::/64"], address6: A6 },
+      { host: b, subnet: ["10.62.0.0/24", "FD00:62:0::/64"], address6: "FD00:18::B" },
+    ]);
+    expect(validationErrors(stack)).toEqual([]);
+    expect(ga.routes.map((r) => [r.node.id, r.destination, r.via])).toEqual([
+      ["to-b", "10.62.0.0/24", "198.18.0.11"],
+      ["to-b-6", "FD00:62:0::/64", B6],
+    ]);
+    expect(scriptsOf(stack, "s/a/host-gw/to-b-6").create).toContain("ip -6 route replace FD00:62:0::/64 via fd00:18::b proto 199");
+    expect(a.node.tryFindChild("ip-forward")).toBeDefined();
+    expect(a.node.tryFindChild("ip6-forward")).toBeDefined();
+  });
+
+  test("IPv6 only, the members' addresses IPv6: routes via them, no IPv4 forwarding", () => {
+    const { stack } = newStack();
+    const a = newHost(stack, "a");
+    const b = newHost(stack, "b", { address: "198.18.0.11" });
+    const [ga] = HostGw.connect([
+      { host: a, subnet: "fd00:61::/64", address: A6 },
+      { host: b, subnet: "fd00:62::/64", address: B6 },
+    ]);
+    expect(validationErrors(stack)).toEqual([]);
+    expect(ga.routes.map((r) => `${r.destination} via ${r.via}`)).toEqual(["fd00:62::/64 via fd00:18::b"]);
+    expect(a.node.tryFindChild("ip-forward")).toBeUndefined();
+  });
+
+  test.each([
+    [
+      "an IPv6 subnet without an IPv6 address",
+      { subnet: ["10.62.0.0/24", "fd00:62::/64"] },
+      "member 1 (s/b) has an IPv6 subnet, but no IPv6 address the others can route it via (its address is 198.18.0.11). " +
+        "Set address6 to the host's IPv6 address on the shared network.",
+    ],
+    [
+      "an IPv4 address6",
+      { subnet: "fd00:62::/64", address6: "198.18.0.11" },
+      "member 1 (s/b) address6 198.18.0.11 is an IPv4 address. Set address6 to the host's IPv6 address (e.g. fd00:18::a), or drop it.",
+    ],
+    [
+      "a link-local address6",
+      { subnet: "fd00:62::/64", address6: "fe80::b" },
+      "member 1 (s/b) address6 fe80::b is link-local; a route via it would need the interface named. Use the host's global or ULA address.",
+    ],
+    [
+      "an IPv6 subnet with host bits",
+      { subnet: "fd00:62::1/64", address6: B6 },
+      'member 1 (s/b) subnet "fd00:62::1/64": "fd00:62::1/64" has host bits set; the network is fd00:62::/64. Use that.',
+    ],
+    [
+      "an IPv6 subnet overlapping another member's",
+      { subnet: "fd00:61:0:0:1::/80", address6: B6 },
+      "member 1 (s/b) subnet fd00:61:0:0:1::/80 overlaps fd00:61::/64 of s/a; each host needs its own subnet.",
+    ],
+    [
+      "an address6 with a zone",
+      { subnet: "fd00:62::/64", address6: "fd00:18::b%eth0" },
+      'member 1 (s/b) address6: "fd00:18::b%eth0" is not an IPv6 address. Write it as hex groups separated by ":", e.g. fd00:88::1. ' +
+        "A zone (%eth0) is not allowed here: name the interface in its own prop.",
+    ],
+  ])("%s is refused", (_what, member, message) => {
+    const { stack } = newStack();
+    const a = newHost(stack, "a");
+    const b = newHost(stack, "b", { address: "198.18.0.11" });
+    HostGw.connect([
+      { host: a, subnet: ["10.61.0.0/24", "fd00:61::/64"], address6: A6 },
+      { host: b, ...member },
+    ]);
+    expect(messages(stack)).toContain(`s/a/host-gw: ${message}`);
+  });
+
+  test("the same network in both families is not an overlap (10.61.0.0/24 and fd00:61::/64 on one member)", () => {
+    const { stack } = newStack();
+    const a = newHost(stack, "a");
+    const b = newHost(stack, "b", { address: "198.18.0.11" });
+    HostGw.connect([
+      { host: a, subnet: ["10.61.0.0/24", "::a3d:0/120"], address6: A6 },
+      { host: b, subnet: ["10.62.0.0/24", "fd00:62::/64"], address6: B6 },
+    ]);
+    expect(validationErrors(stack)).toEqual([]);
+  });
+});
+
+describe("Route, IPv6", () => {
+  test("an IPv6 destination via an IPv4 next hop is refused: a next hop has the family of its route", () => {
+    const { stack } = newStack();
+    const a = newHost(stack);
+    new Route(a, "r", { destination: "fd00:62::/64", via: "198.18.0.11" });
+    expect(messages(stack)).toEqual([
+      "s/a/r: destination fd00:62::/64 is IPv6 but via 198.18.0.11 is IPv4; a next hop has the family of its route. Use an IPv6 via.",
+    ]);
+  });
+
+  test("an IPv6 route synthesizes with ip -6", () => {
+    const { stack } = newStack();
+    const a = newHost(stack);
+    new Route(a, "r", { destination: "fd00:62::/64", via: "fd00:18::b" });
+    expect(validationErrors(stack)).toEqual([]);
+    expect(scriptsOf(stack, "s/a/r").create).toContain("ip -6 route replace fd00:62::/64 via fd00:18::b proto 199");
   });
 });
