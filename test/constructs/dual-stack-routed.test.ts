@@ -6,7 +6,7 @@
  * runs them on lab hosts.
  */
 import { Testing } from "cdktf";
-import { HostGw, Namespace, RoutedEndpoint, Route, Subnet } from "../../constructs";
+import { HostGw, Namespace, RoutedEndpoint, Route, Subnet, Vxlan, VXLAN6_OVERHEAD } from "../../constructs";
 import { messages, newHost, newStack, validationErrors } from "../support/stacks";
 import { scriptsOf } from "../support/scripts";
 
@@ -214,5 +214,66 @@ describe("Route, IPv6", () => {
     new Route(a, "r", { destination: "fd00:62::/64", via: "fd00:18::b" });
     expect(validationErrors(stack)).toEqual([]);
     expect(scriptsOf(stack, "s/a/r").create).toContain("ip -6 route replace fd00:62::/64 via fd00:18::b proto 199");
+  });
+});
+
+describe("Vxlan, dual stack", () => {
+  test("an IPv6 underlay: MTU 1500 − 70 by default, IPv6 peers from the mesh, addresses of both families, canonical in the script", () => {
+    const { stack } = newStack();
+    const a = newHost(stack, "a");
+    const b = newHost(stack, "b", { address: "198.18.0.11" });
+    const va = new Vxlan(a, "vx", { vni: 67, local: "FD00:18::000A", addresses: ["10.67.0.1/24", "fd00:67::1/64"] });
+    const vb = new Vxlan(b, "vx", { vni: 67, local: "fd00:18::b", addresses: ["10.67.0.2/24", "fd00:67::2/64"] });
+    Vxlan.mesh([va, vb]);
+    expect(validationErrors(stack)).toEqual([]);
+    expect(VXLAN6_OVERHEAD).toBe(70);
+    expect([va.mtu, va.spec().local, va.spec().peers, vb.spec().peers]).toEqual([1430, "fd00:18::a", ["fd00:18::b"], ["fd00:18::a"]]);
+    const create = scriptsOf(stack, "s/a/vx").create;
+    expect(create).toContain("ip link add name vx type vxlan id 67 local fd00:18::a dev eth0 dstport 4789 nolearning");
+    expect(create).toContain("bridge fdb append 00:00:00:00:00:00 dev vx dst fd00:18::b");
+    expect(create).toContain("ip addr replace fd00:67::1/64 dev vx nodad");
+    expect(va.summary().addresses).toEqual(["10.67.0.1/24", "fd00:67::1/64"]);
+  });
+
+  test("IPv6 inside an IPv4 underlay: only the overlay is dual stack, MTU stays 1450", () => {
+    const { stack } = newStack();
+    const a = newHost(stack, "a");
+    const v = new Vxlan(a, "vx", { vni: 67, peers: ["198.18.0.11"], address: "10.67.0.1/24", addresses: ["fd00:67::1/64"] });
+    expect(validationErrors(stack)).toEqual([]);
+    expect([v.mtu, v.spec().addresses]).toEqual([1450, ["10.67.0.1/24", "fd00:67::1/64"]]);
+  });
+
+  test.each([
+    [
+      { vni: 1, local: "fd00:18::a", peers: ["198.18.0.11"] },
+      's/a/vx: peer "198.18.0.11" is IPv4 but local address fd00:18::a is IPv6; the ends of one overlay share an underlay family. ' +
+        "Give the peer's IPv6 underlay address.",
+    ],
+    [{ vni: 1, local: "fd00:18::a", peers: ["fd00:18::b", "FD00:18::B"] }, 's/a/vx: peer "FD00:18::B" is listed twice. Remove one.'],
+    [
+      { vni: 1, local: "fd00:18::a", peers: ["fd00:18:0::a"] },
+      's/a/vx: peer "fd00:18:0::a" is this device\'s own local address. Remove it from the peers.',
+    ],
+    [
+      { vni: 1, local: "fd00:18::a", mtu: 1450 },
+      "s/a/vx: MTU 1450 does not fit the parent: VXLAN adds 70 bytes of headers over IPv6 and eth0 has MTU 1500. Set props.mtu to at most 1430 (or leave it unset).",
+    ],
+    [
+      { vni: 1, local: "fd00:18::a%eth0" },
+      's/a/vx: local address "fd00:18::a%eth0" is not an IPv4 or IPv6 address. Set props.local to this host\'s underlay address.',
+    ],
+    [{ vni: 1, addresses: ["fd00:67::1/129"] }, 's/a/vx: addresses[0]: "fd00:67::1/129" has prefix length 129; IPv6 allows 0-128.'],
+    [
+      { vni: 1, addresses: ["fd00:67::1/64", "fd00:67::2/64"] },
+      "s/a/vx: has two IPv6 addresses, fd00:67::1/64 and fd00:67::2/64; give the device one address per family. Remove one.",
+    ],
+    [
+      { vni: 1, addresses: ["fd00:67::1/64; reboot"] },
+      's/a/vx: addresses[0]: "fd00:67::1/64; reboot" is not a CIDR. Write it as address/prefix, e.g. fd00:88::/64.',
+    ],
+  ])("bad props %j are refused", (props, message) => {
+    const { stack } = newStack();
+    new Vxlan(newHost(stack), "vx", props as any);
+    expect(messages(stack)).toEqual([message]);
   });
 });

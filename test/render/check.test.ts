@@ -113,6 +113,56 @@ describe("checkVxlan", () => {
   });
 });
 
+describe("checkVxlan, IPv6 underlay and dual-stack addresses", () => {
+  const VX6: VxlanSpec = {
+    ...VX,
+    local: "fd00:18::a",
+    peers: ["fd00:18::b"],
+    mtu: 1430,
+    master: undefined,
+    addresses: ["10.67.0.1/24", "fd00:67::1/64"],
+  };
+  const DETAIL6 =
+    `4: vx66: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1430 qdisc noqueue state UNKNOWN\\    link/ether ` +
+    `4a:f5:6b:20:c2:c0 brd ff:ff:ff:ff:ff:ff promiscuity 0 \\    vxlan id 66 local fd00:18::a dev eth0 srcport 0 0 dstport 4789 nolearning ` +
+    `ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx\n`;
+  const ADDRS =
+    "4: vx66    inet 10.67.0.1/24 scope global vx66\\       valid_lft forever preferred_lft forever\n" +
+    "4: vx66    inet6 fd00:67::1/64 scope global \\       valid_lft forever preferred_lft forever\n";
+  const host6 = (over: Record<string, string> = {}) => {
+    const o: Record<string, string> = {
+      "ip -o link show dev vx66": link("vx66", "BROADCAST,MULTICAST,UP,LOWER_UP", 1430),
+      "ip link show dev vx66": alias("vx66"),
+      "ip -o addr show dev vx66": ADDRS,
+      "ip -d -o link show dev vx66": DETAIL6,
+      "bridge fdb show dev vx66": "00:00:00:00:00:00 dst fd00:18::b self permanent\n",
+      ...over,
+    };
+    for (const [k, v] of Object.entries(o)) if (v === "") delete o[k];
+    return o;
+  };
+
+  test("a device as planned: nothing", () => {
+    expect(runProbe(checkVxlan(VX6, TAG), host6())).toEqual([]);
+  });
+
+  test.each([
+    [
+      "the IPv6 peer's flood entry deleted",
+      { "bridge fdb show dev vx66": "" },
+      ["vxlan vx66 does not flood to peer fd00:18::b (its fdb entry is missing)"],
+    ],
+    ["the IPv6 address removed", { "ip -o addr show dev vx66": ADDRS.split("\n")[0] + "\n" }, ["vxlan vx66 lacks address fd00:67::1/64"]],
+    [
+      "another IPv6 local address",
+      { "ip -d -o link show dev vx66": DETAIL6.replace("local fd00:18::a ", "local fd00:18::99 ") },
+      ["vxlan vx66: local address is not fd00:18::a"],
+    ],
+  ])("%s", (_what, over, want) => {
+    expect(runProbe(checkVxlan(VX6, TAG), host6(over))).toEqual(want);
+  });
+});
+
 describe("checkRoutedEndpoint", () => {
   const host = (drop: string[] = [], proxy = "1"): [Record<string, string>, Record<string, string>] => {
     const outputs: Record<string, string> = {
