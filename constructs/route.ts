@@ -3,7 +3,7 @@ import { renderRoute } from "../src/render/route";
 import { checkRoute } from "../src/render/check";
 import { Hooks, RouteSpec } from "../src/render/types";
 import { anyCidrProblem, anyIpProblem } from "../src/validate/address";
-import { familyOf } from "../src/ipam/ip";
+import { Family, familyOf } from "../src/ipam/ip";
 import { nonNull } from "../src/validate/problem";
 import { checkInterfaceName } from "../src/validate/names";
 import { Bridge } from "./bridge";
@@ -12,14 +12,21 @@ import { Namespace } from "./namespace";
 import { NamespaceLike, NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
+import { canonicalText } from "./canonical";
 import { Address } from "./subnet";
 import type { ObjectKind } from "../src/plan/kinds";
 
 export interface RouteProps {
-  /** "default" or a network in CIDR form. @default "default" */
+  /** "default" or a network in CIDR form, IPv4 or IPv6 ("fd00:89::/64"). @default "default" */
   readonly destination?: string;
-  /** Next hop: an Address (e.g. `subnet.gateway`) or an IPv4 address. */
+  /** Next hop: an Address (e.g. `subnet.gateway`), an IPv4 or an IPv6 address, of the destination's family. */
   readonly via?: Address | string;
+  /**
+   * The address family, for a route that names neither an IPv6 destination nor an IPv6 next hop:
+   * `{ destination: "default", dev: "eth0", family: 6 }` is the IPv6 default route (`ip -6 route`).
+   * @default the family of `destination` or `via`, else 4
+   */
+  readonly family?: Family;
   /** Output interface: a name, or a Bridge. */
   readonly dev?: string | Bridge;
   /** Route metric. @default none */
@@ -43,14 +50,21 @@ export class Route extends NetObject {
   readonly dev?: string;
   readonly metric?: number;
   readonly namespace?: Namespace;
+  /** 4 or 6: what `ip -6 route` lists it under. */
+  readonly family: Family;
   private readonly devBridge?: Bridge;
+  private readonly givenFamily?: Family;
 
   constructor(scope: Construct, id: string, props: RouteProps) {
     const ns = props.namespace ?? Namespace.tryOf(scope);
     super(scope, id, hostFor(scope, id, "Route", [ns, Bridge.isBridge(props.dev) ? props.dev : undefined]));
     this.namespace = ns;
-    this.destination = props.destination ?? "default";
-    this.via = props.via instanceof Address ? props.via.ip : props.via;
+    this.destination = canonicalText(props.destination ?? "default");
+    const via = props.via instanceof Address ? props.via.ip : props.via;
+    this.via = via === undefined ? undefined : canonicalText(via);
+    this.givenFamily = props.family;
+    const destFamily = this.destination === "default" ? undefined : familyOf(this.destination);
+    this.family = props.family ?? destFamily ?? (this.via !== undefined ? familyOf(this.via) : undefined) ?? 4;
     this.devBridge = Bridge.isBridge(props.dev) ? props.dev : undefined;
     this.dev = Bridge.isBridge(props.dev) ? props.dev.name : props.dev;
     this.metric = props.metric;
@@ -73,7 +87,14 @@ export class Route extends NetObject {
   }
 
   private spec(): RouteSpec {
-    return { netns: this.namespace?.name, destination: this.destination, via: this.via, dev: this.dev, metric: this.metric };
+    return {
+      netns: this.namespace?.name,
+      destination: this.destination,
+      via: this.via,
+      dev: this.dev,
+      metric: this.metric,
+      ...(this.family === 6 ? { family: 6 as const } : {}),
+    };
   }
 
   /** The namespace, and every link with an end in the same place: the next hop is reached through them. */
@@ -99,16 +120,27 @@ export class Route extends NetObject {
 
   protected validateObject(): string[] {
     const errs: string[] = [];
-    if (this.destination !== "default") errs.push(...nonNull(anyCidrProblem(this.destination, "destination")));
-    if (this.via !== undefined) errs.push(...nonNull(anyIpProblem(this.via, "via")));
-    const [df, vf] = [
-      this.destination !== "default" ? familyOf(this.destination) : undefined,
-      this.via !== undefined ? familyOf(this.via) : undefined,
-    ];
-    if (df && vf && df !== vf)
+    const destProblem = this.destination !== "default" ? anyCidrProblem(this.destination, "destination") : null;
+    const viaProblem = this.via !== undefined ? anyIpProblem(this.via, "via") : null;
+    errs.push(...nonNull(destProblem, viaProblem));
+    const destFamily = this.destination !== "default" && !destProblem ? familyOf(this.destination) : undefined;
+    const viaFamily = this.via !== undefined && !viaProblem ? familyOf(this.via) : undefined;
+    if (destFamily && viaFamily && destFamily !== viaFamily)
       errs.push(
-        `destination ${this.destination} is IPv${df} but via ${this.via} is IPv${vf}; a next hop has the family of its route. Use an IPv${df} via.`,
+        `destination ${this.destination} is IPv${destFamily} but via ${this.via} is IPv${viaFamily}; a next hop must be of the destination's family. ` +
+          `Set props.via to an IPv${destFamily} address${destFamily === 6 ? " (the gateway's IPv6 address, e.g. subnet6.gateway)" : ""}.`,
       );
+    for (const [what, f] of [
+      ["destination", destFamily],
+      ["via", viaFamily],
+    ] as const) {
+      if (this.givenFamily !== undefined && f !== undefined && f !== this.givenFamily)
+        errs.push(
+          `family is ${this.givenFamily} but ${what} ${what === "via" ? this.via : this.destination} is IPv${f}. Drop props.family or fix props.${what}.`,
+        );
+    }
+    if (this.givenFamily !== undefined && this.givenFamily !== 4 && this.givenFamily !== 6)
+      errs.push(`family ${String(this.givenFamily)} is neither 4 nor 6. Fix props.family.`);
     if (this.dev !== undefined) {
       const d = checkInterfaceName(this.dev);
       if (d) errs.push(`dev: ${d}`);

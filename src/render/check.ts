@@ -8,7 +8,6 @@ import { Flow, renderFirewallScan } from "./firewall";
 import { natRules } from "./nat";
 import { argv, shq } from "./quote";
 import { RoutedEndpointSpec } from "./routed-endpoint";
-import { routeFamily } from "./route";
 import { StackedLinkSpec } from "./stacked-link";
 import { BridgeSpec, NamespaceSpec, NatSpec, RouteSpec, SysctlSpec, VethEndSpec, VethSpec } from "./types";
 import { VxlanSpec } from "./vxlan";
@@ -90,11 +89,10 @@ export function checkVeth(v: VethSpec, tag: string): string[] {
 }
 
 export function checkRoute(r: RouteSpec): string[] {
-  const fam = routeFamily(r);
-  const dest = r.destination === "default" ? fam.any : r.destination;
+  const dest = r.destination === "default" ? (r.family === 6 ? "::/0" : "0.0.0.0/0") : r.destination;
   const lines = [
     `if ! ${nsPresent(r.netns)} || ! ` +
-      `rt=$(${ip(r.netns, ...fam.words, "route", "show", "exact", dest, "proto", ROUTE_PROTO)} 2>/dev/null) || [ -z "$rt" ]; ` +
+      `rt=$(${ip(r.netns, ...(r.family === 6 ? ["-6"] : []), "route", "show", "exact", dest, "proto", ROUTE_PROTO)} 2>/dev/null) || [ -z "$rt" ]; ` +
       `then ${say(`route to ${r.destination} is missing in ${where(r.netns)}`)}; else`,
   ];
   if (r.via)

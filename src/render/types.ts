@@ -52,8 +52,10 @@ export interface VethSpec {
 
 export interface RouteSpec {
   readonly netns?: string;
-  /** "default" or an IPv4 CIDR. */
+  /** "default" or a CIDR. */
   readonly destination: string;
+  /** 6 for an IPv6 route (`ip -6`: a default route and a listing need it); absent for IPv4. */
+  readonly family?: 6;
   readonly via?: string;
   readonly dev?: string;
   readonly metric?: number;

@@ -122,9 +122,9 @@ describe("HostGw, dual stack", () => {
     expect(validationErrors(stack)).toEqual([]);
     expect(ga.routes.map((r) => [r.node.id, r.destination, r.via])).toEqual([
       ["to-b", "10.62.0.0/24", "198.18.0.11"],
-      ["to-b-6", "FD00:62:0::/64", B6],
+      ["to-b-6", "fd00:62::/64", B6],
     ]);
-    expect(scriptsOf(stack, "s/a/host-gw/to-b-6").create).toContain("ip -6 route replace FD00:62:0::/64 via fd00:18::b proto 199");
+    expect(scriptsOf(stack, "s/a/host-gw/to-b-6").create).toContain("ip -6 route replace fd00:62::/64 via fd00:18::b proto 199");
     expect(a.node.tryFindChild("ip-forward")).toBeDefined();
     expect(a.node.tryFindChild("ip6-forward")).toBeDefined();
   });
@@ -204,7 +204,8 @@ describe("Route, IPv6", () => {
     const a = newHost(stack);
     new Route(a, "r", { destination: "fd00:62::/64", via: "198.18.0.11" });
     expect(messages(stack)).toEqual([
-      "s/a/r: destination fd00:62::/64 is IPv6 but via 198.18.0.11 is IPv4; a next hop has the family of its route. Use an IPv6 via.",
+      "s/a/r: destination fd00:62::/64 is IPv6 but via 198.18.0.11 is IPv4; a next hop must be of the destination's family. " +
+        "Set props.via to an IPv6 address (the gateway's IPv6 address, e.g. subnet6.gateway).",
     ]);
   });
 

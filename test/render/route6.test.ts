@@ -9,7 +9,7 @@ import { syntaxErrors } from "../support/fake-host";
 
 describe("renderRoute, IPv6", () => {
   test("a network route via an IPv6 next hop is listed, replaced and deleted with ip -6", () => {
-    expect(renderRoute({ destination: "fd00:62::/64", via: "fd00:18::b" })).toEqual({
+    expect(renderRoute({ destination: "fd00:62::/64", via: "fd00:18::b", family: 6 })).toEqual({
       create: [
         "cur=$(ip -6 route show exact fd00:62::/64)",
         `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto 199'; then hn_fail 'a route to fd00:62::/64 already exists in the root ` +
@@ -20,8 +20,8 @@ describe("renderRoute, IPv6", () => {
     });
   });
 
-  test("an IPv6 default route (the family comes from via) is ::/0", () => {
-    const h = renderRoute({ netns: "pod", destination: "default", via: "fd00:61::1" });
+  test("an IPv6 default route is ::/0", () => {
+    const h = renderRoute({ netns: "pod", destination: "default", via: "fd00:61::1", family: 6 });
     expect(h.create[0]).toBe("cur=$(ip -n pod -6 route show exact ::/0)");
     expect(h.create[2]).toBe("ip -n pod -6 route replace default via fd00:61::1 proto 199");
   });
@@ -31,7 +31,7 @@ describe("renderRoute, IPv6", () => {
   });
 
   test("the drift probe looks with ip -6", () => {
-    const lines = checkRoute({ destination: "fd00:62::/64", via: "fd00:18::b" });
+    const lines = checkRoute({ destination: "fd00:62::/64", via: "fd00:18::b", family: 6 });
     expect(lines[0]).toContain("rt=$(ip -6 route show exact fd00:62::/64 proto 199 2>/dev/null)");
     expect(lines.join("\n")).toContain(`*"via fd00:18::b "*`);
     expect(syntaxErrors(lines.join("\n"))).toBe("");
