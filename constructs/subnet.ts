@@ -1,7 +1,8 @@
 import { Construct, IConstruct } from "constructs";
-import { AddressPool } from "../src/ipam/pool";
-import { AddressError, contains, formatCidr4, formatIp4 } from "../src/ipam/ipv4";
-import { parseIp } from "../src/validate/address";
+import { ipPool, IpPool } from "../src/ipam/pool6";
+import { AddressError } from "../src/ipam/ipv4";
+import { parseAnyAddress } from "../src/validate/address";
+import { cidrContains, Family, familyOf, formatAnyCidr, formatIp } from "../src/ipam/ip";
 import { checkLocked, LockedSubnet } from "../src/ipam/lock";
 import { AddressRequest, Assignment, StableAllocator } from "../src/ipam/stable";
 import { HostnetStack } from "./hostnet-stack";
@@ -10,24 +11,36 @@ import { addProblems } from "./problems";
 import { displayPath } from "../src/text";
 
 /**
- * An IPv4 address with the prefix length of its subnet, as an interface carries it.
+ * An IPv4 or IPv6 address with the prefix length of its subnet, as an interface carries it.
  * An address from IPAM is settled when it is first read (normally at synth),
- * once every holder in the subnet has asked: see Subnet.
+ * once every holder in the subnet has asked: see Subnet. Its `family` is known
+ * at once (reading it never settles the subnet).
  */
 export class Address {
+  /** 4 or 6: the address family, known without settling the address. */
+  readonly family: Family;
   private readonly resolve: () => { ip: string; prefix: number };
 
   constructor(
-    /** Dotted quad, e.g. "10.88.0.2", or a function that settles it later. */
+    /** "10.88.0.2" or "fd00:88::2", or a function that settles it later. IPv6 text is kept in canonical form (RFC 5952). */
     ip: string | (() => { ip: string; prefix: number }),
     prefix: number,
     /** The subnet it was allocated from, when it came from IPAM. */
     readonly subnet?: Subnet,
+    /** The family of a lazily settled address. @default the family of the ip text, else of the subnet, else 4 */
+    family?: Family,
   ) {
-    this.resolve = typeof ip === "string" ? () => ({ ip, prefix }) : ip;
+    if (typeof ip === "string") {
+      this.family = family ?? familyOf(ip) ?? (ip.includes(":") ? 6 : 4);
+      const text = this.family === 6 ? canonical(ip) : ip;
+      this.resolve = () => ({ ip: text, prefix });
+    } else {
+      this.family = family ?? subnet?.family ?? 4;
+      this.resolve = ip;
+    }
   }
 
-  /** Dotted quad, e.g. "10.88.0.2". */
+  /** The address text, e.g. "10.88.0.2" or "fd00:88::2" (canonical). */
   get ip(): string {
     return this.resolve().ip;
   }
@@ -36,7 +49,7 @@ export class Address {
     return this.resolve().prefix;
   }
 
-  /** "10.88.0.2/24" */
+  /** "10.88.0.2/24" or "fd00:88::2/64" */
   get cidr(): string {
     return `${this.ip}/${this.prefix}`;
   }
@@ -47,11 +60,11 @@ export class Address {
 }
 
 export interface SubnetProps {
-  /** The network, e.g. "10.88.0.0/24". Host bits must be zero. */
+  /** The network, IPv4 ("10.88.0.0/24", /8 to /32) or IPv6 ("fd00:88::/64", any prefix). Host bits must be zero. */
   readonly cidr: string;
   /**
-   * Gateway address, reserved and never handed out; `false` for none.
-   * @default the first usable address
+   * Gateway address (of the subnet's family), reserved and never handed out; `false` for none.
+   * @default the first usable address: 10.88.0.1 in 10.88.0.0/24, fd00:88::1 in fd00:88::/64
    */
   readonly gateway?: string | false;
 }
@@ -59,9 +72,22 @@ export interface SubnetProps {
 const SUBNET = Symbol.for("hostnet.Subnet");
 
 /**
- * An IPv4 subnet with IPAM: a bitmap of its addresses, lowest free first. The
- * network and broadcast addresses are never handed out and the gateway is
- * reserved.
+ * A subnet of one family, IPv4 or IPv6, with IPAM: lowest free address first,
+ * the gateway reserved.
+ *
+ * - IPv4: a bitmap of the addresses; the network and broadcast addresses are
+ *   never handed out (except in /31 and /32).
+ * - IPv6: a sparse set of the addresses handed out, so a /64 costs what its
+ *   holders cost, not 2^64 bits. IPv6 has no broadcast; the subnet-router
+ *   anycast address (`fd00:88::` in fd00:88::/64) is never handed out (except
+ *   in /127 and /128), and the gateway defaults to `::1` of the subnet.
+ *
+ * Dual stack is two subnets, one per family, as in Docker (`--subnet` given
+ * twice, one per family), CNI host-local (`ranges`: one range set per family,
+ * one address from each) and Calico (one IP pool per family): an interface
+ * that takes both gets one address from each, e.g. `lan.allocate(web)` and
+ * `lan6.allocate(web)`. The same holder can hold one address in each subnet;
+ * each subnet records its own in the lock file.
  *
  * Addresses are stable: `allocate()` and `address()` only record the ask, and
  * the subnet settles every ask at once when the first address is read
@@ -76,6 +102,8 @@ const SUBNET = Symbol.for("hostnet.Subnet");
  * const web = new Namespace(host, "web");
  * const ip = lan.allocate(web);               // lowest free address, kept in hostnet.lock.json
  * const fixed = lan.address("10.88.0.50", "db"); // an address of your choice, checked
+ * const lan6 = new Subnet(host, "lan6", { cidr: "fd00:88::/64" }); // gateway fd00:88::1 reserved
+ * const ip6 = lan6.allocate(web);             // fd00:88::2, also kept in hostnet.lock.json
  * ```
  */
 export class Subnet extends Construct {
@@ -86,9 +114,11 @@ export class Subnet extends Construct {
 
   readonly cidr: string;
   readonly prefix: number;
+  /** 4 or 6: the family of the subnet's CIDR. */
+  readonly family: Family;
   /** The gateway address, when the subnet has one. */
   readonly gateway?: Address;
-  private readonly pool?: AddressPool;
+  private readonly pool?: IpPool;
   private readonly errors: string[] = [];
   private readonly asks: Array<{ readonly req: AddressRequest; result?: Assignment }> = [];
   private readonly keys = new Map<string, number>();
@@ -101,11 +131,13 @@ export class Subnet extends Construct {
     brand(this, SUBNET);
     this.cidr = props.cidr;
     this.prefix = 32;
+    this.family = familyOf(props.cidr) ?? 4;
     try {
-      this.pool = new AddressPool(props.cidr, props.gateway === false ? null : props.gateway);
-      this.cidr = formatCidr4(this.pool.cidr);
+      this.pool = ipPool(props.cidr, props.gateway === false ? null : props.gateway);
+      this.cidr = formatAnyCidr(this.pool.cidr);
       this.prefix = this.pool.cidr.prefix;
-      if (this.pool.gateway !== undefined) this.gateway = new Address(formatIp4(this.pool.gateway), this.prefix, this);
+      this.family = this.pool.family;
+      if (this.pool.gateway !== undefined) this.gateway = new Address(formatIp(this.family, this.pool.gateway), this.prefix, this);
     } catch (e) {
       this.fail(e);
     }
@@ -125,15 +157,18 @@ export class Subnet extends Construct {
     return this.ask(holder);
   }
 
-  /** A given address, checked: inside the subnet, not network/broadcast, not taken. It wins over a recorded one and is recorded. */
+  /**
+   * A given address, checked: of the subnet's family, inside it, not network/broadcast (IPv6: not the subnet-router anycast
+   * address), not taken. It wins over a recorded one and is recorded.
+   */
   address(ip: string, holder?: IConstruct | string): Address {
     return this.ask(holder, ip);
   }
 
-  /** True when the address lies in this subnet. */
+  /** True when the address (of either family) lies in this subnet. */
   contains(ip: string): boolean {
-    const n = parseIp(ip).value;
-    return this.pool !== undefined && n !== undefined && contains(this.pool.cidr, n);
+    const a = parseAnyAddress(ip).value;
+    return this.pool !== undefined && a !== undefined && cidrContains(this.pool.cidr, a);
   }
 
   /** @internal What the lock file records for this subnet: holder → address. */
@@ -141,7 +176,7 @@ export class Subnet extends Construct {
     if (!this.pool) return undefined;
     this.settle();
     const addresses: Record<string, string> = {};
-    for (const a of this.asks) if (a.req.key !== undefined && a.result && "ip" in a.result) addresses[a.req.key] = formatIp4(a.result.ip);
+    for (const a of this.asks) if (a.req.key !== undefined && a.result && "ip" in a.result) addresses[a.req.key] = formatIp(this.family, a.result.ip);
     return { cidr: this.cidr, addresses };
   }
 
@@ -155,10 +190,11 @@ export class Subnet extends Construct {
       () => {
         this.settle();
         const r = entry.result!;
-        return "ip" in r ? { ip: formatIp4(r.ip), prefix: this.prefix } : { ip: "0.0.0.0", prefix: 32 };
+        return "ip" in r ? { ip: formatIp(this.family, r.ip), prefix: this.prefix } : this.unset();
       },
       this.prefix,
       this,
+      this.family,
     );
   }
 
@@ -167,7 +203,7 @@ export class Subnet extends Construct {
     this.settled = true;
     const stack = HostnetStack.tryOf(this);
     const locked = stack?.lockedSubnet(this);
-    let records: ReadonlyMap<string, number> = new Map();
+    let records: ReadonlyMap<string, bigint> = new Map();
     if (locked) {
       const checked = checkLocked(this.node.path, this.cidr, locked, displayPath(stack!.lockFile!));
       records = checked.records;
@@ -193,8 +229,20 @@ export class Subnet extends Construct {
   }
 
   private placeholder(): Address {
-    return new Address("0.0.0.0", 32, this);
+    const u = this.unset();
+    return new Address(u.ip, u.prefix, this, this.family);
   }
+
+  // What an address that could not be settled reads as (validation reports why): inert, of the subnet's family.
+  private unset(): { ip: string; prefix: number } {
+    return this.family === 6 ? { ip: "::", prefix: 128 } : { ip: "0.0.0.0", prefix: 32 };
+  }
+}
+
+// Canonical text when it parses; otherwise as written, for validation to report.
+function canonical(ip: string): string {
+  const a = parseAnyAddress(ip).value;
+  return a ? formatIp(a.family, a.value) : ip;
 }
 
 function holderName(holder?: IConstruct | string): string {

@@ -7,7 +7,7 @@
  */
 import { HostnetError } from "../errors";
 import { HostRef, runOnHost } from "../transport/run";
-import { SshTarget, sshEnvironment } from "../transport/ssh";
+import { hostPort, SshTarget, sshEnvironment } from "../transport/ssh";
 import { INSPECT_SCRIPT } from "./probe";
 
 /** What runOnHost needs to reach `t`: its address and port, and the transport's environment. */
@@ -26,7 +26,8 @@ export async function runProbe(name: string, t: SshTarget): Promise<string> {
       .filter((l) => l.trim() !== "");
     const detail = r.sshFailure ?? (lines.length > 1 ? lines[lines.length - 2] : undefined) ?? `exit ${r.exitCode}`;
     throw new HostnetError(
-      `cannot inspect host ${name} (${t.user}@${t.address}:${t.port}) over ssh: ${detail}. Check that it is up ("hostnet lab status" for a lab) and that the inventory's key is authorized there.`,
+      `cannot inspect host ${name} (${t.user}@${hostPort(t.address, t.port)}) over ssh: ${detail}. ` +
+        `Check that it is up ("hostnet lab status" for a lab) and that the inventory's key is authorized there.`,
       1,
     );
   }

@@ -5,13 +5,18 @@
  * `writeLockFile` touch the disk.
  */
 import * as fs from "fs";
-import { AddressError, contains, formatCidr4, parseCidr4, parseIp4 } from "./ipv4";
+import { cidrContains, formatAnyCidr, formatIp, parseAnyCidr, parseIp6 } from "./ip";
+import { AddressError, parseIp4 } from "./ipv4";
 import { HostnetError } from "../errors";
 
 export const LOCK_FILE = "hostnet.lock.json";
 export const LOCK_VERSION = 1;
 
-/** One subnet's record: its CIDR when it was written and holder path → dotted quad. */
+/**
+ * One subnet's record: its CIDR when it was written and holder path → address
+ * (a dotted quad, or canonical IPv6 text for an IPv6 subnet; the format is the
+ * same version 1 as before IPv6, so older files read unchanged).
+ */
 export interface LockedSubnet {
   readonly cidr: string;
   readonly addresses: Readonly<Record<string, string>>;
@@ -88,39 +93,42 @@ export function mergeLock(old: LockData, stackPath: string, current: Readonly<Re
 
 /**
  * Problems with one subnet's record against the subnet as declared now: an
- * address that is not an IPv4 address or lies outside the (resized) subnet,
- * or one address recorded for two holders (typically after a merge).
- * Returns the usable records (holder → address number) and the messages.
+ * address that is not an address of the subnet's family or lies outside the
+ * (resized) subnet, or one address recorded for two holders (typically after
+ * a merge). Returns the usable records (holder → address) and the messages.
  */
 export function checkLocked(
   subnetPath: string,
   cidr: string,
   locked: LockedSubnet,
   file: string,
-): { records: Map<string, number>; errors: string[] } {
-  const records = new Map<string, number>();
+): { records: Map<string, bigint>; errors: string[] } {
+  const records = new Map<string, bigint>();
   const errors: string[] = [];
-  const net = parseCidr4(cidr);
+  const net = parseAnyCidr(cidr);
   const outside: string[] = [];
-  const byIp = new Map<number, string>();
+  const byIp = new Map<bigint, string>();
   for (const holder of Object.keys(locked.addresses).sort()) {
     const text = locked.addresses[holder];
-    let ip: number;
+    let ip: bigint;
     try {
-      ip = parseIp4(text);
+      const v6 = typeof text === "string" && text.includes(":");
+      if (v6 !== (net.family === 6))
+        throw new AddressError(`it is an IPv${v6 ? 6 : 4} address in the IPv${net.family} subnet ${formatAnyCidr(net)}.`);
+      ip = v6 ? parseIp6(text) : BigInt(parseIp4(text));
     } catch (e) {
       if (!(e instanceof AddressError)) throw e;
       errors.push(`${file} records "${text}" for ${holder}: ${e.message} Fix or delete that line in ${file}; the holder then gets a new address.`);
       continue;
     }
-    if (!contains(net, ip)) {
+    if (!cidrContains(net, { family: net.family, value: ip })) {
       outside.push(`${holder} (${text})`);
       continue;
     }
     const other = byIp.get(ip);
     if (other !== undefined) {
       errors.push(
-        `${file} records ${text} for ` +
+        `${file} records ${formatIp(net.family, ip)} for ` +
           `both ${other} ` +
           `and ${holder} (two branches allocated it and were merged?). Delete one of the two lines ` +
           `from ${file}; that holder gets a new address at the next synth.`,
@@ -133,7 +141,7 @@ export function checkLocked(
   if (outside.length > 0) {
     const list = outside.length > 3 ? `${outside.slice(0, 3).join(", ")} and ${outside.length - 3} more` : outside.join(", ");
     errors.push(
-      `${file} records addresses outside the subnet, which is now ${formatCidr4(net)} but was ${locked.cidr} when the file was written: ${list}. ` +
+      `${file} records addresses outside the subnet, which is now ${formatAnyCidr(net)} but was ${locked.cidr} when the file was written: ${list}. ` +
         `Restore the CIDR, or delete the "${subnetPath}" entry from ${file} to renumber this subnet at the next synth.`,
     );
   }

@@ -7,7 +7,8 @@
  *   subnet.address(ips.get(holder)!, holder)
  *
  * Each claim is one transaction; the table's uniqueness constraint on
- * (pool, ip) is the compare-and-swap: when another claim took an address
+ * (pool, ip) is the compare-and-swap (addresses are stored as text in canonical
+ * form, so IPv4 and IPv6 pools share the table and one address is one value): when another claim took an address
  * first, the insert fails and the claim starts again from the table as it is
  * now. A claim only adds: an address stays held while any deployed endpoint
  * may use it. With the stack as owner, the stack gets a "pool commit"
@@ -15,10 +16,11 @@
  * address once it has succeeded, and destroying the stack frees them all.
  */
 import { Client, ClientConfig } from "pg";
-import { AddressError, formatCidr4, formatIp4, parseCidr4, parseIp4 } from "./ipv4";
+import { formatAnyCidr, formatIp, parseAnyCidr } from "./ip";
+import { AddressError } from "./ipv4";
 import { HostnetError } from "../errors";
 import { clientOptions, PgTarget, pgConnection } from "./pg-connection";
-import { AddressPool } from "./pool";
+import { ipPool } from "./pool6";
 
 export interface SharedPoolOptions {
   /**
@@ -144,13 +146,14 @@ export class SharedAddressPool {
   ) {}
 
   /**
-   * An address for every holder in pool `name` (subnet `cidr`): the one it
-   * holds already, else the lowest free one. Returns holder → dotted quad.
+   * An address for every holder in pool `name` (subnet `cidr`, IPv4 or IPv6):
+   * the one it holds already, else the lowest free one. Returns holder →
+   * address (dotted quad, or canonical IPv6 text such as "fd00:88::2").
    * All or nothing: when the pool cannot serve every holder, nothing is
    * claimed. Never frees an address (see ClaimOptions.owner).
    */
   async claim(name: string, cidr: string, holders: readonly string[], opts: ClaimOptions = {}): Promise<Map<string, string>> {
-    const net = formatCidr4(parseCidr4(cidr));
+    const net = formatAnyCidr(parseAnyCidr(cidr));
     const stack = typeof opts.owner === "object" && opts.owner !== null ? opts.owner : undefined;
     const owner = checkOwner(stack ? stack.stackName : (opts.owner as string | undefined));
     const wanted = [...new Set(holders)];
@@ -166,7 +169,7 @@ export class SharedAddressPool {
           throw new AddressError(
             `shared pool "${name}" is ${other.cidr} in the database (held by ${label(other)}), but this stack declares ${net}. Use ${other.cidr}, or another pool name.`,
           );
-        const pool = new AddressPool(net, opts.gateway === false ? null : opts.gateway);
+        const pool = ipPool(net, opts.gateway === false ? null : opts.gateway);
         const out = new Map<string, string>();
         // The owner's addresses it no longer asks for: their endpoints may still be deployed, so they stay held.
         let leaving = 0;
@@ -174,12 +177,12 @@ export class SharedAddressPool {
           const mine = r.owner === owner;
           if (mine && asked.has(r.holder)) out.set(r.holder, r.ip);
           else if (mine) leaving++;
-          pool.reserve(parseIp4(r.ip), label(r));
+          pool.reserve(r.ip, label(r));
         }
         const fresh = wanted.filter((h) => !out.has(h));
         for (const [i, h] of fresh.entries()) {
           try {
-            out.set(h, formatIp4(pool.allocate(label({ owner, holder: h }))));
+            out.set(h, formatIp(pool.family, pool.allocate(label({ owner, holder: h }))));
           } catch (e) {
             if (!(e instanceof AddressError)) throw e;
             throw exhausted(name, net, pool.size, owner, fresh.length, i, h, leaving);
@@ -301,7 +304,7 @@ function plural(n: number, word: string): string {
 function exhausted(
   name: string,
   net: string,
-  size: number,
+  size: bigint,
   owner: string,
   asked: number,
   free: number,

@@ -1,5 +1,6 @@
-import { AddressError, parseIp4 } from "./ipv4";
-import { AddressPool } from "./pool";
+import { parseAnyIp } from "./ip";
+import { AddressError } from "./ipv4";
+import type { IpPool } from "./pool6";
 
 /** One ask for an address from a subnet. */
 export interface AddressRequest {
@@ -12,7 +13,7 @@ export interface AddressRequest {
 }
 
 /** The outcome of one request: an address or the reason there is none. */
-export type Assignment = { readonly ip: number } | { readonly error: string };
+export type Assignment = { readonly ip: bigint } | { readonly error: string };
 
 /**
  * Hands out addresses so that a holder keeps the one recorded for it (in the
@@ -27,15 +28,16 @@ export type Assignment = { readonly ip: number } | { readonly error: string };
  * handing its address on at once could put one address on two interfaces for
  * a moment. Its entry leaves the lock file at this synth, so the address is
  * free from the next one; a subnet that would otherwise be exhausted takes
- * held addresses back, lowest first.
+ * held addresses back, lowest first. Works alike for both families (the pool
+ * decides what is free).
  */
 export class StableAllocator {
   /** Lock key → address held back for a holder that has not asked (yet). */
-  private readonly held = new Map<string, number>();
+  private readonly held = new Map<string, bigint>();
 
   constructor(
-    private readonly pool: AddressPool,
-    private readonly records: ReadonlyMap<string, number>,
+    private readonly pool: IpPool,
+    private readonly records: ReadonlyMap<string, bigint>,
   ) {}
 
   assign(requests: readonly AddressRequest[]): Assignment[] {
@@ -50,7 +52,7 @@ export class StableAllocator {
       // A recorded address now taken by an explicit one (or the gateway) is given up: the holder moves.
       if (ip !== undefined && this.pool.holderOf(ip) === undefined) out[i] = tryReserve(this.pool, ip, r.holder);
     });
-    for (const [key, ip] of [...this.records].sort((a, b) => a[1] - b[1])) {
+    for (const [key, ip] of [...this.records].sort((a, b) => compare(a[1], b[1]))) {
       if (asking.has(key) || this.pool.holderOf(ip) !== undefined) continue;
       if (tryReserve(this.pool, ip, `${key} (recorded)`)) this.held.set(key, ip);
     }
@@ -64,7 +66,7 @@ export class StableAllocator {
   late(r: AddressRequest): Assignment {
     if (r.explicit !== undefined) {
       // An explicit address wins over one merely held back for a holder that has not asked.
-      const wanted = attempt(() => parseIp4(r.explicit!));
+      const wanted = attempt(() => parseAnyIp(r.explicit!).value);
       const heldFor = "ip" in wanted ? [...this.held].find(([, ip]) => ip === wanted.ip) : undefined;
       if (heldFor) this.unhold(heldFor[0]);
       return attempt(() => this.pool.reserve(r.explicit!, r.holder));
@@ -81,7 +83,7 @@ export class StableAllocator {
     const a = attempt(() => this.pool.allocate(holder));
     if ("ip" in a || this.held.size === 0) return a;
     // Exhausted: take back the lowest held address.
-    const [key, ip] = [...this.held].sort((x, y) => x[1] - y[1])[0];
+    const [key, ip] = [...this.held].sort((x, y) => compare(x[1], y[1]))[0];
     this.unhold(key);
     return { ip: this.pool.reserve(ip, holder) };
   }
@@ -92,7 +94,11 @@ export class StableAllocator {
   }
 }
 
-function attempt(f: () => number): Assignment {
+function compare(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function attempt(f: () => bigint): Assignment {
   try {
     return { ip: f() };
   } catch (e) {
@@ -102,7 +108,7 @@ function attempt(f: () => number): Assignment {
 }
 
 // A recorded address that became the network or broadcast address (a resized subnet) is given up quietly.
-function tryReserve(pool: AddressPool, ip: number, holder: string): Assignment | undefined {
+function tryReserve(pool: IpPool, ip: bigint, holder: string): Assignment | undefined {
   const a = attempt(() => pool.reserve(ip, holder));
   return "ip" in a ? a : undefined;
 }

@@ -10,6 +10,8 @@ import * as path from "path";
 import { HostnetError } from "../errors";
 import { checkHostAddress, checkHostKey, checkPath, checkPort, checkUser } from "../validate/names";
 import { SshTarget } from "./ssh";
+import { formatIp } from "../ipam/ip";
+import { parseAnyAddress } from "../validate/address";
 
 /** One host of an inventory file: the fields of `HostProps` that say how to reach it. */
 export interface InventoryHost {
@@ -112,20 +114,27 @@ export interface SshTargetProps extends Partial<InventoryHost> {
   readonly insecureIgnoreHostKey?: boolean;
 }
 
-/** The one connection shape, from props: port 22, user root, the jump host's user the target's. */
+/** The one connection shape, from props: port 22, user root, the jump host's user the target's; IPv6 addresses canonical. */
 export function toSshTarget(p: SshTargetProps): SshTarget {
   const user = p.user ?? "root";
   return {
     // Host's validation reports a missing address (naming the inventory when it came from one).
-    address: p.address as string,
+    address: canonicalHost(p.address as string),
     port: p.port ?? 22,
     user,
     identityFile: p.identityFile,
     knownHostsFile: p.knownHostsFile,
     hostKey: p.hostKey?.trim(),
     insecureIgnoreHostKey: p.insecureIgnoreHostKey ?? false,
-    jump: p.jumpHost && { address: p.jumpHost.address, port: p.jumpHost.port ?? 22, user: p.jumpHost.user ?? user },
+    jump: p.jumpHost && { address: canonicalHost(p.jumpHost.address), port: p.jumpHost.port ?? 22, user: p.jumpHost.user ?? user },
   };
+}
+
+// "FD00:0::10" and "fd00::10" are one host: one known_hosts line, one shared connection, one ledger.
+function canonicalHost(address: string): string {
+  if (typeof address !== "string" || !address.includes(":")) return address;
+  const a = parseAnyAddress(address).value;
+  return a ? formatIp(a.family, a.value) : address;
 }
 
 /** What is wrong with a target before any ssh runs: bad values, and no pinned key. */

@@ -11,7 +11,8 @@
  *
  * When ssh itself fails (refused, timeout, host key mismatch, connection lost
  * mid-hook), the hook's last line is `hostnet: <op> of <path> failed on
- * <user>@<address>:<port> (exit 255): ssh: <ssh's own reason>`; when the script
+ * <user>@<address>:<port> (exit 255): ssh: <ssh's own reason>` (an IPv6 address in
+ * brackets: `root@[fd00::10]:22`); when the script
  * ran and failed on the host, `... (exit <n>); the output above is from the host`.
  */
 import { createHash } from "crypto";
@@ -61,6 +62,7 @@ export const DESTROY_RUNNER = [
 ].join("\n");
 
 export interface SshTarget {
+  /** DNS name, IPv4 address or IPv6 address (bare, canonical: toSshTarget writes it so). */
   readonly address: string;
   readonly port: number;
   readonly user: string;
@@ -92,9 +94,12 @@ export const HOOK_COMMAND = [
   // Everything of one connection is named by address, port and trust, so a
   // hook never uses a connection (or a pinned key file) made with other settings.
   'k="$HN_ADDRESS.$HN_PORT.$HN_TRUST"',
+  // Address and port for messages: an IPv6 address in brackets, as ssh and known_hosts write it.
+  'case "$HN_ADDRESS" in *:*) hp="[$HN_ADDRESS]:$HN_PORT" ;; *) hp="$HN_ADDRESS:$HN_PORT" ;; esac',
   'kh="$HN_KNOWN_HOSTS"',
   'if [ -n "$HN_HOST_KEY" ]; then',
   '  kh="$d/known_hosts.$k"',
+  // known_hosts names a host on port 22 bare ("fd00::10"), on another port as "[fd00::10]:2222".
   '  if [ "$HN_PORT" = 22 ]; then p="$HN_ADDRESS"; else p="[$HN_ADDRESS]:$HN_PORT"; fi',
   // Rewritten only when it differs: `read` is a builtin, a rewrite costs a process.
   '  { read -r l < "$kh" && [ "$l" = "$p $HN_HOST_KEY" ]; } 2>/dev/null || { printf \'%s %s\\n\' "$p" "$HN_HOST_KEY" > "$kh.$$" && mv -f "$kh.$$" "$kh"; }',
@@ -133,7 +138,7 @@ export const HOOK_COMMAND = [
   `    : > "$m.log"; ssh -o LogLevel=INFO -E "$m.log" "$@" -o ControlMaster=yes -o ControlPersist=${CONTROL_PERSIST} -f -N "$HN_ADDRESS" 9>&- </dev/null >/dev/null 2>>"$m.log" || true`,
   // "Master running (pid=123)" on stderr.
   '    mp=$(ssh "$@" -O check "$HN_ADDRESS" 2>&1 | sed -n \'s/^Master running (pid=\\([0-9]*\\)).*/\\1/p\') || true',
-  '    if [ -z "$mp" ]; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit 255): ssh: ' +
+  '    if [ -z "$mp" ]; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$hp (exit 255): ssh: ' +
     '${r:-no connection, and ssh gave no reason}" >&2; exit 255; fi',
   '    if [ -n "$s" ]; then echo "$mp $s" > "$m.$$" && mv -f "$m.$$" "$m"; fi',
   "  fi",
@@ -183,11 +188,16 @@ export const HOOK_COMMAND = [
   'rc=0; printf \'%s\\n%s\\n\' "$pre" "$body" | ssh "$@" -o ControlMaster=no -T "$HN_ADDRESS" sh -s || rc=$?',
   'if [ "$rc" != 0 ]; then',
   // 255 with the master gone: the connection was lost, and the master's log says why.
-  '  if [ "$rc" = 255 ] && ! up; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit ' +
+  '  if [ "$rc" = 255 ] && ! up; then why; r=${r#ssh: }; echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$hp (exit ' +
     '255): ssh: ${r:-the connection to the host was lost}" >&2; exit 255; fi',
-  '  echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$HN_ADDRESS:$HN_PORT (exit $rc); the output above is from the host" >&2; exit "$rc"',
+  '  echo "hostnet: $HN_OP of $HN_PATH failed on $HN_USER@$hp (exit $rc); the output above is from the host" >&2; exit "$rc"',
   "fi",
 ].join("\n");
+
+/** "addr:port" as ssh and known_hosts write it: "[fd00::10]:22" for IPv6, "198.18.0.10:22" otherwise (for messages). */
+export function hostPort(address: string, port: number): string {
+  return String(address).includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
 
 /** The fixed values of a host, passed as literal environment (not stored in Terraform state). */
 export function sshEnvironment(t: SshTarget): Record<string, string> {
@@ -225,7 +235,11 @@ export function sshTrust(env: {
   return createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 16);
 }
 
-/** ProxyCommand for a jump host: the same pinning and identity as the target (values are validated, so safe to join). */
+/**
+ * ProxyCommand for a jump host: the same pinning and identity as the target (values are validated, so safe to join).
+ * `-W` reads "host:port", so an IPv6 target goes in brackets ("[%h]:%p"); the jump host itself is
+ * ssh's destination argument, which takes a bare IPv6 address.
+ */
 export function proxyCommand(t: SshTarget): string {
   const j = t.jump!;
   const pinned = !t.insecureIgnoreHostKey;
@@ -247,7 +261,7 @@ export function proxyCommand(t: SshTarget): string {
     "-l",
     j.user,
     "-W",
-    "%h:%p",
+    t.address.includes(":") ? "[%h]:%p" : "%h:%p",
     j.address,
   ];
   return words.map(shq).join(" ");

@@ -4,6 +4,7 @@
  * caller may replace with one naming its prop); `checkXxx` is the same as one
  * message. Callers prefix the construct path.
  */
+import { parseAnyAddress } from "./address";
 import { problem, Problem, problemTextOrNull } from "./problem";
 
 // IFNAMSIZ is 16 including the NUL, so 15 bytes; the kernel also refuses "/", ":" and whitespace.
@@ -63,14 +64,36 @@ export function mtuProblem(mtu: number): Problem | null {
   return null;
 }
 
-/** Host names and addresses given for SSH: a DNS name or an IPv4 address. */
+/** Host names and addresses given for SSH: a DNS name, an IPv4 address or an IPv6 address (without zone or brackets). */
 export function checkHostAddress(address: string): string | null {
   return problemTextOrNull(hostAddressProblem(address));
 }
 
+const HOST_EXAMPLES = "Use e.g. 192.0.2.10, fd00::10 or host.example.org.";
+
 export function hostAddressProblem(address: string): Problem | null {
+  const shown = printable(String(address));
+  if (typeof address === "string" && address.includes(":")) {
+    // ssh takes a bare IPv6 address; brackets belong only where a port follows, and hostnet writes those itself.
+    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(address);
+    if (bracketed && parseAnyAddress(bracketed[1]).value?.family === 6) {
+      return problem(
+        `host address "${shown}" is in brackets.`,
+        `Write the bare address (${bracketed[1]})${bracketed[2] ? ` and the port ${bracketed[2]} in the port prop` : ""}; hostnet adds brackets where ssh needs them.`,
+      );
+    }
+    const zone = /^([0-9A-Fa-f:.]+)%(.*)$/.exec(address);
+    if (zone && parseAnyAddress(zone[1]).value?.family === 6) {
+      return problem(
+        `host address "${shown}" has a zone (%${printable(zone[2])}); hostnet does not connect over link-local addresses, whose zone would reach the ssh command line.`,
+        `Use a global or unique local (fd00::/8) address of the host.`,
+      );
+    }
+    if (parseAnyAddress(address).value?.family === 6) return null;
+    return problem(`host address "${shown}" is not a DNS name, IPv4 or IPv6 address.`, HOST_EXAMPLES);
+  }
   if (typeof address !== "string" || !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(address) || address.includes("..")) {
-    return problem(`host address "${printable(String(address))}" is not a DNS name or IPv4 address.`, `Use e.g. 192.0.2.10 or host.example.org.`);
+    return problem(`host address "${shown}" is not a DNS name, IPv4 or IPv6 address.`, HOST_EXAMPLES);
   }
   return null;
 }

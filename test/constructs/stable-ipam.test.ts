@@ -199,3 +199,53 @@ describe("a lock file that disagrees with the stack is a synth error", () => {
     expect(Object.keys(JSON.parse(fs.readFileSync(lockAt(), "utf8")).subnets)).toEqual(["s/a/lan", "t/a/lan"]);
   });
 });
+
+describe("IPv6 subnets in the lock file", () => {
+  // Labels as holders: the IPAM is the point here, not the links (IPv6 interfaces are built elsewhere).
+  function build6(holders: readonly string[], cidr6 = "fd00:60::/64"): { app: App; lan: Subnet; lan6: Subnet; ips: Map<string, string> } {
+    const app = Testing.app({ outdir: path.join(dir, "out") });
+    const stack = new HostnetStack(app, "s", { lockFile: path.join(dir, "hostnet.lock.json") });
+    const host = newHost(stack);
+    const lan = new Subnet(host, "lan", { cidr: "10.60.0.0/24" });
+    const lan6 = new Subnet(host, "lan6", { cidr: cidr6 });
+    const asked = holders.map((h) => [h, lan.allocate(h), lan6.allocate(h)] as const);
+    const ips = new Map<string, string>();
+    for (const [h, a4, a6] of asked) ips.set(h, `${a4.ip} ${a6.ip}`);
+    return { app, lan, lan6, ips };
+  }
+  const lockText = () => fs.readFileSync(path.join(dir, "hostnet.lock.json"), "utf8");
+
+  test("both families are recorded (canonical IPv6, version 1) and an inserted holder moves nobody", () => {
+    const first = build6(["web", "db", "cache"]);
+    first.app.synth();
+    expect([...first.ips.values()]).toEqual(["10.60.0.2 fd00:60::2", "10.60.0.3 fd00:60::3", "10.60.0.4 fd00:60::4"]);
+    const lock = JSON.parse(lockText());
+    expect(lock.version).toBe(1);
+    expect(lock.subnets["s/a/lan6"]).toEqual({ cidr: "fd00:60::/64", addresses: { cache: "fd00:60::4", db: "fd00:60::3", web: "fd00:60::2" } });
+    const second = build6(["new", "cache", "web"]);
+    second.app.synth();
+    expect(Object.fromEntries(second.ips)).toEqual({ new: "10.60.0.5 fd00:60::5", cache: "10.60.0.4 fd00:60::4", web: "10.60.0.2 fd00:60::2" });
+  });
+
+  test("a lock file written before IPv6 (IPv4 only) still reads, and the IPv6 subnet is added beside it", () => {
+    fs.writeFileSync(
+      path.join(dir, "hostnet.lock.json"),
+      JSON.stringify({ version: 1, subnets: { "s/a/lan": { cidr: "10.60.0.0/24", addresses: { web: "10.60.0.9" } } } }),
+    );
+    const b = build6(["web"]);
+    b.app.synth();
+    expect(b.ips.get("web")).toBe("10.60.0.9 fd00:60::2");
+    expect(JSON.parse(lockText()).subnets["s/a/lan6"].addresses).toEqual({ web: "fd00:60::2" });
+  });
+
+  test("an IPv4 address recorded for an IPv6 subnet is reported with the fix", () => {
+    fs.writeFileSync(
+      path.join(dir, "hostnet.lock.json"),
+      JSON.stringify({ version: 1, subnets: { "s/a/lan6": { cidr: "fd00:60::/64", addresses: { web: "10.60.0.9" } } } }),
+    );
+    const b = build6(["web"]);
+    expect(() => b.app.synth()).toThrow(
+      `hostnet.lock.json records "10.60.0.9" for web: it is an IPv4 address in the IPv6 subnet fd00:60::/64. Fix or delete that line`,
+    );
+  });
+});

@@ -49,6 +49,37 @@ describe("shared address pool in PostgreSQL", () => {
     expect([...(await pool.list("lan")).keys()]).toEqual(["a", "c", "d"]);
   });
 
+  test("an IPv6 pool hands out canonical addresses lowest free first (gateway ::1, never ::0), beside an IPv4 pool in one table", async () => {
+    const pool = await connect("t_v6");
+    expect([...(await pool.claim("lan6", "FD00:90:0::/64", ["web", "db", "cache"]))]).toEqual([
+      ["web", "fd00:90::2"],
+      ["db", "fd00:90::3"],
+      ["cache", "fd00:90::4"],
+    ]);
+    expect([...(await pool.claim("lan", "10.90.0.0/24", ["web"]))]).toEqual([["web", "10.90.0.2"]]);
+    await pool.release("lan6", ["db"]);
+    expect([...(await pool.claim("lan6", "fd00:90::/64", ["new", "web"]))]).toEqual([
+      ["new", "fd00:90::3"],
+      ["web", "fd00:90::2"],
+    ]);
+    await expect(pool.claim("lan6", "fd00:91::/64", ["x"])).rejects.toThrow(
+      /^shared pool "lan6" is fd00:90::\/64 in the database \(held by \w+\), but this stack declares fd00:91::\/64\./,
+    );
+    const clients = await Promise.all(Array.from({ length: 4 }, () => connect("t_v6")));
+    const results = await Promise.all(
+      clients.map((c, i) =>
+        c.claim(
+          "race6",
+          "fd00:92::/64",
+          Array.from({ length: 15 }, (_, j) => `s${i}/e${j}`),
+        ),
+      ),
+    );
+    const all = results.flatMap((m) => [...m.values()]);
+    expect(new Set(all).size).toBe(60);
+    expect(all.every((ip) => /^fd00:92::([2-9a-f]|[1-3][0-9a-f])$/.test(ip))).toBe(true);
+  }, 60_000);
+
   test("stacks claiming at the same time from separate connections never get the same address", async () => {
     const clients = await Promise.all(Array.from({ length: 6 }, () => connect("t_race")));
     const results = await Promise.all(

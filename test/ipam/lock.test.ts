@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { formatIp4 } from "../../src/ipam/ipv4";
+import { formatIp } from "../../src/ipam/ip";
 import { checkLocked, EMPTY_LOCK, mergeLock, parseLock, readLockFile, renderLock, writeLockFile } from "../../src/ipam/lock";
 import { defaultLockFile } from "../../src/ipam/lock-synthesizer";
 
@@ -97,7 +97,7 @@ describe("lock file format", () => {
 });
 
 describe("checkLocked", () => {
-  const records = (r: Map<string, number>) => Object.fromEntries([...r].map(([k, v]) => [k, formatIp4(v)]));
+  const records = (r: Map<string, bigint>) => Object.fromEntries([...r].map(([k, v]) => [k, formatIp(v > 0xffffffffn ? 6 : 4, v)]));
 
   test("a consistent record is returned as numbers", () => {
     const got = checkLocked("s/a/lan", "10.0.0.0/24", { cidr: "10.0.0.0/24", addresses: { "s/a/web": "10.0.0.2", "s/a/db": "10.0.0.3" } }, F);

@@ -1,12 +1,12 @@
-import { formatIp4, parseIp4 } from "../../src/ipam/ipv4";
-import { AddressPool } from "../../src/ipam/pool";
+import { formatIp, parseAnyIp } from "../../src/ipam/ip";
+import { ipPool } from "../../src/ipam/pool6";
 import { AddressRequest, Assignment, StableAllocator } from "../../src/ipam/stable";
 
-const show = (a: Assignment) => ("ip" in a ? formatIp4(a.ip) : `error: ${a.error}`);
-const rec = (o: Record<string, string>) => new Map(Object.entries(o).map(([k, v]) => [k, parseIp4(v)]));
+const show = (a: Assignment) => ("ip" in a ? formatIp(a.ip > 0xffffffffn ? 6 : 4, a.ip) : `error: ${a.error}`);
+const rec = (o: Record<string, string>) => new Map(Object.entries(o).map(([k, v]) => [k, parseAnyIp(v).value]));
 const ask = (key: string, explicit?: string): AddressRequest => ({ key, holder: key, explicit });
 const assign = (cidr: string, records: Record<string, string>, requests: AddressRequest[]) =>
-  new StableAllocator(new AddressPool(cidr), rec(records)).assign(requests).map(show);
+  new StableAllocator(ipPool(cidr), rec(records)).assign(requests).map(show);
 
 describe("StableAllocator.assign", () => {
   test.each<[string, Record<string, string>, AddressRequest[], string[]]>([
@@ -73,7 +73,7 @@ describe("StableAllocator.assign", () => {
 
 describe("StableAllocator.late (an address read before every holder asked)", () => {
   test("holders asking after an early read still get their records; newcomers never take them", () => {
-    const alloc = new StableAllocator(new AddressPool("10.0.0.0/29"), rec({ a: "10.0.0.2", b: "10.0.0.3" }));
+    const alloc = new StableAllocator(ipPool("10.0.0.0/29"), rec({ a: "10.0.0.2", b: "10.0.0.3" }));
     expect(alloc.assign([ask("new")]).map(show)).toEqual(["10.0.0.4"]);
     expect(show(alloc.late(ask("b")))).toBe("10.0.0.3");
     expect(show(alloc.late(ask("a")))).toBe("10.0.0.2");
@@ -81,7 +81,7 @@ describe("StableAllocator.late (an address read before every holder asked)", () 
   });
 
   test("a late explicit address wins over a held one and fails on a claimed one, naming both", () => {
-    const alloc = new StableAllocator(new AddressPool("10.0.0.0/29"), rec({ a: "10.0.0.5", b: "10.0.0.2" }));
+    const alloc = new StableAllocator(ipPool("10.0.0.0/29"), rec({ a: "10.0.0.5", b: "10.0.0.2" }));
     alloc.assign([ask("x", "10.0.0.2")]);
     expect(show(alloc.late(ask("c", "10.0.0.5")))).toBe("10.0.0.5");
     expect(show(alloc.late(ask("a")))).toBe("10.0.0.3");

@@ -65,7 +65,10 @@ describe("checks return problems as data: the message, and a generic fix a const
     [portProblem(0, "hostPort"), { message: "hostPort 0 is not a port; use a whole number from 1 to 65535." }],
     [mtuProblem(40), { message: "MTU 40 is out of range; Linux accepts 68 to 65535 for IPv4." }],
     [userProblem("Root"), { message: `SSH user "Root" is not a valid login name (lower-case letters, digits, "_", "-", at most 32).` }],
-    [hostAddressProblem("-x"), { message: `host address "-x" is not a DNS name or IPv4 address.`, fix: "Use e.g. 192.0.2.10 or host.example.org." }],
+    [
+      hostAddressProblem("-x"),
+      { message: `host address "-x" is not a DNS name, IPv4 or IPv6 address.`, fix: "Use e.g. 192.0.2.10, fd00::10 or host.example.org." },
+    ],
   ])("%j", (found, expected) => {
     expect(found).toEqual(expected);
   });
@@ -146,18 +149,55 @@ describe("checkMtu", () => {
 });
 
 describe("checkHostAddress", () => {
-  test.each(["198.18.0.10", "host.example.org", "a", "lab-a", "x".repeat(253)])("%j is fine", (address) => {
-    expect(checkHostAddress(address)).toBeNull();
-  });
-
-  test.each(["", "-oProxyCommand=sh", ".host", "host..example", "a b", "host;id", "user@host", "::1", "[::1]", "host\n", "x".repeat(254), "$(id)"])(
-    "%j is refused with an example of a good value",
+  test.each(["198.18.0.10", "host.example.org", "a", "lab-a", "x".repeat(253), "fd00::10", "FD00:0:0::10", "::1", "2001:db8::1"])(
+    "%j is fine",
     (address) => {
-      expect(checkHostAddress(address)).toBe(
-        `host address "${printable(address)}" is not a DNS name or IPv4 address. Use e.g. 192.0.2.10 or host.example.org.`,
-      );
+      expect(checkHostAddress(address)).toBeNull();
     },
   );
+
+  test.each([
+    "",
+    "-oProxyCommand=sh",
+    ".host",
+    "host..example",
+    "a b",
+    "host;id",
+    "user@host",
+    "host\n",
+    "x".repeat(254),
+    "$(id)",
+    "fd00::10;id",
+    "fd00::10\n",
+    "fd00:::10",
+    "fd00::10 -oProxyCommand=sh",
+    "host:22",
+    "[fd00::10",
+  ])("%j is refused with an example of a good value", (address) => {
+    expect(checkHostAddress(address)).toBe(
+      `host address "${printable(address)}" is not a DNS name, IPv4 or IPv6 address. Use e.g. 192.0.2.10, fd00::10 or host.example.org.`,
+    );
+  });
+
+  test.each([
+    ["[::1]", `host address "[::1]" is in brackets. Write the bare address (::1); hostnet adds brackets where ssh needs them.`],
+    [
+      "[fd00::10]:2222",
+      `host address "[fd00::10]:2222" is in brackets. Write the bare address (fd00::10) and the port 2222 in the port prop; hostnet adds brackets where ssh needs them.`,
+    ],
+    [
+      "fe80::1%eth0",
+      `host address "fe80::1%eth0" has a zone (%eth0); hostnet does not connect over link-local addresses, whose zone would reach the ssh command line. ` +
+        "Use a global or unique local (fd00::/8) address of the host.",
+    ],
+    [
+      "fe80::1%$(id)",
+      `host address "fe80::1%$(id)" has a zone (%$(id)); hostnet does not connect over link-local addresses, whose zone would reach the ssh command line. ` +
+        "Use a global or unique local (fd00::/8) address of the host.",
+    ],
+  ])("%j is refused with its own fix", (address, message) => {
+    expect(checkHostAddress(address)).toBe(message);
+  });
 });
 
 describe("checkUser", () => {
