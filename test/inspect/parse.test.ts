@@ -39,7 +39,7 @@ describe("parseInspection of a recorded host (examples/docker-network on lab hos
     const port = h.links.find((l) => l.name === "ve-appnet-web")!;
     expect(port).toMatchObject({ kind: "veth", up: true, master: "br-appnet", alias: `${TAG}/web`, addresses: [] });
     expect(h.links.find((l) => l.netns === "web" && l.name === "eth0")).toMatchObject({ addresses: ["10.89.0.2/24"], mtu: 1500 });
-    expect(h.links.find((l) => l.netns === "web" && l.name === "lo")).toMatchObject({ kind: "loopback", addresses: ["127.0.0.1/8"] });
+    expect(h.links.find((l) => l.netns === "web" && l.name === "lo")).toMatchObject({ kind: "loopback", addresses: ["127.0.0.1/8", "::1/128"] });
   });
 
   test("bridges with their ports", () => {
