@@ -142,7 +142,7 @@ export class RoutedEndpoint extends NetObject {
     return {
       nodes: [
         { ref: outside, label: [this.hostName], shape: "interface" },
-        { ref: inside, label: [this.name, ...this.cidrs], shape: "interface", ...inGroup(this.namespace), ip: this.ip },
+        { ref: inside, label: [this.name, ...this.cidrs], shape: "interface", ...inGroup(this.namespace), ip: this.ip, ips: [...this.ips] },
       ],
       edges: [{ from: inside, to: outside, style: "cable", label: "routed" }],
       subnets: subnetsOf(...this.givenAddresses),

@@ -134,7 +134,7 @@ export class Vxlan extends NetObject {
     const label = [`vxlan ${this.name}`, `vni ${this.vni}`, ...this.addresses.map(addressCidr)];
     const peers = this.peerList.filter((p): p is Vxlan => p instanceof Vxlan && p.ref.stack === this.ref.stack && this.node.path < p.node.path);
     return {
-      nodes: [{ ref, label, shape: "tunnel", ...holding(this.addresses[0]) }],
+      nodes: [{ ref, label, shape: "tunnel", ...holding(this.addresses[0]), ips: this.addresses.map((a) => addressCidr(a).split("/")[0]) }],
       edges: [
         ...(this.bridge ? [{ from: refOf(this.bridge), to: ref, style: "member" as const }] : []),
         ...peers.map((p) => ({ from: ref, to: refOf(p), style: "tunnel" as const, label: `vni ${this.vni}` })),
