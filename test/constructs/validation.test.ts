@@ -187,12 +187,17 @@ describe("validation messages name the construct path, the bad value and the fix
     expect(messages(stack)).toEqual(["s/a/r: a route needs a next hop or an interface. Set props.via or props.dev."]);
   });
 
-  test("a route destination with host bits and an IPv6 next hop", () => {
+  test("a route destination with host bits", () => {
     const { stack } = newStack();
-    new Route(newHost(stack), "r", { destination: "10.1.0.1/16", via: "fe80::1" });
+    new Route(newHost(stack), "r", { destination: "10.1.0.1/16", via: "10.0.0.1" });
+    expect(messages(stack)).toEqual([`s/a/r: destination: "10.1.0.1/16" has host bits set; the network is 10.1.0.0/16. Use that.`]);
+  });
+
+  test("an IPv4 destination via an IPv6 next hop is a family mismatch", () => {
+    const { stack } = newStack();
+    new Route(newHost(stack), "r", { destination: "10.1.0.0/16", via: "fd00::1" });
     expect(messages(stack)).toEqual([
-      `s/a/r: destination: "10.1.0.1/16" has host bits set; the network is 10.1.0.0/16. Use that.`,
-      `s/a/r: via: "fe80::1" is an IPv6 address; hostnet supports IPv4 here. Use an IPv4 address.`,
+      "s/a/r: destination 10.1.0.0/16 is IPv4 but via fd00::1 is IPv6; a next hop must be of the destination's family. Set props.via to an IPv4 address.",
     ]);
   });
 
