@@ -131,7 +131,8 @@ export class Subnet extends Construct {
     brand(this, SUBNET);
     this.cidr = props.cidr;
     this.prefix = 32;
-    this.family = familyOf(props.cidr) ?? 4;
+    // Known before the CIDR is parsed, so even a bad IPv6 CIDR hands out inert IPv6 placeholders.
+    this.family = familyOf(props.cidr) ?? (String(props.cidr).includes(":") ? 6 : 4);
     try {
       this.pool = ipPool(props.cidr, props.gateway === false ? null : props.gateway);
       this.cidr = formatAnyCidr(this.pool.cidr);

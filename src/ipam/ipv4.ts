@@ -11,11 +11,14 @@ export interface Cidr4 {
 /** An address, CIDR or pool that cannot be used; the message names the value and the fix. */
 export class AddressError extends HostnetError {}
 
-/** Parse a dotted-quad IPv4 address; throws AddressError with a fix for anything else (IPv6 included). */
+/**
+ * Parse a dotted-quad IPv4 address; throws AddressError with a fix for anything else (IPv6 included: a caller
+ * that takes both families parses with ip.ts; one that gets here wants IPv4, and says why in its own prop's docs).
+ */
 export function parseIp4(text: string): number {
   if (typeof text !== "string" || !/^\d{1,3}(\.\d{1,3}){3}$/.test(text) || !Address4.isValid(text)) {
     if (typeof text === "string" && Address6.isValid(text)) {
-      throw new AddressError(`"${text}" is an IPv6 address; hostnet supports IPv4 here. Use an IPv4 address.`);
+      throw new AddressError(`"${text}" is an IPv6 address; this value must be IPv4. Use an IPv4 address such as 10.0.0.1.`);
     }
     throw new AddressError(`"${text}" is not an IPv4 address. Write it as four numbers 0-255, e.g. 10.0.0.1.`);
   }
@@ -37,7 +40,7 @@ export function maskOf(prefix: number): number {
 /** Parse "a.b.c.d/len". With `strict`, host bits must be zero (a network is expected). */
 export function parseCidr4(text: string, strict = true): Cidr4 & { address: number } {
   if (typeof text === "string" && text.includes(":")) {
-    throw new AddressError(`"${text}" is an IPv6 prefix; hostnet supports IPv4 subnets here. Use an IPv4 CIDR such as 10.0.0.0/24.`);
+    throw new AddressError(`"${text}" is an IPv6 prefix; this value must be an IPv4 CIDR. Use one such as 10.0.0.0/24.`);
   }
   const m = typeof text === "string" ? /^([^/]+)\/(\d{1,2})$/.exec(text) : null;
   if (!m) throw new AddressError(`"${text}" is not a CIDR. Write it as address/prefix, e.g. 10.0.0.0/24.`);

@@ -18,6 +18,12 @@ export interface InventoryHost extends InventoryEntry {
   readonly hostKey: string;
   readonly netns: string;
   readonly rootVeth: string;
+  /**
+   * The host's IPv6 management address (fd00:198:18:N::(10+i)); sshd listens on it too, and the known_hosts
+   * file pins the host key under it, so `Host.fromInventory(file, "a", { address: inv.hosts.a.address6 })`
+   * reaches the host over IPv6. Absent in inventories written before IPv6.
+   */
+  readonly address6?: string;
 }
 
 /** A running lab, as written by `hostnet lab up` to `<labdir>/inventory.json`. */
@@ -28,6 +34,9 @@ export interface Inventory extends InventoryFile<InventoryHost> {
   readonly bridge: string;
   readonly gateway: string;
   readonly subnet: string;
+  /** IPv6 bridge address and subnet (fd00:198:18:N::1, fd00:198:18:N::/64). */
+  readonly gateway6?: string;
+  readonly subnet6?: string;
   readonly hosts: { readonly [name: string]: InventoryHost };
 }
 
@@ -45,9 +54,11 @@ export function buildInventory(layout: LabLayout, files: LabFiles, hostKeys: Rec
       hostKey: hostKeys[h.name],
       netns: h.netns,
       rootVeth: h.rootVeth,
+      address6: h.address6,
     };
   }
-  return { lab: layout.lab, dir: files.dir, bridge: layout.bridge, gateway: layout.gateway, subnet: layout.subnet, hosts };
+  const { lab, bridge, gateway, subnet, gateway6, subnet6 } = layout;
+  return { lab, dir: files.dir, bridge, gateway, subnet, gateway6, subnet6, hosts };
 }
 
 /** Key type and base64 of an OpenSSH public key line, without its comment. */
@@ -55,10 +66,11 @@ export function publicKeyWithoutComment(line: string): string {
   return line.trim().split(/\s+/).slice(0, 2).join(" ");
 }
 
-/** known_hosts content pinning each host's key under its address. */
+/** known_hosts content pinning each host's key under its addresses (IPv4, and IPv6 when it has one; "[addr]:port" off port 22). */
 export function renderKnownHosts(inv: Inventory): string {
+  const name = (address: string, port: number) => (port === 22 ? address : `[${address}]:${port}`);
   return Object.values(inv.hosts)
-    .map((h) => `${h.port === 22 ? h.address : `[${h.address}]:${h.port}`} ${h.hostKey}\n`)
+    .flatMap((h) => [h.address, ...(h.address6 ? [h.address6] : [])].map((a) => `${name(a, h.port)} ${h.hostKey}\n`))
     .join("");
 }
 

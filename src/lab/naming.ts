@@ -1,5 +1,6 @@
 import { HostnetError } from "../errors";
 import { DEFAULT_LAB } from "../transport/inventory";
+import { canonicalIp } from "../ipam/ip";
 
 /** Lab name used when none is given (defined beside the default inventory path). */
 export { DEFAULT_LAB };
@@ -26,6 +27,8 @@ export interface HostLayout {
   readonly rootVeth: string;
   /** IPv4 address of the host's eth0: 198.18.N.(10+i). */
   readonly address: string;
+  /** IPv6 address of the host's eth0 beside it: fd00:198:18:N::(10+i), the numbers written as in the IPv4 address. */
+  readonly address6: string;
   /** UTS hostname inside the host: `<lab>-<host>`. */
   readonly hostname: string;
 }
@@ -43,6 +46,10 @@ export interface LabLayout {
   readonly prefixLength: number;
   /** 198.18.N.0/24. */
   readonly subnet: string;
+  /** IPv6 bridge address: fd00:198:18:N::1 (a unique local address, RFC 4193). */
+  readonly gateway6: string;
+  /** fd00:198:18:N::/64 (prefix length 64). */
+  readonly subnet6: string;
   readonly hosts: readonly HostLayout[];
 }
 
@@ -117,6 +124,17 @@ export function hostFromRootVeth(lab: string, link: string): string | undefined 
   return m ? m[1] : undefined;
 }
 
+/**
+ * An address in a lab's IPv6 subnet fd00:198:18:N::/64, in canonical form:
+ * N's and the host part's decimal digits read as hex (index 221, host 10 give
+ * fd00:198:18:221::10), so the IPv6 addresses read like the IPv4 ones beside
+ * them (index 0 compresses: fd00:198:18::10). Unique local (fd00::/8): never
+ * routed beyond this machine.
+ */
+export function labAddress6(index: number, host: number | ""): string {
+  return canonicalIp(`fd00:198:18:${index}::${host}`);
+}
+
 /** Layout of one host of a lab. */
 export function hostLayout(lab: string, index: number, host: string): HostLayout {
   const i = host.charCodeAt(0) - 97;
@@ -125,6 +143,7 @@ export function hostLayout(lab: string, index: number, host: string): HostLayout
     netns: netnsName(lab, host),
     rootVeth: rootVethName(lab, host),
     address: `198.18.${index}.${FIRST_HOST_OCTET + i}`,
+    address6: labAddress6(index, FIRST_HOST_OCTET + i),
     hostname: `${lab}-${host}`,
   };
 }
@@ -142,6 +161,8 @@ export function labLayout(opts: { name?: string; hosts?: number; index?: number 
     gateway: `198.18.${index}.1`,
     prefixLength: 24,
     subnet: `198.18.${index}.0/24`,
+    gateway6: labAddress6(index, 1),
+    subnet6: `${labAddress6(index, "")}/64`,
     hosts: names.map((h) => hostLayout(lab, index, h)),
   };
 }

@@ -10,7 +10,11 @@ export const SNAPSHOT_SECTIONS: ReadonlyArray<readonly [name: string, command: s
   ["rule", "ip -4 rule"],
   ["route", "ip -4 route show table all"],
   ["iptables", "iptables-save"],
-  ["sysctl", "sysctl net.ipv4.ip_forward"],
+  ["rule6", "ip -6 rule"],
+  ["route6", "ip -6 route show table all"],
+  ["neigh6-proxy", "ip -6 neigh show proxy"],
+  ["ip6tables", "ip6tables-save"],
+  ["sysctl", "sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding"],
   ["run-hostnet", "ls -A /run/hostnet"],
 ];
 
@@ -110,6 +114,16 @@ export function normalizeIptables(lines: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * `ip -6 route show table all`, sorted, without the routes the kernel derives
+ * from links (fe80::/64, the link-local and multicast entries of the local
+ * table): the [link] section covers them, and their link-local addresses come
+ * from MACs.
+ */
+export function normalizeRoutes6(lines: readonly string[]): string[] {
+  return sorted(nonEmpty(lines).filter((l) => !/^(?:(?:local|anycast|multicast|broadcast) )?(?:fe80:|ff00::\/8 )/i.test(l)));
+}
+
 const NORMALIZERS: Record<string, (lines: readonly string[]) => string[]> = {
   netns: normalizeNetns,
   link: normalizeBriefLinks,
@@ -117,6 +131,10 @@ const NORMALIZERS: Record<string, (lines: readonly string[]) => string[]> = {
   rule: nonEmpty, // already ordered by priority; equal priorities keep insertion order, which matters
   route: (l) => sorted(nonEmpty(l)),
   iptables: normalizeIptables,
+  rule6: nonEmpty,
+  route6: normalizeRoutes6,
+  "neigh6-proxy": (l) => sorted(nonEmpty(l)),
+  ip6tables: normalizeIptables,
   sysctl: nonEmpty,
   "run-hostnet": (l) => sorted(nonEmpty(l)),
 };
@@ -135,7 +153,8 @@ export function normalizeSnapshot(output: string): string {
 
 /**
  * Normalized text of a test host's network state (netns, links, addresses,
- * rules, routes, iptables, ip_forward, /run/hostnet) for before/after
+ * rules, routes, iptables, and their IPv6 counterparts with proxy neighbours,
+ * forwarding of both families, /run/hostnet) for before/after
  * comparisons in tests.
  */
 export async function hostSnapshot(inv: Inventory, host: string): Promise<string> {

@@ -1,6 +1,8 @@
 /** Inputs of a test host's sshd_config. */
 export interface SshdConfigInput {
   readonly listenAddress: string;
+  /** A second address to listen on (the host's IPv6 management address). */
+  readonly listenAddress6?: string;
   readonly port: number;
   readonly hostKey: string;
   readonly authorizedKeysFile: string;
@@ -16,6 +18,7 @@ export interface SshdConfigInput {
 export function renderSshdConfig(c: SshdConfigInput): string {
   return [
     `ListenAddress ${c.listenAddress}`,
+    ...(c.listenAddress6 ? [`ListenAddress ${c.listenAddress6}`] : []),
     `Port ${c.port}`,
     `HostKey ${c.hostKey}`,
     `AuthorizedKeysFile ${c.authorizedKeysFile}`,

@@ -64,6 +64,8 @@ function writeIfChanged(file: string, content: string): boolean {
 async function ensureBridge(layout: LabLayout, links: Map<string, LinkAddrs>): Promise<void> {
   if (!links.has(layout.bridge)) await must("ip", ["link", "add", "name", layout.bridge, "type", "bridge"]);
   await must("ip", ["addr", "replace", `${layout.gateway}/${layout.prefixLength}`, "dev", layout.bridge]);
+  // nodad: usable at once (no tentative phase), so the hosts' sshd can bind and the first ssh works.
+  await must("ip", ["addr", "replace", `${layout.gateway6}/64`, "dev", layout.bridge, "nodad"]);
   await must("ip", ["link", "set", "dev", layout.bridge, "up"]);
 }
 
@@ -84,10 +86,14 @@ async function ensureHostNetwork(layout: LabLayout, h: HostLayout): Promise<void
   }
   await must("ip", ["link", "set", "dev", h.rootVeth, "master", layout.bridge, "up"]);
   const want = `${h.address}/${layout.prefixLength}`;
+  const want6 = `${h.address6}/64`;
   const have = inner.get(HOST_IFACE)?.ipv4 ?? [];
-  if (have.length !== 1 || have[0] !== want) {
+  const have6 = inner.get(HOST_IFACE)?.ipv6 ?? [];
+  if (have.length !== 1 || have[0] !== want || have6.length !== 1 || have6[0] !== want6) {
     await must("ip", ["-n", h.netns, "addr", "flush", "dev", HOST_IFACE]);
     await must("ip", ["-n", h.netns, "addr", "add", want, "dev", HOST_IFACE]);
+    // nodad: sshd cannot bind a tentative address.
+    await must("ip", ["-n", h.netns, "addr", "add", want6, "dev", HOST_IFACE, "nodad"]);
   }
   await must("ip", ["-n", h.netns, "link", "set", "dev", HOST_IFACE, "up"]);
   await must("ip", ["-n", h.netns, "link", "set", "dev", "lo", "up"]);
@@ -138,6 +144,7 @@ async function ensureHost(layout: LabLayout, files: LabFiles, h: HostLayout): Pr
   const hostKey = publicKeyWithoutComment(fs.readFileSync(`${files.hostKey(h.name)}.pub`, "utf8"));
   const config = renderSshdConfig({
     listenAddress: h.address,
+    listenAddress6: h.address6,
     port: 22,
     hostKey: files.hostKey(h.name),
     authorizedKeysFile: files.authorizedKeys,

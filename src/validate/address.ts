@@ -4,7 +4,7 @@
  * AddressError, so a construct never wraps a parse in try/catch.
  */
 import { AddressError, Cidr4, parseCidr4, parseIp4 } from "../ipam/ipv4";
-import { IpAddress, IpCidr, parseAnyCidr, parseAnyIp } from "../ipam/ip";
+import { Family, IpAddress, IpCidr, parseAnyCidr, parseAnyIp } from "../ipam/ip";
 
 export type Parsed<T> = { readonly value: T; readonly problem?: undefined } | { readonly value?: undefined; readonly problem: string };
 
@@ -53,6 +53,17 @@ export function parseAnyPrefix(text: string, strict = true): Parsed<IpCidr> {
 export function anyIpProblem(text: string, what: string): string | null {
   const r = parseAnyAddress(text);
   return r.problem === undefined ? null : `${what}: ${r.problem}`;
+}
+
+/**
+ * `"<what>: <problem>"` when `text` (an address or CIDR) is not of `family`, or null (also for text
+ * that does not parse: its own check reports that). `other` names what fixes the family, e.g.
+ * "the route's destination fd00:1::/64", and is said in the message.
+ */
+export function familyMismatchProblem(text: string, family: Family, what: string, other: string): string | null {
+  const f = typeof text === "string" && text.includes("/") ? parseAnyPrefix(text, false).value?.family : parseAnyAddress(text).value?.family;
+  if (f === undefined || f === family) return null;
+  return `${what}: ${text} is IPv${f} but ${other} is IPv${family}. Use an IPv${family} value, or one of each family in its own prop.`;
 }
 
 /** `"<what>: <problem>"` for a prop that must be a CIDR of either family, or null. */

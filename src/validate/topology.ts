@@ -3,8 +3,8 @@
  * Input is plain data gathered from the construct tree; each problem is about the
  * later object (its path) and names the clash and the fix.
  */
-import { Cidr4, contains, formatCidr4, overlaps } from "../ipam/ipv4";
-import { parseCidr, parseIp } from "./address";
+import { cidrContains, cidrsOverlap, formatAnyCidr, formatIp, IpCidr, isLinkLocal6 } from "../ipam/ip";
+import { parseAnyAddress, parseAnyPrefix } from "./address";
 import { PathProblem } from "./problem";
 
 export interface NamedThing {
@@ -15,7 +15,7 @@ export interface NamedThing {
 }
 
 export interface AssignedAddress {
-  /** "a.b.c.d/len" */
+  /** "a.b.c.d/len" or "fd00::2/64" */
   readonly cidr: string;
   readonly place: string;
   readonly iface: string;
@@ -71,8 +71,9 @@ export function checkHostFacts(f: HostFacts): PathProblem[] {
         `interface name "${i.name}" in ${i.place === "root" ? "the root namespace" : i.place} is also used by ${first.path}. Set a different name on one of them.`,
     ),
     ...dupes(
-      f.addresses,
-      (a) => a.cidr.split("/")[0],
+      // IPv6 link-local addresses are per link (fe80::1 may be the gateway on every veth): not compared.
+      f.addresses.filter((a) => !linkLocal(a.cidr)),
+      (a) => addressKey(a.cidr),
       (a, first) =>
         `address ${a.cidr.split("/")[0]} (on ${a.iface}) is also assigned to ${first.iface} by ${first.path}. Give one of them another address, or allocate both from a Subnet.`,
     ),
@@ -86,18 +87,32 @@ export function checkHostFacts(f: HostFacts): PathProblem[] {
   ];
 }
 
+// One address, whatever its spelling ("FD00::0001" is fd00::1); text that does not parse is compared as written.
+function addressKey(cidr: string): string {
+  const ip = cidr.split("/")[0];
+  const a = parseAnyAddress(ip).value;
+  return a ? formatIp(a.family, a.value) : ip;
+}
+
+function linkLocal(cidr: string): boolean {
+  const a = parseAnyAddress(cidr.split("/")[0]).value;
+  return a !== undefined && isLinkLocal6(a);
+}
+
 /**
  * A next hop must lie on a subnet connected to the route's namespace: one of
  * its interfaces' addresses covers it, or a link route does. Otherwise the
  * kernel refuses the route at deploy, halfway, with "Nexthop has invalid gateway".
+ * Both families; each next hop is compared with the subnets of its own family,
+ * and an IPv6 link-local next hop (fe80::/10) is on the link by definition.
  */
 function unreachableNextHops(addresses: readonly AssignedAddress[], routes: readonly RouteUse[]): PathProblem[] {
-  const connected = new Map<string, Cidr4[]>();
+  const connected = new Map<string, IpCidr[]>();
   const add = (place: string, cidr: string) => {
-    const c = parseCidr(cidr, false).value;
+    const c = parseAnyPrefix(cidr, false).value;
     if (!c) return;
     const list = connected.get(place) ?? [];
-    if (!list.some((x) => x.network === c.network && x.prefix === c.prefix)) list.push({ network: c.network, prefix: c.prefix });
+    if (!list.some((x) => x.family === c.family && x.network === c.network && x.prefix === c.prefix)) list.push(c);
     connected.set(place, list);
   };
   for (const a of addresses) add(a.place, a.cidr);
@@ -105,11 +120,13 @@ function unreachableNextHops(addresses: readonly AssignedAddress[], routes: read
   const out: PathProblem[] = [];
   for (const r of routes) {
     if (r.via === undefined || r.onlink || r.place === "root") continue;
-    const ip = parseIp(r.via).value;
-    if (ip === undefined) continue; // reported by the route itself
-    const nets = connected.get(r.place) ?? [];
-    if (nets.some((c) => contains(c, ip))) continue;
-    const have = nets.length ? `its connected subnets are ${nets.map(formatCidr4).join(", ")}` : "it has no address";
+    const ip = parseAnyAddress(r.via).value;
+    if (ip === undefined || isLinkLocal6(ip)) continue; // a bad value is reported by the route itself
+    const nets = (connected.get(r.place) ?? []).filter((c) => c.family === ip.family);
+    if (nets.some((c) => cidrContains(c, ip))) continue;
+    // IPv4 keeps the wording it had before IPv6; an IPv6 next hop says which family it looked at.
+    const fam = ip.family === 6 ? "IPv6 " : "";
+    const have = nets.length ? `its connected ${fam}subnets are ${nets.map(formatAnyCidr).join(", ")}` : `it has no ${fam}address`;
     out.push({
       path: r.path,
       message:
@@ -132,17 +149,18 @@ function dupes<T extends { readonly path: string }>(items: readonly T[], key: (t
   return out;
 }
 
+// Within a family: an IPv4 and an IPv6 subnet never overlap (a dual-stack network is one of each).
 function subnetOverlaps(subnets: readonly SubnetUse[]): PathProblem[] {
-  const parsed: Array<{ s: SubnetUse; c: Cidr4 }> = [];
+  const parsed: Array<{ s: SubnetUse; c: IpCidr }> = [];
   const out: PathProblem[] = [];
   for (const s of subnets) {
-    const c = parseCidr(s.cidr).value;
+    const c = parseAnyPrefix(s.cidr).value;
     if (c === undefined) continue; // reported by the Subnet itself
-    const clash = parsed.find((p) => overlaps(p.c, c));
+    const clash = parsed.find((p) => cidrsOverlap(p.c, c));
     if (clash)
       out.push({
         path: s.path,
-        message: `subnet ${formatCidr4(c)} overlaps ${formatCidr4(clash.c)} of ${clash.s.path} on the same host. Use non-overlapping subnets.`,
+        message: `subnet ${formatAnyCidr(c)} overlaps ${formatAnyCidr(clash.c)} of ${clash.s.path} on the same host. Use non-overlapping subnets.`,
       });
     parsed.push({ s, c });
   }

@@ -165,3 +165,25 @@ describe("Address family", () => {
     expect(messages(stack)).toEqual([]);
   });
 });
+
+describe("hostile IPv6 subnet values are refused at synth, naming the value", () => {
+  test.each([
+    ["fd00::/64;reboot", `s/a/lan: "fd00::/64;reboot" is not a CIDR. Write it as address/prefix, e.g. fd00:88::/64.`],
+    ["fd00::/64\nreboot", `s/a/lan: "fd00::/64\nreboot" is not a CIDR. Write it as address/prefix, e.g. fd00:88::/64.`],
+    [
+      "[fd00::]/64",
+      `s/a/lan: "[fd00::]" is not an IPv6 address. Write it as hex groups separated by ":", e.g. fd00:88::1. Write it without brackets.`,
+    ],
+    [
+      "fe80::%eth0/64",
+      `s/a/lan: "fe80::%eth0" is not an IPv6 address. Write it as hex groups separated by ":", e.g. fd00:88::1. A zone (%eth0) is not allowed here: name the interface in its own prop.`,
+    ],
+    ["fd00::/064", `s/a/lan: "fd00::/064" has a prefix length with a leading zero; write it as fd00::/64.`],
+    ["fd00::/$(id)", `s/a/lan: "fd00::/$(id)" is not a CIDR. Write it as address/prefix, e.g. fd00:88::/64.`],
+  ])("%j", (cidr, message) => {
+    const { stack } = newStack();
+    const lan = new Subnet(newHost(stack), "lan", { cidr });
+    expect([lan.family, lan.allocate("x").cidr]).toEqual([6, "::/128"]);
+    expect(messages(stack)).toEqual([message]);
+  });
+});

@@ -34,9 +34,9 @@ describe("parseIp4 / formatIp4", () => {
     ["010.0.0.1", `"010.0.0.1" is not an IPv4 address. Each part is 0-255 without leading zeros.`],
     ["10.0.0.01", `"10.0.0.01" is not an IPv4 address. Each part is 0-255 without leading zeros.`],
     ["10.00.0.1", `"10.00.0.1" is not an IPv4 address. Each part is 0-255 without leading zeros.`],
-    ["::1", `"::1" is an IPv6 address; hostnet supports IPv4 here. Use an IPv4 address.`],
-    ["fe80::1", `"fe80::1" is an IPv6 address; hostnet supports IPv4 here. Use an IPv4 address.`],
-    ["::ffff:10.0.0.1", `"::ffff:10.0.0.1" is an IPv6 address; hostnet supports IPv4 here. Use an IPv4 address.`],
+    ["::1", `"::1" is an IPv6 address; this value must be IPv4. Use an IPv4 address such as 10.0.0.1.`],
+    ["fe80::1", `"fe80::1" is an IPv6 address; this value must be IPv4. Use an IPv4 address such as 10.0.0.1.`],
+    ["::ffff:10.0.0.1", `"::ffff:10.0.0.1" is an IPv6 address; this value must be IPv4. Use an IPv4 address such as 10.0.0.1.`],
   ])("%j is refused: %s", (text, message) => {
     expect(() => parseIp4(text)).toThrow(AddressError);
     expect(() => parseIp4(text)).toThrow(message);
@@ -76,9 +76,9 @@ describe("parseCidr4", () => {
     ["10.0.0.0/08", `"10.0.0.0/08" has a prefix length with a leading zero; write it as 10.0.0.0/8.`],
     ["10.0.0.0/00", `"10.0.0.0/00" has a prefix length with a leading zero; write it as 10.0.0.0/0.`],
     ["010.0.0.0/8", `"010.0.0.0" is not an IPv4 address. Each part is 0-255 without leading zeros.`],
-    ["2001:db8::/32", `"2001:db8::/32" is an IPv6 prefix; hostnet supports IPv4 subnets here. Use an IPv4 CIDR such as 10.0.0.0/24.`],
-    ["2001:db8::/128", `"2001:db8::/128" is an IPv6 prefix; hostnet supports IPv4 subnets here. Use an IPv4 CIDR such as 10.0.0.0/24.`],
-    ["fe80::/64", `"fe80::/64" is an IPv6 prefix; hostnet supports IPv4 subnets here. Use an IPv4 CIDR such as 10.0.0.0/24.`],
+    ["2001:db8::/32", `"2001:db8::/32" is an IPv6 prefix; this value must be an IPv4 CIDR. Use one such as 10.0.0.0/24.`],
+    ["2001:db8::/128", `"2001:db8::/128" is an IPv6 prefix; this value must be an IPv4 CIDR. Use one such as 10.0.0.0/24.`],
+    ["fe80::/64", `"fe80::/64" is an IPv6 prefix; this value must be an IPv4 CIDR. Use one such as 10.0.0.0/24.`],
   ])("%j is refused: %s", (text, message) => {
     expect(() => parseCidr4(text)).toThrow(AddressError);
     expect(() => parseCidr4(text)).toThrow(message);

@@ -149,7 +149,7 @@ describe("AddressPool.reserve", () => {
       "10.88.0.255",
       "address 10.88.0.255 (for h) is the broadcast address of 10.88.0.0/24 and cannot be assigned. Use an address from 10.88.0.1 to 10.88.0.254.",
     ],
-    ["::1", `"::1" is an IPv6 address; hostnet supports IPv4 here. Use an IPv4 address.`],
+    ["::1", `"::1" is an IPv6 address; this value must be IPv4. Use an IPv4 address such as 10.0.0.1.`],
   ])("refuses %s", (ip, message) => {
     expect(() => new AddressPool("10.88.0.0/24").reserve(ip, "h")).toThrow(message);
   });
@@ -164,7 +164,7 @@ describe("AddressPool.reserve", () => {
 describe("AddressPool subnet parsing", () => {
   test.each([
     ["10.88.0.1/24", `"10.88.0.1/24" has host bits set; the network is 10.88.0.0/24. Use that.`],
-    ["fd00::/64", `"fd00::/64" is an IPv6 prefix; hostnet supports IPv4 subnets here.`],
+    ["fd00::/64", `"fd00::/64" is an IPv6 prefix; this value must be an IPv4 CIDR.`],
   ])("refuses %s", (cidr, message) => {
     expect(() => new AddressPool(cidr)).toThrow(message);
   });

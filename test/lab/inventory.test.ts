@@ -84,9 +84,11 @@ describe("lab layout", () => {
       gateway: "198.18.0.1",
       prefixLength: 24,
       subnet: "198.18.0.0/24",
+      gateway6: "fd00:198:18::1",
+      subnet6: "fd00:198:18::/64",
       hosts: [
-        { name: "a", netns: "hnlab-lab-a", rootVeth: "hl-lab-a", address: "198.18.0.10", hostname: "lab-a" },
-        { name: "b", netns: "hnlab-lab-b", rootVeth: "hl-lab-b", address: "198.18.0.11", hostname: "lab-b" },
+        { name: "a", netns: "hnlab-lab-a", rootVeth: "hl-lab-a", address: "198.18.0.10", address6: "fd00:198:18::10", hostname: "lab-a" },
+        { name: "b", netns: "hnlab-lab-b", rootVeth: "hl-lab-b", address: "198.18.0.11", address6: "fd00:198:18::11", hostname: "lab-b" },
       ],
     });
   });
@@ -98,6 +100,7 @@ describe("lab layout", () => {
       netns: "hnlab-big-z",
       rootVeth: "hl-big-z",
       address: "198.18.9.35",
+      address6: "fd00:198:18:9::35",
       hostname: "big-z",
     });
   });
@@ -180,6 +183,8 @@ describe("inventory", () => {
       bridge: "hlbr-t1",
       gateway: "198.18.4.1",
       subnet: "198.18.4.0/24",
+      gateway6: "fd00:198:18:4::1",
+      subnet6: "fd00:198:18:4::/64",
       hosts: {
         a: {
           name: "a",
@@ -191,6 +196,7 @@ describe("inventory", () => {
           hostKey: "ssh-ed25519 AAAAa",
           netns: "hnlab-t1-a",
           rootVeth: "hl-t1-a",
+          address6: "fd00:198:18:4::10",
         },
         b: {
           name: "b",
@@ -202,13 +208,23 @@ describe("inventory", () => {
           hostKey: "ssh-ed25519 AAAAb",
           netns: "hnlab-t1-b",
           rootVeth: "hl-t1-b",
+          address6: "fd00:198:18:4::11",
         },
       },
     });
   });
 
-  test("known_hosts pins each key under its address", () => {
-    expect(renderKnownHosts(inv)).toBe("198.18.4.10 ssh-ed25519 AAAAa\n198.18.4.11 ssh-ed25519 AAAAb\n");
+  test("known_hosts pins each key under both its addresses", () => {
+    expect(renderKnownHosts(inv)).toBe(
+      "198.18.4.10 ssh-ed25519 AAAAa\nfd00:198:18:4::10 ssh-ed25519 AAAAa\n198.18.4.11 ssh-ed25519 AAAAb\nfd00:198:18:4::11 ssh-ed25519 AAAAb\n",
+    );
+  });
+
+  test("off port 22 the known_hosts names are [address]:port, IPv6 included; an inventory from before IPv6 pins the IPv4 address only", () => {
+    const moved = { ...inv, hosts: { a: { ...inv.hosts.a, port: 2222 }, b: { ...inv.hosts.b, address6: undefined } } };
+    expect(renderKnownHosts(moved)).toBe(
+      "[198.18.4.10]:2222 ssh-ed25519 AAAAa\n[fd00:198:18:4::10]:2222 ssh-ed25519 AAAAa\n198.18.4.11 ssh-ed25519 AAAAb\n",
+    );
   });
 
   test.each([

@@ -109,8 +109,19 @@ describe("whole snapshot", () => {
       "@@hostnet-snapshot route",
       "local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1",
       "@@hostnet-snapshot iptables",
+      "@@hostnet-snapshot rule6",
+      "0: from all lookup local",
+      "@@hostnet-snapshot route6",
+      "local ::1 dev lo table local proto kernel metric 0 pref medium",
+      "fe80::/64 dev eth0 proto kernel metric 256 pref medium",
+      "local fe80::44fb:38ff:fe4a:66b2 dev eth0 table local proto kernel metric 0 pref medium",
+      "multicast ff00::/8 dev eth0 table local proto kernel metric 256 pref medium",
+      "fd00:88::/64 dev br0 proto kernel metric 256 pref medium",
+      "@@hostnet-snapshot neigh6-proxy",
+      "@@hostnet-snapshot ip6tables",
       "@@hostnet-snapshot sysctl",
       "net.ipv4.ip_forward = 0",
+      "net.ipv6.conf.all.forwarding = 0",
       "@@hostnet-snapshot run-hostnet",
       "",
     ].join("\n");
@@ -131,8 +142,16 @@ describe("whole snapshot", () => {
         "[route]",
         "local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1",
         "[iptables]",
+        "[rule6]",
+        "0: from all lookup local",
+        "[route6]",
+        "fd00:88::/64 dev br0 proto kernel metric 256 pref medium",
+        "local ::1 dev lo table local proto kernel metric 0 pref medium",
+        "[neigh6-proxy]",
+        "[ip6tables]",
         "[sysctl]",
         "net.ipv4.ip_forward = 0",
+        "net.ipv6.conf.all.forwarding = 0",
         "[run-hostnet]",
         "",
       ].join("\n"),
@@ -151,7 +170,7 @@ describe("whole snapshot", () => {
     expect([...splitSections(snapshotScript()).keys()]).toEqual([]);
     const marks = snapshotScript()
       .split("\n")
-      .map((l) => /^echo '@@hostnet-snapshot ([a-z-]+)'/.exec(l)?.[1]);
+      .map((l) => /^echo '@@hostnet-snapshot ([a-z0-9-]+)'/.exec(l)?.[1]);
     expect(marks).toEqual(SNAPSHOT_SECTIONS.map(([name]) => name));
   });
 });

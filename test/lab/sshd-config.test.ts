@@ -1,5 +1,17 @@
 import { renderSshdConfig } from "../../src/lab/sshd-config";
 
+test("sshd_config listens on the IPv6 management address too", () => {
+  const c = renderSshdConfig({
+    listenAddress: "198.18.0.10",
+    listenAddress6: "fd00:198:18::10",
+    port: 22,
+    hostKey: "/k",
+    authorizedKeysFile: "/a",
+    pidFile: "/p",
+  });
+  expect(c.split("\n").slice(0, 3)).toEqual(["ListenAddress 198.18.0.10", "ListenAddress fd00:198:18::10", "Port 22"]);
+});
+
 test("sshd_config allows key-only root login on the host's address", () => {
   expect(
     renderSshdConfig({

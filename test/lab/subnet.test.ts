@@ -59,22 +59,30 @@ describe("subnet conflicts", () => {
 });
 
 describe("ip -j addr parsing", () => {
-  test("keeps IPv4 addresses as CIDR and drops IPv6", () => {
+  test("keeps addresses as CIDR, IPv4 and IPv6 apart, and drops IPv6 link-local", () => {
     const json = JSON.stringify([
       {
         ifname: "lo",
         addr_info: [
           { family: "inet", local: "127.0.0.1", prefixlen: 8 },
-          { family: "inet6", local: "::1", prefixlen: 128 },
+          { family: "inet6", local: "::1", prefixlen: 128, scope: "host" },
+        ],
+      },
+      {
+        ifname: "br0",
+        addr_info: [
+          { family: "inet6", local: "fd00:198:18::1", prefixlen: 64, scope: "global" },
+          { family: "inet6", local: "fe80::1", prefixlen: 64, scope: "link" },
         ],
       },
       { ifname: "ifb0", addr_info: [] },
       { ifname: "eth0" },
     ]);
     expect([...parseIpAddrJson(json).values()]).toEqual([
-      { name: "lo", ipv4: ["127.0.0.1/8"] },
-      { name: "ifb0", ipv4: [] },
-      { name: "eth0", ipv4: [] },
+      { name: "lo", ipv4: ["127.0.0.1/8"], ipv6: ["::1/128"] },
+      { name: "br0", ipv4: [], ipv6: ["fd00:198:18::1/64"] },
+      { name: "ifb0", ipv4: [], ipv6: [] },
+      { name: "eth0", ipv4: [], ipv6: [] },
     ]);
   });
 });

@@ -167,3 +167,76 @@ describe("validation across one host's objects at synth", () => {
     ).toBe("");
   });
 });
+
+describe("checkHostFacts with IPv6", () => {
+  const addr = (cidr: string, iface: string, path: string, place = "netns web") => ({ cidr, iface, place, path });
+  const route = (via: string, path: string, destination = "default", place = "netns web") => ({ destination, via, place, path });
+
+  test.each([
+    [
+      "one IPv6 address twice, however it is spelled",
+      { ...none, addresses: [addr("fd00:88::2/64", "eth0", "s/a/v1"), addr("FD00:88:0::0002/64", "eth1", "s/a/v2")] },
+      [
+        "s/a/v2: address FD00:88:0::0002 (on eth1) is also assigned to eth0 by s/a/v1. Give one of them another address, or allocate both from a Subnet.",
+      ],
+    ],
+    [
+      "a link-local address on two links is not a clash (fe80::1 may be the gateway on every veth)",
+      { ...none, addresses: [addr("fe80::1/64", "cali1", "s/a/r1", "root"), addr("fe80::1/64", "cali2", "s/a/r2", "root")] },
+      [],
+    ],
+    [
+      "overlapping IPv6 subnets",
+      {
+        ...none,
+        subnets: [
+          { cidr: "fd00:88::/64", path: "s/a/lan6" },
+          { cidr: "fd00:88::/48", path: "s/a/big6" },
+        ],
+      },
+      ["s/a/big6: subnet fd00:88::/48 overlaps fd00:88::/64 of s/a/lan6 on the same host. Use non-overlapping subnets."],
+    ],
+    [
+      "an IPv4 and an IPv6 subnet never overlap (dual stack is one of each)",
+      {
+        ...none,
+        subnets: [
+          { cidr: "10.88.0.0/24", path: "s/a/lan" },
+          { cidr: "::/0", path: "s/a/all6" },
+        ],
+      },
+      [],
+    ],
+    [
+      "an IPv6 next hop outside the namespace's IPv6 subnets names them",
+      {
+        ...none,
+        addresses: [addr("10.88.0.2/24", "eth0", "s/a/v"), addr("fd00:88::2/64", "eth0", "s/a/v")],
+        routes: [route("fd00:77::1", "s/a/r")],
+      },
+      [
+        "s/a/r: next hop fd00:77::1 is on no subnet connected to netns web (its connected IPv6 subnets are fd00:88::/64); the kernel would refuse " +
+          `the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give netns web an address in the gateway's subnet.`,
+      ],
+    ],
+    [
+      "an IPv6 next hop in a namespace with only IPv4 addresses",
+      { ...none, addresses: [addr("10.88.0.2/24", "eth0", "s/a/v")], routes: [route("fd00:88::1", "s/a/r")] },
+      [
+        "s/a/r: next hop fd00:88::1 is on no subnet connected to netns web (it has no IPv6 address); the kernel would refuse " +
+          `the route at deploy ("Nexthop has invalid gateway"). Use a gateway inside a connected subnet, or give netns web an address in the gateway's subnet.`,
+      ],
+    ],
+    [
+      "IPv6 next hops inside a connected subnet or link-local are fine, beside an IPv4 one",
+      {
+        ...none,
+        addresses: [addr("10.88.0.2/24", "eth0", "s/a/v"), addr("fd00:88::2/64", "eth0", "s/a/v")],
+        routes: [route("fd00:88::1", "s/a/r6"), route("fe80::1", "s/a/ll"), route("10.88.0.1", "s/a/r4")],
+      },
+      [],
+    ],
+  ])("%s", (_what, facts, expected) => {
+    expect(checkHostFacts(facts).map(formatPathProblem)).toEqual(expected);
+  });
+});
