@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { ipProblem, parseCidr, parseIp } from "../src/validate/address";
+import { ipProblem, parseAnyAddress, parseAnyPrefix } from "../src/validate/address";
+import { familyOf, formatIp, isLinkLocal6 } from "../src/ipam/ip";
 import { deriveName } from "../src/plan/names";
 import { renderRoutedEndpoint, RoutedEndpointSpec } from "../src/render/routed-endpoint";
 import { checkRoutedEndpoint } from "../src/render/check";
@@ -12,21 +13,28 @@ import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
 import { placeName } from "./place";
 import { Address } from "./subnet";
+import { ipForwarding } from "./sysctl";
 import type { ObjectKind } from "../src/plan/kinds";
 import type { ObjectDiagram } from "../src/review/topology";
 import { inGroup, refOf, subnetsOf } from "./diagram";
 
 /** The gateway Calico gives every workload: link-local, so it clashes with nothing routed. */
 export const ROUTED_GATEWAY = "169.254.1.1";
+/** The IPv6 gateway of every routed endpoint: link-local, answered by proxy NDP on the host-side veth. */
+export const ROUTED_GATEWAY6 = "fe80::1";
+
+/** One address of a routed endpoint: an Address (only its IP is used) or an address, optionally with /32 or /128. */
+export type RoutedAddress = Address | string;
 
 export interface RoutedEndpointProps {
   /** Namespace that gets the endpoint. */
   readonly namespace: Namespace;
   /**
-   * The endpoint's address, always carried as a /32: an Address (e.g. `block.allocate(ns)`;
-   * only its IP is used), "a.b.c.d" or "a.b.c.d/32".
+   * The endpoint's address, carried as a /32 (IPv4) or /128 (IPv6): an Address (e.g.
+   * `block.allocate(ns)`; only its IP is used), "a.b.c.d", "a.b.c.d/32", "fd00::5" or "fd00::5/128".
+   * Dual stack: a list of one address per family, e.g. `[pool4.allocate(ns), pool6.allocate(ns)]`.
    */
-  readonly address: Address | string;
+  readonly address: RoutedAddress | readonly RoutedAddress[];
   /** Interface name inside the namespace. @default "eth0" */
   readonly name?: string;
   /** Name of the host-side veth, 1-15 bytes. @default "rt-" plus the construct id */
@@ -39,6 +47,12 @@ export interface RoutedEndpointProps {
    * @default "169.254.1.1"
    */
   readonly gateway?: string;
+  /**
+   * Next hop of the namespace's IPv6 default route, a link-local address no interface has:
+   * the host-side veth answers neighbour solicitations for it (proxy NDP).
+   * @default "fe80::1"
+   */
+  readonly gateway6?: string;
   /** MTU of both veth ends. @default 1500 */
   readonly mtu?: number;
 }
@@ -48,40 +62,69 @@ export interface RoutedEndpointProps {
  * route via a link-local gateway, proxy ARP on the host-side veth and a /32
  * route back to the namespace through it. Turns on net.ipv4.ip_forward. Other
  * hosts reach the address through routes to this host (see `HostGw`).
+ * IPv6 (alone or beside IPv4) is Calico's IPv6 mode: a /128 on the veth, the
+ * default route via fe80::1, answered by proxy NDP on the host-side veth, a /128
+ * route back, and net.ipv6.conf.all.forwarding on (which also turns off accept_ra
+ * on the host's interfaces).
  *
  * @example
  * ```ts
  * const pods = new Subnet(host, "pods", { cidr: "10.72.0.0/26", gateway: false });
  * const web = new Namespace(host, "web");
  * new RoutedEndpoint(host, "web-ep", { namespace: web, address: pods.allocate(web) }); // /32, default via 169.254.1.1
+ * const db = new Namespace(host, "db");
+ * new RoutedEndpoint(host, "db-ep", { namespace: db, address: ["10.72.0.9", "fd00:72::9"] }); // dual stack: /32 and /128
  * ```
  */
 export class RoutedEndpoint extends NetObject {
   readonly namespace: Namespace;
-  /** The endpoint's IPv4 address (dotted quad). */
+  /** The endpoint's first address (dotted quad, or IPv6 for an IPv6-only endpoint). */
   readonly ip: string;
+  /** Every address of the endpoint, as given (without the /32 or /128). */
+  readonly ips: readonly string[];
   readonly name: string;
   readonly hostName: string;
   readonly gateway: string;
+  readonly gateway6: string;
   readonly mtu: number;
-  private readonly givenAddress: Address | string;
-  private readonly forwarding: NetObject;
+  private readonly givenAddresses: readonly RoutedAddress[];
+  private readonly forwarding: NetObject[];
 
   constructor(scope: Construct, id: string, props: RoutedEndpointProps) {
     super(scope, id, hostFor(scope, id, "RoutedEndpoint", [props.namespace]));
     this.namespace = props.namespace;
-    this.givenAddress = props.address;
-    this.ip = props.address instanceof Address ? props.address.ip : String(props.address).replace(/\/32$/, "");
+    this.givenAddresses = isList(props.address) ? [...props.address] : [props.address];
+    this.ips = this.givenAddresses.map((a) => (a instanceof Address ? a.ip : String(a).replace(/\/(32|128)$/, "")));
+    this.ip = this.ips[0] ?? "";
     this.name = props.name ?? "eth0";
     this.hostName = props.hostName ?? deriveName(id, this.node.path, 15, "rt-");
     this.gateway = props.gateway ?? ROUTED_GATEWAY;
+    this.gateway6 = props.gateway6 ?? ROUTED_GATEWAY6;
     this.mtu = props.mtu ?? 1500;
-    this.forwarding = this.host.enableForwarding();
+    this.forwarding = [
+      ...(this.ipOf(4) !== undefined ? [this.host.enableForwarding()] : []),
+      ...(this.ipOf(6) !== undefined ? [ipForwarding(this.host, 6)] : []),
+    ];
   }
 
-  /** The address as the namespace carries it. */
+  /** The endpoint's address of one family, in canonical form (IPv6 per RFC 5952), or undefined. */
+  ipOf(family: 4 | 6): string | undefined {
+    const text = this.ips.find((i) => familyOf(i) === family);
+    if (text === undefined) return undefined;
+    const a = parseAnyAddress(text).value;
+    return a ? formatIp(a.family, a.value) : text;
+  }
+
+  /** The first address as the namespace carries it (/32 or /128). */
   get cidr(): string {
-    return `${this.ip}/32`;
+    return this.cidrs[0] ?? "";
+  }
+
+  /** Every address as the namespace carries it: the /32, then the /128. */
+  get cidrs(): string[] {
+    const v4 = this.ipOf(4);
+    const v6 = this.ipOf(6);
+    return [...(v4 !== undefined ? [`${v4}/32`] : []), ...(v6 !== undefined ? [`${v6}/128`] : [])];
   }
 
   get kind(): ObjectKind {
@@ -100,10 +143,10 @@ export class RoutedEndpoint extends NetObject {
     return {
       nodes: [
         { ref: outside, label: [this.hostName], shape: "interface" },
-        { ref: inside, label: [this.name, this.cidr], shape: "interface", ...inGroup(this.namespace), ip: this.ip },
+        { ref: inside, label: [this.name, ...this.cidrs], shape: "interface", ...inGroup(this.namespace), ip: this.ip, ips: [...this.ips] },
       ],
       edges: [{ from: inside, to: outside, style: "cable", label: "routed" }],
-      subnets: subnetsOf(this.givenAddress),
+      subnets: subnetsOf(...this.givenAddresses),
     };
   }
 
@@ -112,7 +155,16 @@ export class RoutedEndpoint extends NetObject {
   }
 
   spec(): RoutedEndpointSpec {
-    return { hostName: this.hostName, netns: this.namespace.name, name: this.name, address: this.ip, gateway: this.gateway, mtu: this.mtu };
+    const v6 = this.ipOf(6);
+    return {
+      hostName: this.hostName,
+      netns: this.namespace.name,
+      name: this.name,
+      address: this.ipOf(4),
+      gateway: this.gateway,
+      ...(v6 !== undefined ? { address6: v6, gateway6: canonical(this.gateway6) } : {}),
+      mtu: this.mtu,
+    };
   }
 
   hooks(ref: ObjectRef): Hooks {
@@ -123,16 +175,18 @@ export class RoutedEndpoint extends NetObject {
     return checkRoutedEndpoint(this.spec(), this.ref.tag);
   }
 
-  /** The host routes the /32 both ways; no rule of hostnet's accepts it in FORWARD. */
+  /** The host routes the /32 both ways; no rule of hostnet's accepts it in FORWARD. (The firewall scan reads iptables: IPv4 only.) */
   forwardedFlows(): Flow[] {
+    const v4 = this.ipOf(4);
+    if (v4 === undefined) return [];
     return [
-      { dir: "from", cidr: this.cidr, own: false },
-      { dir: "to", cidr: this.cidr, own: false },
+      { dir: "from", cidr: `${v4}/32`, own: false },
+      { dir: "to", cidr: `${v4}/32`, own: false },
     ];
   }
 
   dependencies(): NetObject[] {
-    return [this.namespace, this.forwarding];
+    return [this.namespace, ...this.forwarding];
   }
 
   protected references(): Array<readonly [string, OnHost | undefined]> {
@@ -140,7 +194,11 @@ export class RoutedEndpoint extends NetObject {
   }
 
   routes(): Array<{ destination: string; via?: string; namespace?: Namespace; onlink?: boolean }> {
-    return [{ destination: "default", via: this.gateway, namespace: this.namespace, onlink: true }];
+    return [
+      ...(this.ipOf(4) !== undefined ? [{ destination: "default", via: this.gateway, namespace: this.namespace, onlink: true }] : []),
+      // A link-local next hop is on every IPv6 link: no connected subnet needed.
+      ...(this.ipOf(6) !== undefined ? [{ destination: "default", via: this.gateway6, namespace: this.namespace, onlink: true }] : []),
+    ];
   }
 
   interfaces(): Array<{ name: string; namespace?: Namespace }> {
@@ -148,7 +206,7 @@ export class RoutedEndpoint extends NetObject {
   }
 
   assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: Namespace }> {
-    return [{ cidr: this.cidr, iface: this.name, namespace: this.namespace }];
+    return this.cidrs.map((cidr) => ({ cidr, iface: this.name, namespace: this.namespace }));
   }
 
   summary(): ObjectSummary {
@@ -156,27 +214,61 @@ export class RoutedEndpoint extends NetObject {
       kind: "routed",
       name: `${this.hostName} ~ ${this.name}`,
       where: `root ~ ${placeName(this.namespace)}`,
-      addresses: [this.cidr],
-      detail: `default via ${this.gateway} onlink; proxy_arp on ${this.hostName}; route ${this.cidr} dev ${this.hostName}; mtu ${this.mtu}`,
+      addresses: this.cidrs,
+      detail: [
+        ...(this.ipOf(4) !== undefined
+          ? [`default via ${this.gateway} onlink; proxy_arp on ${this.hostName}; route ${this.ipOf(4)}/32 dev ${this.hostName}`]
+          : []),
+        ...(this.ipOf(6) !== undefined
+          ? [`default via ${this.gateway6}; proxy_ndp on ${this.hostName} for ${this.gateway6}; route ${this.ipOf(6)}/128 dev ${this.hostName}`]
+          : []),
+        `mtu ${this.mtu}`,
+      ].join("; "),
     };
   }
 
   protected validateObject(): string[] {
     const errs: string[] = [];
-    if (!(this.givenAddress instanceof Address)) {
-      const given = String(this.givenAddress);
-      const r = given.includes("/") ? parseCidr(given, false) : parseIp(given);
-      if (r.problem !== undefined) errs.push(`address: ${r.problem}`);
-      else if (typeof r.value === "object" && r.value.prefix !== 32)
+    if (this.givenAddresses.length === 0) errs.push(`has no address. Set props.address to an address, or a list of one IPv4 and one IPv6 address.`);
+    const families = new Map<number, string>();
+    this.givenAddresses.forEach((given, i) => {
+      const what = this.givenAddresses.length > 1 ? `address[${i}]` : "address";
+      const text = given instanceof Address ? given.ip : String(given);
+      const r = text.includes("/") ? parseAnyPrefix(text, false) : parseAnyAddress(text);
+      if (r.problem !== undefined) {
+        errs.push(`${what}: ${r.problem}`);
+        return;
+      }
+      const family = r.value.family;
+      const full = family === 4 ? 32 : 128;
+      const bare = printable(text.split("/")[0]);
+      if (!(given instanceof Address) && "prefix" in r.value && r.value.prefix !== full)
         errs.push(
-          `address ${printable(given)} has prefix /${r.value.prefix}; a routed endpoint carries a /32. Write ${printable(given.split("/")[0])} or ${printable(given.split("/")[0])}/32.`,
+          `${what} ${printable(text)} has prefix /${r.value.prefix}; a routed endpoint carries a /${full}. Write ${bare} or ${bare}/${full}.`,
+        );
+      if (family === 6 && isLinkLocal6({ family, value: "value" in r.value ? r.value.value : r.value.address }))
+        errs.push(`${what} ${bare} is link-local; a routed endpoint needs a routable address (e.g. from fd00::/8). Use another address.`);
+      const first = families.get(family);
+      if (first !== undefined)
+        errs.push(`${what} ${bare} is a second IPv${family} address (after ${first}); a routed endpoint has one address per family. Remove one.`);
+      else families.set(family, bare);
+    });
+    if (this.ipOf(4) !== undefined) {
+      errs.push(...nonNull(ipProblem(this.gateway, "gateway")));
+      if (this.gateway === this.ipOf(4))
+        errs.push(
+          `gateway ${this.gateway} is the endpoint's own address. Leave props.gateway unset (169.254.1.1) or pick an address no interface has.`,
         );
     }
-    errs.push(...nonNull(ipProblem(this.gateway, "gateway")));
-    if (this.gateway === this.ip)
-      errs.push(
-        `gateway ${this.gateway} is the endpoint's own address. Leave props.gateway unset (169.254.1.1) or pick an address no interface has.`,
-      );
+    if (this.ipOf(6) !== undefined) {
+      const g = parseAnyAddress(this.gateway6);
+      if (g.problem !== undefined) errs.push(`gateway6: ${g.problem}`);
+      else if (!isLinkLocal6(g.value))
+        errs.push(
+          `gateway6 ${printable(this.gateway6)} is not link-local (fe80::/10); the host-side veth answers for it by proxy NDP on that link only. ` +
+            `Leave props.gateway6 unset (fe80::1) or use another fe80:: address.`,
+        );
+    }
     for (const [what, name, given] of [
       ["hostName", this.hostName, "or shorten the construct id"],
       ["name", this.name, ""],
@@ -188,4 +280,14 @@ export class RoutedEndpoint extends NetObject {
     if (m) errs.push(`${m} Fix props.mtu.`);
     return errs;
   }
+}
+
+function isList(a: RoutedAddress | readonly RoutedAddress[]): a is readonly RoutedAddress[] {
+  return Array.isArray(a);
+}
+
+/** RFC 5952 form of a valid address; the text as given otherwise (validation reports it). */
+function canonical(text: string): string {
+  const a = parseAnyAddress(text).value;
+  return a ? formatIp(a.family, a.value) : text;
 }

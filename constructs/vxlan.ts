@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { parseIp } from "../src/validate/address";
+import { parseAnyAddress, parseAnyPrefix } from "../src/validate/address";
+import { Family, familyOf, formatIp } from "../src/ipam/ip";
 import { deriveName } from "../src/plan/names";
 import { checkVxlan } from "../src/render/check";
 import { Hooks, ObjectRef } from "../src/render/types";
@@ -16,6 +17,8 @@ import { holding, refOf, subnetsOf } from "./diagram";
 
 /** Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14) headers. */
 export const VXLAN_OVERHEAD = 50;
+/** The same over an IPv6 underlay: the outer IPv6 header is 40 bytes. */
+export const VXLAN6_OVERHEAD = 70;
 /** The IANA port for VXLAN. */
 export const VXLAN_PORT = 4789;
 
@@ -26,20 +29,25 @@ export interface VxlanProps {
   readonly name?: string;
   /** UDP destination port; every end of one overlay uses the same. @default 4789 */
   readonly port?: number;
-  /** Underlay IPv4 address this end sends from and receives on. @default the host's SSH address */
+  /** Underlay address (IPv4 or IPv6) this end sends from and receives on. @default the host's SSH address */
   readonly local?: string;
   /** Underlay device in the root namespace the encapsulated packets leave through. @default "eth0" */
   readonly parent?: string;
   /** MTU of the parent device. @default 1500 */
   readonly parentMtu?: number;
-  /** MTU of the VXLAN device; at most parentMtu − 50 (the outer headers). @default parentMtu − 50 */
+  /** MTU of the VXLAN device; at most parentMtu − 50 (the outer headers), − 70 over an IPv6 underlay. @default parentMtu − 50 (− 70) */
   readonly mtu?: number;
-  /** Underlay addresses of the other ends. Other Vxlan objects are better added with `addPeer` or `Vxlan.mesh`. @default none */
+  /**
+   * Underlay addresses of the other ends, of local's family. Other Vxlan objects are better added with `addPeer` or
+   * `Vxlan.mesh`. @default none
+   */
   readonly peers?: readonly string[];
   /** Bridge in the host's root namespace to enslave the device to (an L2 overlay). @default none */
   readonly bridge?: Bridge;
   /** Address of the device itself (flannel gives flannel.1 one). @default none */
   readonly address?: AddressInput;
+  /** More addresses of the device, e.g. an IPv6 one beside `address` (dual stack inside the overlay). @default none */
+  readonly addresses?: readonly AddressInput[];
 }
 
 /**
@@ -53,6 +61,8 @@ export interface VxlanProps {
  * const overlay = new Subnet(stack, "overlay", { cidr: "10.66.0.0/24" }); // at stack scope: shared by both hosts
  * const vx = [a, b].map((h) => new Vxlan(h, "vx", { vni: 42, parent: "eth0", bridge: new Bridge(h, "br-ov") }));
  * Vxlan.mesh(vx); // each floods to the others' underlay addresses
+ * // flannel.1 style, dual stack inside, over an IPv6 underlay:
+ * new Vxlan(a, "vx6", { vni: 43, local: "fd00:18::a", peers: ["fd00:18::b"], addresses: ["10.67.0.1/24", "fd00:67::1/64"] });
  * ```
  */
 export class Vxlan extends NetObject {
@@ -70,6 +80,8 @@ export class Vxlan extends NetObject {
   readonly mtu: number;
   readonly bridge?: Bridge;
   readonly address?: AddressInput;
+  /** Every address of the device: `address`, then `addresses`. */
+  readonly addresses: readonly AddressInput[];
   private readonly peerList: Array<Vxlan | string>;
 
   constructor(scope: Construct, id: string, props: VxlanProps) {
@@ -81,9 +93,10 @@ export class Vxlan extends NetObject {
     this.local = props.local ?? host.target.address;
     this.parent = props.parent ?? "eth0";
     this.parentMtu = props.parentMtu ?? 1500;
-    this.mtu = props.mtu ?? this.parentMtu - VXLAN_OVERHEAD;
+    this.mtu = props.mtu ?? this.parentMtu - this.overhead;
     this.bridge = props.bridge;
     this.address = props.address;
+    this.addresses = [...(props.address !== undefined ? [props.address] : []), ...(props.addresses ?? [])];
     this.peerList = [...(props.peers ?? [])];
   }
 
@@ -97,6 +110,16 @@ export class Vxlan extends NetObject {
     return this.peerList.map((p) => (p instanceof Vxlan ? p.local : p));
   }
 
+  /** The underlay family: that of `local` (IPv4 when it is no address; validation says so). */
+  get underlayFamily(): Family {
+    return familyOf(this.local) === 6 ? 6 : 4;
+  }
+
+  /** Bytes of outer headers: 50 over IPv4, 70 over IPv6. */
+  get overhead(): number {
+    return this.underlayFamily === 6 ? VXLAN6_OVERHEAD : VXLAN_OVERHEAD;
+  }
+
   get kind(): ObjectKind {
     return "vxlan";
   }
@@ -108,15 +131,15 @@ export class Vxlan extends NetObject {
   // A port of its bridge; a tunnel to each peer that is a Vxlan of this stack, drawn once per pair (from the smaller path).
   diagram(): ObjectDiagram {
     const ref = refOf(this);
-    const label = [`vxlan ${this.name}`, `vni ${this.vni}`, ...(this.address !== undefined ? [addressCidr(this.address)] : [])];
+    const label = [`vxlan ${this.name}`, `vni ${this.vni}`, ...this.addresses.map(addressCidr)];
     const peers = this.peerList.filter((p): p is Vxlan => p instanceof Vxlan && p.ref.stack === this.ref.stack && this.node.path < p.node.path);
     return {
-      nodes: [{ ref, label, shape: "tunnel", ...holding(this.address) }],
+      nodes: [{ ref, label, shape: "tunnel", ...holding(this.addresses[0]), ips: this.addresses.map((a) => addressCidr(a).split("/")[0]) }],
       edges: [
         ...(this.bridge ? [{ from: refOf(this.bridge), to: ref, style: "member" as const }] : []),
         ...peers.map((p) => ({ from: ref, to: refOf(p), style: "tunnel" as const, label: `vni ${this.vni}` })),
       ],
-      subnets: subnetsOf(this.address),
+      subnets: subnetsOf(...this.addresses),
     };
   }
 
@@ -129,12 +152,12 @@ export class Vxlan extends NetObject {
       name: this.name,
       vni: this.vni,
       port: this.port,
-      local: this.local,
+      local: canonical(this.local),
       parent: this.parent,
       mtu: this.mtu,
-      peers: this.peers,
+      peers: this.peers.map(canonical),
       master: this.bridge?.name,
-      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
+      addresses: this.addresses.map((a) => canonicalCidr(addressCidr(a))),
     };
   }
 
@@ -159,7 +182,7 @@ export class Vxlan extends NetObject {
   }
 
   assignedAddresses(): Array<{ cidr: string; iface: string }> {
-    return this.address !== undefined ? [{ cidr: addressCidr(this.address), iface: this.name }] : [];
+    return this.addresses.map((a) => ({ cidr: addressCidr(a), iface: this.name }));
   }
 
   requiredCommands(): string[] {
@@ -172,7 +195,7 @@ export class Vxlan extends NetObject {
       kind: "vxlan",
       name: this.name,
       where: "root",
-      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
+      addresses: this.addresses.map(addressCidr),
       detail:
         `vni ${this.vni}, ` +
         `udp/${this.port}, ` +
@@ -192,19 +215,20 @@ export class Vxlan extends NetObject {
     }
     const p = checkPort(this.port, "UDP port");
     if (p) errs.push(`${p} Fix props.port.`);
-    const localOk = isIp4(this.local);
-    if (!localOk) errs.push(`local address "${printable(this.local)}" is not an IPv4 address. Set props.local to this host's underlay address.`);
+    const localOk = isIp(this.local);
+    if (!localOk)
+      errs.push(`local address "${printable(this.local)}" is not an IPv4 or IPv6 address. Set props.local to this host's underlay address.`);
     const d = interfaceNameProblem(this.parent);
     if (d) errs.push(`parent: ${problemText(d, "Fix props.parent.")}`);
     const pm = checkMtu(this.parentMtu);
     if (pm) errs.push(`parent ${pm} Fix props.parentMtu.`);
     const m = checkMtu(this.mtu);
     if (m) errs.push(`${m} Fix props.mtu.`);
-    else if (!pm && this.mtu > this.parentMtu - VXLAN_OVERHEAD) {
+    else if (!pm && this.mtu > this.parentMtu - this.overhead) {
       errs.push(
         `MTU ${this.mtu} does not fit the parent: VXLAN ` +
-          `adds ${VXLAN_OVERHEAD} bytes of headers ` +
-          `and ${this.parent} has MTU ${this.parentMtu}. Set props.mtu to at most ${this.parentMtu - VXLAN_OVERHEAD} (or leave it unset).`,
+          `adds ${this.overhead} bytes of headers${this.underlayFamily === 6 ? " over IPv6" : ""} ` +
+          `and ${this.parent} has MTU ${this.parentMtu}. Set props.mtu to at most ${this.parentMtu - this.overhead} (or leave it unset).`,
       );
     }
     const seen = new Set<string>();
@@ -217,13 +241,22 @@ export class Vxlan extends NetObject {
         if (peer.vni !== this.vni) errs.push(`${what} has VNI ${peer.vni}, this device ${this.vni}; the ends of one overlay must use the same VNI.`);
         if (peer.port !== this.port)
           errs.push(`${what} uses UDP port ${peer.port}, this device ${this.port}; the ends of one overlay must use the same port.`);
-      } else if (!isIp4(addr)) {
-        errs.push(`${what} is not an IPv4 address. Give the underlay address of the other host.`);
+      } else if (!isIp(addr)) {
+        errs.push(`${what} is not an IPv4 or IPv6 address. Give the underlay address of the other host.`);
         continue;
       }
-      if (localOk && addr === this.local && peer !== this) errs.push(`${what} is this device's own local address. Remove it from the peers.`);
-      if (seen.has(addr)) errs.push(`${what} is listed twice. Remove one.`);
-      seen.add(addr);
+      if (localOk && isIp(addr) && familyOf(addr) !== this.underlayFamily) {
+        errs.push(
+          `${what} is IPv${familyOf(addr)} but local address ${printable(this.local)} is IPv${this.underlayFamily}; ` +
+            `the ends of one overlay share an underlay family. Give the peer's IPv${this.underlayFamily} underlay address.`,
+        );
+        continue;
+      }
+      const key = canonical(addr);
+      if (localOk && key === canonical(this.local) && peer !== this)
+        errs.push(`${what} is this device's own local address. Remove it from the peers.`);
+      if (seen.has(key)) errs.push(`${what} is listed twice. Remove one.`);
+      seen.add(key);
     }
     if (this.bridge) {
       const b = this.bridge;
@@ -240,11 +273,40 @@ export class Vxlan extends NetObject {
         );
       }
     }
-    if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));
+    this.addresses.forEach((a, i) => {
+      const what = this.address !== undefined && i === 0 ? "address" : `addresses[${this.address !== undefined ? i - 1 : i}]`;
+      const text = addressCidr(a);
+      if (typeof a !== "string" || !text.includes(":")) {
+        errs.push(...checkAddressInput(a, what));
+        return;
+      }
+      const r = parseAnyPrefix(text, false);
+      if (r.problem !== undefined) errs.push(`${what}: ${r.problem}`);
+    });
+    const byFamily = new Map<Family, string>();
+    for (const a of this.addresses) {
+      const text = addressCidr(a);
+      const f = familyOf(text);
+      if (f === undefined) continue;
+      const first = byFamily.get(f);
+      if (first !== undefined) errs.push(`has two IPv${f} addresses, ${first} and ${text}; give the device one address per family. Remove one.`);
+      else byFamily.set(f, text);
+    }
     return errs;
   }
 }
 
-function isIp4(s: string): boolean {
-  return parseIp(s).problem === undefined;
+function isIp(s: string): boolean {
+  return parseAnyAddress(s).problem === undefined;
+}
+
+/** RFC 5952 form of a valid address (so "FD00::0001" and "fd00::1" are one peer); the text as given otherwise. */
+function canonical(text: string): string {
+  const a = parseAnyAddress(text).value;
+  return a ? formatIp(a.family, a.value) : text;
+}
+
+function canonicalCidr(text: string): string {
+  const c = parseAnyPrefix(text, false).value;
+  return c ? `${formatIp(c.family, c.address)}/${c.prefix}` : text;
 }

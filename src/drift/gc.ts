@@ -19,6 +19,8 @@ export interface Orphan {
   readonly name?: string;
   /** For nft jumps: the base chain, the object's chain it jumps to, and the jump rule's handle. */
   readonly nft?: { readonly base: string; readonly chain: string; readonly handle: number };
+  /** For rules: 6 when ip6tables holds it. */
+  readonly family?: 6;
 }
 
 export function tagPrefix(stack: string): string {
@@ -28,7 +30,8 @@ export function tagPrefix(stack: string): string {
 /**
  * Read-only scan: one line per tagged thing, `L id first-line`, `P file` (a
  * ledger entry whose write never finished: `<id>.down.tmp`), `K netns name
- * alias`, `R table rule`.
+ * alias`, `R table rule` (iptables), `R6 table rule` (ip6tables). IPv6 addresses,
+ * routes and proxy neighbours belong to tagged links and go with them.
  */
 export function renderGcScan(stack: string): string {
   const prefix = shq(tagPrefix(stack));
@@ -41,9 +44,12 @@ export function renderGcScan(stack: string): string {
       `read -r n a; do case "$a" in ${prefix}*) printf 'K %s %s %s\\n' "\${1:--}" "$n" "$a";; esac; done; }`,
     "scan ''",
     `for n in $(ls ${shq(NETNS_DIR)} 2>/dev/null); do scan "$n"; done`,
-    `for t in filter nat mangle raw; do iptables -w -t "$t" -S 2>/dev/null | grep -F ` +
-      `-- ${shq(`--comment ${tagPrefix(stack)}`)} | sed "s/^/R $t /"; iptables -w -t "$t" -S 2>/dev/null | grep -F ` +
-      `-- ${shq(`--comment "${tagPrefix(stack)}`)} | sed "s/^/R $t /"; done`,
+    ...[["iptables", "R"] as const, ["ip6tables", "R6"] as const].map(
+      ([tool, mark]) =>
+        `for t in filter nat mangle raw; do ${tool} -w -t "$t" -S 2>/dev/null | grep -F ` +
+        `-- ${shq(`--comment ${tagPrefix(stack)}`)} | sed "s/^/${mark} $t /"; ${tool} -w -t "$t" -S 2>/dev/null | grep -F ` +
+        `-- ${shq(`--comment "${tagPrefix(stack)}`)} | sed "s/^/${mark} $t /"; done`,
+    ),
     // The stack's nft table (root and each namespace): the jumps from its base chains to objects' chains, tagged like the rules.
     `nscan() { { if [ "$1" = - ]; then nft -a list table inet ${shq(nftTable(stack))}; else ip netns exec "$1" nft -a list table inet ${shq(nftTable(stack))}; fi; } 2>/dev/null | ` +
       `awk -v ns="$1" -v p=${shq(`comment "${tagPrefix(stack)}`)} '$1 == "chain" { c = $2 } $1 == "jump" && index($0, p) ` +
@@ -77,9 +83,9 @@ export function findOrphans(scan: string, plan: { ids: ReadonlySet<string>; tags
           netns: ns === "-" ? "" : ns,
           nft: { base, chain, handle: Number(handle) },
         });
-    } else if (type === "R") {
+    } else if (type === "R" || type === "R6") {
       const m = /--comment "?([^" ]+)"?/.exec(line);
-      if (m && !plan.tags.has(m[1])) out.push({ type: "rule", what: rest.join(" "), tag: m[1] });
+      if (m && !plan.tags.has(m[1])) out.push({ type: "rule", what: rest.join(" "), tag: m[1], ...(type === "R6" ? { family: 6 as const } : {}) });
     }
   }
   return out;
@@ -104,17 +110,22 @@ export function renderGcRemove(stack: string, orphans: readonly Orphan[]): strin
     );
   }
   lines.push(...removeNft(stack, orphans));
-  const ruleTags = [...new Set(orphans.filter((o) => o.type === "rule").map((o) => o.tag))];
-  for (const tag of ruleTags) {
-    lines.push(
-      `for t in filter nat mangle raw; do`,
-      `  while pos=$(iptables -w -t "$t" -S 2>/dev/null | awk -v ` +
-        `a=${shq(`--comment ${tag} `)} -v ` +
-        `b=${shq(`--comment "${tag}"`)} '$1=="-A"{n[$2]++; if (index($0" ", a) || index($0, b)) {print $2" "n[$2]; exit}}') && [ -n "$pos" ]; do`,
-      `    iptables -w -t "$t" -D $pos`,
-      `  done`,
-      `done`,
-    );
+  for (const [tool, family] of [
+    ["iptables", undefined],
+    ["ip6tables", 6],
+  ] as const) {
+    const ruleTags = [...new Set(orphans.filter((o) => o.type === "rule" && o.family === family).map((o) => o.tag))];
+    for (const tag of ruleTags) {
+      lines.push(
+        `for t in filter nat mangle raw; do`,
+        `  while pos=$(${tool} -w -t "$t" -S 2>/dev/null | awk -v ` +
+          `a=${shq(`--comment ${tag} `)} -v ` +
+          `b=${shq(`--comment "${tag}"`)} '$1=="-A"{n[$2]++; if (index($0" ", a) || index($0, b)) {print $2" "n[$2]; exit}}') && [ -n "$pos" ]; do`,
+        `    ${tool} -w -t "$t" -D $pos`,
+        `  done`,
+        `done`,
+      );
+    }
   }
   return lines.join("\n");
 }

@@ -31,7 +31,7 @@ export interface InspectedLink {
   readonly master?: string;
   /** The alias; hostnet stores its tag there. */
   readonly alias?: string;
-  /** IPv4 addresses in CIDR form. */
+  /** Addresses in CIDR form: IPv4, then IPv6 (link-local fe80:: ones left out: the kernel derives them). */
   readonly addresses: readonly string[];
   /** For a veth: its peer. */
   readonly peer?: VethPeer;
@@ -54,6 +54,15 @@ export interface InspectedRoute {
   readonly protocol?: string;
   /** The route as `ip route` would print it. */
   readonly text: string;
+  /** 6 for an IPv6 route; absent for IPv4. */
+  readonly family?: 6;
+}
+
+/** An IPv6 proxy neighbour entry (`ip -6 neigh add proxy <address> dev <dev>`): the link answers NDP for the address. */
+export interface InspectedProxy {
+  readonly netns?: string;
+  readonly address: string;
+  readonly dev: string;
 }
 
 export interface InspectedNatRule {
@@ -64,6 +73,8 @@ export interface InspectedNatRule {
   readonly rule: string;
   /** hostnet's tag: "hostnet:<stack>:<construct path>". */
   readonly tag: string;
+  /** 6 for an ip6tables rule; absent for iptables. */
+  readonly family?: 6;
 }
 
 export interface HostInspection {
@@ -74,6 +85,8 @@ export interface HostInspection {
   readonly links: readonly InspectedLink[];
   readonly bridges: readonly InspectedBridge[];
   readonly routes: readonly InspectedRoute[];
+  /** IPv6 proxy neighbour entries (proxy NDP). */
+  readonly proxies: readonly InspectedProxy[];
   readonly nat: readonly InspectedNatRule[];
 }
 
@@ -84,8 +97,14 @@ export interface PlaceDump {
   readonly link: string;
   readonly addr: string;
   readonly route: string;
+  /** `ip -6 -j route`; absent from an older probe's output. */
+  readonly route6?: string;
+  /** `ip -6 -j neigh show proxy`. */
+  readonly proxy6?: string;
   readonly nsid: string;
   readonly nat: string;
+  /** ip6tables-save lines: table headers and hostnet's rules. */
+  readonly nat6?: string;
 }
 
 /** Splits the probe's output into the hostname and one dump per namespace (root first). */
@@ -99,7 +118,17 @@ export function splitProbeOutput(output: string): { hostname: string; places: Pl
     if (!current) return;
     const j = (k: string) => (current![k] ?? []).join("\n");
     const name = j("@place");
-    places.push({ ...(name !== "" ? { netns: name } : {}), link: j("link"), addr: j("addr"), route: j("route"), nsid: j("nsid"), nat: j("nat") });
+    places.push({
+      ...(name !== "" ? { netns: name } : {}),
+      link: j("link"),
+      addr: j("addr"),
+      route: j("route"),
+      route6: j("route6"),
+      proxy6: j("proxy6"),
+      nsid: j("nsid"),
+      nat: j("nat"),
+      nat6: j("nat6"),
+    });
   };
   for (const line of output.split("\n")) {
     if (line.startsWith(`${INSPECT_MARK} `)) {
@@ -173,14 +202,20 @@ function json<T>(text: string, what: string, netns?: string): T[] {
   }
 }
 
-/** IPv4 addresses per interface name. */
+/** Addresses per interface name: IPv4, then IPv6 without the link-local ones (the kernel makes those for every link). */
 export function parseAddrs(text: string, netns?: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const a of json<IpAddr>(text, "addresses", netns)) {
-    const v4 = (a.addr_info ?? []).filter((i) => i.family === "inet" && i.local).map((i) => `${i.local}/${i.prefixlen}`);
-    out.set(a.ifname, v4);
+    const info = a.addr_info ?? [];
+    const v4 = info.filter((i) => i.family === "inet" && i.local).map((i) => `${i.local}/${i.prefixlen}`);
+    const v6 = info.filter((i) => i.family === "inet6" && i.local && !isLinkLocalText(i.local)).map((i) => `${i.local}/${i.prefixlen}`);
+    out.set(a.ifname, [...v4, ...v6]);
   }
   return out;
+}
+
+function isLinkLocalText(address: string): boolean {
+  return /^fe[89ab][0-9a-f]?:/i.test(address);
 }
 
 /** `ip route`-style text of a route from `ip -j route`. */
@@ -197,21 +232,34 @@ export function routeText(r: IpRoute): string {
   ].join("");
 }
 
-export function parseRoutes(text: string, netns?: string): InspectedRoute[] {
-  return json<IpRoute>(text, "routes", netns).map((r) => ({
-    ...(netns !== undefined ? { netns } : {}),
-    dst: r.dst,
-    ...(r.gateway ? { gateway: r.gateway } : {}),
-    ...(r.dev ? { dev: r.dev } : {}),
-    ...(r.protocol ? { protocol: r.protocol } : {}),
-    text: routeText(r),
-  }));
+export function parseRoutes(text: string, netns?: string, family?: 6): InspectedRoute[] {
+  return (
+    json<IpRoute>(text, "routes", netns)
+      // Every IPv6 link gets a kernel route to fe80::/64 (and multicast ones): noise, not configuration.
+      .filter((r) => family !== 6 || !(r.protocol === "kernel" && (isLinkLocalText(r.dst) || r.type === "multicast")))
+      .map((r) => ({
+        ...(netns !== undefined ? { netns } : {}),
+        dst: r.dst,
+        ...(r.gateway ? { gateway: r.gateway } : {}),
+        ...(r.dev ? { dev: r.dev } : {}),
+        ...(r.protocol ? { protocol: r.protocol } : {}),
+        text: routeText(r),
+        ...(family === 6 ? { family } : {}),
+      }))
+  );
+}
+
+/** IPv6 proxy neighbour entries from `ip -6 -j neigh show proxy`. */
+export function parseProxies(text: string, netns?: string): InspectedProxy[] {
+  return json<{ dst?: string; dev?: string }>(text, "proxy neighbours", netns)
+    .filter((n) => n.dst && n.dev)
+    .map((n) => ({ ...(netns !== undefined ? { netns } : {}), address: n.dst!, dev: n.dev! }));
 }
 
 const TAG = /\s*-m comment --comment ("hostnet:[^"]*"|hostnet:\S*)/;
 
 /** The hostnet-tagged rules among iptables-save lines (table headers give the table). */
-export function parseNat(text: string, netns?: string): InspectedNatRule[] {
+export function parseNat(text: string, netns?: string, family?: 6): InspectedNatRule[] {
   const out: InspectedNatRule[] = [];
   let table = "";
   for (const line of text.split("\n")) {
@@ -222,7 +270,14 @@ export function parseNat(text: string, netns?: string): InspectedNatRule[] {
     const m = TAG.exec(line);
     const chain = /^-A (\S+)/.exec(line)?.[1];
     if (!m || !chain) continue;
-    out.push({ ...(netns !== undefined ? { netns } : {}), table, chain, rule: line.replace(TAG, "").trim(), tag: m[1].replace(/^"|"$/g, "") });
+    out.push({
+      ...(netns !== undefined ? { netns } : {}),
+      table,
+      chain,
+      rule: line.replace(TAG, "").trim(),
+      tag: m[1].replace(/^"|"$/g, ""),
+      ...(family === 6 ? { family } : {}),
+    });
   }
   return out;
 }
@@ -314,7 +369,8 @@ export function parseInspection(output: string): HostInspection {
       .sort(),
     links,
     bridges: bridgesOf(links),
-    routes: places.flatMap((p) => parseRoutes(p.route, p.netns)),
-    nat: places.flatMap((p) => parseNat(p.nat, p.netns)),
+    routes: places.flatMap((p) => [...parseRoutes(p.route, p.netns), ...parseRoutes(p.route6 ?? "", p.netns, 6)]),
+    proxies: places.flatMap((p) => parseProxies(p.proxy6 ?? "", p.netns)),
+    nat: places.flatMap((p) => [...parseNat(p.nat, p.netns), ...parseNat(p.nat6 ?? "", p.netns, 6)]),
   };
 }

@@ -136,29 +136,65 @@ export function checkVxlan(v: VxlanSpec, tag: string): string[] {
   return [...lines.slice(0, -1), ...fdb, lines[lines.length - 1]];
 }
 
-/** Routed endpoint: both veth ends, the /32 inside, the default route via the gateway, the /32 route back, proxy ARP on the host end. */
+/**
+ * Routed endpoint: both veth ends, the /32 (and /128) inside, the default routes via the gateways, the /32 (and /128)
+ * route back, proxy ARP on the host end (and proxy NDP with its entry for the IPv6 gateway).
+ */
 export function checkRoutedEndpoint(e: RoutedEndpointSpec, tag: string): string[] {
-  const host32 = `${e.address}/32`;
-  const proxy = `/proc/sys/net/ipv4/conf/${e.hostName}/proxy_arp`;
-  return [
+  const host32 = e.address !== undefined ? `${e.address}/32` : undefined;
+  const host128 = e.address6 !== undefined ? `${e.address6}/128` : undefined;
+  const inside = [...(host32 ? [host32] : []), ...(host128 ? [host128] : [])];
+  const lines = [
     ...linkChecks({ name: e.hostName, mtu: e.mtu, addresses: [] }, tag, "veth end"),
-    ...linkChecks({ name: e.name, netns: e.netns, mtu: e.mtu, addresses: [host32] }, tag, "veth end"),
+    ...linkChecks({ name: e.name, netns: e.netns, mtu: e.mtu, addresses: inside }, tag, "veth end"),
     `if ${nsPresent(e.netns)} && ${ip(e.netns, "link", "show", "dev", e.name)} >/dev/null 2>&1; then`,
-    "  " +
-      expect(
-        `${ip(e.netns, "route", "show", "default")} 2>/dev/null | grep -qF ${shq(`via ${e.gateway} dev ${e.name} `)}`,
-        `default route via ${e.gateway} dev ${e.name} is missing in ${where(e.netns)}`,
-      ),
-    "fi",
-    `if ${ip(undefined, "link", "show", "dev", e.hostName)} >/dev/null 2>&1; then`,
-    "  " +
-      expect(
-        `${ip(undefined, "route", "show", "exact", host32, "proto", ROUTE_PROTO)} 2>/dev/null | grep -qF ${shq(`dev ${e.hostName} `)}`,
-        `route to ${host32} dev ${e.hostName} is missing in the root namespace`,
-      ),
-    `  ${expect(`[ "$(cat ${shq(proxy)} 2>/dev/null)" = 1 ]`, `proxy_arp is off on ${e.hostName}`)}`,
-    "fi",
   ];
+  if (host32)
+    lines.push(
+      "  " +
+        expect(
+          `${ip(e.netns, "route", "show", "default")} 2>/dev/null | grep -qF ${shq(`via ${e.gateway} dev ${e.name} `)}`,
+          `default route via ${e.gateway} dev ${e.name} is missing in ${where(e.netns)}`,
+        ),
+    );
+  if (host128 && e.gateway6)
+    lines.push(
+      "  " +
+        expect(
+          `${ip(e.netns, "-6", "route", "show", "default")} 2>/dev/null | grep -qF ${shq(`via ${e.gateway6} dev ${e.name} `)}`,
+          `IPv6 default route via ${e.gateway6} dev ${e.name} is missing in ${where(e.netns)}`,
+        ),
+    );
+  lines.push("fi", `if ${ip(undefined, "link", "show", "dev", e.hostName)} >/dev/null 2>&1; then`);
+  if (host32) {
+    const proxy = `/proc/sys/net/ipv4/conf/${e.hostName}/proxy_arp`;
+    lines.push(
+      "  " +
+        expect(
+          `${ip(undefined, "route", "show", "exact", host32, "proto", ROUTE_PROTO)} 2>/dev/null | grep -qF ${shq(`dev ${e.hostName} `)}`,
+          `route to ${host32} dev ${e.hostName} is missing in the root namespace`,
+        ),
+      `  ${expect(`[ "$(cat ${shq(proxy)} 2>/dev/null)" = 1 ]`, `proxy_arp is off on ${e.hostName}`)}`,
+    );
+  }
+  if (host128 && e.gateway6) {
+    const proxy = `/proc/sys/net/ipv6/conf/${e.hostName}/proxy_ndp`;
+    lines.push(
+      "  " +
+        expect(
+          `${ip(undefined, "-6", "route", "show", "exact", host128, "proto", ROUTE_PROTO)} 2>/dev/null | grep -qF ${shq(`dev ${e.hostName} `)}`,
+          `route to ${host128} dev ${e.hostName} is missing in the root namespace`,
+        ),
+      `  ${expect(`[ "$(cat ${shq(proxy)} 2>/dev/null)" = 1 ]`, `proxy_ndp is off on ${e.hostName}`)}`,
+      "  " +
+        expect(
+          `${ip(undefined, "-6", "neigh", "show", "proxy", e.gateway6, "dev", e.hostName)} 2>/dev/null | grep -q .`,
+          `proxy neighbour entry for ${e.gateway6} on ${e.hostName} is missing (the namespace cannot resolve its IPv6 gateway)`,
+        ),
+    );
+  }
+  lines.push("fi");
+  return lines;
 }
 
 /** Macvlan or ipvlan link: present in its namespace, tagged, up, MTU, addresses, its type and mode. */

@@ -9,7 +9,7 @@ export interface VxlanSpec {
   readonly vni: number;
   /** UDP destination port. */
   readonly port: number;
-  /** Underlay source address (IPv4). */
+  /** Underlay source address (IPv4 or IPv6, canonical). */
   readonly local: string;
   /** Underlay device the encapsulated packets leave through. */
   readonly parent: string;
@@ -45,7 +45,10 @@ export function renderVxlan(v: VxlanSpec, ref: ObjectRef): Hooks {
         `${argv("bridge", "fdb", "show", "dev", v.name)} | grep -qF ${shq(`${FLOOD_MAC} dst ${p} `)} || ${argv("bridge", "fdb", "append", FLOOD_MAC, "dev", v.name, "dst", p)}`,
     ),
     ...(v.master ? [ip(undefined, "link", "set", "dev", v.name, "master", v.master)] : []),
-    ...v.addresses.map((a) => ip(undefined, "addr", "replace", a, "dev", v.name)),
+    // nodad: an IPv6 address is usable at once, not after duplicate address detection (~1 s).
+    ...v.addresses.map((a) =>
+      a.includes(":") ? ip(undefined, "addr", "replace", a, "dev", v.name, "nodad") : ip(undefined, "addr", "replace", a, "dev", v.name),
+    ),
     ip(undefined, "link", "set", "dev", v.name, "up"),
   ];
   // The fdb entries go with the device.

@@ -6,7 +6,7 @@
  * members, and mermaid.ts prints the result. Routes and sysctls are in the
  * table, not here.
  */
-import { contains, parseCidr4, parseIp4 } from "../ipam/ipv4";
+import { cidrContains, parseAnyCidr, parseAnyIp } from "../ipam/ip";
 import { shortHash } from "../plan/names";
 import type { NatSpec } from "../render/types";
 import { compareText } from "../text";
@@ -82,6 +82,8 @@ export interface DiagramNode {
   readonly group?: DiagramRef;
   /** The address it holds (no prefix), for subnet membership and edges to an address. */
   readonly ip?: string;
+  /** More addresses it holds (dual stack: the IPv6 one beside `ip`), for the subnets it is drawn in. */
+  readonly ips?: readonly string[];
   /** Drawn after the subnets, as a rule that points at them is. */
   readonly late?: boolean;
 }
@@ -140,7 +142,9 @@ export function hostTopology(stack: string, host: DiagramHost, objects: readonly
     seen.add(nid);
     nodes.push({ id: nid, label: n.label, shape: n.shape, ...(n.group ? { group: id(n.group) } : {}) });
   };
-  const holders = declared.filter((n) => n.ip !== undefined).map((n) => ({ id: id(n.ref), ip: n.ip!, bridge: n.shape === "bridge" }));
+  const holders = declared.flatMap((n) =>
+    [...new Set([...(n.ip !== undefined ? [n.ip] : []), ...(n.ips ?? [])])].map((ip) => ({ id: id(n.ref), ip, bridge: n.shape === "bridge" })),
+  );
 
   // Subnets: those declared under the host and those its objects' addresses come from.
   const subnets = new Map<string, DiagramSubnet>();
@@ -179,7 +183,7 @@ export function hostTopology(stack: string, host: DiagramHost, objects: readonly
 
 function inSubnet(cidr: string, ip: string): boolean {
   try {
-    return contains(parseCidr4(cidr, false), parseIp4(ip));
+    return cidrContains(parseAnyCidr(cidr, false), parseAnyIp(ip));
   } catch {
     return false;
   }

@@ -54,13 +54,17 @@ describe("Vxlan", () => {
       { vni: 1, parentMtu: 9000, mtu: 8960 },
       "s/a/vx: MTU 8960 does not fit the parent: VXLAN adds 50 bytes of headers and eth0 has MTU 9000. Set props.mtu to at most 8950 (or leave it unset).",
     ],
-    [{ vni: 1, peers: ["198.18.0.300"] }, 's/a/vx: peer "198.18.0.300" is not an IPv4 address. Give the underlay address of the other host.'],
-    [{ vni: 1, peers: ["fd00::1"] }, 's/a/vx: peer "fd00::1" is not an IPv4 address. Give the underlay address of the other host.'],
+    [{ vni: 1, peers: ["198.18.0.300"] }, 's/a/vx: peer "198.18.0.300" is not an IPv4 or IPv6 address. Give the underlay address of the other host.'],
+    [
+      { vni: 1, peers: ["fd00::1"] },
+      's/a/vx: peer "fd00::1" is IPv6 but local address 198.18.0.10 is IPv4; the ends of one overlay share an underlay family. ' +
+        "Give the peer's IPv4 underlay address.",
+    ],
     [{ vni: 1, peers: ["198.18.0.11", "198.18.0.11"] }, 's/a/vx: peer "198.18.0.11" is listed twice. Remove one.'],
     [{ vni: 1, peers: ["198.18.0.10"] }, `s/a/vx: peer "198.18.0.10" is this device's own local address. Remove it from the peers.`],
     [
       { vni: 1, local: "host-a.example" },
-      's/a/vx: local address "host-a.example" is not an IPv4 address. Set props.local to this host\'s underlay address.',
+      's/a/vx: local address "host-a.example" is not an IPv4 or IPv6 address. Set props.local to this host\'s underlay address.',
     ],
     [
       { vni: 1, parent: "eth 0" },

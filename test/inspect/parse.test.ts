@@ -39,7 +39,7 @@ describe("parseInspection of a recorded host (examples/docker-network on lab hos
     const port = h.links.find((l) => l.name === "ve-appnet-web")!;
     expect(port).toMatchObject({ kind: "veth", up: true, master: "br-appnet", alias: `${TAG}/web`, addresses: [] });
     expect(h.links.find((l) => l.netns === "web" && l.name === "eth0")).toMatchObject({ addresses: ["10.89.0.2/24"], mtu: 1500 });
-    expect(h.links.find((l) => l.netns === "web" && l.name === "lo")).toMatchObject({ kind: "loopback", addresses: ["127.0.0.1/8"] });
+    expect(h.links.find((l) => l.netns === "web" && l.name === "lo")).toMatchObject({ kind: "loopback", addresses: ["127.0.0.1/8", "::1/128"] });
   });
 
   test("bridges with their ports", () => {
@@ -236,7 +236,7 @@ describe("nft rules in the inspection", () => {
   });
 
   test("the text output shows them as nft lists them", () => {
-    const h = { hostname: "a", namespaces: [], links: [], bridges: [], routes: [], nat: parseNat(text) };
+    const h = { hostname: "a", namespaces: [], links: [], bridges: [], routes: [], proxies: [], nat: parseNat(text) };
     expect(formatInspection("host a", h).filter((l) => l.startsWith("rule"))).toEqual([
       'rule        root  inet hostnet_s o_0123456789ab_post: ip saddr 10.0.0.0/24 oifname != "br0" masquerade  [hostnet:s:s/a/m]',
       "rule        root  inet hostnet_s o_0123456789ab_fwd: ip daddr 10.0.0.0/24 ct state established,related accept  [hostnet:s:s/a/m]",

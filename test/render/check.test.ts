@@ -113,6 +113,56 @@ describe("checkVxlan", () => {
   });
 });
 
+describe("checkVxlan, IPv6 underlay and dual-stack addresses", () => {
+  const VX6: VxlanSpec = {
+    ...VX,
+    local: "fd00:18::a",
+    peers: ["fd00:18::b"],
+    mtu: 1430,
+    master: undefined,
+    addresses: ["10.67.0.1/24", "fd00:67::1/64"],
+  };
+  const DETAIL6 =
+    `4: vx66: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1430 qdisc noqueue state UNKNOWN\\    link/ether ` +
+    `4a:f5:6b:20:c2:c0 brd ff:ff:ff:ff:ff:ff promiscuity 0 \\    vxlan id 66 local fd00:18::a dev eth0 srcport 0 0 dstport 4789 nolearning ` +
+    `ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx\n`;
+  const ADDRS =
+    "4: vx66    inet 10.67.0.1/24 scope global vx66\\       valid_lft forever preferred_lft forever\n" +
+    "4: vx66    inet6 fd00:67::1/64 scope global \\       valid_lft forever preferred_lft forever\n";
+  const host6 = (over: Record<string, string> = {}) => {
+    const o: Record<string, string> = {
+      "ip -o link show dev vx66": link("vx66", "BROADCAST,MULTICAST,UP,LOWER_UP", 1430),
+      "ip link show dev vx66": alias("vx66"),
+      "ip -o addr show dev vx66": ADDRS,
+      "ip -d -o link show dev vx66": DETAIL6,
+      "bridge fdb show dev vx66": "00:00:00:00:00:00 dst fd00:18::b self permanent\n",
+      ...over,
+    };
+    for (const [k, v] of Object.entries(o)) if (v === "") delete o[k];
+    return o;
+  };
+
+  test("a device as planned: nothing", () => {
+    expect(runProbe(checkVxlan(VX6, TAG), host6())).toEqual([]);
+  });
+
+  test.each([
+    [
+      "the IPv6 peer's flood entry deleted",
+      { "bridge fdb show dev vx66": "" },
+      ["vxlan vx66 does not flood to peer fd00:18::b (its fdb entry is missing)"],
+    ],
+    ["the IPv6 address removed", { "ip -o addr show dev vx66": ADDRS.split("\n")[0] + "\n" }, ["vxlan vx66 lacks address fd00:67::1/64"]],
+    [
+      "another IPv6 local address",
+      { "ip -d -o link show dev vx66": DETAIL6.replace("local fd00:18::a ", "local fd00:18::99 ") },
+      ["vxlan vx66: local address is not fd00:18::a"],
+    ],
+  ])("%s", (_what, over, want) => {
+    expect(runProbe(checkVxlan(VX6, TAG), host6(over))).toEqual(want);
+  });
+});
+
 describe("checkRoutedEndpoint", () => {
   const host = (drop: string[] = [], proxy = "1"): [Record<string, string>, Record<string, string>] => {
     const outputs: Record<string, string> = {
@@ -155,6 +205,70 @@ describe("checkRoutedEndpoint", () => {
     ],
   ])("%s", (_what, drop, proxy, want) => {
     expect(runProbe(checkRoutedEndpoint(RT, TAG), ...host(drop, proxy))).toEqual(want);
+  });
+});
+
+describe("checkRoutedEndpoint, dual stack", () => {
+  const RT6: RoutedEndpointSpec = { ...RT, address6: "fd00:63::5", gateway6: "fe80::1" };
+  const ADDRS =
+    "2: eth0    inet 10.63.0.5/32 scope global eth0\\       valid_lft forever preferred_lft forever\n" +
+    "2: eth0    inet6 fd00:63::5/128 scope global \\       valid_lft forever preferred_lft forever\n";
+  const host = (drop: string[] = [], ndp = "1"): [Record<string, string>, Record<string, string>] => {
+    const outputs: Record<string, string> = {
+      "ip -o link show dev rt-pod": link("rt-pod", "BROADCAST,MULTICAST,UP,LOWER_UP", 1500),
+      "ip link show dev rt-pod": alias("rt-pod"),
+      "ip -n pod -o link show dev eth0": link("eth0", "BROADCAST,MULTICAST,UP,LOWER_UP", 1500),
+      "ip -n pod link show dev eth0": alias("eth0"),
+      "ip -n pod -o addr show dev eth0": ADDRS,
+      "ip -n pod route show default": "default via 169.254.1.1 dev eth0 onlink \n",
+      "ip -n pod -6 route show default": "default via fe80::1 dev eth0 metric 1024 pref medium\n",
+      "ip route show exact 10.63.0.5/32 proto 199": "10.63.0.5 dev rt-pod scope link \n",
+      "ip -6 route show exact fd00:63::5/128 proto 199": "fd00:63::5 dev rt-pod metric 1024 pref medium\n",
+      "ip -6 neigh show proxy fe80::1 dev rt-pod": "fe80::1 dev rt-pod proxy \n",
+    };
+    for (const d of drop) delete outputs[d];
+    return [
+      outputs,
+      { "run/netns/pod": "", "proc/sys/net/ipv4/conf/rt-pod/proxy_arp": "1\n", "proc/sys/net/ipv6/conf/rt-pod/proxy_ndp": `${ndp}\n` },
+    ];
+  };
+
+  test("an endpoint as planned: nothing", () => {
+    expect(runProbe(checkRoutedEndpoint(RT6, TAG), ...host())).toEqual([]);
+  });
+
+  test.each([
+    [
+      "the /128 route back deleted",
+      ["ip -6 route show exact fd00:63::5/128 proto 199"],
+      "1",
+      ["route to fd00:63::5/128 dev rt-pod is missing in the root namespace"],
+    ],
+    ["proxy NDP turned off", [], "0", ["proxy_ndp is off on rt-pod"]],
+    [
+      "the proxy entry for the gateway deleted",
+      ["ip -6 neigh show proxy fe80::1 dev rt-pod"],
+      "1",
+      ["proxy neighbour entry for fe80::1 on rt-pod is missing (the namespace cannot resolve its IPv6 gateway)"],
+    ],
+    [
+      "the IPv6 default route deleted",
+      ["ip -n pod -6 route show default"],
+      "1",
+      ["IPv6 default route via fe80::1 dev eth0 is missing in namespace pod"],
+    ],
+  ])("%s", (_what, drop, ndp, want) => {
+    expect(runProbe(checkRoutedEndpoint(RT6, TAG), ...host(drop, ndp))).toEqual(want);
+  });
+
+  test("the /128 removed from eth0 (the /32 kept)", () => {
+    const [outputs, files] = host();
+    outputs["ip -n pod -o addr show dev eth0"] = ADDRS.split("\n")[0] + "\n";
+    expect(runProbe(checkRoutedEndpoint(RT6, TAG), outputs, files)).toEqual(["veth end eth0 lacks address fd00:63::5/128"]);
+  });
+
+  test("the script parses", () => {
+    expect(syntaxErrors(checkRoutedEndpoint(RT6, TAG).join("\n"))).toBe("");
   });
 });
 

@@ -165,3 +165,18 @@ describe("vxlan hooks on a fake host", () => {
     expect(host.ledgerFiles("s")).toEqual([]);
   });
 });
+
+describe("renderVxlan, IPv6", () => {
+  test("an IPv6 underlay and addresses of both families: IPv6 local and flood peers, the IPv6 address without DAD", () => {
+    const c = renderVxlan(
+      { ...overlay, local: "fd00:18::a", peers: ["fd00:18::b"], mtu: 1430, master: undefined, addresses: ["10.67.0.1/24", "fd00:67::1/64"] },
+      ref,
+    ).create;
+    expect(c).toContain("  ip link add name vx66 type vxlan id 66 local fd00:18::a dev eth0 dstport 4789 nolearning");
+    expect(c).toContain(
+      "bridge fdb show dev vx66 | grep -qF '00:00:00:00:00:00 dst fd00:18::b ' || bridge fdb append 00:00:00:00:00:00 dev vx66 dst fd00:18::b",
+    );
+    expect(c).toContain("ip addr replace 10.67.0.1/24 dev vx66");
+    expect(c).toContain("ip addr replace fd00:67::1/64 dev vx66 nodad");
+  });
+});
