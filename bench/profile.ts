@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(work, "up.sh"), runAll(creates));
     fs.writeFileSync(path.join(work, "down.sh"), runAll(destroys));
     const onHost = async (script: string): Promise<Timed> => {
-      const r = await hostExec(inv, "a", `TIMEFORMAT='profile-cpu %R %U %S'; bash -c 'time sh ${script} >/dev/null'`);
+      const r = await hostExec(inv, "a", `bash -c 'TIMEFORMAT="profile-cpu %R %U %S"; time sh ${script} >/dev/null'`);
       const m = /profile-cpu ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
       if (r.exitCode !== 0 || !m) throw new Error(`${script} failed on the host: ${r.stderr.slice(-2000)}`);
       return { seconds: Number(m[1]), cpu: Number(m[2]) + Number(m[3]) };
