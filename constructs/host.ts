@@ -3,7 +3,8 @@ import { ConstructError, HostnetError } from "../src/errors";
 import { createHookResource, HookResource } from "../src/plan/hook-resource";
 import { checkHost } from "../src/render/check";
 import { Flow, mergeFlows } from "../src/render/firewall";
-import { renderHostCreate, renderHostDestroy } from "../src/render/host";
+import { renderHostDestroy, renderHostPreflight, renderHostSweep } from "../src/render/host";
+import { commentSafe } from "../src/render/quote";
 import { checkHostKey, checkPath, hostAddressProblem, portProblem, printable, userProblem } from "../src/validate/names";
 import { PathProblem, Problem, problemText } from "../src/validate/problem";
 import { addProblems } from "./problems";
@@ -85,9 +86,9 @@ export class NotInHostError extends HostnetError {
 
 /**
  * A Linux host hostnet configures over SSH. Network objects are created in its
- * scope (`new Namespace(host, "web")`). It also carries one hook of its own that
- * runs before every other hook on the host: a preflight (the needed commands
- * exist) and a sweep that removes objects which have left the stack.
+ * scope (`new Namespace(host, "web")`). It also carries two hooks of its own
+ * that run before every other hook on the host: a preflight (the needed
+ * commands exist), then a sweep that removes objects which have left the stack.
  *
  * @example
  * ```ts
@@ -139,7 +140,13 @@ export class Host extends Construct {
   }
 
   readonly target: SshTarget;
+  /**
+   * The hook every object on this host waits for: the sweep, which itself
+   * runs after the preflight (`preflight`).
+   */
   readonly resource: HookResource;
+  /** The host's first hook (preflight) and, on destroy, its last (the ledger directory's removal). */
+  readonly preflight: HookResource;
   /** What every hook on this host gets in its environment: the SSH target and the hook lock. */
   readonly hookEnvironment: Record<string, string>;
   /** The firewall backend of this host's NAT rules (props.firewall, else the stack's). */
@@ -167,32 +174,46 @@ export class Host extends Construct {
       // Copies sharing one state (pgBackend) are one owner of the hook lock: Terraform's state lock serialises them already.
       ...(this.hookLock && stack.sharedStateId ? { HN_LOCK_OWNER: stack.sharedStateId } : {}),
     };
-    this.resource = createHookResource(this, "hostnet", {
-      type: stack.resourceType,
-      path: this.node.path,
-      environment: this.hookEnvironment,
-      triggers: () => ({
-        address: this.target.address,
-        port: String(this.target.port),
-        // Every value in these scripts (names, ids, the stack name) is also checked by
-        // the object it belongs to, which reports a value no shell can carry; here it
-        // must only not throw, since cdktf resolves triggers before our validations run.
-        ...renderProblems(() => ({ create: this.createScript(), destroy: this.destroyScript() }), { create: "", destroy: "" }).value,
-        after: "",
-        summary: `preflight and sweep of host ${this.node.id}`,
-      }),
-    });
+    // Every value in these scripts (names, ids, the stack name) is also checked by
+    // the object it belongs to, which reports a value no shell can carry; here it
+    // must only not throw, since cdktf resolves triggers before our validations run.
+    const hook = (id: string, path: string, summary: string, scripts: () => { create: string; destroy: string }, dependsOn?: HookResource[]) =>
+      createHookResource(this, id, {
+        type: stack.resourceType,
+        path,
+        environment: this.hookEnvironment,
+        dependsOn,
+        triggers: () => ({
+          address: this.target.address,
+          port: String(this.target.port),
+          ...renderProblems(scripts, { create: "", destroy: "" }).value,
+          after: "",
+          summary,
+        }),
+      });
+    // Two hooks, so that adding an object replaces only the sweep (its keep
+    // list changes) and not the preflight (keyed by commands and modules).
+    this.preflight = hook("hostnet", this.node.path, `preflight of host ${this.node.id}`, () => ({
+      create: this.createScript(),
+      destroy: this.destroyScript(),
+    }));
+    this.resource = hook(
+      "hostnet-sweep",
+      `${this.node.path}/sweep`,
+      `sweep of host ${this.node.id}`,
+      () => ({ create: this.sweepScript(), destroy: `# hostnet: nothing to undo for the sweep of host ${commentSafe(this.node.id)}` }),
+      [this.preflight],
+    );
     addProblems(this, () => [...this.validate(), ...this.validateObjects()]);
     if (props.firewall !== undefined) addProblems(this, () => firewallProblems(String(props.firewall), "props.firewall"));
   }
 
-  /** The host's own first hook: preflight, then the sweep of objects that left the stack. */
+  /** The host's own first hook: the preflight. */
   createScript(): string {
     const uniqSorted = (xs: string[]) => [...new Set(xs)].sort();
-    return renderHostCreate({
+    return renderHostPreflight({
       stack: HostnetStack.of(this).stackName,
       host: this.node.id,
-      keep: this.objects.map((o) => o.ref.id),
       // sha256sum: a destroy checks the host's ledger copy of its script against the hash in state (src/transport/ssh.ts).
       commands: uniqSorted([...this.objects.flatMap((o) => o.requiredCommands()), ...(this.objects.length > 0 ? ["sha256sum"] : [])]),
       modules: uniqSorted(this.objects.flatMap((o) => o.requiredModules())),
@@ -202,6 +223,11 @@ export class Host extends Construct {
       flows: this.forwardedFlows(),
       firewall: this.firewallInUse(),
     });
+  }
+
+  /** The host's second hook: the sweep of objects that left the stack. */
+  sweepScript(): string {
+    return renderHostSweep({ stack: HostnetStack.of(this).stackName, host: this.node.id, keep: this.objects.map((o) => o.ref.id) });
   }
 
   /** The firewall backend, when an object on this host writes firewall rules (NatRule). */

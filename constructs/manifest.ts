@@ -17,7 +17,8 @@ export function buildManifest(stack: HostnetStack): StackManifest {
       address: h.target.address,
       port: h.target.port,
       environment: sshEnvironment(h.target),
-      resource: address(h.resource as unknown as TerraformResource),
+      resource: address(h.preflight as unknown as TerraformResource),
+      sweep: address(h.resource as unknown as TerraformResource),
       checks: h.checks(),
       objects: h.netObjects.map((o) => ({
         path: o.node.path,

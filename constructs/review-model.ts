@@ -31,7 +31,7 @@ export function buildReview(stack: HostnetStack): StackReview {
 
 /** The host's hooks, exactly as its resource carries them (constructs/host.ts). */
 export function hostHooks(host: Host): { preflight: string; teardown: string } {
-  return { preflight: host.createScript(), teardown: host.destroyScript() };
+  return { preflight: [host.createScript(), host.sweepScript()].join("\n"), teardown: host.destroyScript() };
 }
 
 function reviewHost(h: Host): ReviewSourceHost {

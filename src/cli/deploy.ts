@@ -99,13 +99,14 @@ function select(all: readonly SynthesizedStack[], names: readonly string[], verb
 function pathOf(manifest: StackManifest | undefined, address: string): string {
   for (const h of manifest?.hosts ?? []) {
     if (h.resource === address) return `${h.path} (host hook)`;
+    if (h.sweep === address) return `${h.path} (host sweep)`;
     for (const o of h.objects) if (o.resource === address) return o.path;
   }
   return address;
 }
 
 function allResources(manifest: StackManifest | undefined): string[] {
-  return (manifest?.hosts ?? []).flatMap((h) => [h.resource, ...h.objects.map((o) => o.resource)]);
+  return (manifest?.hosts ?? []).flatMap((h) => [h.resource, ...(h.sweep ? [h.sweep] : []), ...h.objects.map((o) => o.resource)]);
 }
 
 function list(items: readonly string[], max = 12): string {

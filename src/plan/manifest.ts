@@ -26,7 +26,10 @@ export interface HostManifest {
   readonly port: number;
   /** The transport's literal environment (src/transport/ssh.ts sshEnvironment). */
   readonly environment: Record<string, string>;
+  /** Terraform address of the host's preflight hook (the first to run, the last to go). */
   readonly resource: string;
+  /** Terraform address of the host's sweep hook (after the preflight, before every object); absent in a manifest written before it. */
+  readonly sweep?: string;
   /** Host-wide probe lines (src/render/check.ts checkHost): tools present, firewall lets the stack's traffic through. */
   readonly checks?: string[];
   readonly objects: ObjectManifest[];

@@ -73,16 +73,34 @@ export function where(netns: string | undefined): string {
 }
 
 /**
+ * The link's one-line description (`ip -o link show`: fields joined by "\    ")
+ * in `hn_l`, true when the link exists. One process per ownership check: the
+ * alias is matched by `case`, never by another `ip` or `sed`.
+ */
+function showLink(netns: string | undefined, name: string): string {
+  return `hn_l=$(${ip(netns, "-o", "link", "show", "dev", name)} 2>/dev/null)`;
+}
+
+/**
+ * `case` subject and patterns for the alias field of `hn_l`: with a field
+ * separator appended, an alias is always followed by one, so a tag never
+ * matches a longer alias it is a prefix of.
+ */
+const LINK_FIELDS = `"$hn_l\\\\    "`;
+const aliasIs = (tag: string) => `*'\\    alias '${shq(tag)}'\\    '*`;
+const ANY_ALIAS = `*'\\    alias '*`;
+
+/**
  * Create-side ownership: the link must be absent (then `add` runs), or carry this
  * object's tag, or carry no tag while this object's ledger entry existed before
  * the run (a create that stopped between `link add` and `alias`).
  */
 export function ensureLink(netns: string | undefined, name: string, tag: string, add: string[], what: string): string[] {
+  const fail = `hn_fail ${shq(`${what} ${name} already exists in ${where(netns)} and hostnet did not create it for this object; remove it or choose another name`)}`;
   return [
-    `if ${ip(netns, "link", "show", "dev", name)} >/dev/null 2>&1; then`,
-    `  a=$(${ip(netns, "link", "show", "dev", name)} | sed -n 's/^    alias //p')`,
-    `  [ "$a" = ${shq(tag)} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || ` +
-      `hn_fail ${shq(`${what} ${name} already exists in ${where(netns)} and hostnet did not create it for this object; remove it or choose another name`)}`,
+    `if ${showLink(netns, name)}; then`,
+    `  case ${LINK_FIELDS} in ${aliasIs(tag)}) hn_ok=1 ;; ${ANY_ALIAS}) hn_ok=0 ;; *) hn_ok=$hn_own ;; esac`,
+    `  [ "$hn_ok" = 1 ] || ${fail}`,
     `else`,
     ...add.map((l) => `  ${l}`),
     `fi`,
@@ -93,8 +111,8 @@ export function ensureLink(netns: string | undefined, name: string, tag: string,
 /** Destroy-side: delete the link only when it carries this object's tag. */
 export function deleteOwnedLink(netns: string | undefined, name: string, tag: string): string[] {
   return unlessNetnsGone(netns, [
-    `if ${ip(netns, "link", "show", "dev", name)} >/dev/null 2>&1 && [ "$(${ip(netns, "link", "show", "dev", name)} | sed -n 's/^    alias //p')" = ${shq(tag)} ]; then`,
-    `  ${ip(netns, "link", "del", "dev", name)}`,
+    `if ${showLink(netns, name)}; then`,
+    `  case ${LINK_FIELDS} in ${aliasIs(tag)}) ${ip(netns, "link", "del", "dev", name)} ;; esac`,
     `fi`,
   ]);
 }

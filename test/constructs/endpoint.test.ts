@@ -74,10 +74,10 @@ describe("Endpoint", () => {
     new Endpoint(host, "web", { bridge, address: subnet });
     const json = synthJson(stack);
     const ids = Object.keys(json.resource.terraform_data);
-    expect(ids).toHaveLength(3); // host hook, bridge, endpoint
+    expect(ids).toHaveLength(4); // host preflight and sweep, bridge, endpoint
     const web = json.resource.terraform_data[resourceOf(json, "terraform_data", "s/a/web")];
     expect(web.triggers_replace!.after).toBe(`\${terraform_data.${resourceOf(json, "terraform_data", "s/a/br-lan")}.id}`);
-    expect(web.depends_on).toEqual([`terraform_data.${resourceOf(json, "terraform_data", "s/a")}`]);
+    expect(web.depends_on).toEqual([`terraform_data.${resourceOf(json, "terraform_data", "s/a/sweep")}`]);
   });
 
   test("validation names the path, the bad value and the fix", () => {
@@ -163,7 +163,7 @@ describe("synthesizing 1,000 endpoints", () => {
     expect(hooks).toHaveBeenCalledTimes(1000);
     hooks.mockRestore();
     const json = synthJson(stack);
-    expect(Object.keys(json.resource.terraform_data)).toHaveLength(1003);
+    expect(Object.keys(json.resource.terraform_data)).toHaveLength(1004);
     expect(eps[999].assignedAddresses()[0].cidr).toBe("10.64.3.233/20");
   }, 120_000);
 });

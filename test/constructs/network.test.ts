@@ -63,8 +63,8 @@ describe("Network", () => {
     expect(e2.route).toBeUndefined();
     expect(e2.published).toEqual([]);
     expect(validationErrors(stack)).toEqual([]);
-    // host + forwarding + bridge + masquerade + 2 namespaces + 2 veths + 1 route + 2 port forwards
-    expect(Object.keys(synthJson(stack).resource.terraform_data)).toHaveLength(11);
+    // host (preflight, sweep) + forwarding + bridge + masquerade + 2 namespaces + 2 veths + 1 route + 2 port forwards
+    expect(Object.keys(synthJson(stack).resource.terraform_data)).toHaveLength(12);
   });
 
   test("the same objects as building the bridge network by hand (note 1's model is only a bundle)", () => {

@@ -20,9 +20,9 @@ describe("null_resource mode", () => {
   const json = synthJson(stack);
   const data = synthJson(lab("terraform_data"));
 
-  test("synthesizes null_resource only, one per object plus the host", () => {
+  test("synthesizes null_resource only, one per object plus the host's two (preflight, sweep)", () => {
     expect(Object.keys(json.resource)).toEqual(["null_resource"]);
-    expect(Object.keys(json.resource.null_resource)).toHaveLength(14);
+    expect(Object.keys(json.resource.null_resource)).toHaveLength(15);
   });
 
   test("declares the null provider", () => {
@@ -40,7 +40,7 @@ describe("null_resource mode", () => {
 
   test("carries the same script hashes and targets under triggers as terraform_data does under triggers_replace, and the same script files", () => {
     const paths = Object.values(data.resource.terraform_data).map((r) => r.provisioner[0]["local-exec"].environment.HN_PATH);
-    expect(paths).toHaveLength(14);
+    expect(paths).toHaveLength(15);
     const nullScripts = synthScripts(stack);
     const dataScripts = synthScripts(lab("terraform_data"));
     for (const p of paths) {

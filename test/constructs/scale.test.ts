@@ -45,6 +45,6 @@ describe("synthesizing 1,000 namespaces", () => {
     expect(() => Testing.synth(stack, true)).not.toThrow();
     app.synth();
     expect(calls).toEqual([]);
-    expect(Object.keys(json.resource.terraform_data)).toHaveLength(1001);
+    expect(Object.keys(json.resource.terraform_data)).toHaveLength(1002);
   }, 120_000);
 });

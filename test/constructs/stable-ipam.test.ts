@@ -72,12 +72,12 @@ const ipOf = (b: Built, n: string) => String(b.endpoints.get(n)!.address);
 describe("stable addresses with a lock file (200 endpoints)", () => {
   const base = names(200);
 
-  test("inserting an endpoint in the middle changes only its resource and the host hook", () => {
+  test("inserting an endpoint in the middle changes only its resource and the host's sweep (not its preflight)", () => {
     const before = synth(build(base));
     const withNew = [...base.slice(0, 100), "ins", ...base.slice(100)];
     const b = build(withNew);
     const after = synth(b);
-    expect(changed(before, after)).toEqual(["s/a", "s/a/ins"]);
+    expect(changed(before, after)).toEqual(["s/a/ins", "s/a/sweep"]);
     expect(ipOf(b, "ins")).toBe("10.60.0.202/23");
     expect(ipOf(b, "e100")).toBe("10.60.0.102/23");
   });
@@ -89,10 +89,10 @@ describe("stable addresses with a lock file (200 endpoints)", () => {
     expect(fs.existsSync(path.join(dir, "hostnet.lock.json"))).toBe(false);
   });
 
-  test("removing an endpoint changes only the host hook; its address is reused lowest first by the next new one", () => {
+  test("removing an endpoint changes only the host's sweep; its address is reused lowest first by the next new one", () => {
     const before = synth(build(base));
     const without = base.filter((n) => n !== "e050" && n !== "e150");
-    expect(changed(before, synth(build(without)))).toEqual(["s/a", "s/a/e050", "s/a/e150"]);
+    expect(changed(before, synth(build(without)))).toEqual(["s/a/e050", "s/a/e150", "s/a/sweep"]);
     const lock = JSON.parse(fs.readFileSync(path.join(dir, "hostnet.lock.json"), "utf8"));
     expect(lock.subnets["s/a/lan"].addresses["s/a/e050"]).toBeUndefined();
     const b = build(["late1", ...without, "late2"]);

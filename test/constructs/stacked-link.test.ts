@@ -99,7 +99,7 @@ describe("Ipvlan (kernel here lacks ipvlan: synth only)", () => {
     expect(validationErrors(stack)).toEqual([]);
     const json = synthJson(stack);
     expect(scriptsOf(stack, "s/a/iv").create).toContain(`ip link add link eth0 name eth0 netns web type ipvlan mode ${mode} || hn_fail`);
-    expect(Object.keys(json.resource.terraform_data)).toHaveLength(3);
+    expect(Object.keys(json.resource.terraform_data)).toHaveLength(4); // host preflight and sweep, namespace, ipvlan
   });
 
   test("default mode is l2 and a root-namespace child gets an iv- name (kernel here lacks ipvlan: synth only)", () => {

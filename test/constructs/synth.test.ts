@@ -13,7 +13,7 @@ Testing.setupJest();
 const TERRAFORM_DATA = { tfResourceType: "terraform_data" } as never;
 
 describe("resources", () => {
-  test("one terraform_data per object plus one per host", () => {
+  test("one terraform_data per object plus two per host (preflight, sweep)", () => {
     const { stack } = newStack();
     const a = newHost(stack, "a");
     const b = newHost(stack, "b", { address: "198.18.0.11" });
@@ -23,33 +23,34 @@ describe("resources", () => {
     new Namespace(b, "db");
     const json = synthJson(stack);
     expect(Object.keys(json.resource)).toEqual(["terraform_data"]);
-    expect(Object.keys(json.resource.terraform_data)).toHaveLength(4 + 2);
+    expect(Object.keys(json.resource.terraform_data)).toHaveLength(4 + 2 * 2);
     expect(
       Object.values(json.resource.terraform_data)
         .map((r) => r.provisioner[0]["local-exec"].environment.HN_PATH)
         .sort(),
-    ).toEqual(["s/a", "s/a/br0", "s/a/web", "s/a/web-veth", "s/b", "s/b/db"]);
+    ).toEqual(["s/a", "s/a/br0", "s/a/sweep", "s/a/web", "s/a/web-veth", "s/b", "s/b/db", "s/b/sweep"]);
   });
 
-  test("the lab topology has 13 objects (the forwarding sysctl included) and one host", () => {
+  test("the lab topology has 13 objects (the forwarding sysctl included) and one host (two hooks)", () => {
     const { stack } = newStack();
     labTopology(newHost(stack));
-    expect(Object.keys(synthJson(stack).resource.terraform_data)).toHaveLength(14);
+    expect(Object.keys(synthJson(stack).resource.terraform_data)).toHaveLength(15);
   });
 
-  test("every object resource depends on its own host's resource, which depends on nothing", () => {
+  test("every object resource depends on its own host's sweep, which depends on the host's preflight, which depends on nothing", () => {
     const { stack } = newStack();
     const a = newHost(stack, "a");
     const b = newHost(stack, "b", { address: "198.18.0.11" });
     labTopology(a);
     new Namespace(b, "db");
     const json = synthJson(stack);
-    const hostA = resourceOf(json, "terraform_data", "s/a");
-    const hostB = resourceOf(json, "terraform_data", "s/b");
+    const hook = (path: string) => `terraform_data.${resourceOf(json, "terraform_data", path)}`;
     for (const [name, r] of Object.entries(json.resource.terraform_data)) {
       const path = r.provisioner[0]["local-exec"].environment.HN_PATH;
-      if (path === "s/a" || path === "s/b") expect(r.depends_on).toBeUndefined();
-      else expect([name, r.depends_on]).toEqual([name, [`terraform_data.${path.startsWith("s/b/") ? hostB : hostA}`]]);
+      const host = path.startsWith("s/b") ? "s/b" : "s/a";
+      if (path === host) expect(r.depends_on).toBeUndefined();
+      else if (path === `${host}/sweep`) expect([name, r.depends_on]).toEqual([name, [hook(host)]]);
+      else expect([name, r.depends_on]).toEqual([name, [hook(`${host}/sweep`)]]);
     }
   });
 
@@ -129,17 +130,19 @@ describe("scripts beside cdk.tf.json", () => {
 
   test("the host hook's sweep keeps its shell parameter expansions; its small destroy script stays in the state", () => {
     const h = scripts.get("s/a")!;
-    expect(h.create).toContain("  id=${f##*/}; id=${id%.down}");
+    const sweep = scripts.get("s/a/sweep")!;
+    expect(sweep.create).toContain("  id=${f##*/}; id=${id%.down}");
     expect(h.state.destroy).toBe(tfEscape(host.destroyScript()));
     expect(h.state.destroy_sha256).toBeUndefined();
-    expect(h.state.summary).toBe("preflight and sweep of host a");
+    expect(h.state.summary).toBe("preflight of host a");
+    expect(sweep.state.summary).toBe("sweep of host a");
   });
 
   test("the host hook keeps every object of the host and checks the commands they need", () => {
     const h = scripts.get("s/a")!;
     const ids = host.netObjects.map((o) => objectId(o.node.path)).sort();
     expect(ids).toHaveLength(13);
-    expect(h.create).toContain(`keep=' ${ids.join(" ")} '`);
+    expect(scripts.get("s/a/sweep")!.create).toContain(`keep=' ${ids.join(" ")} '`);
     expect(h.create).toContain("for c in ip iptables sha256sum sysctl; do");
   });
 
@@ -164,7 +167,7 @@ describe("scripts beside cdk.tf.json", () => {
   });
 
   test("every hook of a host, the host's own included, carries the stack's hook lock settings; hookLock: false drops them", () => {
-    for (const path of ["s/a", topo.bridge.node.path]) {
+    for (const path of ["s/a", "s/a/sweep", topo.bridge.node.path]) {
       const r = json.resource.terraform_data[resourceOf(json, "terraform_data", path)];
       for (const p of r.provisioner) expect(p["local-exec"].environment).toMatchObject({ HN_STACK: "s", HN_LOCK_LEASE: "30", HN_LOCK_WAIT: "600" });
     }
@@ -186,7 +189,7 @@ describe("scripts beside cdk.tf.json", () => {
     new Namespace(h, "web");
     const create = scriptsOf(s.stack, "s/a_touch_pwned").create;
     expect(h.node.path).toBe("s/a\ntouch pwned");
-    expect(create.split("\n")[0]).toBe("# hostnet preflight and sweep on host a?touch pwned (stack s)");
+    expect(create.split("\n")[0]).toBe("# hostnet preflight on host a?touch pwned (stack s)");
     expect(create.split("\n")).not.toContain("touch pwned (stack s)");
   });
 });

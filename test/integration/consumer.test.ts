@@ -174,7 +174,7 @@ function deployCycle(framework: "cdktf" | "cdktn", project: () => Promise<string
       await run(path.join(dir, "node_modules", ".bin", framework), ["deploy", "--auto-approve", STACK], dir, 300_000, (await cliPath)[framework]),
     );
     // 7 objects and the host's own preflight hook, on each host.
-    expect(out).toContain("Apply complete! Resources: 16 added");
+    expect(out).toContain("Apply complete! Resources: 18 added");
     // Only the lock file and the state stay beside the project's files; hostnet.lock.json is for committing.
     expect(JSON.parse(readFileSync(path.join(dir, "hostnet.lock.json"), "utf8"))).toBeTruthy();
   }, 300_000);

@@ -37,7 +37,7 @@ afterAll(async () => {
 describe("foundation topology on a test host", () => {
   test("cdktf deploy creates the bridge, three namespaces, veths, routes and NAT", async () => {
     const r = await project.deploy();
-    expect(r.output).toContain("Apply complete! Resources: 14 added");
+    expect(r.output).toContain("Apply complete! Resources: 15 added");
     expect(r.exitCode).toBe(0);
     const a = await hostExec(
       inv,
@@ -86,7 +86,7 @@ describe("foundation topology on a test host", () => {
   test("cdktf destroy leaves the host exactly as it was (the service left running in web is stopped)", async () => {
     const r = await project.destroy();
     expect(r.exitCode).toBe(0);
-    expect(r.output).toContain("Destroy complete! Resources: 14 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 15 destroyed");
     expect(await hostSnapshot(inv, "a")).toBe(before);
     const procs = await hostExec(inv, "a", "pgrep -f 'hello[ ]from web' || true");
     expect(procs.stdout.trim()).toBe("");

@@ -115,7 +115,7 @@ async function stateObjects(): Promise<string[]> {
 
 /** The resources a stack with these namespaces has in its state. */
 function objectsFor(namespaces: string[]): string[] {
-  return ["br-pgs", "hostnet", "ip-forward", "masquerade", ...namespaces, ...namespaces.map((n) => `${n}-veth`)].sort();
+  return ["br-pgs", "hostnet", "hostnet-sweep", "ip-forward", "masquerade", ...namespaces, ...namespaces.map((n) => `${n}-veth`)].sort();
 }
 
 /** Advisory locks held in the server, and sessions of the two copies still open (both drop as soon as terraform exits). */
@@ -328,7 +328,7 @@ describe("two working copies, one state in PostgreSQL, in turn", () => {
   test("B adds a namespace: the plan and the deploy create only its objects (and renew the host hook)", async () => {
     setCode(B, ["web", "db"]);
     const p = await plan(B);
-    expect(planActions(p.output)).toEqual({ "will be created": ["db", "db-veth"], "must be replaced": ["hostnet"] });
+    expect(planActions(p.output)).toEqual({ "will be created": ["db", "db-veth"], "must be replaced": ["hostnet-sweep"] });
     expect(p.output).toContain("Plan: 3 to add, 0 to change, 1 to destroy.");
 
     const d = await B.deploy();
@@ -343,7 +343,7 @@ describe("two working copies, one state in PostgreSQL, in turn", () => {
 
   test("A, now behind, deploys its older code: Terraform removes B's namespace, and the host equals A's plan", async () => {
     const p = await plan(A);
-    expect(planActions(p.output)).toEqual({ "will be destroyed": ["db", "db-veth"], "must be replaced": ["hostnet"] });
+    expect(planActions(p.output)).toEqual({ "will be destroyed": ["db", "db-veth"], "must be replaced": ["hostnet-sweep"] });
     expect(p.output).toContain("because terraform_data.a_db_hook");
     expect(p.output).toContain("is not in configuration");
     expect(p.output).toContain("Plan: 1 to add, 0 to change, 3 to destroy.");
@@ -362,7 +362,7 @@ describe("two working copies, one state in PostgreSQL, in turn", () => {
     expect(row.objects).toEqual(objectsFor(["web"]));
 
     // B reads the same state: its code now has db to add again.
-    expect(planActions((await plan(B)).output)).toEqual({ "will be created": ["db", "db-veth"], "must be replaced": ["hostnet"] });
+    expect(planActions((await plan(B)).output)).toEqual({ "will be created": ["db", "db-veth"], "must be replaced": ["hostnet-sweep"] });
   }, 600_000);
 });
 

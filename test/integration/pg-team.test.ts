@@ -194,12 +194,20 @@ describe("team mode on PostgreSQL with SSL required", () => {
     expect(await stateObjects("tma")).toEqual([
       "a_br-tm_hook",
       "a_hostnet",
+      "a_hostnet-sweep",
       "a_tmdb_hook",
       "a_tmweb_hook",
       "hostnet-pool_commit",
       "hostnet-pool_release",
     ]);
-    expect(await stateObjects("tmb")).toEqual(["b_br-tm_hook", "b_hostnet", "b_tmapi_hook", "hostnet-pool_commit", "hostnet-pool_release"]);
+    expect(await stateObjects("tmb")).toEqual([
+      "b_br-tm_hook",
+      "b_hostnet",
+      "b_hostnet-sweep",
+      "b_tmapi_hook",
+      "hostnet-pool_commit",
+      "hostnet-pool_release",
+    ]);
     // The pool holds each stack's endpoints; every connection (Terraform's and the pool's) passed hostssl.
     const rows = await poolRows();
     expect(Object.keys(rows.tma).sort()).toEqual(["tma/a/tmdb", "tma/a/tmweb"]);

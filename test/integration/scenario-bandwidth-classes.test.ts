@@ -31,7 +31,7 @@ describe("bandwidth classes", () => {
   test("cdktf deploy creates the namespaces, the bridge and the htb qdisc with its classes and filters", async () => {
     const r = await s.deploy();
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Apply complete! Resources: 11 added");
+    expect(r.output).toContain("Apply complete! Resources: 12 added");
     const classes = await s.sh("a", "tc class show dev ve-server-veth");
     expect(classes).toMatch(/class htb \w+:10 parent \w+:1 .*rate 20Mbit ceil 20Mbit/);
     expect(classes).toMatch(/class htb \w+:11 parent \w+:1 .*rate 10Mbit ceil 10Mbit/);
@@ -72,7 +72,7 @@ describe("bandwidth classes", () => {
   test("cdktf destroy removes the qdisc and leaves the host exactly as it was", async () => {
     const r = await s.destroy();
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Destroy complete! Resources: 11 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 12 destroyed");
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);
 });

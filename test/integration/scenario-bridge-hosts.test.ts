@@ -13,7 +13,7 @@ const IP = ["10.65.0.1", "10.65.0.2", "10.65.0.3"];
 describe("a bridge joining three namespaces and the host", () => {
   test("cdktf deploy creates the bridge, the namespaces on it and the routes", async () => {
     const r = await s.deploy();
-    expect(r.output).toContain("Apply complete! Resources: 12 added");
+    expect(r.output).toContain("Apply complete! Resources: 13 added");
     expect(r.exitCode).toBe(0);
     const out = await s.sh(
       "a",
@@ -40,7 +40,7 @@ describe("a bridge joining three namespaces and the host", () => {
 
   test("cdktf destroy leaves the host exactly as it was", async () => {
     const r = await s.destroy();
-    expect(r.output).toContain("Destroy complete! Resources: 12 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 13 destroyed");
     expect(r.exitCode).toBe(0);
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);

@@ -22,7 +22,7 @@ describe("docker-style network", () => {
   test("cdktf deploy creates the network (bridge, masquerade) and three endpoints, one with a published port", async () => {
     const r = await s.deploy();
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Apply complete! Resources: 14 added");
+    expect(r.output).toContain("Apply complete! Resources: 15 added");
     await probes.serveEcho("a", "web", 80, "web");
   }, 300_000);
 
@@ -91,7 +91,7 @@ describe("docker-style network", () => {
   test("cdktf destroy removes the network: nothing is left on either host, and inspect shows no namespace or hostnet rule", async () => {
     const r = await s.destroy();
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Destroy complete! Resources: 14 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 15 destroyed");
     expect(await s.snapshots()).toEqual(s.before);
     const after = await inspect();
     expect(after.exitCode).toBe(0);

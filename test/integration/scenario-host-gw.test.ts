@@ -13,7 +13,7 @@ const POD = { a: "10.61.0.2", b: "10.62.0.2" };
 describe("host-gw routing between two hosts", () => {
   test("cdktf deploy gives each host its subnet, a route to the other subnet via the other host, and forwarding", async () => {
     const r = await s.deploy();
-    expect(r.output).toContain("Apply complete! Resources: 14 added");
+    expect(r.output).toContain("Apply complete! Resources: 16 added");
     expect(r.exitCode).toBe(0);
     const a = await s.sh("a", "ip route show 10.62.0.0/24; sysctl -n net.ipv4.ip_forward; ip -br addr show dev br-gw");
     expect(a).toContain(`10.62.0.0/24 via ${s.address("b")} dev eth0 proto 199`);
@@ -40,7 +40,7 @@ describe("host-gw routing between two hosts", () => {
 
   test("cdktf destroy leaves both hosts exactly as they were (ip_forward back to 0)", async () => {
     const r = await s.destroy();
-    expect(r.output).toContain("Destroy complete! Resources: 14 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 16 destroyed");
     expect(r.exitCode).toBe(0);
     expect(await s.snapshots()).toEqual(s.before);
     expect(s.before.get("a")).toContain("net.ipv4.ip_forward = 0");

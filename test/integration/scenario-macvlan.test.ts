@@ -13,7 +13,7 @@ const M2 = "10.69.0.2";
 describe("two namespaces on macvlan children of one parent", () => {
   test("cdktf deploy creates the parent and a macvlan (mode bridge) in each namespace, each with its own MAC", async () => {
     const r = await s.deploy();
-    expect(r.output).toContain("Apply complete! Resources: 6 added");
+    expect(r.output).toContain("Apply complete! Resources: 7 added");
     expect(r.exitCode).toBe(0);
     const macs: string[] = [];
     for (const [ns, ip] of [
@@ -40,7 +40,7 @@ describe("two namespaces on macvlan children of one parent", () => {
 
   test("cdktf destroy leaves the host exactly as it was", async () => {
     const r = await s.destroy();
-    expect(r.output).toContain("Destroy complete! Resources: 6 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 7 destroyed");
     expect(r.exitCode).toBe(0);
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);
@@ -51,7 +51,7 @@ describe("two namespaces on macvlan children of one parent", () => {
     await s.sh("a", "ip link del dev mv-parent");
     expect((await s.sh("a", "ip -n m1 -br link show type macvlan; ip -n m2 -br link show type macvlan")).trim()).toBe("");
     const d = await s.destroy();
-    expect(d.output).toContain("Destroy complete! Resources: 6 destroyed");
+    expect(d.output).toContain("Destroy complete! Resources: 7 destroyed");
     expect(d.exitCode).toBe(0);
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);

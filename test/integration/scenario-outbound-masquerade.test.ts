@@ -15,7 +15,7 @@ describe("outbound masquerade", () => {
   test("cdktf deploy creates the bridge, the namespace, its veth and route, and the masquerade", async () => {
     const r = await s.deploy();
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Apply complete! Resources: 7 added");
+    expect(r.output).toContain("Apply complete! Resources: 8 added");
     expect(await s.sh("a", "iptables-save -t nat")).toContain(
       `-A POSTROUTING -s 10.91.0.0/24 ! -o br-out -m comment --comment "${TAG}" -j MASQUERADE`,
     );
@@ -41,7 +41,7 @@ describe("outbound masquerade", () => {
   test("cdktf destroy leaves both hosts exactly as they were", async () => {
     const r = await s.destroy();
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Destroy complete! Resources: 7 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 8 destroyed");
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);
 });

@@ -15,7 +15,7 @@ describe("port publish", () => {
   test("cdktf deploy creates two namespaces on a bridge, masquerade, and the port forward with its hairpin rule", async () => {
     const r = await s.deploy();
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Apply complete! Resources: 11 added");
+    expect(r.output).toContain("Apply complete! Resources: 12 added");
     const nat = await s.sh("a", "iptables-save -t nat");
     expect(nat).toContain(
       `-A POSTROUTING -s 10.92.0.0/24 -d 10.92.0.2/32 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -m comment --comment "${TAG}" -j MASQUERADE`,
@@ -79,7 +79,7 @@ describe("port publish", () => {
   test("cdktf destroy stops the service and leaves both hosts exactly as they were", async () => {
     const r = await s.destroy();
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Destroy complete! Resources: 11 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 12 destroyed");
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);
 });

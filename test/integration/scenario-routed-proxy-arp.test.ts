@@ -15,7 +15,7 @@ const VETH = "rt-pod-ep";
 describe("Calico-style routed /32 endpoints with proxy ARP on two hosts", () => {
   test("cdktf deploy gives each namespace a /32 and a default route via 169.254.1.1 onlink, and each host proxy_arp=1 on the veth and a /32 route into it", async () => {
     const r = await s.deploy();
-    expect(r.output).toContain("Apply complete! Resources: 12 added");
+    expect(r.output).toContain("Apply complete! Resources: 14 added");
     expect(r.exitCode).toBe(0);
     for (const h of ["a", "b"] as const) {
       const out = await s.sh(
@@ -55,7 +55,7 @@ describe("Calico-style routed /32 endpoints with proxy ARP on two hosts", () => 
 
   test("cdktf destroy leaves both hosts exactly as they were: no veth, no /32 route, no proxy_arp entry, ip_forward back", async () => {
     const r = await s.destroy();
-    expect(r.output).toContain("Destroy complete! Resources: 12 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 14 destroyed");
     expect(r.exitCode).toBe(0);
     expect(await s.snapshots()).toEqual(s.before);
     for (const h of ["a", "b"]) expect((await s.sh(h, `[ -e /proc/sys/net/ipv4/conf/${VETH} ] && echo present || echo gone`)).trim()).toBe("gone");

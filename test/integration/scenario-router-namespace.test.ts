@@ -17,7 +17,7 @@ describe("router namespace with 1:1 NAT", () => {
   test("cdktf deploy creates both bridges, the router with forwarding, vm, the 1:1 NAT in the router and the routes", async () => {
     const r = await s.deploy();
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Apply complete! Resources: 16 added");
+    expect(r.output).toContain("Apply complete! Resources: 18 added");
     expect((await s.sh("a", "ip netns exec router sysctl -n net.ipv4.ip_forward")).trim()).toBe("1");
     const routerNat = await s.sh("a", "ip netns exec router iptables-save -t nat");
     expect(routerNat).toContain(`-A PREROUTING -d ${FLOATING}/32 -m comment --comment "${TAG}" -j DNAT --to-destination 10.95.1.3`);
@@ -48,7 +48,7 @@ describe("router namespace with 1:1 NAT", () => {
   test("cdktf destroy leaves both hosts exactly as they were", async () => {
     const r = await s.destroy();
     expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-4000) }).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Destroy complete! Resources: 16 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 18 destroyed");
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);
 });

@@ -10,7 +10,7 @@ const s = useScenario({ lab: "sca", index: 41, hosts: 1, example: "two-namespace
 describe("two namespaces on one veth pair", () => {
   test("cdktf deploy creates both namespaces and the veth between them, one end in each", async () => {
     const r = await s.deploy();
-    expect(r.output).toContain("Apply complete! Resources: 4 added");
+    expect(r.output).toContain("Apply complete! Resources: 5 added");
     expect(r.exitCode).toBe(0);
     const out = await s.sh(
       "a",
@@ -34,7 +34,7 @@ describe("two namespaces on one veth pair", () => {
 
   test("cdktf destroy leaves the host exactly as it was", async () => {
     const r = await s.destroy();
-    expect(r.output).toContain("Destroy complete! Resources: 4 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 5 destroyed");
     expect(r.exitCode).toBe(0);
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);

@@ -20,7 +20,7 @@ async function pingDf(from: "a" | "b", to: string, size: number): Promise<{ ok: 
 describe("one subnet across two hosts over VXLAN", () => {
   test("cdktf deploy creates on each host a bridge, a VXLAN port flooding to the other host, and a namespace on it", async () => {
     const r = await s.deploy();
-    expect(r.output).toContain("Apply complete! Resources: 10 added");
+    expect(r.output).toContain("Apply complete! Resources: 12 added");
     expect(r.exitCode).toBe(0);
     for (const [h, other] of [
       ["a", "b"],
@@ -64,7 +64,7 @@ describe("one subnet across two hosts over VXLAN", () => {
 
   test("cdktf destroy leaves both hosts exactly as they were", async () => {
     const r = await s.destroy();
-    expect(r.output).toContain("Destroy complete! Resources: 10 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 12 destroyed");
     expect(r.exitCode).toBe(0);
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);
@@ -74,7 +74,7 @@ describe("one subnet across two hosts over VXLAN", () => {
     expect(r.exitCode).toBe(0);
     await s.sh("a", "ip link del dev vx66");
     const d = await s.destroy();
-    expect(d.output).toContain("Destroy complete! Resources: 10 destroyed");
+    expect(d.output).toContain("Destroy complete! Resources: 12 destroyed");
     expect(d.exitCode).toBe(0);
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);

@@ -28,9 +28,9 @@ describe("renderBridge", () => {
   test("root namespace, no address", () => {
     expect(renderBridge({ name: "br0", mtu: 1500, addresses: [] }, ref)).toEqual({
       create: [
-        "if ip link show dev br0 >/dev/null 2>&1; then",
-        "  a=$(ip link show dev br0 | sed -n 's/^    alias //p')",
-        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in the root namespace and ` +
+        `if hn_l=$(ip -o link show dev br0 2>/dev/null); then`,
+        `  case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) hn_ok=1 ;; *'\\    alias '*) hn_ok=0 ;; *) hn_ok=$hn_own ;; esac`,
+        `  [ "$hn_ok" = 1 ] || hn_fail 'interface br0 already exists in the root namespace and ` +
           `hostnet did not create it for this object; remove it or choose another name'`,
         "else",
         "  ip link add name br0 address 02:b1:3b:4e:4c:3d type bridge",
@@ -40,8 +40,8 @@ describe("renderBridge", () => {
         "ip link set dev br0 up",
       ],
       destroy: [
-        `if ip link show dev br0 >/dev/null 2>&1 && [ "$(ip link show dev br0 | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
-        "  ip link del dev br0",
+        `if hn_l=$(ip -o link show dev br0 2>/dev/null); then`,
+        `  case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) ip link del dev br0 ;; esac`,
         "fi",
       ],
     });
@@ -50,9 +50,9 @@ describe("renderBridge", () => {
   test("in a namespace with two addresses and jumbo MTU", () => {
     expect(renderBridge({ name: "br0", netns: "web", mtu: 9000, addresses: ["10.0.0.1/24", "10.1.0.1/16"] }, ref)).toEqual({
       create: [
-        "if ip -n web link show dev br0 >/dev/null 2>&1; then",
-        "  a=$(ip -n web link show dev br0 | sed -n 's/^    alias //p')",
-        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in namespace web and hostnet ` +
+        `if hn_l=$(ip -n web -o link show dev br0 2>/dev/null); then`,
+        `  case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) hn_ok=1 ;; *'\\    alias '*) hn_ok=0 ;; *) hn_ok=$hn_own ;; esac`,
+        `  [ "$hn_ok" = 1 ] || hn_fail 'interface br0 already exists in namespace web and hostnet ` +
           `did not create it for this object; remove it or choose another name'`,
         "else",
         "  ip -n web link add name br0 address 02:b1:3b:4e:4c:3d type bridge",
@@ -65,8 +65,8 @@ describe("renderBridge", () => {
       ],
       destroy: [
         "if ! [ ! -e /run/netns/web ]; then",
-        `  if ip -n web link show dev br0 >/dev/null 2>&1 && [ "$(ip -n web link show dev br0 | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
-        "    ip -n web link del dev br0",
+        `  if hn_l=$(ip -n web -o link show dev br0 2>/dev/null); then`,
+        `    case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) ip -n web link del dev br0 ;; esac`,
         "  fi",
         "fi",
       ],
@@ -97,13 +97,20 @@ describe("bridge hooks on a fake host", () => {
     expect(host.run(create)).toMatchObject({ status: 0, stderr: "" });
     expect(host.link("br0")).toBe(TAG);
     expect(host.log()).toEqual([
-      "ip link show dev br0",
+      "ip -o link show dev br0",
       "ip link add name br0 address 02:b1:3b:4e:4c:3d type bridge",
       `ip link set dev br0 alias ${TAG}`,
       "ip link set dev br0 mtu 1500",
       "ip addr replace 10.0.0.1/24 dev br0",
       "ip link set dev br0 up",
     ]);
+  });
+
+  test("create run again checks ownership with one ip process and no sed", () => {
+    host.run(create);
+    host.clearLog();
+    expect(host.run(create)).toMatchObject({ status: 0, stderr: "" });
+    expect(host.log().filter((l) => l.includes(" show "))).toEqual(["ip -o link show dev br0"]);
   });
 
   test("create run again does not add the bridge a second time", () => {
@@ -153,7 +160,7 @@ describe("bridge hooks on a fake host", () => {
     host.deleteLink("br0");
     host.clearLog();
     expect(host.run(destroy)).toMatchObject({ status: 0, stderr: "" });
-    expect(host.log()).toEqual(["ip link show dev br0"]);
+    expect(host.log()).toEqual(["ip -o link show dev br0"]);
     expect(host.ledgerFiles("s")).toEqual([]);
   });
 

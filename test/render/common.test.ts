@@ -75,9 +75,9 @@ describe("command helpers", () => {
 describe("ensureLink", () => {
   test("checks ownership by alias, runs the add lines only when the link is absent, then tags it", () => {
     expect(ensureLink("web", "br0", "hostnet:s:s/a/br0", ["ip -n web link add name br0 type bridge", "echo second"], "interface")).toEqual([
-      "if ip -n web link show dev br0 >/dev/null 2>&1; then",
-      "  a=$(ip -n web link show dev br0 | sed -n 's/^    alias //p')",
-      `  [ "$a" = hostnet:s:s/a/br0 ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface br0 already exists in namespace web ` +
+      `if hn_l=$(ip -n web -o link show dev br0 2>/dev/null); then`,
+      `  case "$hn_l\\\\    " in *'\\    alias 'hostnet:s:s/a/br0'\\    '*) hn_ok=1 ;; *'\\    alias '*) hn_ok=0 ;; *) hn_ok=$hn_own ;; esac`,
+      `  [ "$hn_ok" = 1 ] || hn_fail 'interface br0 already exists in namespace web ` +
         `and hostnet did not create it for this object; remove it or choose another name'`,
       "else",
       "  ip -n web link add name br0 type bridge",
@@ -89,7 +89,7 @@ describe("ensureLink", () => {
 
   test("a tag that needs quoting is quoted in the comparison and the alias", () => {
     const lines = ensureLink(undefined, "br0", "hostnet:s:s/a/x~12345678", [], "interface");
-    expect(lines[2]).toContain(`[ "$a" = 'hostnet:s:s/a/x~12345678' ]`);
+    expect(lines[1]).toContain(`*'\\    alias ''hostnet:s:s/a/x~12345678''\\    '*) hn_ok=1`);
     expect(lines[lines.length - 1]).toBe("ip link set dev br0 alias 'hostnet:s:s/a/x~12345678'");
   });
 });
@@ -97,8 +97,8 @@ describe("ensureLink", () => {
 describe("deleteOwnedLink", () => {
   test("in the root namespace: deletes only a link that carries the tag", () => {
     expect(deleteOwnedLink(undefined, "br0", "hostnet:s:s/a/br0")).toEqual([
-      `if ip link show dev br0 >/dev/null 2>&1 && [ "$(ip link show dev br0 | sed -n 's/^    alias //p')" = hostnet:s:s/a/br0 ]; then`,
-      "  ip link del dev br0",
+      `if hn_l=$(ip -o link show dev br0 2>/dev/null); then`,
+      `  case "$hn_l\\\\    " in *'\\    alias 'hostnet:s:s/a/br0'\\    '*) ip link del dev br0 ;; esac`,
       "fi",
     ]);
   });
@@ -106,8 +106,8 @@ describe("deleteOwnedLink", () => {
   test("in a namespace: does nothing when the namespace is gone", () => {
     expect(deleteOwnedLink("web", "eth0", "hostnet:s:s/a/v")).toEqual([
       "if ! [ ! -e /run/netns/web ]; then",
-      `  if ip -n web link show dev eth0 >/dev/null 2>&1 && [ "$(ip -n web link show dev eth0 | sed -n 's/^    alias //p')" = hostnet:s:s/a/v ]; then`,
-      "    ip -n web link del dev eth0",
+      `  if hn_l=$(ip -n web -o link show dev eth0 2>/dev/null); then`,
+      `    case "$hn_l\\\\    " in *'\\    alias 'hostnet:s:s/a/v'\\    '*) ip -n web link del dev eth0 ;; esac`,
       "  fi",
       "fi",
     ]);

@@ -11,9 +11,9 @@ describe("renderRoutedEndpoint", () => {
   test("veth into the namespace, /32 inside, default via the gateway onlink, proxy ARP and a /32 route on the host", () => {
     expect(renderRoutedEndpoint(spec, ref)).toEqual({
       create: [
-        "if ip link show dev rt-pod >/dev/null 2>&1; then",
-        "  a=$(ip link show dev rt-pod | sed -n 's/^    alias //p')",
-        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface rt-pod already exists in the root namespace and ` +
+        `if hn_l=$(ip -o link show dev rt-pod 2>/dev/null); then`,
+        `  case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) hn_ok=1 ;; *'\\    alias '*) hn_ok=0 ;; *) hn_ok=$hn_own ;; esac`,
+        `  [ "$hn_ok" = 1 ] || hn_fail 'interface rt-pod already exists in the root namespace and ` +
           `hostnet did not create it for this object; remove it or choose another name'`,
         "else",
         "  if ip -n pod link show dev eth0 >/dev/null 2>&1; then hn_fail 'interface eth0 already exists in namespace pod; remove it or choose another name for this endpoint'; fi",
@@ -35,8 +35,8 @@ describe("renderRoutedEndpoint", () => {
         "ip route replace 10.63.0.1/32 dev rt-pod scope link proto 199",
       ],
       destroy: [
-        `if ip link show dev rt-pod >/dev/null 2>&1 && [ "$(ip link show dev rt-pod | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
-        "  ip link del dev rt-pod",
+        `if hn_l=$(ip -o link show dev rt-pod 2>/dev/null); then`,
+        `  case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) ip link del dev rt-pod ;; esac`,
         "fi",
       ],
     });

@@ -12,9 +12,9 @@ describe("renderMacvlan", () => {
   test("bridge mode on a root-namespace parent, placed straight into a namespace, addressed", () => {
     expect(renderMacvlan({ name: "eth0", netns: "m1", parent: "mv-parent", mode: "bridge", mtu: 1500, addresses: ["10.69.0.1/24"] }, ref)).toEqual({
       create: [
-        "if ip -n m1 link show dev eth0 >/dev/null 2>&1; then",
-        "  a=$(ip -n m1 link show dev eth0 | sed -n 's/^    alias //p')",
-        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface eth0 already exists in namespace m1 and hostnet ` +
+        `if hn_l=$(ip -n m1 -o link show dev eth0 2>/dev/null); then`,
+        `  case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) hn_ok=1 ;; *'\\    alias '*) hn_ok=0 ;; *) hn_ok=$hn_own ;; esac`,
+        `  [ "$hn_ok" = 1 ] || hn_fail 'interface eth0 already exists in namespace m1 and hostnet ` +
           `did not create it for this object; remove it or choose another name'`,
         "else",
         "  ip link show dev mv-parent >/dev/null 2>&1 || hn_fail 'parent device mv-parent of macvlan eth0 does not exist in the root namespace; create it first or fix props.parent'",
@@ -28,8 +28,8 @@ describe("renderMacvlan", () => {
       ],
       destroy: [
         "if ! [ ! -e /run/netns/m1 ]; then",
-        `  if ip -n m1 link show dev eth0 >/dev/null 2>&1 && [ "$(ip -n m1 link show dev eth0 | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
-        "    ip -n m1 link del dev eth0",
+        `  if hn_l=$(ip -n m1 -o link show dev eth0 2>/dev/null); then`,
+        `    case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) ip -n m1 link del dev eth0 ;; esac`,
         "  fi",
         "fi",
       ],

@@ -18,9 +18,9 @@ describe("renderVeth", () => {
   test("namespace end with an address, root end on a bridge", () => {
     expect(renderVeth(nsToBridge, ref)).toEqual({
       create: [
-        "if ip -n web link show dev eth0 >/dev/null 2>&1; then",
-        "  a=$(ip -n web link show dev eth0 | sed -n 's/^    alias //p')",
-        `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface eth0 already exists in namespace web and ` +
+        `if hn_l=$(ip -n web -o link show dev eth0 2>/dev/null); then`,
+        `  case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) hn_ok=1 ;; *'\\    alias '*) hn_ok=0 ;; *) hn_ok=$hn_own ;; esac`,
+        `  [ "$hn_ok" = 1 ] || hn_fail 'interface eth0 already exists in namespace web and ` +
           `hostnet did not create it for this object; remove it or choose another name'`,
         "else",
         "  if ip link show dev ve-web >/dev/null 2>&1; then hn_fail 'interface ve-web already exists in the root namespace; remove it or choose another name for this veth end'; fi",
@@ -39,8 +39,8 @@ describe("renderVeth", () => {
       ],
       destroy: [
         "if ! [ ! -e /run/netns/web ]; then",
-        `  if ip -n web link show dev eth0 >/dev/null 2>&1 && [ "$(ip -n web link show dev eth0 | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
-        "    ip -n web link del dev eth0",
+        `  if hn_l=$(ip -n web -o link show dev eth0 2>/dev/null); then`,
+        `    case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) ip -n web link del dev eth0 ;; esac`,
         "  fi",
         "fi",
       ],
@@ -62,8 +62,8 @@ describe("renderVeth", () => {
       "ip link set dev v-b up",
     ]);
     expect(hooks.destroy).toEqual([
-      `if ip link show dev v-a >/dev/null 2>&1 && [ "$(ip link show dev v-a | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
-      "  ip link del dev v-a",
+      `if hn_l=$(ip -o link show dev v-a 2>/dev/null); then`,
+      `  case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) ip link del dev v-a ;; esac`,
       "fi",
     ]);
   });

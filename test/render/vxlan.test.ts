@@ -22,17 +22,17 @@ const overlay: VxlanSpec = {
 };
 
 const OWN_CHECK = [
-  "if ip link show dev vx66 >/dev/null 2>&1; then",
-  "  a=$(ip link show dev vx66 | sed -n 's/^    alias //p')",
-  `  [ "$a" = ${TAG} ] || { [ -z "$a" ] && [ "$hn_own" = 1 ]; } || hn_fail 'interface vx66 already exists in the root namespace and hostnet ` +
+  `if hn_l=$(ip -o link show dev vx66 2>/dev/null); then`,
+  `  case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) hn_ok=1 ;; *'\\    alias '*) hn_ok=0 ;; *) hn_ok=$hn_own ;; esac`,
+  `  [ "$hn_ok" = 1 ] || hn_fail 'interface vx66 already exists in the root namespace and hostnet ` +
     `did not create it for this object; remove it or choose another name'`,
   "else",
   "  ip link show dev eth0 >/dev/null 2>&1 || hn_fail 'parent device eth0 of vxlan vx66 does not exist in the root namespace; fix props.parent'",
 ];
 
 const DESTROY = [
-  `if ip link show dev vx66 >/dev/null 2>&1 && [ "$(ip link show dev vx66 | sed -n 's/^    alias //p')" = ${TAG} ]; then`,
-  "  ip link del dev vx66",
+  `if hn_l=$(ip -o link show dev vx66 2>/dev/null); then`,
+  `  case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) ip link del dev vx66 ;; esac`,
   "fi",
 ];
 

@@ -90,12 +90,22 @@ describe("review files of the lab topology", () => {
 });
 
 /** Create and destroy scripts of every hook resource in a synthesized stack, as Terraform hands them to the host. */
+/**
+ * Every hook's scripts; a host's two hooks (preflight, then sweep) as the
+ * review shows them, one after the other; the sweep undoes nothing, so its
+ * destroy (a comment) is not in the review.
+ */
 function terraformHooks(stack: HostnetStack): { create: string[]; destroy: string[] } {
-  const hooks = [...synthScripts(stack).values()];
+  const all = synthScripts(stack);
+  const sweeps = [...all.keys()].filter((p) => all.has(p.replace(/\/sweep$/, "")) && p.endsWith("/sweep"));
+  const hosts = sweeps.map((p) => p.replace(/\/sweep$/, ""));
+  const hooks = [...all.entries()]
+    .filter(([p]) => !sweeps.includes(p))
+    .map(([p, h]) => (hosts.includes(p) ? { ...h, create: `${h.create}\n${all.get(`${p}/sweep`)!.create}` } : h));
   return { create: hooks.map((h) => h.create).sort(), destroy: hooks.map((h) => h.destroy).sort() };
 }
 
-test("the review holds exactly the scripts Terraform's hooks run, host hook included", () => {
+test("the review holds exactly the scripts Terraform's hooks run, host hooks included", () => {
   const { stack } = labStack((host) => new Host(host.node.scope!, "b", { address: "198.18.0.11", hostKey: HOST_KEY }));
   const review = buildReview(stack);
   const fromReview = {

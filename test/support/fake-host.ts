@@ -29,14 +29,19 @@ const FAKE_IP = String.raw`#!/bin/sh
 echo "ip $*" >> "$HN_T/log"
 ns=root
 if [ "$1" = -n ]; then ns=$2; shift 2; [ -e "$HN_T/netns/$ns" ] || { echo "Cannot open network namespace \"$ns\"" >&2; exit 1; }; fi
+# -o: one line per link, its lines joined by a backslash (as ip -o prints them).
+o=; if [ "$1" = -o ]; then o=1; shift; fi
 d="$HN_T/links/$ns"
 mkdir -p "$d"
 case "$1 $2" in
   "link show")
     [ -f "$d/$4" ] || { echo "Device \"$4\" does not exist." >&2; exit 1; }
-    echo "7: $4: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000"
-    echo "    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff"
-    a=$(cat "$d/$4"); [ -z "$a" ] || echo "    alias $a" ;;
+    a=$(cat "$d/$4")
+    {
+      echo "7: $4: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000"
+      echo "    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff"
+      [ -z "$a" ] || echo "    alias $a"
+    } | if [ -n "$o" ]; then awk '{ printf "%s%s", (NR > 1 ? "\\" : ""), $0 } END { print "" }'; else cat; fi ;;
   "link add")
     shift 2; a=$2; ans=$ns; shift 2
     if [ "$1" = address ]; then shift 2; fi
