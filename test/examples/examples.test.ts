@@ -24,7 +24,7 @@ describe("scenario examples synthesize", () => {
     expect(validationErrors(stack)).toEqual([]);
     expect(kinds(a)).toEqual(["a:netns:left", "a:netns:right", "a:veth:eth0~eth0"]);
     expect([t.leftAddress.cidr, t.rightAddress.cidr]).toEqual(["10.64.0.1/24", "10.64.0.2/24"]);
-    expect(Object.keys(synthJson(stack).resource.terraform_data)).toHaveLength(4);
+    expect(Object.keys(synthJson(stack).resource.terraform_data)).toHaveLength(5);
   });
 
   test("bridge-hosts: a bridge, three namespaces on it with default dev eth0, and the host's route to the subnet", () => {

@@ -34,13 +34,13 @@ const build = (fn: (scope: Construct, inventory: string) => HostnetStack) => fn(
 const objects = (stack: HostnetStack) => stack.node.findAll().filter((c): c is NetObject => c instanceof NetObject);
 
 describe.each<[string, (scope: Construct, inventory: string) => HostnetStack, number]>([
-  ["outbound-masquerade", outboundMasquerade, 7],
-  ["port-publish", portPublish, 11],
-  ["router-namespace", routerNamespace, 16],
-  ["bandwidth-classes", bandwidthClasses, 11],
-  ["docker-network", dockerNetwork, 14],
-  ["bridge-nat-dual", bridgeNatDual, 16],
-  ["port-publish-dual", portPublishDual, 16],
+  ["outbound-masquerade", outboundMasquerade, 8],
+  ["port-publish", portPublish, 12],
+  ["router-namespace", routerNamespace, 18],
+  ["bandwidth-classes", bandwidthClasses, 12],
+  ["docker-network", dockerNetwork, 15],
+  ["bridge-nat-dual", bridgeNatDual, 17],
+  ["port-publish-dual", portPublishDual, 17],
 ])("example %s", (name, fn, resources) => {
   test(`synthesizes without validation errors into ${resources} resources (objects and hosts)`, () => {
     const stack = build(fn);

@@ -21,7 +21,7 @@ describe("bridge-nat on both families", () => {
   test("deploy: both gateways on the bridge, an IPv6 default route per namespace, masquerade through ip6tables", async () => {
     const r = await s.deploy();
     expect(ok(r)).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Apply complete! Resources: 16 added");
+    expect(r.output).toContain("Apply complete! Resources: 17 added");
     expect(await s.sh("a", "ip6tables-save -t nat")).toContain(
       `-A POSTROUTING -s fd00:88::/64 ! -o br-lan -m comment --comment "hostnet:bridge-nat-dual:bridge-nat-dual/a/masquerade6" -j MASQUERADE`,
     );
@@ -60,7 +60,7 @@ describe("bridge-nat on both families", () => {
     await probes.stopAll();
     const r = await s.destroy();
     expect(ok(r)).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Destroy complete! Resources: 16 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 17 destroyed");
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);
 });
@@ -70,7 +70,7 @@ describe("port-publish on both families", () => {
     s.useExample("port-publish-dual", "port-publish-dual");
     const r = await s.deploy();
     expect(ok(r)).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Apply complete! Resources: 16 added");
+    expect(r.output).toContain("Apply complete! Resources: 17 added");
     const nat = await s.sh("a", "ip6tables-save -t nat");
     expect(nat).toContain("-j DNAT --to-destination [fd00:92::2]:80");
     expect(nat).toMatch(/-A OUTPUT .*! -d ::1\/128 .*--dport 10080 .*-j DNAT --to-destination \[fd00:92::2\]:80/);
@@ -100,7 +100,7 @@ describe("port-publish on both families", () => {
     await probes.stopAll();
     const r = await s.destroy();
     expect(ok(r)).toEqual({ exitCode: 0, output: "" });
-    expect(r.output).toContain("Destroy complete! Resources: 16 destroyed");
+    expect(r.output).toContain("Destroy complete! Resources: 17 destroyed");
     expect(await s.snapshots()).toEqual(s.before);
   }, 300_000);
 });
