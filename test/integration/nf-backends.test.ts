@@ -1,14 +1,16 @@
 /**
  * The scenarios that write firewall rules (port-publish: masquerade, port
- * forward with hairpin and from the host; router-namespace: 1:1 NAT in a
- * namespace; outbound-masquerade), run again with the nftables backend
+ * forward with hairpin and from the host, and its drift; router-namespace:
+ * 1:1 NAT in a namespace; port-publish-dual: NAT66 beside NAT44 in one inet
+ * table), run again with the nftables backend
  * (HOSTNET_FIREWALL=nftables, the stack-wide default) on one shared lab: each
  * deploys, is probed with the same traffic as its iptables scenario test,
  * passes `hostnet check`, and destroys leaving both hosts exactly as before
  * (`nft list ruleset` included). port-publish runs with `auto`, which picks
  * nftables on this machine (nft present, iptables nf_tables-backed).
- * docker-network makes the same kinds of rules as port-publish and is left
- * to its iptables test, to keep CI time down. Then the coexistence cases
+ * docker-network and outbound-masquerade make the same kinds of rules as
+ * port-publish (masquerade, port forwards) and are left to their iptables
+ * tests, to keep CI time down. Then the coexistence cases
  * through the real preflight, without deploying.
  * Scenarios without firewall rules render byte-identical plans under both
  * backends (test/constructs/firewall-backend.test.ts).
@@ -99,7 +101,8 @@ async function rulesOf(stack: string, netns?: string): Promise<{ nft: string; ip
 
 describe("scenarios with the nftables backend", () => {
   test("port-publish with auto: nftables chosen and recorded; the published port answers b, a itself, a neighbour (hairpin) and web itself", async () => {
-    await deployed(project("port-publish", "port-publish", "auto"), async (output) => {
+    const p = project("port-publish", "port-publish", "auto");
+    await deployed(p, async (output) => {
       // auto picks nftables on this machine: nft is there and iptables is the nf_tables one.
       expect(output).toContain("firewall auto chose nftables");
       expect((await sh("a", "cat /run/hostnet/port-publish/.firewall")).trim()).toBe("nftables");
@@ -114,6 +117,35 @@ describe("scenarios with the nftables backend", () => {
       expect(await probes.tcpLine("a", address("a"), 10080, "peer")).toBe("web 10.92.0.1");
       expect(await probes.tcpLine("a", address("a"), 10080, "web")).toBe("web 10.92.0.1");
       expect(await probes.tcpLine("a", "10.92.0.2", 80, "peer")).toBe("web 10.92.0.3");
+      // Masquerade: peer reaches b under a's address. Its chain emptied by hand is drift, and the traffic stops.
+      await probes.serveEcho("b", undefined, 7000, "b-saw");
+      expect(await probes.tcpLine("a", address("b"), 7000, "peer")).toBe(`b-saw ${address("a")}`);
+      const table = await sh("a", "nft list table inet hostnet_port-publish");
+      const chain = [...table.matchAll(/chain (o_[0-9a-f]+_post) \{[^}]*comment "hostnet:port-publish:port-publish\/a\/masquerade"/g)].map(
+        (m) => m[1],
+      );
+      expect(chain).toHaveLength(1);
+      await sh("a", `nft flush chain inet hostnet_port-publish ${chain[0]}`);
+      expect(await probes.tcpLine("a", address("b"), 7000, "peer")).toBe("TIMEOUT");
+      const drift = await p.hostnet("check");
+      expect(drift.output).toContain(`nft rule missing: ${chain[0]}: ip saddr 10.92.0.0/24`);
+    });
+  }, 600_000);
+
+  test("port-publish-dual: one inet table serves both families; NAT66 port forward and masquerade under nftables, from b, from a itself and hairpin", async () => {
+    const v6 = (h: string) => inv.hosts[h].address6!;
+    await deployed(project("port-publish-dual", "port-publish-dual", "nftables"), async () => {
+      const r = await rulesOf("port-publish-dual");
+      expect(r.iptables).toBe(false);
+      expect(r.nft).toMatch(/dnat ip6 to \[fd00:92::2\]:80/);
+      expect(r.nft).toMatch(/dnat ip to 10\.92\.0\.2:80/);
+      expect(await sh("a", "ip6tables-save")).not.toContain("hostnet:");
+      await probes.serveEcho("a", "web", 80, "web");
+      expect(await probes.tcpLine("b", v6("a"), 10080)).toBe(`web ${v6("b")}`);
+      expect(await probes.tcpLine("b", address("a"), 10080)).toBe(`web ${address("b")}`);
+      expect(await probes.tcpLine("a", v6("a"), 10080)).toBe(`web ${v6("a")}`);
+      expect(await probes.tcpLine("a", v6("a"), 10080, "peer")).toBe("web fd00:92::1");
+      expect(await probes.tcpLine("a", "fd00:92::2", 80, "peer")).toBe("web fd00:92::3");
     });
   }, 600_000);
 
@@ -128,19 +160,6 @@ describe("scenarios with the nftables backend", () => {
       await probes.serveEcho("b", undefined, 7000, "b-saw");
       expect(await probes.tcpLine("a", address("b"), 7000, "vm")).toBe("b-saw 198.19.51.103");
       expect(await probes.tcpLine("b", "10.95.1.3", 80)).toMatch(/^(ERR|TIMEOUT)/);
-    });
-  }, 600_000);
-
-  test("outbound-masquerade: the namespace reaches b under a's address; a chain emptied by hand is drift and the traffic stops", async () => {
-    const p = project("outbound-masquerade", "outbound-masquerade", "nftables");
-    await deployed(p, async () => {
-      await probes.serveEcho("b", undefined, 7000, "b-saw");
-      expect(await probes.tcpLine("a", address("b"), 7000, "client")).toBe(`b-saw ${address("a")}`);
-      const chain = (await sh("a", "nft list table inet hostnet_outbound-masquerade")).match(/chain (o_[0-9a-f]+_post)/)![1];
-      await sh("a", `nft flush chain inet hostnet_outbound-masquerade ${chain}`);
-      expect(await probes.tcpLine("a", address("b"), 7000, "client")).toBe("TIMEOUT");
-      const drift = await p.hostnet("check");
-      expect(drift.output).toContain(`nft rule missing: ${chain}: ip saddr 10.91.0.0/24`);
     });
   }, 600_000);
 });
