@@ -43,7 +43,8 @@ async function snapshot6(host: string): Promise<string> {
   const out = await sh(
     host,
     [
-      "echo '## route'; ip -6 route show table all | grep -v ' cache' | sort",
+      // The kernel adds eth0's own link-local address (and its local route) a moment after the link is up: left out, as in hostSnapshot.
+      "echo '## route'; ip -6 route show table all | grep -v ' cache' | grep -v '^local fe80:' | sort",
       "echo '## proxy'; ip -6 neigh show proxy | sort",
       "echo '## addr'; ip -6 -o addr show | grep -v ' fe80:' | sed 's/valid_lft.*//; s/^[0-9]*: //' | sort",
       "echo '## ip6tables'; ip6tables-save 2>/dev/null | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]//'",
