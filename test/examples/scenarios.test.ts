@@ -16,6 +16,7 @@ import { portPublish } from "../../examples/port-publish/main";
 import { bridgeNatDual } from "../../examples/bridge-nat-dual/main";
 import { portPublishDual } from "../../examples/port-publish-dual/main";
 import { routerNamespace } from "../../examples/router-namespace/main";
+import { hostGwDualStack } from "../../examples/host-gw-dual/main";
 import { HOST_KEY, synthJson, validationErrors } from "../support/stacks";
 import { reviewFiles } from "../../src/review/files";
 import { buildReview } from "../../constructs/review-model";
@@ -26,7 +27,8 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-examples-"));
   inventory = path.join(dir, "inventory.json");
   const host = (address: string) => ({ address, port: 22, user: "root", identityFile: "/k/id", hostKey: HOST_KEY });
-  fs.writeFileSync(inventory, JSON.stringify({ hosts: { a: host("198.18.51.10"), b: host("198.18.51.11") } }));
+  const a = { ...host("198.18.51.10"), address6: "fd00:198:18:51::10" };
+  fs.writeFileSync(inventory, JSON.stringify({ hosts: { a, b: { ...host("198.18.51.11"), address6: "fd00:198:18:51::11" } } }));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -41,6 +43,7 @@ describe.each<[string, (scope: Construct, inventory: string) => HostnetStack, nu
   ["docker-network", dockerNetwork, 15],
   ["bridge-nat-dual", bridgeNatDual, 17],
   ["port-publish-dual", portPublishDual, 17],
+  ["host-gw-dual", hostGwDualStack, 22],
 ])("example %s", (name, fn, resources) => {
   test(`synthesizes without validation errors into ${resources} resources (objects and hosts)`, () => {
     const stack = build(fn);

@@ -2,8 +2,9 @@
  * Issue 15, dual stack on real test hosts: examples/routed-dual-stack (Calico's
  * dual-stack mode: /32 + /128 endpoints, proxy ARP and proxy NDP, HostGw routes of
  * both families, IPv6 via the hosts' IPv6 addresses) and examples/vxlan-dual-stack
- * (flannel vxlan: both families inside a VXLAN overlay whose underlay is IPv6),
- * one after the other on one lab of two hosts. Each is deployed, probed over IPv6
+ * (flannel vxlan: both families inside a VXLAN overlay whose underlay is IPv6)
+ * and examples/host-gw-dual (flannel host-gw on both families, IPv6 routed via
+ * the lab hosts' IPv6 management addresses), one after the other on one lab of two hosts. Each is deployed, probed over IPv6
  * and IPv4 (ping and TCP), checked for drift, destroyed; the hosts' IPv6 state
  * (`ip -6 route`, `ip -6 neigh show proxy`, `ip -6 addr`, ip6tables, forwarding)
  * must be as before.
@@ -236,6 +237,52 @@ describe("VXLAN over an IPv6 underlay, both families inside", () => {
     await stopServers();
     const r = await destroy(p);
     expect(r.output).toContain("Destroy complete!");
+    expect(r.exitCode).toBe(0);
+    await expectHostsAsBefore();
+  }, 300_000);
+});
+
+describe("host-gw on both families: each host's IPv6 subnet routed via its IPv6 address", () => {
+  const POD = { a: { v4: "10.61.0.2", v6: "fd00:61::2" }, b: { v4: "10.62.0.2", v6: "fd00:62::2" } };
+  let p: CdktfProject;
+  beforeAll(() => {
+    p = project("host-gw-dual", "host-gw-dual");
+  });
+
+  test("deploy routes the other host's subnets of both families via its address of that family (proto 199) and forwards both", async () => {
+    const r = await deploy(p);
+    expect(r.output).toContain("Apply complete! Resources: 22 added");
+    expect(r.exitCode).toBe(0);
+    for (const h of HOSTS) {
+      const other = h === "a" ? "b" : "a";
+      const routes = await sh(
+        h,
+        `ip route show ${h === "a" ? "10.62.0.0/24" : "10.61.0.0/24"}; ip -6 route show ${POD[other].v6.replace(/2$/, "")}/64`,
+      );
+      expect(routes).toContain(`via ${inv.hosts[other].address} dev eth0 proto 199`);
+      expect(routes).toContain(`via ${inv.hosts[other].address6} dev eth0 proto 199`);
+      expect((await sh(h, "sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding")).split("\n").slice(0, 2)).toEqual(["1", "1"]);
+    }
+  }, 300_000);
+
+  test("the namespaces reach each other over IPv6 and IPv4, both ways, without encapsulation", async () => {
+    for (const [from, to] of [
+      ["a", "b"],
+      ["b", "a"],
+    ] as const) {
+      expect(await ping(inv, from, POD[to].v6, "pod")).toBe(true);
+      expect(await ping(inv, from, POD[to].v4, "pod")).toBe(true);
+    }
+    await serveTcp(inv, "b", "pod", 8082, "host-gw v6");
+    expect(await tcpFromHost(inv, "a", POD.b.v6, 8082, "pod")).toBe("host-gw v6");
+    // Control: an address in b's IPv6 subnet that nobody has stays silent.
+    expect(await ping(inv, "a", "fd00:62::99", "pod")).toBe(false);
+  }, 60_000);
+
+  test("destroy leaves both hosts exactly as they were", async () => {
+    await stopServers();
+    const r = await destroy(p);
+    expect(r.output).toContain("Destroy complete! Resources: 22 destroyed");
     expect(r.exitCode).toBe(0);
     await expectHostsAsBefore();
   }, 300_000);
