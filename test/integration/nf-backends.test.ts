@@ -8,9 +8,8 @@
  * passes `hostnet check`, and destroys leaving both hosts exactly as before
  * (`nft list ruleset` included). port-publish runs with `auto`, which picks
  * nftables on this machine (nft present, iptables nf_tables-backed).
- * docker-network and outbound-masquerade make the same kinds of rules as
- * port-publish (masquerade, port forwards) and are left to their iptables
- * tests, to keep CI time down. Then the coexistence cases
+ * bridge-nat (the demo's stack), docker-network and outbound-masquerade run
+ * too, with fewer probes than their iptables tests (the same kinds of rules). Then the coexistence cases
  * through the real preflight, without deploying.
  * Scenarios without firewall rules render byte-identical plans under both
  * backends (test/constructs/firewall-backend.test.ts).
@@ -146,6 +145,38 @@ describe("scenarios with the nftables backend", () => {
       expect(await probes.tcpLine("a", v6("a"), 10080)).toBe(`web ${v6("a")}`);
       expect(await probes.tcpLine("a", v6("a"), 10080, "peer")).toBe("web fd00:92::1");
       expect(await probes.tcpLine("a", "fd00:92::2", 80, "peer")).toBe("web fd00:92::3");
+    });
+  }, 600_000);
+
+  test("bridge-nat (the demo's stack): masquerade and the port forward from b under nftables", async () => {
+    await deployed(project("bridge-nat", "bridge-nat", "nftables"), async () => {
+      const r = await rulesOf("bridge-nat");
+      expect(r.iptables).toBe(false);
+      expect(r.nft).toMatch(/dnat ip to 10\.88\.0\.2:80/);
+      await probes.serveEcho("a", "web", 80, "web");
+      expect(await probes.tcpLine("b", address("a"), 10080)).toBe(`web ${address("b")}`);
+      await probes.serveEcho("b", undefined, 7000, "b-saw");
+      expect(await probes.tcpLine("a", address("b"), 7000, "db")).toBe(`b-saw ${address("a")}`);
+    });
+  }, 600_000);
+
+  test("docker-network: the network's masquerade and published port under nftables, from b and from another endpoint (hairpin)", async () => {
+    await deployed(project("docker-network", "docker-network", "nftables"), async () => {
+      const r = await rulesOf("docker-network");
+      expect(r.iptables).toBe(false);
+      await probes.serveEcho("a", "web", 80, "web");
+      expect(await probes.tcpLine("b", address("a"), 10080)).toBe(`web ${address("b")}`);
+      expect(await probes.tcpLine("a", address("a"), 10080, "api")).toBe("web 10.89.0.1");
+      await probes.serveEcho("b", undefined, 7000, "b-saw");
+      expect(await probes.tcpLine("a", address("b"), 7000, "db")).toBe(`b-saw ${address("a")}`);
+    });
+  }, 600_000);
+
+  test("outbound-masquerade: the namespace reaches b under a's address under nftables", async () => {
+    await deployed(project("outbound-masquerade", "outbound-masquerade", "nftables"), async () => {
+      expect((await rulesOf("outbound-masquerade")).iptables).toBe(false);
+      await probes.serveEcho("b", undefined, 7000, "b-saw");
+      expect(await probes.tcpLine("a", address("b"), 7000, "client")).toBe(`b-saw ${address("a")}`);
     });
   }, 600_000);
 
