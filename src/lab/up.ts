@@ -85,6 +85,9 @@ async function ensureHostNetwork(layout: LabLayout, h: HostLayout): Promise<void
     inner = await linkAddrs(h.netns);
   }
   await must("ip", ["link", "set", "dev", h.rootVeth, "master", layout.bridge, "up"]);
+  // The IPv6 address survives the link going down, as the IPv4 one does (the kernel drops IPv6 addresses on down by default):
+  // a test that cuts the host's link and brings it back finds the host as it was.
+  await must("ip", ["netns", "exec", h.netns, "sysctl", "-q", "-w", `net.ipv6.conf.${HOST_IFACE}.keep_addr_on_down=1`]);
   const want = `${h.address}/${layout.prefixLength}`;
   const want6 = `${h.address6}/64`;
   const have = inner.get(HOST_IFACE)?.ipv4 ?? [];
