@@ -186,10 +186,14 @@ describe("the rules case: nftables against iptables", () => {
 });
 
 describe("the rules case's topology", () => {
+  const afterCleanup: string[] = [];
+  afterAll(() => afterCleanup.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
   test("port forward i listens on 20000 + i - 1 and points at port 80 of an address in the subnet", () => {
     expect([1, 100, 255, 256].map(forwardTarget)).toEqual(["198.19.0.2", "198.19.0.101", "198.19.1.0", "198.19.1.1"]);
-    const app = new App();
-    const stack = new hn.HostnetStack(app, "bench", { firewall: "nftables" });
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-bench-rules-"));
+    afterCleanup.push(outdir);
+    const stack = new hn.HostnetStack(new App({ outdir }), "bench", { firewall: "nftables" });
     const host = new hn.Host(stack, "a", { address: "192.0.2.1" });
     benchRulesTopology(hn, host, 100);
     const rules = host.node.findAll().filter((c): c is hn.NatRule => hn.NatRule.isNatRule(c));
