@@ -25,6 +25,10 @@ export interface ProjectConfig {
   /** Hosts of the inventory, each with `count` endpoints. */
   readonly hosts: readonly string[];
   readonly inventory: string;
+  /** When set, the rules case instead of endpoints: masquerade and this many port forwards (benchRulesTopology; count unused). */
+  readonly portForwards?: number;
+  /** The stack's firewall backend (HostnetStack props.firewall); unset: hostnet's default. */
+  readonly firewall?: "iptables" | "nftables";
 }
 
 export interface Project {
@@ -74,14 +78,19 @@ export function makeProject(dir: string, config: ProjectConfig, compiled: boolea
       `import * as path from "path";`,
       `import { App, LocalBackend } from "cdktf";`,
       `import type * as hostnet from ${JSON.stringify(path.join(ROOT, "constructs"))};`,
-      `import { benchTopology, BenchShape } from ${JSON.stringify(path.join(ROOT, "bench", "topology"))};`,
+      `import { benchRulesTopology, benchTopology, BenchShape } from ${JSON.stringify(path.join(ROOT, "bench", "topology"))};`,
       "",
       `const hn = require(${JSON.stringify(entry)}) as typeof hostnet;`,
-      `const cfg = JSON.parse(fs.readFileSync(path.join(__dirname, "bench.json"), "utf8")) as { count: number; shape: BenchShape; hosts: string[]; inventory: string };`,
+      `type Config = { count: number; shape: BenchShape; hosts: string[]; inventory: string; portForwards?: number; firewall?: "iptables" | "nftables" };`,
+      `const cfg = JSON.parse(fs.readFileSync(path.join(__dirname, "bench.json"), "utf8")) as Config;`,
       `const app = new App();`,
-      `const stack = new hn.HostnetStack(app, "bench");`,
+      `const stack = new hn.HostnetStack(app, "bench", cfg.firewall ? { firewall: cfg.firewall } : {});`,
       `new LocalBackend(stack, { path: ${JSON.stringify(state)} });`,
-      `for (const name of cfg.hosts) benchTopology(hn, hn.Host.fromInventory(stack, name, cfg.inventory), cfg.count, cfg.shape);`,
+      `for (const name of cfg.hosts) {`,
+      `  const host = hn.Host.fromInventory(stack, name, cfg.inventory);`,
+      `  if (cfg.portForwards !== undefined) benchRulesTopology(hn, host, cfg.portForwards);`,
+      `  else benchTopology(hn, host, cfg.count, cfg.shape);`,
+      `}`,
       `hn.synthOrExit(app);`,
       "",
     ].join("\n"),

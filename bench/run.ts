@@ -6,8 +6,8 @@
  * and writes bench/results/latest.json, with every target of issue 14, the
  * value measured, and whether it is met. Needs root (it starts a lab).
  *
- *   npm run bench -- [--quick] [--cases compare,synth,growth,multi-host] [--rounds N]
- *                    [--growth N] [--multi-hosts N] [--keep-root-home] [--keep-workdir] [-- TERRAFORM-ARGS]
+ *   npm run bench -- [--quick] [--cases compare,synth,growth,rules,multi-host] [--rounds N]
+ *                    [--growth N] [--port-forwards N] [--multi-hosts N] [--keep-root-home] [--keep-workdir] [-- TERRAFORM-ARGS]
  *
  * Cases, in this order (every case records the 1-minute load average before and after it):
  * - compare: 100 endpoints up + down, each way in turn for N rounds (rotated):
@@ -18,12 +18,17 @@
  * - growth: 1,000 endpoints up; then, in the same working copy, one endpoint
  *   added (`hostnet deploy`, synth included; which resources Terraform touched)
  *   and removed again; then 1,000 down;
+ * - rules: one bridge + subnet, masquerade and 100 NatRule.portForward rules
+ *   (host ports 20000.. to port 80 of addresses in the subnet), up and down,
+ *   with firewall "iptables" and "nftables" in turn for N rounds (rotated);
+ *   the ratio nftables / iptables;
  * - multi-host: 10 hosts × 100 endpoints in one stack, up and down.
  * --quick runs compare (1 round unless --rounds) and the 1,000-endpoint synth:
  * a few minutes. The full run (every case, 3 rounds) takes long on a loaded
  * machine. --cases picks cases; --growth N sizes the growth case (default
  * 1,000; a smaller N checks the case quickly, and its targets are then not
- * reported), --multi-hosts N the multi-host case (default 10 hosts).
+ * reported), --port-forwards N the rules case (default 100), --multi-hosts N
+ * the multi-host case (default 10 hosts).
  * Words after `--` go to `hostnet deploy/destroy -- ...` (e.g. -parallelism=4).
  * Numbers are medians; targets are ratios measured in the same run, since other
  * work on the machine slows every way alike.
@@ -43,10 +48,13 @@ import {
   Case,
   CASES,
   COMPARE,
+  backendRatio,
+  BACKENDS,
   GROWTH,
   isEndpoint,
   Load,
   Options,
+  PORT_FORWARDS,
   render,
   resources,
   Results,
@@ -55,7 +63,7 @@ import {
   targets,
   WayResult,
 } from "./summary";
-import { BenchShape } from "./topology";
+import { BenchShape, RULES_PORT } from "./topology";
 import { cniDown, cniUp, elapsedSeconds, scriptDown, scriptUp, SETTLE } from "./ways";
 
 // Lab names of this bench: no test file uses them (tests use their own names and indexes).
@@ -71,6 +79,7 @@ function parseArgs(argv: string[]): Options {
     cases: [],
     growth: GROWTH,
     multiHosts: MULTI_HOSTS,
+    portForwards: PORT_FORWARDS,
     keepRootHome: false,
     keepWorkdir: false,
     terraformArgs: [],
@@ -94,7 +103,10 @@ function parseArgs(argv: string[]): Options {
     if (a === "--rounds") o.rounds = int(value());
     else if (a === "--growth") o.growth = int(value());
     else if (a === "--multi-hosts") o.multiHosts = int(value());
-    else if (a === "--quick") o.quick = true;
+    else if (a === "--port-forwards") {
+      o.portForwards = int(value());
+      if (RULES_PORT + o.portForwards - 1 > 65535) throw new Error(`--port-forwards: at most ${65536 - RULES_PORT} (host ports from ${RULES_PORT})`);
+    } else if (a === "--quick") o.quick = true;
     else if (a === "--cases") {
       for (const x of value().split(",")) {
         if (!(CASES as readonly string[]).includes(x)) throw new Error(`--cases: unknown case "${x}"; the cases are ${CASES.join(", ")}`);
@@ -188,6 +200,25 @@ async function verify(c: Context, count: number, what: string, host = HOST): Pro
   );
 }
 
+/**
+ * The rules case is deployed with `backend`: at least `count` DNAT rules in its
+ * tables, none in the other backend's (hostnet's nftables table is inet
+ * hostnet_bench; iptables-save shows only the iptables tables). Untimed.
+ */
+async function verifyRules(c: Context, count: number, backend: "iptables" | "nftables"): Promise<void> {
+  const ipt = "$(iptables-save -t nat | grep -c -- '-j DNAT' || true)";
+  const nft = "$(nft list table inet hostnet_bench 2>/dev/null | grep -c 'dnat ip to' || true)";
+  const [mine, other] = backend === "iptables" ? [ipt, nft] : [nft, ipt];
+  await inHost(
+    c,
+    [
+      `n=${mine}; [ "$n" -ge ${count} ] || { echo "expected ${count} DNAT rules with ${backend}, found $n"; exit 1; }`,
+      `m=${other}; [ "$m" = 0 ] || { echo "found $m DNAT rules of the other backend"; exit 1; }`,
+    ].join("\n"),
+    `rules (${backend}): checking the rules`,
+  );
+}
+
 /** After a way's down: wait for the kernel's namespace cleanup, then the host must equal its state before. */
 async function settle(c: Context, what: string, host = HOST): Promise<void> {
   await inHost(c, SETTLE, `${what}: waiting for namespace cleanup`, host);
@@ -250,13 +281,14 @@ async function prepare(c: Context, name: string, config: Omit<ProjectConfig, "in
   return p;
 }
 
-/** hostnet deploy, check, hostnet destroy, check: one round of a hostnet way. */
-async function runHostnet(c: Context, p: Project, r: WayResult): Promise<void> {
+/** hostnet deploy, check (untimed; by default: the endpoints answer), hostnet destroy, check: one round of a hostnet way. */
+async function runHostnet(c: Context, p: Project, r: WayResult, check?: () => Promise<void>): Promise<void> {
   const before = load1();
   const h0 = hostCpu(c);
   const up = await deploy(c, p);
   const h1 = hostCpu(c);
-  for (const h of p.config.hosts) await verify(c, p.config.count, r.label, h);
+  if (check) await check();
+  else for (const h of p.config.hosts) await verify(c, p.config.count, r.label, h);
   const h2 = hostCpu(c);
   const down = await destroy(c, p);
   const h3 = hostCpu(c);
@@ -395,6 +427,32 @@ async function main(): Promise<void> {
       say(`growth: ${G} endpoints down ${sec(down.seconds)} s`);
       const small = results.comparison.find((w) => w.way === "hostnet-endpoint");
       results.growth.push(...(small ? [small] : []), r);
+    }
+
+    // --- rules: masquerade + N port forwards, iptables and nftables in turn ---
+    if (has("rules")) {
+      const N = o.portForwards;
+      const backends: Array<{ r: WayResult; p: Project; backend: (typeof BACKENDS)[number] }> = [];
+      for (const backend of BACKENDS) {
+        say(`project: ${N} port forwards + masquerade, firewall ${backend}`);
+        const p = await prepare(c, `rules-${backend}`, { count: 0, shape: "endpoint", hosts: [HOST], portForwards: N, firewall: backend });
+        projects.push(p);
+        const r = newWay(backend, `hostnet ${N} port forwards + masquerade, ${backend} (hostnet deploy / destroy)`, 0);
+        backends.push({ r, p, backend });
+      }
+      for (let round = 0; round < o.rounds; round++) {
+        // Interleaved, the order rotated each round, as in compare.
+        for (let k = 0; k < backends.length; k++) {
+          const b = backends[(k + round) % backends.length];
+          await runHostnet(c, b.p, b.r, () => verifyRules(c, N, b.backend));
+          const l = b.r.load.at(-1)!;
+          say(
+            `rules round ${round + 1}/${o.rounds}: ${b.backend}: up ${sec(b.r.up.at(-1)!)} s, down ${sec(b.r.down.at(-1)!)} s (load ${l.before} → ${l.after})`,
+          );
+        }
+      }
+      const ways = backends.map((b) => b.r);
+      results.rules = { portForwards: N, backends: ways, ratio: backendRatio(ways) };
     }
 
     // --- multi-host: 10 hosts x 100 endpoints, one stack, Terraform runs the hosts' hooks in parallel ---

@@ -13,7 +13,15 @@ export const COMPARE = 100;
 
 export const GROWTH = 1000;
 
-export const CASES = ["compare", "synth", "growth", "multi-host"] as const;
+/** The rules case's size: port forwards beside one masquerade. */
+export const PORT_FORWARDS = 100;
+
+/** The firewall backends the rules case measures, side by side. */
+export const BACKENDS = ["iptables", "nftables"] as const;
+
+export type Backend = (typeof BACKENDS)[number];
+
+export const CASES = ["compare", "synth", "growth", "rules", "multi-host"] as const;
 
 export type Case = (typeof CASES)[number];
 
@@ -23,6 +31,8 @@ export interface Options {
   cases: Case[];
   growth: number;
   multiHosts: number;
+  /** Port forwards of the rules case. */
+  portForwards: number;
   keepRootHome: boolean;
   keepWorkdir: boolean;
   terraformArgs: string[];
@@ -74,6 +84,25 @@ export interface AddOne {
   readonly load: Load;
 }
 
+/** nftables over iptables, medians of each: below 1, nftables is faster. null when a side has no finished run. */
+export interface BackendRatio {
+  readonly up: number | null;
+  readonly down: number | null;
+  readonly total: number | null;
+}
+
+/**
+ * The rules case: one bridge + subnet, masquerade and `portForwards`
+ * NatRule.portForward rules, deployed and destroyed with each firewall backend
+ * in turn (the order rotated each round).
+ */
+export interface RulesCase {
+  readonly portForwards: number;
+  /** One per backend, `way` the backend's name ("iptables", "nftables"); `endpoints` is 0 (the case has none). */
+  readonly backends: WayResult[];
+  readonly ratio: BackendRatio;
+}
+
 export interface Target {
   readonly target: string;
   /** The measured value (seconds, ratio, MiB), as the target compares it. */
@@ -95,6 +124,7 @@ export interface Results {
   growth: WayResult[];
   addOne?: AddOne;
   multiHost?: WayResult;
+  rules?: RulesCase;
   targets: Target[];
 }
 
@@ -193,6 +223,14 @@ export function targets(r: Results): Target[] {
   return out;
 }
 
+/** nftables / iptables of the rules case's runs: up, down and up+down, each a ratio of medians. */
+export function backendRatio(backends: readonly WayResult[]): BackendRatio {
+  const ipt = backends.find((w) => w.way === "iptables");
+  const nft = backends.find((w) => w.way === "nftables");
+  const of = (f: (w: WayResult) => number) => (ipt && nft && ipt.up.length && nft.up.length ? round(f(nft) / f(ipt)) : null);
+  return { up: of((w) => median(w.up)), down: of((w) => median(w.down)), total: of(total) };
+}
+
 export const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
 
 export const loadRange = (ls: readonly Load[]) => {
@@ -263,6 +301,32 @@ export function render(r: Results): string {
     const w = r.multiHost;
     out.push(
       `${w.hosts} hosts × ${w.endpoints} endpoints, one stack: up ${sec(median(w.up))} s, down ${sec(median(w.down))} s (load ${loadRange(w.load)}).`,
+      "",
+    );
+  }
+  if (r.rules) {
+    const x = r.rules;
+    const ipt = x.backends.find((w) => w.way === "iptables");
+    const times = (v: number | null) => (v === null ? "–" : `${v.toFixed(2)}×`);
+    out.push(
+      `${x.portForwards} port forwards (NatRule.portForward) plus masquerade on one bridge, one test host, each firewall backend in turn:`,
+      "",
+      table(
+        ["backend", "up (s)", "down (s)", "up+down (s)", "vs iptables", "synth in up (s)", "CPU (s)", "of it in host (s)", "load"],
+        x.backends.map((w) => [
+          w.way,
+          sec(median(w.up)),
+          sec(median(w.down)),
+          sec(total(w)),
+          ipt && ipt.up.length ? ratio(total(w) / total(ipt)) : "–",
+          w.synth.length ? sec(median(w.synth)) : "–",
+          sec(median(w.cpu)),
+          sec(median(w.cpuHost)),
+          loadRange(w.load),
+        ]),
+      ),
+      "",
+      `nftables / iptables: up ${times(x.ratio.up)}, down ${times(x.ratio.down)}, up+down ${times(x.ratio.total)}.`,
       "",
     );
   }

@@ -39,3 +39,29 @@ export function benchTopology(hn: typeof hostnet, host: hostnet.Host, count: num
   }
   return { subnet, bridge };
 }
+
+/** First host port of the rules case: port forward i (1-based) listens on RULES_PORT + i - 1. */
+export const RULES_PORT = 20000;
+/** The service port every port forward of the rules case points at. */
+export const RULES_TO_PORT = 80;
+
+/** Where port forward i (1-based) of the rules case points: endpoint i's address in BENCH_CIDR (the gateway is .0.1). */
+export function forwardTarget(i: number): string {
+  const n = i + 1;
+  return `198.19.${n >> 8}.${n & 255}`;
+}
+
+/**
+ * The rules case: one bridge with its subnet, outbound masquerade, and `count`
+ * port forwards (host ports 20000.. to port 80 of addresses in the subnet). No
+ * endpoints: what it measures is the firewall backend writing and removing rules.
+ */
+export function benchRulesTopology(hn: typeof hostnet, host: hostnet.Host, count: number) {
+  const subnet = new hn.Subnet(host, "lan", { cidr: BENCH_CIDR });
+  const bridge = new hn.Bridge(host, BENCH_BRIDGE, { address: subnet.gateway });
+  hn.NatRule.masquerade(host, "masquerade", { subnet, bridge });
+  for (let i = 1; i <= count; i++) {
+    hn.NatRule.portForward(host, `fwd${i}`, { hostPort: RULES_PORT + i - 1, to: forwardTarget(i), port: RULES_TO_PORT });
+  }
+  return { subnet, bridge };
+}

@@ -1,6 +1,12 @@
 /** The bench's verdicts: each target of issue 14 from measured results, and the printed tables. */
 import type { Machine } from "../../bench/report";
-import { isEndpoint, Load, render, Results, SynthRow, targets, WayResult } from "../../bench/summary";
+import { backendRatio, isEndpoint, Load, render, Results, SynthRow, targets, WayResult } from "../../bench/summary";
+import { benchRulesTopology, forwardTarget } from "../../bench/topology";
+import * as hn from "../../constructs";
+import { App } from "cdktf";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 
 const machine: Machine = {
   nproc: 2,
@@ -24,7 +30,17 @@ function results(over: Partial<Results>): Results {
   return {
     date: "2026-11-30",
     machine,
-    options: { rounds: 1, quick: true, cases: ["compare"], growth: 1000, multiHosts: 10, keepRootHome: false, keepWorkdir: false, terraformArgs: [] },
+    options: {
+      rounds: 1,
+      quick: true,
+      cases: ["compare"],
+      growth: 1000,
+      multiHosts: 10,
+      portForwards: 100,
+      keepRootHome: false,
+      keepWorkdir: false,
+      terraformArgs: [],
+    },
     hostnetBuild: "dist",
     comparison: [],
     synth: [],
@@ -136,4 +152,71 @@ describe("the printed report", () => {
     expect(text).not.toContain("Synth: the app command");
     expect(text).toContain("Targets (issue 14):");
   });
+});
+
+describe("the rules case: nftables against iptables", () => {
+  const backend = (name: string, up: number[], down: number[]): WayResult => ({
+    ...way(name, 0, 0, 0, 1),
+    up,
+    down,
+    load: up.map(() => ({ before: 1, after: 2 })),
+  });
+
+  test("the ratios are nftables over iptables, of the medians, up, down and up+down", () => {
+    // iptables: up median 20, down median 10, up+down median 30; nftables: 10, 8, 18.
+    const ratio = backendRatio([backend("iptables", [20, 18, 25], [10, 9, 12]), backend("nftables", [10, 12, 9], [8, 8, 7])]);
+    expect(ratio).toEqual({ up: 0.5, down: 0.8, total: 0.6 });
+  });
+
+  test("no ratio while a backend has no finished run", () => {
+    expect(backendRatio([backend("iptables", [20], [10]), backend("nftables", [], [])])).toEqual({ up: null, down: null, total: null });
+    expect(backendRatio([backend("nftables", [20], [10])])).toEqual({ up: null, down: null, total: null });
+  });
+
+  test("the printed report has the backends side by side and the ratio line", () => {
+    const backends = [backend("iptables", [20], [10]), backend("nftables", [12], [6])];
+    const r = results({ rules: { portForwards: 100, backends, ratio: backendRatio(backends) } });
+    const text = render(r);
+    expect(text).toContain("100 port forwards (NatRule.portForward) plus masquerade");
+    expect(text).toMatch(/\| iptables +\| 20\.00 +\| 10\.00 +\| 30\.00 +\| 1\.00× /);
+    expect(text).toMatch(/\| nftables +\| 12\.00 +\| 6\.00 +\| 18\.00 +\| 0\.60× /);
+    expect(text).toContain("nftables / iptables: up 0.60×, down 0.60×, up+down 0.60×.");
+    expect(text).not.toContain("100 endpoints on one test host");
+  });
+});
+
+describe("the rules case's topology", () => {
+  const afterCleanup: string[] = [];
+  afterAll(() => afterCleanup.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+  test("port forward i listens on 20000 + i - 1 and points at port 80 of an address in the subnet", () => {
+    expect([1, 100, 255, 256].map(forwardTarget)).toEqual(["198.19.0.2", "198.19.0.101", "198.19.1.0", "198.19.1.1"]);
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-bench-rules-"));
+    afterCleanup.push(outdir);
+    const stack = new hn.HostnetStack(new App({ outdir }), "bench", { firewall: "nftables" });
+    const host = new hn.Host(stack, "a", { address: "192.0.2.1" });
+    benchRulesTopology(hn, host, 100);
+    const rules = host.node.findAll().filter((c): c is hn.NatRule => hn.NatRule.isNatRule(c));
+    expect(rules.map((x) => x.kind)).toEqual(["masquerade", ...Array(100).fill("dnat")]);
+    expect(rules[1].objectName).toBe("tcp/20000 -> 198.19.0.2:80");
+    expect(rules[100].objectName).toBe("tcp/20099 -> 198.19.0.101:80");
+    expect(host.firewall).toBe("nftables");
+  });
+
+  test.each(["iptables", "nftables"] as const)(
+    "synthesizes with firewall %s: the host, bridge, ip_forward, masquerade and 100 port forwards",
+    (firewall) => {
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-bench-rules-"));
+      try {
+        const app = new App({ outdir });
+        const stack = new hn.HostnetStack(app, "bench", { firewall });
+        benchRulesTopology(hn, new hn.Host(stack, "a", { address: "192.0.2.1", insecureIgnoreHostKey: true }), 100);
+        app.synth();
+        const tf = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "bench", "cdk.tf.json"), "utf8")) as { resource: Record<string, object> };
+        expect(Object.keys(tf.resource.terraform_data)).toHaveLength(105);
+      } finally {
+        fs.rmSync(outdir, { recursive: true, force: true });
+      }
+    },
+  );
 });
