@@ -97,6 +97,6 @@ describe("docker-style network", () => {
     expect(await s.snapshots()).toEqual(s.before);
     const after = await inspect();
     expect(after.exitCode).toBe(0);
-    expect(after.stdout.split("\n").slice(-1)[0]).toMatch(/: 0 namespaces, 1 link \(1 veth end, 0 bridges\), 1 route, 0 hostnet NAT rules$/);
+    expect(after.stdout.split("\n").slice(-1)[0]).toMatch(/: 0 namespaces, 1 link \(1 veth end, 0 bridges\), 2 routes, 0 hostnet NAT rules$/);
   }, 300_000);
 });
