@@ -18,9 +18,10 @@ async function up(args: readonly string[], io: Io): Promise<number> {
   const { name, hosts, index, dir } = parsed.flags;
   const inv = await labUp({ name, hosts, index, dir });
   const list = Object.values(inv.hosts);
-  for (const h of list) io.out(`${h.name}  ${h.address}  ${h.netns}  up`);
+  for (const h of list) io.out([h.name, h.address, ...(h.address6 ? [h.address6] : []), h.netns, "up"].join("  "));
+  const subnets = [inv.subnet, ...(inv.subnet6 ? [inv.subnet6] : [])].join(", ");
   io.out(
-    `lab "${inv.lab}": ${list.length} host${list.length === 1 ? "" : "s"} up (${inv.subnet}); inventory: ${displayPath(path.join(inv.dir, "inventory.json"))}`,
+    `lab "${inv.lab}": ${list.length} host${list.length === 1 ? "" : "s"} up (${subnets}); inventory: ${displayPath(path.join(inv.dir, "inventory.json"))}`,
   );
   return 0;
 }
@@ -45,6 +46,7 @@ function hostLine(h: HostStatus): string {
   return [
     h.name,
     h.address ?? "(not in inventory)",
+    ...(h.address6 ? [h.address6] : []),
     h.netnsExists ? "netns ok" : "netns missing",
     h.sshdPid !== undefined ? `sshd ${h.sshdPid}` : "sshd dead",
     h.sshReachable ? "ssh ok" : "ssh failed",
@@ -68,7 +70,8 @@ async function status(args: readonly string[], io: Io): Promise<number> {
   } else {
     const ok = s.hosts.filter((h) => h.sshReachable).length;
     const hint = s.healthy ? "" : `; repair with "hostnet lab up${s.lab === "lab" ? "" : ` --name ${s.lab}`}"`;
-    io.out(`lab "${s.lab}": ${ok}/${s.hosts.length} hosts reachable (${s.subnet ?? "no inventory"})${hint}`);
+    const subnets = s.subnet ? [s.subnet, ...(s.subnet6 ? [s.subnet6] : [])].join(", ") : "no inventory";
+    io.out(`lab "${s.lab}": ${ok}/${s.hosts.length} hosts reachable (${subnets})${hint}`);
   }
   return s.healthy ? 0 : 1;
 }

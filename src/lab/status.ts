@@ -11,6 +11,8 @@ export interface HostStatus {
   readonly name: string;
   /** Address from the inventory; undefined when the host is not in it. */
   readonly address?: string;
+  /** IPv6 management address from the inventory (lab hosts have one on fd00:198:18:N::/64). */
+  readonly address6?: string;
   readonly netns: string;
   readonly netnsExists: boolean;
   /** Pid of the host's sshd when it is alive and inside the host's namespaces. */
@@ -30,6 +32,7 @@ export interface LabStatus {
   readonly bridge: string;
   readonly bridgeExists: boolean;
   readonly subnet?: string;
+  readonly subnet6?: string;
   readonly hosts: readonly HostStatus[];
   /** Every inventory host has its netns, a live sshd and answers ssh. */
   readonly healthy: boolean;
@@ -59,6 +62,7 @@ export async function labStatus(opts: LabOptions = {}): Promise<LabStatus> {
       return {
         name,
         address: inv?.address,
+        address6: inv?.address6,
         netns,
         netnsExists: netnsExists(netns),
         sshdPid,
@@ -76,6 +80,7 @@ export async function labStatus(opts: LabOptions = {}): Promise<LabStatus> {
     bridge,
     bridgeExists: await linkExists(bridge),
     subnet: inventory?.subnet,
+    subnet6: inventory?.subnet6,
     hosts,
     healthy:
       inventory !== undefined && hosts.length > 0 && hosts.every((h) => h.address !== undefined && h.netnsExists && h.sshdAlive && h.sshReachable),

@@ -107,8 +107,20 @@ describe("lab of two test hosts", () => {
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^a {2}198\.18\.249\.10 {2}netns ok {2}sshd \d+ {2}ssh ok$/);
-    expect(lines[2]).toBe('lab "tlab": 2/2 hosts reachable (198.18.249.0/24)');
+    expect(lines[0]).toMatch(/^a {2}198\.18\.249\.10 {2}fd00:198:18:249::10 {2}netns ok {2}sshd \d+ {2}ssh ok$/);
+    expect(lines[2]).toBe('lab "tlab": 2/2 hosts reachable (198.18.249.0/24, fd00:198:18:249::/64)');
+  });
+
+  test("hostnet lab up prints each host's addresses of both families", async () => {
+    const bin = path.join(__dirname, "..", "..", "bin", "hostnet");
+    const r = await execa(bin, ["lab", "up", "--name", LAB, "--hosts", "2", "--dir", dir], { reject: false });
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines.slice(0, 2)).toEqual([
+      "a  198.18.249.10  fd00:198:18:249::10  hnlab-tlab-a  up",
+      "b  198.18.249.11  fd00:198:18:249::11  hnlab-tlab-b  up",
+    ]);
+    expect(lines[2]).toMatch(/^lab "tlab": 2 hosts up \(198\.18\.249\.0\/24, fd00:198:18:249::\/64\); inventory: /);
   });
 
   test("lab up restarts a dead sshd", async () => {
