@@ -67,8 +67,9 @@ export function projectFiles(o: InitOptions): Record<string, string> {
     scripts: {
       synth: `${fw.cli} synth`,
       plan: "hostnet plan",
-      deploy: `${fw.cli} deploy --auto-approve`,
-      destroy: `${fw.cli} destroy --auto-approve`,
+      // hostnet's own deploy: the framework's CLI reports some failures (a killed apply) as success.
+      deploy: "hostnet deploy",
+      destroy: "hostnet destroy",
       typecheck: "tsc --noEmit",
     },
     dependencies: { hostnet: o.hostnetSpec, ...fw.deps },
@@ -133,9 +134,12 @@ Linux host networking with [hostnet](https://www.npmjs.com/package/hostnet): the
 \`\`\`sh
 npm install
 npx hostnet plan                     # what will run on each host, by construct
-npx ${cli} deploy --auto-approve
-npx ${cli} destroy --auto-approve
+npx hostnet deploy                   # synth, repair drift, terraform apply; non-zero exit on any failure
+npx hostnet destroy
 \`\`\`
+
+\`npx ${cli} deploy --auto-approve\` and \`npx ${cli} destroy --auto-approve\` work too, but ${cli} reports some
+failures as success (see hostnet's README, "When things go wrong").
 
 - \`inventory.json\` lists the hosts (address, port, user, identityFile, knownHostsFile or hostKey);
   \`npx hostnet lab up\` (as root) makes local test hosts and writes \`.lab/lab/inventory.json\`.
@@ -144,6 +148,19 @@ npx ${cli} destroy --auto-approve
 ${cli === "cdktn" ? "- cdktn-cli 0.24 needs Node.js >= 22.19 (on Node 20 its deploy fails).\n" : ""}- The Terraform state (\`terraform.${name}.tfstate\`) is local and not committed; for a team,
   see hostnet's README ("Teams").
 `;
+}
+
+/**
+ * The local tarball or folder npx ran this hostnet from (`npx --package ./hostnet-0.1.0.tgz hostnet init`):
+ * npm passes the spec as npm_config_package. A registry spec ("hostnet", "hostnet@1") gives undefined.
+ */
+export function npxLocalPackage(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | undefined {
+  const spec = env.npm_config_package;
+  if (!spec || spec.includes("\n")) return undefined;
+  const local = spec.startsWith("file:") ? spec.slice(5) : spec;
+  if (!/^(\.{1,2}\/|\/)/.test(local) && !/\.(tgz|tar\.gz)$/.test(local)) return undefined;
+  const full = path.resolve(cwd, local);
+  return fs.existsSync(full) ? full : undefined;
 }
 
 function projectName(dir: string): string {
@@ -165,11 +182,12 @@ export const initCommand: Command = {
     noPositionals({ ...parsed, positionals: positionals.slice(1) }, "hostnet init");
     const dir = path.resolve(positionals[0] ?? ".");
     let hostnetSpec = `^${hostnetVersion()}`;
-    if (flags.from !== undefined) {
-      const from = path.resolve(flags.from);
-      if (!fs.existsSync(from))
-        throw new UsageError(`--from ${flags.from}: no such file or folder; give a tarball from "npm pack" or a hostnet checkout.`);
-      hostnetSpec = `file:${from}`;
+    const from = flags.from ?? npxLocalPackage();
+    if (from !== undefined) {
+      const full = path.resolve(from);
+      if (!fs.existsSync(full)) throw new UsageError(`--from ${from}: no such file or folder; give a tarball from "npm pack" or a hostnet checkout.`);
+      hostnetSpec = `file:${full}`;
+      if (flags.from === undefined) io.out(`hostnet: the project depends on ${hostnetSpec}, the package npx ran (--from picks another)`);
     }
     const files = projectFiles({ framework: flags.cdktn ? "cdktn" : "cdktf", hostnetSpec, name: projectName(dir) });
     const existing = Object.keys(files).filter((f) => fs.existsSync(path.join(dir, f)));
@@ -181,8 +199,7 @@ export const initCommand: Command = {
       fs.writeFileSync(path.join(dir, f), text);
       io.out(`wrote ${path.join(dir, f)}`);
     }
-    const cli = FRAMEWORKS[flags.cdktn ? "cdktn" : "cdktf"].cli;
-    io.out(`next: cd ${path.relative(process.cwd(), dir) || "."} && npm install && npx hostnet plan && npx ${cli} deploy --auto-approve`);
+    io.out(`next: cd ${path.relative(process.cwd(), dir) || "."} && npm install && npx hostnet plan && npx hostnet deploy`);
     return 0;
   },
 };

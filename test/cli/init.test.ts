@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "fs
 import { tmpdir } from "os";
 import * as path from "path";
 import { main } from "../../src/cli/main";
-import { hostnetVersion, projectFiles } from "../../src/cli/init";
+import { hostnetVersion, npxLocalPackage, projectFiles } from "../../src/cli/init";
 
 function capture() {
   const out: string[] = [];
@@ -12,20 +12,17 @@ function capture() {
 
 describe("projectFiles", () => {
   test.each([
-    ["cdktf", { cdktf: "0.21.0", constructs: "10.4.2" }, { "cdktf-cli": "0.21.0" }, "cdktf deploy --auto-approve", 'import { App } from "cdktf";'],
-    [
-      "cdktn",
-      { cdktn: "0.24.0", cdktf: "npm:cdktn@0.24.0", constructs: "10.6.0" },
-      { "cdktn-cli": "0.24.0" },
-      "cdktn deploy --auto-approve",
-      'import { App } from "cdktn";',
-    ],
-  ] as const)("%s: pinned framework, its CLI in the scripts, its import in main.ts", (framework, deps, devDeps, deploy, importLine) => {
+    ["cdktf", { cdktf: "0.21.0", constructs: "10.4.2" }, { "cdktf-cli": "0.21.0" }, 'import { App } from "cdktf";'],
+    ["cdktn", { cdktn: "0.24.0", cdktf: "npm:cdktn@0.24.0", constructs: "10.6.0" }, { "cdktn-cli": "0.24.0" }, 'import { App } from "cdktn";'],
+  ] as const)("%s: pinned framework, hostnet deploy in the scripts, its import in main.ts", (framework, deps, devDeps, importLine) => {
     const files = projectFiles({ framework, hostnetSpec: "^1.2.3", name: "my-net" });
     const pkg = JSON.parse(files["package.json"]);
     expect(pkg.dependencies).toEqual({ hostnet: "^1.2.3", ...deps });
     expect(pkg.devDependencies).toMatchObject(devDeps);
-    expect(pkg.scripts.deploy).toBe(deploy);
+    // The framework's CLI reports a killed apply as success; hostnet deploy does not.
+    expect(pkg.scripts).toMatchObject({ deploy: "hostnet deploy", destroy: "hostnet destroy", synth: `${framework} synth` });
+    expect(files["README.md"]).toContain("npx hostnet deploy ");
+    expect(files["README.md"]).toContain(`\`npx ${framework} deploy --auto-approve\` and`);
     expect(files["main.ts"]).toContain(importLine);
     expect(files["main.ts"]).toContain('Host.fromInventory(stack, "a", inventory)');
     expect(files["main.ts"]).toContain('new HostnetStack(app, "my-net")');
@@ -55,7 +52,7 @@ describe("hostnet init", () => {
     expect(pkg.name).toBe("my-net");
     expect(pkg.dependencies.hostnet).toBe(`^${hostnetVersion()}`);
     for (const f of ["cdktf.json", "tsconfig.json", "main.ts", ".gitignore", "README.md"]) expect(existsSync(path.join(target, f))).toBe(true);
-    expect(c.out[c.out.length - 1]).toMatch(/^next: .*npm install && npx hostnet plan && npx cdktf deploy --auto-approve$/);
+    expect(c.out[c.out.length - 1]).toMatch(/^next: .*npm install && npx hostnet plan && npx hostnet deploy$/);
   });
 
   test("--from depends on a tarball or folder by path", async () => {
@@ -63,6 +60,37 @@ describe("hostnet init", () => {
     writeFileSync(tarball, "");
     expect(await main(["init", path.join(dir, "p"), "--from", tarball], capture().io)).toBe(0);
     expect(JSON.parse(readFileSync(path.join(dir, "p", "package.json"), "utf8")).dependencies.hostnet).toBe(`file:${tarball}`);
+  });
+
+  test("run by npx from a local tarball, it depends on that tarball (hostnet is not on the npm registry)", async () => {
+    const tarball = path.join(dir, "hostnet-9.9.9.tgz");
+    writeFileSync(tarball, "");
+    const before = process.env.npm_config_package;
+    const cwd = process.cwd();
+    process.env.npm_config_package = "./hostnet-9.9.9.tgz";
+    process.chdir(dir);
+    try {
+      const c = capture();
+      expect(await main(["init", path.join(dir, "p")], c.io)).toBe(0);
+      expect(JSON.parse(readFileSync(path.join(dir, "p", "package.json"), "utf8")).dependencies.hostnet).toBe(`file:${tarball}`);
+      expect(c.out[0]).toBe(`hostnet: the project depends on file:${tarball}, the package npx ran (--from picks another)`);
+    } finally {
+      process.chdir(cwd);
+      if (before === undefined) delete process.env.npm_config_package;
+      else process.env.npm_config_package = before;
+    }
+  });
+
+  test.each([
+    ["a registry name", "hostnet", undefined],
+    ["a registry version", "hostnet@0.1.0", undefined],
+    ["a relative tarball", "./h.tgz", "h.tgz"],
+    ["a bare tarball name", "h.tgz", "h.tgz"],
+    ["a file: spec", "file:./h.tgz", "h.tgz"],
+    ["a tarball that is not there", "./missing.tgz", undefined],
+  ])("npxLocalPackage: %s", (_what, spec, want) => {
+    writeFileSync(path.join(dir, "h.tgz"), "");
+    expect(npxLocalPackage({ npm_config_package: spec }, dir)).toBe(want === undefined ? undefined : path.join(dir, want));
   });
 
   test("refuses to overwrite files unless --force, naming them", async () => {
