@@ -66,6 +66,25 @@ const PROPS: Record<string, Build> = {
   },
 };
 
+/** The same NAT props rendered by the nftables backend: values reach `nft -f -` as data on its standard input. */
+const NFT_PROPS: Record<string, Build> = Object.fromEntries(
+  Object.entries(PROPS)
+    .filter(([k]) => k.startsWith("NatRule."))
+    .map(([k, b]) => [`${k} (nftables)`, b]),
+);
+// Construct ids reach the rules' comments (the object's tag): always accepted (sanitized), so every value runs through nft here.
+NFT_PROPS["construct id (nftables)"] = (h, v) => {
+  NatRule.portForward(h, v || "empty-id", { hostPort: 8080, to: "10.0.0.2", port: 80 });
+  NatRule.masquerade(h, `${v}-m`, { subnet: "10.0.0.0/24" });
+};
+/** IPv6 and list-valued address props (dual stack). */
+Object.assign(PROPS, {
+  "Bridge.address (IPv6, in a list)": (h: Host, v: string) => new Bridge(h, "br", { address: ["10.0.0.1/24", v] }),
+  "Subnet.cidr (IPv6 pool)": (h: Host, v: string) => new Subnet(h, "lan", { cidr: v.startsWith("-") || v === "" ? v : `fd00::${v}/64` }),
+  "Route.via (IPv6)": (h: Host, v: string) => new Route(h, "r", { destination: "fd00:1::/64", via: `fd00::${v}` }),
+  "NatRule.portForward.to (IPv6)": (h: Host, v: string) => NatRule.portForward(h, "p", { hostPort: 8080, to: `fd00::${v}` }),
+} satisfies Record<string, Build>);
+
 const HOST_PROPS: Record<string, (v: string) => ConstructorParameters<typeof Host>[2]> = {
   "Host.address": (v) => ({ address: v, hostKey: KEY }),
   "Host.user": (v) => ({ address: "198.18.0.10", hostKey: KEY, user: v }),
@@ -104,11 +123,14 @@ function runInert(scripts: string[], env: Record<string, string> = {}): string {
     iptables: `*" -C "*`,
     sysctl: `*" -n "*) echo 0; exit 0;; *" nothing "*`,
     ssh: `*" -O check "*`,
+    // nft: no table or chain exists; `nft -f -` reads its input, which is logged.
+    nft: `*" list "*`,
   };
-  for (const cmd of ["ip", "iptables", "sysctl", "ssh"]) {
+  for (const cmd of ["ip", "iptables", "sysctl", "ssh", "nft"]) {
+    const stdin = cmd === "nft" ? `case " $* " in *" -f - "*) cat >> ${log};; esac\n` : "";
     writeFileSync(
       path.join(bin, cmd),
-      `#!/bin/sh\nprintf '%s\\n' "--- ${cmd}" >> ${log}\nfor a in "$@"; do printf '[%s]\\n' "$a" >> ${log}; done\ncase " $* " in ${absent[cmd]}) exit 1;; esac\nexit 0\n`,
+      `#!/bin/sh\nprintf '%s\\n' "--- ${cmd}" >> ${log}\nfor a in "$@"; do printf '[%s]\\n' "$a" >> ${log}; done\n${stdin}case " $* " in ${absent[cmd]}) exit 1;; esac\nexit 0\n`,
     );
     chmodSync(path.join(bin, cmd), 0o755);
   }
@@ -135,6 +157,18 @@ describe("hostile values in construct props", () => {
         v,
         (stack) => {
           const h = new Host(stack, "a", { address: "198.18.0.10", hostKey: KEY });
+          build(h, v);
+          return h;
+        },
+      ]);
+  }
+  for (const [prop, build] of Object.entries(NFT_PROPS)) {
+    for (const v of HOSTILE)
+      cases.push([
+        prop,
+        v,
+        (stack) => {
+          const h = new Host(stack, "a", { address: "198.18.0.10", hostKey: KEY, firewall: "nftables" });
           build(h, v);
           return h;
         },
@@ -181,7 +215,14 @@ describe("hostile values in construct props", () => {
       const log = runInert(scripts, env);
       expect(existsSync(CANARY)).toBe(false);
       expect(log).toContain("--- ssh"); // the stubs ran, so the scripts did execute
-      if (prop !== "construct id" && value !== "" && !value.includes("\n")) {
+      if (prop.endsWith("(nftables)")) {
+        // nft's input is whole statements of hostnet's own: a value never starts a line (a command of its own).
+        expect(log).toContain("--- nft");
+        const nftLines = log.split("\n").filter((l) => l !== "" && !l.startsWith("[") && !l.startsWith("--- "));
+        expect(nftLines.length).toBeGreaterThan(0);
+        for (const l of nftLines) expect(l).toMatch(/^(add|flush|delete) (table|chain|rule) inet hostnet_s\b/);
+      }
+      if (!prop.startsWith("construct id") && value !== "" && !value.includes("\n")) {
         // A value that passed validation is one argument, byte for byte.
         expect(log.includes(`[${value}]`) || log.includes(value)).toBe(true);
       }
