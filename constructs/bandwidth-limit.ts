@@ -22,7 +22,7 @@ export interface BandwidthMatch {
   readonly src?: MatchAddress;
   /** Packets to this address or network. @default any destination */
   readonly dst?: MatchAddress;
-  /** Packets to this TCP/UDP port. @default any port */
+  /** Packets to this TCP/UDP port; with neither src nor dst, IPv4 and IPv6 packets alike (a tc filter each). @default any port */
   readonly dport?: number;
 }
 

@@ -12,32 +12,42 @@ export function htbHandle(ref: ObjectRef): string {
   return (0x1000 + (parseInt(ref.id.slice(0, 4), 16) % 0xe000)).toString(16);
 }
 
-/** The u32 filter words of a class (after `tc`), or [] when it has no match. */
-export function htbFilter(dev: string, h: string, c: HtbClassSpec, prio: number): Array<string | number> {
+/** Priority offset of the IPv6 twin of a port-only filter: tc keeps one protocol per priority. */
+export const IPV6_FILTER_PRIO = 1000;
+
+/**
+ * The u32 filters of a class (each the words after `tc`), or [] when it has no match.
+ * Addresses pick the family (`protocol ip` / `protocol ipv6` and u32's ip / ip6 selectors).
+ * A match with only a port matches both families: one filter each, the IPv6 one at
+ * priority `prio + 1000`, since tc refuses two protocols at one priority.
+ */
+export function htbFilters(dev: string, h: string, c: HtbClassSpec, prio: number): Array<Array<string | number>> {
   const m = c.match;
   if (!m || (m.src === undefined && m.dst === undefined && m.dport === undefined)) return [];
-  // IPv6 addresses match IPv6 packets: `protocol ipv6` and u32's ip6 selectors (dport read right after
-  // the fixed IPv6 header, as u32 does: packets with extension headers are not matched by port).
-  const v6 = [m.src, m.dst].some((a) => a !== undefined && a.includes(":"));
-  const sel = v6 ? "ip6" : "ip";
-  return [
-    "filter",
-    "add",
-    "dev",
-    dev,
-    "parent",
-    `${h}:`,
-    "protocol",
-    v6 ? "ipv6" : "ip",
-    "prio",
-    prio,
-    "u32",
-    ...(m.src !== undefined ? ["match", sel, "src", m.src] : []),
-    ...(m.dst !== undefined ? ["match", sel, "dst", m.dst] : []),
-    ...(m.dport !== undefined ? ["match", sel, "dport", m.dport, "0xffff"] : []),
-    "flowid",
-    `${h}:${c.id}`,
-  ];
+  const addresses = [m.src, m.dst].filter((a): a is string => a !== undefined);
+  const families: Array<4 | 6> = addresses.length === 0 ? [4, 6] : addresses.some((a) => a.includes(":")) ? [6] : [4];
+  // IPv6: dport is read right after the fixed IPv6 header, as u32 does (packets with extension headers are not matched by port).
+  return families.map((f) => {
+    const sel = f === 6 ? "ip6" : "ip";
+    return [
+      "filter",
+      "add",
+      "dev",
+      dev,
+      "parent",
+      `${h}:`,
+      "protocol",
+      f === 6 ? "ipv6" : "ip",
+      "prio",
+      f === 6 && addresses.length === 0 ? prio + IPV6_FILTER_PRIO : prio,
+      "u32",
+      ...(m.src !== undefined ? ["match", sel, "src", m.src] : []),
+      ...(m.dst !== undefined ? ["match", sel, "dst", m.dst] : []),
+      ...(m.dport !== undefined ? ["match", sel, "dport", m.dport, "0xffff"] : []),
+      "flowid",
+      `${h}:${c.id}`,
+    ];
+  });
 }
 
 /**
@@ -82,10 +92,7 @@ export function renderHtb(s: HtbSpec, ref: ObjectRef): Hooks {
         c.quantum,
       ),
     ),
-    ...s.classes
-      .map((c, i) => htbFilter(s.dev, h, c, i + 1))
-      .filter((w) => w.length > 0)
-      .map((w) => T(...w)),
+    ...s.classes.flatMap((c, i) => htbFilters(s.dev, h, c, i + 1)).map((w) => T(...w)),
   ];
   const del = [
     `if ${T("qdisc", "show", "dev", s.dev, "root")} 2>/dev/null | grep -q ${shq(`^${ours}`)}; then`,

@@ -10,7 +10,9 @@ import * as path from "path";
 import { BandwidthLimit } from "../../constructs";
 import { bandwidthClasses, RATES } from "../../examples/bandwidth-classes/main";
 import { hostExec } from "../../src/lab";
+import { renderHtb } from "../../src/render/bandwidth";
 import { renderPreflight } from "../../src/render/preflight";
+import { HtbSpec } from "../../src/render/types";
 import { useScenario } from "./support/scenario";
 
 const s = useScenario({ lab: "scu", index: 54, hosts: 1, example: "bandwidth-classes", stack: "bandwidth-classes" });
@@ -67,6 +69,49 @@ describe("bandwidth classes", () => {
   test("control: the other direction (server to alice) is not shaped", async () => {
     const r = await s.sh("a", `ip netns exec alice iperf3 -c ${SERVER} -t 2 -R -J`);
     expect(JSON.parse(r).end.sum_received.bits_per_second).toBeGreaterThan(2 * RATES.carol);
+  }, 60_000);
+
+  test("a class matched by port alone shapes IPv6 traffic too (a tc filter per family)", async () => {
+    // Two namespaces of their own on host a, joined by a veth with IPv6 addresses; the class is the htb hook's own script.
+    const up = [
+      "set -eu",
+      "ip netns add p6s",
+      "ip netns add p6c",
+      "ip link add name c0 netns p6c type veth peer name s0 netns p6s",
+      "ip -n p6s addr add fd00:93::1/64 dev s0 nodad",
+      "ip -n p6c addr add fd00:93::2/64 dev c0 nodad",
+      "for n in p6s p6c; do ip -n $n link set dev lo up; done",
+      "ip -n p6s link set dev s0 up",
+      "ip -n p6c link set dev c0 up",
+    ];
+    const spec: HtbSpec = {
+      netns: "p6c",
+      dev: "c0",
+      total: "100mbit",
+      totalQuantum: 200000,
+      classes: [{ id: 10, rate: "5mbit", ceil: "5mbit", quantum: 1514, match: { dport: 5201 } }],
+    };
+    const shape = [
+      "set -eu",
+      "hn_own=0",
+      'hn_fail() { echo "$*" >&2; exit 1; }',
+      ...renderHtb(spec, { stack: "s", path: "s/a/p6", id: "abcd12345678", tag: "hostnet:s:s/a/p6" }).create,
+    ];
+    try {
+      await s.sh("a", up.join("\n"));
+      await s.sh("a", shape.join("\n"));
+      expect(await s.sh("a", "tc -n p6c filter show dev c0")).toMatch(/protocol ipv6 pref 1001 u32/);
+      await s.sh("a", "ip netns exec p6s iperf3 -s -B fd00:93::1 -1 -D -I /run/hn-p6-iperf.pid; sleep 1");
+      const r = JSON.parse(await s.sh("a", "ip netns exec p6c iperf3 -c fd00:93::1 -t 3 -J"));
+      const rate = r.end.sum_received.bits_per_second as number;
+      expect(rate).toBeGreaterThanOrEqual(5e6 * 0.85);
+      expect(rate).toBeLessThanOrEqual(5e6 * 1.15);
+    } finally {
+      await s.sh(
+        "a",
+        "[ ! -f /run/hn-p6-iperf.pid ] || kill $(cat /run/hn-p6-iperf.pid) 2>/dev/null; rm -f /run/hn-p6-iperf.pid; ip netns del p6c 2>/dev/null; ip netns del p6s 2>/dev/null; true",
+      );
+    }
   }, 60_000);
 
   test("cdktf destroy removes the qdisc and leaves the host exactly as it was", async () => {

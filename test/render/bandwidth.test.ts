@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { checkHtb, htbFilter, htbHandle, renderHtb } from "../../src/render/bandwidth";
+import { checkHtb, htbFilters, htbHandle, renderHtb } from "../../src/render/bandwidth";
 import { tc } from "../../src/render/common";
 import { createScript, destroyScript } from "../../src/render/script";
 import { HtbSpec, ObjectRef } from "../../src/render/types";
@@ -49,18 +49,31 @@ describe("htbFilter", () => {
   test.each([
     [{ src: "10.0.0.3/32" }, "filter add dev d parent 1000: protocol ip prio 2 u32 match ip src 10.0.0.3/32 flowid 1000:10"],
     [{ dst: "10.0.0.0/24" }, "filter add dev d parent 1000: protocol ip prio 2 u32 match ip dst 10.0.0.0/24 flowid 1000:10"],
-    [{ dport: 443 }, "filter add dev d parent 1000: protocol ip prio 2 u32 match ip dport 443 0xffff flowid 1000:10"],
+    // A port alone matches both families: the IPv6 twin sits at another priority (tc keeps one protocol per priority).
+    [
+      { dport: 443 },
+      "filter add dev d parent 1000: protocol ip prio 2 u32 match ip dport 443 0xffff flowid 1000:10\n" +
+        "filter add dev d parent 1000: protocol ipv6 prio 1002 u32 match ip6 dport 443 0xffff flowid 1000:10",
+    ],
+    [
+      { dst: "fd00::2/128", dport: 80 },
+      "filter add dev d parent 1000: protocol ipv6 prio 2 u32 match ip6 dst fd00::2/128 match ip6 dport 80 0xffff flowid 1000:10",
+    ],
     [
       { src: "10.0.0.3/32", dst: "10.0.0.2/32", dport: 80 },
       "filter add dev d parent 1000: protocol ip prio 2 u32 match ip src 10.0.0.3/32 match ip dst 10.0.0.2/32 match ip dport 80 0xffff flowid 1000:10",
     ],
   ])("match %j", (match, words) => {
-    expect(htbFilter("d", "1000", { id: 10, rate: "1mbit", ceil: "1mbit", quantum: 1514, match }, 2).join(" ")).toBe(words);
+    expect(
+      htbFilters("d", "1000", { id: 10, rate: "1mbit", ceil: "1mbit", quantum: 1514, match }, 2)
+        .map((w) => w.join(" "))
+        .join("\n"),
+    ).toBe(words);
   });
 
   test("a class without a match has no filter", () => {
-    expect(htbFilter("d", "1000", { id: 10, rate: "1mbit", ceil: "1mbit", quantum: 1514 }, 1)).toEqual([]);
-    expect(htbFilter("d", "1000", { id: 10, rate: "1mbit", ceil: "1mbit", quantum: 1514, match: {} }, 1)).toEqual([]);
+    expect(htbFilters("d", "1000", { id: 10, rate: "1mbit", ceil: "1mbit", quantum: 1514 }, 1)).toEqual([]);
+    expect(htbFilters("d", "1000", { id: 10, rate: "1mbit", ceil: "1mbit", quantum: 1514, match: {} }, 1)).toEqual([]);
   });
 });
 
