@@ -92,6 +92,8 @@ export function formatIp(family: Family, value: bigint): string {
     const n = Number(value);
     return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
   }
+  // RFC 5952 section 5: an IPv4-mapped address keeps its IPv4 part in dotted decimal, as ip(8) prints it.
+  if (value >> 32n === 0xffffn) return `::ffff:${formatIp(4, value & 0xffffffffn)}`;
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn));
   // Longest run of two or more zero groups (first on a tie) becomes "::".

@@ -37,6 +37,12 @@ describe("addresses of both families", () => {
     ["1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"],
     ["fd00:1:0:2:3:4:5:6", "fd00:1:0:2:3:4:5:6"],
     ["10.1.2.3", "10.1.2.3"],
+    // IPv4-mapped: dotted decimal for the IPv4 part (RFC 5952 section 5), as ip(8) prints it.
+    ["::ffff:10.0.0.1", "::ffff:10.0.0.1"],
+    ["::FFFF:a00:1", "::ffff:10.0.0.1"],
+    ["0:0:0:0:0:ffff:c000:201", "::ffff:192.0.2.1"],
+    ["::fffe:a00:1", "::fffe:a00:1"],
+    ["1::ffff:a00:1", "1::ffff:a00:1"],
   ])("canonical form of %j is %j (RFC 5952)", (text, canonical) => {
     expect(canonicalIp(text)).toBe(canonical);
   });
