@@ -13,9 +13,17 @@ export function renderSysctl(s: SysctlSpec, ref: ObjectRef): Hooks {
   const file = `${ledgerDir(ref.stack)}/${ref.id}.prev`;
   const saved = shq(file);
   const sysctl = (...w: string[]) => inNetns(s.netns, "sysctl", ...w);
+  const family = FAMILY_FORWARDING[s.key];
+  // Writing a family's "all" forwarding writes every interface's too (and "default"): their values are saved
+  // beside it, so destroy puts back an interface that forwarded on its own before.
+  const ifFile = `${file}-if`;
+  const ifSaved = shq(ifFile);
+  const saveIfs = family
+    ? `${sysctl("-a", "-r", `^${family.replace(/\./g, "\\.")}\\.[^.]*\\.forwarding$`)} | grep -v ${shq(`^${family}.all.`)} > ${ifSaved} || true; `
+    : "";
   const create = [
     // Read first, then write: a key that cannot be read (no such key) stops here and leaves no empty saved value.
-    `if [ ! -f ${saved} ]; then v=$(${sysctl("-n", s.key)}); printf '%s\\n' "$v" > ${saved}; fi`,
+    `if [ ! -f ${saved} ]; then v=$(${sysctl("-n", s.key)}); ${saveIfs}printf '%s\\n' "$v" > ${saved}; fi`,
     `${sysctl("-q", "-w", `${s.key}=${s.value}`)}`,
   ];
   const where = s.netns ? ` in namespace ${s.netns}` : "";
@@ -31,11 +39,20 @@ export function renderSysctl(s: SysctlSpec, ref: ObjectRef): Hooks {
   const restore = [
     `if [ -f ${saved} ]; then`,
     `  ${sysctl("-q", "-w", `${s.key}=`)}"$(cat ${saved})"`,
+    // -e: an interface that is gone since is passed over.
+    ...(family ? [`  [ ! -s ${ifSaved} ] || ${sysctl("-e", "-q", "-p", ifFile)}`, `  rm -f ${ifSaved}`] : []),
     `  rm -f ${saved}`,
     `else`,
     `  ${warn}`,
     `fi`,
   ];
   // A namespace that is gone took its sysctls with it: only the saved value remains.
-  return { create, destroy: unlessNetnsGone(s.netns, restore, [`rm -f ${saved}`]) };
+  return { create, destroy: unlessNetnsGone(s.netns, restore, [`rm -f ${saved}${family ? ` ${ifSaved}` : ""}`]) };
 }
+
+/** Keys whose write sets the forwarding of every interface of a family: the prefix of those interfaces' keys. */
+const FAMILY_FORWARDING: Readonly<Record<string, string>> = {
+  "net.ipv4.ip_forward": "net.ipv4.conf",
+  "net.ipv4.conf.all.forwarding": "net.ipv4.conf",
+  "net.ipv6.conf.all.forwarding": "net.ipv6.conf",
+};

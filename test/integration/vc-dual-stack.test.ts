@@ -89,6 +89,9 @@ beforeAll(async () => {
   for (const h of HOSTS) {
     // An IPv6 underlay: the hosts share eth0's segment; nodad so the address works at once.
     await sh(h, `echo 0 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6; ip addr replace ${U6[h]}/64 dev eth0 nodad`);
+    // Host a's eth0 forwards IPv6 on its own while "all" is 0: writing all.forwarding (the deploy) overwrites it,
+    // and destroy must put it back (snapshot6 holds eth0's forwarding).
+    if (h === "a") await sh(h, "sysctl -q -w net.ipv6.conf.eth0.forwarding=1");
     before.set(h, await hostSnapshot(inv, h));
     before6.set(h, await snapshot6(h));
   }

@@ -13,12 +13,17 @@ describe("renderSysctl", () => {
   test("root namespace: save the old value once, set, restore on destroy", () => {
     expect(renderSysctl({ key: "net.ipv4.ip_forward", value: "1" }, ref)).toEqual({
       create: [
-        `if [ ! -f ${PREV} ]; then v=$(sysctl -n net.ipv4.ip_forward); printf '%s\\n' "$v" > ${PREV}; fi`,
+        `if [ ! -f ${PREV} ]; then v=$(sysctl -n net.ipv4.ip_forward); ` +
+          `sysctl -a -r '^net\\.ipv4\\.conf\\.[^.]*\\.forwarding$' | grep -v '^net.ipv4.conf.all.' > ${PREV}-if || true; ` +
+          `printf '%s\\n' "$v" > ${PREV}; fi`,
         "sysctl -q -w net.ipv4.ip_forward=1",
       ],
       destroy: [
         `if [ -f ${PREV} ]; then`,
         `  sysctl -q -w net.ipv4.ip_forward="$(cat ${PREV})"`,
+        // Writing ip_forward wrote every interface's forwarding: their own values go back.
+        `  [ ! -s ${PREV}-if ] || sysctl -e -q -p ${PREV}-if`,
+        `  rm -f ${PREV}-if`,
         `  rm -f ${PREV}`,
         "else",
         `  printf '%s%s%s\\n' 'hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.ip_forward to restore ` +
@@ -32,13 +37,17 @@ describe("renderSysctl", () => {
   test("namespace: runs through ip netns exec; destroy only drops the saved value when the namespace is gone", () => {
     expect(renderSysctl({ netns: "web", key: "net.ipv4.conf.all.forwarding", value: "1" }, ref)).toEqual({
       create: [
-        `if [ ! -f ${PREV} ]; then v=$(ip netns exec web sysctl -n net.ipv4.conf.all.forwarding); printf '%s\\n' "$v" > ${PREV}; fi`,
+        `if [ ! -f ${PREV} ]; then v=$(ip netns exec web sysctl -n net.ipv4.conf.all.forwarding); ` +
+          `ip netns exec web sysctl -a -r '^net\\.ipv4\\.conf\\.[^.]*\\.forwarding$' | grep -v '^net.ipv4.conf.all.' > ${PREV}-if || true; ` +
+          `printf '%s\\n' "$v" > ${PREV}; fi`,
         "ip netns exec web sysctl -q -w net.ipv4.conf.all.forwarding=1",
       ],
       destroy: [
         "if ! [ ! -e /run/netns/web ]; then",
         `  if [ -f ${PREV} ]; then`,
         `    ip netns exec web sysctl -q -w net.ipv4.conf.all.forwarding="$(cat ${PREV})"`,
+        `    [ ! -s ${PREV}-if ] || ip netns exec web sysctl -e -q -p ${PREV}-if`,
+        `    rm -f ${PREV}-if`,
         `    rm -f ${PREV}`,
         "  else",
         `    printf '%s%s%s\\n' 'hostnet: warning: s/a/ip-forward: no saved value of net.ipv4.conf.all.forwarding in namespace web to ` +
@@ -47,7 +56,7 @@ describe("renderSysctl", () => {
           `net.ipv4.conf.all.forwarding=<value>' >&2`,
         "  fi",
         "else",
-        `  rm -f ${PREV}`,
+        `  rm -f ${PREV} ${PREV}-if`,
         "fi",
       ],
     });
@@ -114,6 +123,30 @@ describe("sysctl hooks on a fake host", () => {
       ),
     );
     expect(host.sysctl("net.ipv4.ip_forward")).toBe("1");
+  });
+
+  test.each([
+    ["net.ipv6.conf.all.forwarding", "net.ipv6.conf"],
+    ["net.ipv4.ip_forward", "net.ipv4.conf"],
+  ])("%s: destroy puts back an interface that forwarded on its own (writing all wrote every interface)", (key, prefix) => {
+    const fwd = renderSysctl({ key, value: "1" }, ref);
+    host.setSysctl(key, "0");
+    if (key !== "net.ipv4.ip_forward") host.setSysctl(`${prefix}.all.forwarding`, "0");
+    host.setSysctl(`${prefix}.default.forwarding`, "0");
+    host.setSysctl(`${prefix}.eth0.forwarding`, "0");
+    host.setSysctl(`${prefix}.eth1.forwarding`, "1");
+    host.setSysctl(`${prefix}.br-x.forwarding`, "1");
+    expect(host.run(createScript(fwd, ref, header))).toMatchObject({ status: 0, stderr: "" });
+    expect(host.sysctl(`${prefix}.eth0.forwarding`)).toBe("1");
+    expect(host.run(destroyScript(fwd, ref, header))).toMatchObject({ status: 0, stderr: "" });
+    expect([key, "default", "eth0", "eth1", "br-x"].map((k) => host.sysctl(k.includes(".") ? k : `${prefix}.${k}.forwarding`))).toEqual([
+      "0",
+      "0",
+      "0",
+      "1",
+      "1",
+    ]);
+    expect(host.ledgerFiles("s")).toEqual([]);
   });
 
   test("a key that cannot be read fails the create, leaves no saved value, and the undo leaves no ledger entry", () => {

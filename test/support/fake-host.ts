@@ -118,13 +118,28 @@ while read -r l; do
 done
 `;
 
-// Sysctls: sysctl/<key> holds the value; unset keys read "0".
+// Sysctls: sysctl/<key> holds the value; unset keys read "0". As the kernel does, writing a family's "all"
+// forwarding (or net.ipv4.ip_forward) writes the forwarding of every interface of that family.
 const FAKE_SYSCTL = String.raw`#!/bin/sh
 echo "sysctl $*" >> "$HN_T/log"
 mkdir -p "$HN_T/sysctl"
+set_key() {
+  printf '%s\n' "$2" > "$HN_T/sysctl/$1"
+  case $1 in
+    net.ipv4.ip_forward|net.ipv4.conf.all.forwarding) f=net.ipv4.conf ;;
+    net.ipv6.conf.all.forwarding) f=net.ipv6.conf ;;
+    *) return 0 ;;
+  esac
+  for x in "$HN_T/sysctl/$f".*.forwarding; do [ ! -e "$x" ] || printf '%s\n' "$2" > "$x"; done
+  [ "$f" != net.ipv4.conf ] || printf '%s\n' "$2" > "$HN_T/sysctl/net.ipv4.ip_forward"
+}
 case $1 in
   -n) if [ -f "$HN_T/sysctl/$2" ]; then cat "$HN_T/sysctl/$2"; else echo 0; fi ;;
-  -q) [ "$2" = -w ] || exit 2; k=$(printf '%s' "$3" | cut -d= -f1); printf '%s\n' "$3" | cut -d= -f2- > "$HN_T/sysctl/$k" ;;
+  -q) [ "$2" = -w ] || exit 2; set_key "$(printf '%s' "$3" | cut -d= -f1)" "$(printf '%s' "$3" | cut -d= -f2-)" ;;
+  -a) [ "$2" = -r ] || exit 2
+    for x in "$HN_T/sysctl"/*; do [ -e "$x" ] || continue; k=$(basename "$x"); printf '%s\n' "$k" | grep -qE -- "$3" && printf '%s = %s\n' "$k" "$(cat "$x")"; done
+    exit 0 ;;
+  -e) [ "$2 $3" = "-q -p" ] || exit 2; while read -r k eq v; do [ ! -e "$HN_T/sysctl/$k" ] || printf '%s\n' "$v" > "$HN_T/sysctl/$k"; done < "$4" ;;
   *) exit 2 ;;
 esac
 `;
@@ -224,6 +239,12 @@ export class FakeHost {
 
   addRule(line: string): void {
     fs.appendFileSync(path.join(this.dir, "rules"), `${line}\n`);
+  }
+
+  /** Set a sysctl as it was before a test (no propagation, as a value already there). */
+  setSysctl(key: string, value: string): void {
+    fs.mkdirSync(path.join(this.dir, "sysctl"), { recursive: true });
+    fs.writeFileSync(path.join(this.dir, "sysctl", key), `${value}\n`);
   }
 
   sysctl(key: string): string | undefined {
