@@ -67,8 +67,10 @@ import { BenchShape, RULES_PORT } from "./topology";
 import { cniDown, cniUp, elapsedSeconds, scriptDown, scriptUp, SETTLE } from "./ways";
 
 // Lab names of this bench: no test file uses them (tests use their own names and indexes).
-const LAB = "sb";
-const LAB_INDEX = 191;
+// HOSTNET_BENCH_LAB=name:index runs it on another lab, so two benches on one machine do not collide.
+const BENCH_LAB = /^([a-z]{1,4}):(\d{1,3})$/.exec(process.env.HOSTNET_BENCH_LAB ?? "");
+const LAB = BENCH_LAB?.[1] ?? "sb";
+const LAB_INDEX = BENCH_LAB ? Number(BENCH_LAB[2]) : 191;
 const HOST = "a";
 const MULTI_HOSTS = 10;
 

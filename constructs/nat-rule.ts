@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { checkNat } from "../src/render/check";
 import { Flow, natFlows } from "../src/render/firewall";
 import { natRules, renderNatWith } from "../src/render/nat";
-import { checkNftNat, firewallNote, nftRules, nftTable as nftTableName } from "../src/render/nft";
+import { checkNftNat, DECIDE_FIREWALL, firewallNote, nftRules, nftTable as nftTableName } from "../src/render/nft";
 import { shq } from "../src/render/quote";
 import { Hooks, NatSpec, ObjectRef } from "../src/render/types";
 import { NatKind } from "./nat/kind";
@@ -136,6 +136,8 @@ export class NatRule extends NetObject {
       case "auto":
         return [
           `hn_fwb=$(cat ${shq(firewallNote(this.ref.stack))} 2>/dev/null || true)`,
+          // No note (a lost ledger): what the create would have chosen, so an nft-only host is not read as missing iptables.
+          `case "$hn_fwb" in iptables|nftables) ;; *) ${DECIDE_FIREWALL} ;; esac`,
           `if [ "$hn_fwb" = nftables ]; then`,
           ...checkNftNat(spec, this.ref).map((l) => `  ${l}`),
           "else",

@@ -6,7 +6,7 @@
 import { inNetns, ip, netnsPresent, ROUTE_PROTO, where } from "./common";
 import { Flow, renderFirewallScan } from "./firewall";
 import { iptablesOf, natRules } from "./nat";
-import type { FirewallChoice } from "./nft";
+import { DECIDE_FIREWALL, firewallNote, FirewallChoice } from "./nft";
 import { argv, shq } from "./quote";
 import { RoutedEndpointSpec } from "./routed-endpoint";
 import { StackedLinkSpec } from "./stacked-link";
@@ -205,23 +205,37 @@ export function checkStackedLink(s: StackedLinkSpec, tag: string): string[] {
 }
 
 /**
- * Host-wide probe, before the objects': `iptables` is there when objects need
- * it (else every rule would read as missing), and the firewall lets through
- * what the stack forwards (src/render/firewall.ts). Problems print as they are;
- * warnings start with "warning: ".
+ * Host-wide probe, before the objects': the tool the host's rules are written
+ * with is there (else every rule would read as missing): `nft` on a host whose
+ * objects use nftables, `iptables` where they use iptables (`h.iptables`: some
+ * object writes iptables rules), and under `auto` whichever the host hook
+ * recorded (decided the same way when the note is missing). Then the firewall
+ * lets through what the stack forwards (src/render/firewall.ts). Problems
+ * print as they are; warnings start with "warning: ".
  */
 export function checkHost(h: { iptables: boolean; flows: readonly Flow[]; backend?: { firewall: FirewallChoice; stack: string } }): string[] {
   const lines: string[] = [];
-  if (h.iptables)
+  const firewall = h.backend?.firewall ?? "iptables";
+  if (firewall === "nftables") lines.push(`command -v nft >/dev/null 2>&1 || ${say(MISSING.nft)}`);
+  else if (firewall === "auto")
     lines.push(
-      `command -v iptables >/dev/null 2>&1 ` +
-        `|| ${say("iptables is missing on the host, so none of this stack's iptables rules can be there or be checked; install iptables, then run hostnet check again")}`,
+      `hn_fwb=$(cat ${shq(firewallNote(h.backend!.stack))} 2>/dev/null || true)`,
+      `case "$hn_fwb" in iptables|nftables) ;; *) ${DECIDE_FIREWALL} ;; esac`,
+      `if [ "$hn_fwb" = nftables ]; then command -v nft >/dev/null 2>&1 || ${say(MISSING.nft)}; ` +
+        `else command -v iptables >/dev/null 2>&1 || ${say(MISSING.iptables)}; fi`,
     );
+  else if (h.iptables) lines.push(`command -v iptables >/dev/null 2>&1 || ${say(MISSING.iptables)}`);
   if (h.flows.length) {
     lines.push(...renderFirewallScan(h.flows, h.backend), `hn_fw_scan | sed -n 's/^P //p; s/^W /warning: /p'`);
   }
   return lines;
 }
+
+const MISSING = {
+  iptables:
+    "iptables is missing on the host, so none of this stack's iptables rules can be there or be checked; install iptables, then run hostnet check again",
+  nft: "nft is missing on the host, so none of this stack's nftables rules can be there or be checked; install nftables (it gives nft), then run hostnet check again",
+};
 
 export function checkSysctl(s: SysctlSpec): string[] {
   const get = inNetns(s.netns, "sysctl", "-n", s.key);

@@ -9,7 +9,7 @@
  * per problem (`P ...`) or warning (`W ...`); the preflight (src/render/preflight.ts)
  * fails on problems, `hostnet check` (src/render/check.ts) reports both.
  */
-import { NFT_FIREWALL_AWK } from "./nft-firewall";
+import { CIDR_AWK, NFT_FIREWALL_AWK } from "./nft-firewall";
 import { DECIDE_FIREWALL, firewallNote, FirewallChoice, nftTable } from "./nft";
 import { shq } from "./quote";
 import { NatSpec } from "./types";
@@ -72,37 +72,8 @@ export function mergeFlows(flows: readonly Flow[]): Flow[] {
  * every rule that might drop something.
  */
 export const FIREWALL_AWK =
+  CIDR_AWK +
   String.raw`
-function num(a,  p) { split(a, p, "."); return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4] }
-function hex6(a,  h, g, n, i, m, out, z) {
-  # 32 hex digits of an IPv6 address ("fd00:88::1" -> "fd000088000...0001").
-  if (index(a, "::")) {
-    n = split(a, h, ":"); m = 0; z = ""
-    for (i = 1; i <= n; i++) if (h[i] != "") m++
-    for (i = 0; i < 8 - m; i++) z = z ":0"
-    sub(/::/, z ":", a); sub(/^:/, "", a); sub(/:$/, "", a)
-  }
-  n = split(a, g, ":"); out = ""
-  for (i = 1; i <= n; i++) out = out substr("0000", 1, 4 - length(g[i])) tolower(g[i])
-  return out
-}
-function nib(c) { return index("0123456789abcdef", c) - 1 }
-function within6(ca, cl, ra, rl,  x, y, q, r) {
-  x = hex6(ca); y = hex6(ra); q = int(rl / 4); r = rl % 4
-  if (substr(x, 1, q) != substr(y, 1, q)) return 0
-  if (r == 0) return 1
-  return int(nib(substr(x, q + 1, 1)) / 2 ^ (4 - r)) == int(nib(substr(y, q + 1, 1)) / 2 ^ (4 - r))
-}
-function within(c, r,  cp, rp, cl, rl, span, w) {
-  split(c, cp, "/"); split(r, rp, "/")
-  w = index(c, ":") ? 128 : 32
-  if (index(c, ":") != 0 && index(r, ":") == 0) return 0
-  cl = (cp[2] == "") ? w : cp[2] + 0; rl = (rp[2] == "") ? w : rp[2] + 0
-  if (cl < rl) return 0
-  if (w == 128) return within6(cp[1], cl, rp[1], rl)
-  span = 2 ^ (32 - rl)
-  return int(num(cp[1]) / span) == int(num(rp[1]) / span)
-}
 BEGIN {
   if (tool == "") tool = "iptables"
   n = split(flows, fl, " ")
@@ -160,11 +131,17 @@ END {
   for (c = 1; c <= nc; c++) {
     w = order[c]
     what = (w == "policy") ? "the filter FORWARD policy DROP" : "rule \"" w "\" in filter FORWARD"
-    if (!active) why = " (hostnet writes its rules with " writer "; a forwarded packet must pass the FORWARD chain of both backends, so hostnet's ACCEPT rules do not help here)"
+    if (!active && writer == "nftables") why = " (hostnet writes its rules with nftables; a forwarded packet must pass this FORWARD chain too, so the accepts in hostnet's table do not help here)"
+    else if (!active) why = " (hostnet writes its rules with " writer "; a forwarded packet must pass the FORWARD chain of both backends, so hostnet's ACCEPT rules do not help here)"
     else if (w == "policy") why = " and no rule accepts it"
     else why = " before hostnet's own ACCEPT rules (appended at the end) are reached"
     fix = "Fix: " fixes[w]
-    if (!active) fix = fix ", or before the first deploy make " b " the host's iptables (update-alternatives --set iptables /usr/sbin/" b ") so that hostnet's rules land beside these"
+    # Under nftables no iptables switch puts hostnet's accepts into this chain: the legacy rules go, or the stack goes to them.
+    if (!active && writer == "nftables")
+      fix = fix ", or remove the legacy rules if nothing on the host needs them (" b " -P FORWARD ACCEPT; " b " -F FORWARD), " \
+        "or set firewall: \"iptables\" on the Host and, before the first deploy, make " b " the host's " tool \
+        " (update-alternatives --set " tool " /usr/sbin/" b ") so that hostnet's accepts go into this chain"
+    else if (!active) fix = fix ", or before the first deploy make " b " the host's " tool " (update-alternatives --set " tool " /usr/sbin/" b ") so that hostnet's rules land beside these"
     printf "P %s: %s drops traffic this stack forwards (%s)%s. %s.\n", b, what, group[w], why, fix
   }
   if (!active && !bad && (nrules > 0 || pols != ""))
@@ -174,12 +151,15 @@ END {
 `;
 
 /**
- * Shell function `hn_fw_scan`: prints the awk program's P and W lines for the
- * backend plain `iptables` uses and for the other one; IPv6 flows are read
+ * Shell function `hn_fw_scan`: prints the P and W lines of the native nft
+ * tables (NFT_FIREWALL_AWK, both families) and, of the awk program above, for
+ * the backend plain `iptables` uses and for the other one; IPv6 flows are read
  * from `ip6tables-save` of both backends the same way (only when there are
- * some, so an IPv4-only stack's lines are as they were). Read-only: the legacy
- * tables are read only when the kernel has some (reading them with
- * `iptables-legacy-save -t filter` would create them).
+ * some, so an IPv4-only stack's lines are as they were). Where hostnet writes
+ * nft, the legacy iptables and ip6tables tables are read (iptables-nft's are
+ * in the nft ruleset). Read-only: the legacy tables are read only when the
+ * kernel has some (reading them with `iptables-legacy-save -t filter` would
+ * create them).
  */
 export function renderFirewallScan(
   flows: readonly Flow[],
@@ -209,14 +189,24 @@ export function renderFirewallScan(
     "hn_fw_scan() {",
     ...decideBackend(backend).map((l) => `  ${l}`),
     // Native nft tables: every one but hostnet's own when hostnet writes nft; beside iptables, those iptables-nft does not write.
-    `  if command -v nft >/dev/null 2>&1; then nft -s list ruleset 2>/dev/null | awk -v own=${shq(ownTable(backend.stack))} -v mode="$hn_fwb" -v flows="$hn_fw_flows" "$hn_fw_nft"; fi`,
-    // hostnet writes nft: of the iptables backends only the legacy one is another table set (iptables-nft's are in the ruleset).
+    // Both families: the nft reader judges IPv4 flows in ip and inet tables, IPv6 flows in ip6 and inet tables.
+    `  if command -v nft >/dev/null 2>&1; then nft -s list ruleset 2>/dev/null | awk -v own=${shq(ownTable(backend.stack))} -v mode="$hn_fwb" ` +
+      `-v flows="$hn_fw_flows${words6 === "" ? "" : " $hn_fw_flows6"}" "$hn_fw_nft"; fi`,
+    // hostnet writes nft: of the iptables backends only the legacy ones are other table sets (iptables-nft's are in the ruleset).
     ...(backend.firewall === "iptables"
       ? []
       : [
           '  if [ "$hn_fwb" = nftables ]; then',
-          "    command -v iptables-legacy-save >/dev/null 2>&1 && grep -qs . /proc/net/ip_tables_names || return 0",
-          `    iptables-legacy-save 2>/dev/null | ${awk("iptables-legacy", 0, "nftables")}`,
+          "    if command -v iptables-legacy-save >/dev/null 2>&1 && grep -qs . /proc/net/ip_tables_names; then",
+          `      iptables-legacy-save 2>/dev/null | ${awk("iptables-legacy", 0, "nftables")}`,
+          "    fi",
+          ...(words6 === ""
+            ? []
+            : [
+                "    if command -v ip6tables-legacy-save >/dev/null 2>&1 && grep -qs . /proc/net/ip6_tables_names; then",
+                `      ip6tables-legacy-save 2>/dev/null | ${awk("ip6tables-legacy", 0, "nftables", true)}`,
+                "    fi",
+              ]),
           "    return 0",
           "  fi",
         ]),

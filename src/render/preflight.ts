@@ -26,6 +26,11 @@ export interface PreflightSpec {
   readonly backend?: { readonly firewall: FirewallChoice; readonly stack: string };
 }
 
+/** Where each command a hook may run comes from, for the missing-command message. */
+const PACKAGES =
+  "iproute2 gives ip, tc and bridge; iptables gives iptables and ip6tables; nftables gives nft; util-linux gives flock; " +
+  "procps gives sysctl; coreutils gives sha256sum";
+
 /**
  * A throwaway object that needs the module, created inside `unshare -n` (a new,
  * empty network namespace that vanishes with the command), so trying leaves
@@ -45,7 +50,7 @@ export const MODULE_PROBES: Readonly<Record<string, string>> = {
 /**
  * Shell lines that check a host before anything is created on it and report
  * every problem at once (each naming the host and the fix), then fail:
- * - each command exists;
+ * - each command exists (and under firewall "auto", nft or iptables);
  * - each kernel module is loaded, built in, loadable (`modprobe -n`), or a
  *   throwaway object of its kind can be created in a scratch namespace;
  * - net.ipv4.ip_forward is 1 where the stack needs forwarding but does not set it;
@@ -77,11 +82,20 @@ export function renderPreflight(p: PreflightSpec): string[] {
   if (p.commands.length) {
     lines.push(
       `for c in ${p.commands.map(shq).join(" ")}; do`,
-      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is ` +
-        `missing;" ${shq("install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl; coreutils gives sha256sum) and deploy again.")}`,
+      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is ` + `missing;" ${shq(`install it (${PACKAGES}) and deploy again.`)}`,
       "done",
     );
   }
+  // auto needs neither tool by name (requiredCommands), but one of them: the backend it decides on must be there.
+  if (p.backend?.firewall === "auto")
+    lines.push(
+      "if ! command -v nft >/dev/null 2>&1 && ! command -v iptables >/dev/null 2>&1; then " +
+        fail(
+          'firewall "auto" finds neither nft nor iptables, and the stack\'s NAT rules need one of them; ' +
+            "install nftables (it gives nft) or iptables, or set firewall on the Host to the one you install, and deploy again.",
+        ) +
+        "; fi",
+    );
   for (const m of p.modules) lines.push(moduleCheck(m, MODULE_PROBES[m] ?? ""));
   if (p.requireForwarding) {
     lines.push(

@@ -9,8 +9,10 @@
  * (`nft list ruleset` included). port-publish runs with `auto`, which picks
  * nftables on this machine (nft present, iptables nf_tables-backed).
  * bridge-nat (the demo's stack), docker-network and outbound-masquerade run
- * too, with fewer probes than their iptables tests (the same kinds of rules). Then the coexistence cases
- * through the real preflight, without deploying.
+ * too, with fewer probes than their iptables tests (the same kinds of rules);
+ * bridge-nat-dual is probed over both families. Then the coexistence cases
+ * through the real preflight, without deploying (an ip6 table's drop judged
+ * against the IPv6 flows of bridge-nat-dual among them).
  * Scenarios without firewall rules render byte-identical plans under both
  * backends (test/constructs/firewall-backend.test.ts).
  */
@@ -18,7 +20,8 @@ import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { App } from "cdktf";
-import { Host } from "../../constructs";
+import { Host, HostnetStack } from "../../constructs";
+import { bridgeNatDual } from "../../examples/bridge-nat-dual/main";
 import { outboundMasquerade } from "../../examples/outbound-masquerade/main";
 import { hostExec, hostSnapshot, Inventory, labDown, labUp } from "../../src/lab";
 import { CdktfProject, RunOutput } from "./support/cdktf-project";
@@ -160,6 +163,28 @@ describe("scenarios with the nftables backend", () => {
     });
   }, 600_000);
 
+  test("bridge-nat-dual: both families in one inet table; probed over IPv6 and IPv4 (bridge, NAT66 and NAT44 masquerade, both port forwards from b)", async () => {
+    const v6 = (h: string) => inv.hosts[h].address6!;
+    await deployed(project("bridge-nat-dual", "bridge-nat-dual", "nftables"), async () => {
+      const r = await rulesOf("bridge-nat-dual");
+      expect(r.iptables).toBe(false);
+      expect(await sh("a", "ip6tables-save")).not.toContain("hostnet:");
+      expect(r.nft).toContain(
+        'ip6 saddr fd00:88::/64 oifname != "br-lan" masquerade comment "hostnet:bridge-nat-dual:bridge-nat-dual/a/masquerade6"',
+      );
+      expect(r.nft).toMatch(/dnat ip6 to \[fd00:88::2\]:80/);
+      expect(r.nft).toMatch(/dnat ip to 10\.88\.0\.2:80/);
+      await probes.serveEcho("a", "web", 80, "web");
+      await probes.serveEcho("b", undefined, 7000, "b-saw");
+      expect(await probes.tcpLine("a", "fd00:88::2", 80, "db")).toBe("web fd00:88::3");
+      expect(await probes.tcpLine("a", "10.88.0.2", 80, "db")).toBe("web 10.88.0.3");
+      expect(await probes.tcpLine("a", v6("b"), 7000, "db")).toBe(`b-saw ${v6("a")}`);
+      expect(await probes.tcpLine("a", address("b"), 7000, "db")).toBe(`b-saw ${address("a")}`);
+      expect(await probes.tcpLine("b", v6("a"), 10080)).toBe(`web ${v6("b")}`);
+      expect(await probes.tcpLine("b", address("a"), 10080)).toBe(`web ${address("b")}`);
+    });
+  }, 600_000);
+
   test("docker-network: the network's masquerade and published port under nftables, from b and from another endpoint (hairpin)", async () => {
     await deployed(project("docker-network", "docker-network", "nftables"), async () => {
       const r = await rulesOf("docker-network");
@@ -197,14 +222,18 @@ describe("scenarios with the nftables backend", () => {
 
 /**
  * The host hook's preflight for outbound-masquerade (which forwards 10.91.0.0/24
- * through host a) with a backend, run on host a: its exit code and messages.
- * Synthesized in-process; only the read-only preflight part of the hook runs.
+ * through host a), or another example, with a backend, run on host a: its exit
+ * code and messages. Synthesized in-process; only the read-only preflight part
+ * of the hook runs.
  */
-async function preflight(firewall: string): Promise<{ exitCode: number; stderr: string }> {
+async function preflight(
+  firewall: string,
+  example: (scope: App, inventory: string) => HostnetStack = outboundMasquerade,
+): Promise<{ exitCode: number; stderr: string }> {
   const old = process.env.HOSTNET_FIREWALL;
   process.env.HOSTNET_FIREWALL = firewall;
   try {
-    const stack = outboundMasquerade(new App({ outdir: mkdtempSync(path.join(labDir, "app-")) }), path.join(labDir, LAB, "inventory.json"));
+    const stack = example(new App({ outdir: mkdtempSync(path.join(labDir, "app-")) }), path.join(labDir, LAB, "inventory.json"));
     const a = stack.node.findAll().find((c): c is Host => Host.isHost(c) && c.node.id === "a")!;
     const lines = a.createScript().split("\n");
     const end = lines.indexOf('[ "$hn_pf_bad" = 0 ] || exit 1');
@@ -256,6 +285,29 @@ describe("coexistence: another table's drop still drops hostnet's traffic, and t
       expect((await preflight("auto")).exitCode).toBe(1);
     } finally {
       await sh("a", "iptables -w -P FORWARD ACCEPT");
+    }
+  }, 120_000);
+
+  test("an ip6 table's forward policy drop: both backends stop on the IPv6 flows (bridge-nat-dual) with the ip6 rules to add; with them, both pass", async () => {
+    const table = "table ip6 fw6test { chain f6 { type filter hook forward priority filter + 10; policy drop; }; }";
+    await sh("a", `nft -f - <<'EOF'\n${table}\nEOF`);
+    try {
+      for (const fw of ["nftables", "iptables"]) {
+        const r = await preflight(fw, bridgeNatDual);
+        expect(r.exitCode).toBe(1);
+        expect(r.stderr).toContain(
+          "hostnet: host a: nftables: table ip6 fw6test chain f6 (hook forward, policy drop) drops traffic this stack forwards: " +
+            "from fd00:88::/64, from fd00:88::2/128, to fd00:88::/64, to fd00:88::2/128.",
+        );
+        expect(r.stderr).toContain("Fix: nft insert rule ip6 fw6test f6 ip6 saddr fd00:88::/64 accept; ");
+        // The table sees no IPv4 packet: the IPv4 flows are not named.
+        expect(r.stderr).not.toContain("10.88.0.0/24");
+      }
+      await sh("a", "nft insert rule ip6 fw6test f6 ip6 saddr fd00:88::/64 accept; nft insert rule ip6 fw6test f6 ip6 daddr fd00:88::/64 accept");
+      expect(await preflight("nftables", bridgeNatDual)).toEqual({ exitCode: 0, stderr: "" });
+      expect(await preflight("iptables", bridgeNatDual)).toEqual({ exitCode: 0, stderr: "" });
+    } finally {
+      await sh("a", "nft delete table ip6 fw6test");
     }
   }, 120_000);
 

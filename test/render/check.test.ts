@@ -2,11 +2,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { Bridge, NatRule, Subnet } from "../../constructs";
 import { checkHost, checkNat, checkRoutedEndpoint, checkStackedLink, checkVxlan, NOT_CHECKED } from "../../src/render/check";
 import { RoutedEndpointSpec } from "../../src/render/routed-endpoint";
 import { StackedLinkSpec } from "../../src/render/stacked-link";
 import { VxlanSpec } from "../../src/render/vxlan";
 import { syntaxErrors } from "../support/fake-host";
+import { newHost, newStack } from "../support/stacks";
 
 const TAG = "hostnet:s:s/a/x";
 
@@ -27,16 +29,17 @@ const MV: StackedLinkSpec = { type: "macvlan", mode: "bridge", name: "eth1", net
 /**
  * Runs a probe with real sh, grep, sed and cat, and fake `ip` and `bridge` that
  * print what the files in a temp folder hold for their arguments (the text the
- * real tools print, as recorded on this machine); /run/netns and /proc/sys are
+ * real tools print, as recorded on this machine), and of `tools` (say nft,
+ * iptables) made the same way; /run/netns, /run/hostnet and /proc/sys are
  * folders of that temp folder.
  */
-function runProbe(lines: string[], outputs: Record<string, string>, files: Record<string, string> = {}): string[] {
+function runProbe(lines: string[], outputs: Record<string, string>, files: Record<string, string> = {}, tools: readonly string[] = []): string[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-check-"));
   try {
     fs.mkdirSync(path.join(dir, "bin"));
     fs.mkdirSync(path.join(dir, "out"));
     const fake = `#!/bin/sh\nf="${dir}/out/$(echo "$(basename "$0") $*" | tr / %)"\n[ -f "$f" ] || exit 1\ncat "$f"\n`;
-    for (const t of ["ip", "bridge"]) fs.writeFileSync(path.join(dir, "bin", t), fake, { mode: 0o755 });
+    for (const t of ["ip", "bridge", ...tools]) fs.writeFileSync(path.join(dir, "bin", t), fake, { mode: 0o755 });
     for (const t of ["sh", "cat", "grep", "sed", "basename", "tr"]) {
       const real = ["/usr/bin", "/bin"].map((d) => path.join(d, t)).find((p) => fs.existsSync(p));
       if (real) fs.symlinkSync(real, path.join(dir, "bin", t));
@@ -46,7 +49,14 @@ function runProbe(lines: string[], outputs: Record<string, string>, files: Recor
       fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       fs.writeFileSync(path.join(dir, file), text);
     }
-    const script = lines.join("\n").split("/run/netns/").join(`${dir}/run/netns/`).split("/proc/sys/").join(`${dir}/proc/sys/`);
+    const script = lines
+      .join("\n")
+      .split("/run/netns/")
+      .join(`${dir}/run/netns/`)
+      .split("/proc/sys/")
+      .join(`${dir}/proc/sys/`)
+      .split("/run/hostnet/")
+      .join(`${dir}/run/hostnet/`);
     const r = spawnSync(path.join(dir, "bin", "sh"), ["-c", script], { encoding: "utf8", env: { PATH: path.join(dir, "bin") } });
     if (r.status !== 0) throw new Error(`probe exited ${r.status}: ${r.stderr}`);
     return r.stdout.split("\n").filter((l) => l);
@@ -325,5 +335,50 @@ describe("iptables missing on the host", () => {
       "iptables is missing on the host, so none of this stack's iptables rules can be there or be checked; install iptables, then run hostnet check again",
     ]);
     expect(checkHost({ iptables: false, flows: [] })).toEqual([]);
+  });
+});
+
+describe("the host-wide tool line follows the host's firewall backend", () => {
+  const IPT =
+    "iptables is missing on the host, so none of this stack's iptables rules can be there or be checked; install iptables, then run hostnet check again";
+  const NFT =
+    "nft is missing on the host, so none of this stack's nftables rules can be there or be checked; install nftables (it gives nft), then run hostnet check again";
+  const NOTE = "run/hostnet/s/.firewall";
+  const host = (firewall: "iptables" | "nftables" | "auto", iptables = false) =>
+    checkHost({ iptables, flows: [], backend: { firewall, stack: "s" } });
+  test.each<[string, string[], Record<string, string>, string[], string[]]>([
+    ["nftables, nft missing: nft is named, not iptables", host("nftables"), {}, ["iptables"], [NFT]],
+    ["nftables, nft there, no iptables at all: nothing to say", host("nftables"), {}, ["nft"], []],
+    ["auto recorded nftables, nft missing: nft is named", host("auto"), { [NOTE]: "nftables\n" }, ["iptables"], [NFT]],
+    ["auto recorded nftables on an nft-only host: nothing to say", host("auto"), { [NOTE]: "nftables\n" }, ["nft"], []],
+    ["auto recorded iptables, iptables missing: iptables is named", host("auto"), { [NOTE]: "iptables\n" }, ["nft"], [IPT]],
+    ["auto without a note on an nft-only host decides nftables: nothing to say", host("auto"), {}, ["nft"], []],
+    ["auto without a note on a host with neither: iptables (what auto would choose) is named", host("auto"), {}, [], [IPT]],
+    ["iptables: as before", host("iptables", true), {}, ["nft"], [IPT]],
+  ])("%s", (_name, lines, files, tools, expected) => {
+    expect(runProbe(lines, {}, files, tools)).toEqual(expected);
+  });
+
+  test("the auto line parses", () => {
+    expect(syntaxErrors(host("auto").join("\n"))).toBe("");
+  });
+});
+
+describe("a NAT object's probe under auto reads the host's backend", () => {
+  const rule = () => {
+    const { stack } = newStack({ firewall: "auto", lockFile: false });
+    const host = newHost(stack);
+    const subnet = new Subnet(host, "lan", { cidr: "10.92.0.0/24" });
+    return NatRule.masquerade(host, "masquerade", { subnet, bridge: new Bridge(host, "br-pub", { address: subnet.gateway }) });
+  };
+
+  test("no note on an nft-only host: checked against nft (what the create chose), not reported as missing iptables", () => {
+    expect(runProbe(rule().checks(), {}, {}, ["nft"])).toEqual(["nftables table inet hostnet_s is missing"]);
+  });
+
+  test("the note decides: iptables recorded on a host without iptables cannot be checked", () => {
+    expect(runProbe(rule().checks(), {}, { "run/hostnet/s/.firewall": "iptables\n" }, ["nft"])).toEqual([
+      `${NOT_CHECKED} iptables is missing on the host`,
+    ]);
   });
 });

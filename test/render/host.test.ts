@@ -85,7 +85,8 @@ describe("host hook on a fake host", () => {
     const r = host.run(renderHostCreate({ stack: "s", host: "a", keep: [], commands: ["sh", "hostnet-no-such-command"] }));
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
-      "hostnet: host a: command hostnet-no-such-command is missing; install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl; coreutils gives sha256sum) and deploy again.\n",
+      "hostnet: host a: command hostnet-no-such-command is missing; install it (iproute2 gives ip, tc and bridge; iptables gives iptables and ip6tables; " +
+        "nftables gives nft; util-linux gives flock; procps gives sysctl; coreutils gives sha256sum) and deploy again.\n",
     );
   });
 

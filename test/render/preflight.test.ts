@@ -22,8 +22,8 @@ describe("renderPreflight", () => {
       "  return 1",
       "}",
       "for c in ip tc; do",
-      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is missing;" 'install it (iproute2 gives ip, tc and bridge; iptables; ` +
-        `procps gives sysctl; coreutils gives sha256sum) and deploy again.'`,
+      `  command -v "$c" >/dev/null 2>&1 || hn_pf_fail "command $c is missing;" 'install it (iproute2 gives ip, tc and bridge; iptables gives ` +
+        `iptables and ip6tables; nftables gives nft; util-linux gives flock; procps gives sysctl; coreutils gives sha256sum) and deploy again.'`,
       "done",
       `hn_pf_mod sch_htb 'ip link set lo up && tc qdisc add dev lo root handle 1: htb' || hn_pf_fail 'kernel module sch_htb is not ` +
         `available (not loaded, not built in, not loadable with modprobe); install the kernel'\\''s extra modules (e.g. ` +
@@ -144,7 +144,8 @@ describe("preflight on a fake host", () => {
     expect(run({ commands: ["ip", "tc"] }, {})).toEqual({
       status: 1,
       stderr: [
-        "hostnet: host a: command tc is missing; install it (iproute2 gives ip, tc and bridge; iptables; procps gives sysctl; coreutils gives sha256sum) and deploy again.",
+        "hostnet: host a: command tc is missing; install it (iproute2 gives ip, tc and bridge; iptables gives iptables and ip6tables; " +
+          "nftables gives nft; util-linux gives flock; procps gives sysctl; coreutils gives sha256sum) and deploy again.",
       ],
     });
   });
@@ -205,5 +206,49 @@ describe("preflight on a fake host", () => {
       "hostnet: host a: net.ipv4.ip_forward is ",
       "hostnet: host a: bridge br0: net.bridge.",
     ]);
+  });
+});
+
+describe("the firewall tools in the preflight", () => {
+  /** Runs the preflight with only sh, cat and grep real, and fakes of `tools` (each exits 0) on PATH. */
+  const run = (spec: Partial<Parameters<typeof renderPreflight>[0]>, tools: string[]) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-preflight-fw-"));
+    try {
+      fs.mkdirSync(path.join(dir, "bin"));
+      for (const t of tools) fs.writeFileSync(path.join(dir, "bin", t), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+      for (const t of ["sh", "cat", "grep"]) {
+        const real = ["/usr/bin", "/bin"].map((d) => path.join(d, t)).find((p) => fs.existsSync(p));
+        if (real) fs.symlinkSync(real, path.join(dir, "bin", t));
+      }
+      const lines = renderPreflight({ host: "a", commands: [], modules: [], requireForwarding: false, bridges: [], ...spec });
+      const r = spawnSync(path.join(dir, "bin", "sh"), ["-c", ["set -eu", ...lines].join("\n")], {
+        encoding: "utf8",
+        env: { PATH: path.join(dir, "bin") },
+      });
+      return { status: r.status, stderr: r.stderr.trim() };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const AUTO = { backend: { firewall: "auto" as const, stack: "s" } };
+
+  test("auto with neither nft nor iptables stops before anything is made, naming both ways out", () => {
+    expect(run(AUTO, [])).toEqual({
+      status: 1,
+      stderr:
+        'hostnet: host a: firewall "auto" finds neither nft nor iptables, and the stack\'s NAT rules need one of them; ' +
+        "install nftables (it gives nft) or iptables, or set firewall on the Host to the one you install, and deploy again.",
+    });
+  });
+
+  test.each([["nft"], ["iptables"]])("auto with only %s passes", (tool) => {
+    expect(run(AUTO, [tool])).toEqual({ status: 0, stderr: "" });
+  });
+
+  test("nftables without nft names nft's package", () => {
+    const r = run({ commands: ["flock", "nft"], backend: { firewall: "nftables", stack: "s" } }, ["flock", "iptables"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("hostnet: host a: command nft is missing; install it (");
+    expect(r.stderr).toContain("nftables gives nft");
   });
 });
