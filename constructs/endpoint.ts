@@ -3,7 +3,8 @@ import { anyIpProblem } from "../src/validate/address";
 import { familyOf } from "../src/ipam/ip";
 import { deriveName } from "../src/plan/names";
 import { checkNamespace, checkRoute, checkVeth } from "../src/render/check";
-import { renderNamespace } from "../src/render/namespace";
+import { ip } from "../src/render/common";
+import { namespaceCreate, namespaceDestroy, namespaceSteps } from "../src/render/namespace";
 import { renderRoute } from "../src/render/route";
 import { Hooks, NamespaceSpec, ObjectRef, RouteSpec, VethSpec } from "../src/render/types";
 import { renderVeth } from "../src/render/veth";
@@ -132,10 +133,29 @@ export class Endpoint extends NetObject {
     return this.namespaceName;
   }
 
+  /**
+   * The lines of a Namespace, a VethPair and its Routes, with what one object
+   * knows that three do not. Create: a namespace this run added holds only lo,
+   * so the inner end and the default route are not looked up first, and lo is
+   * brought up in the inner end's `ip -batch`. Destroy: the namespace is the
+   * endpoint's own (create refuses one it did not make, see `hn_own`), and
+   * `ip netns del` takes everything in it; the inner end is still deleted
+   * first, whatever it carries, because deleting a veth is synchronous and the
+   * end of a namespace is not: the host-side end would linger for a moment and
+   * a create right after (a replacement) would find its name taken. Its routes
+   * go with it.
+   */
   hooks(ref: ObjectRef): Hooks {
-    const parts = [renderNamespace(this.namespaceSpec()), renderVeth(this.vethSpec(), ref), ...this.routeSpecs().map(renderRoute)];
-    // Created in order, destroyed in reverse, exactly as the three objects would be.
-    return { create: parts.flatMap((p) => p.create), destroy: [...parts].reverse().flatMap((p) => p.destroy) };
+    const ns = this.namespaceSpec();
+    const veth = renderVeth(this.vethSpec(), ref, { aInNewNetns: true, aFirst: namespaceSteps(ns) });
+    return {
+      create: [
+        ...namespaceCreate(ns, { markNew: true }),
+        ...veth.create,
+        ...this.routeSpecs().flatMap((r) => renderRoute(r, { inNewNetns: true }).create),
+      ],
+      destroy: namespaceDestroy(ns, [`${ip(this.namespaceName, "link", "del", "dev", this.name)} 2>/dev/null || true`]),
+    };
   }
 
   checks(): string[] {

@@ -15,9 +15,15 @@ function confName(dev: string): string {
  * no one to collide with (the CNI bridge plugin turns DAD off on its veths too).
  */
 export function addressLines(netns: string | undefined, dev: string, addresses: readonly string[]): string[] {
+  const a = addressSteps(dev, addresses);
+  return [...(a.sysctls.length ? [inNetns(netns, "sysctl", "-q", "-w", ...a.sysctls)] : []), ...a.ip.map((w) => ip(netns, ...w))];
+}
+
+/** The same as `addressLines`, as data: the sysctl settings (key=value) to write first, then the `ip` commands' words (for `ipBatch`). */
+export function addressSteps(dev: string, addresses: readonly string[]): { sysctls: string[]; ip: string[][] } {
   const v6 = addresses.some((a) => a.includes(":"));
-  return [
-    ...(v6 ? [inNetns(netns, "sysctl", "-q", "-w", `net.ipv6.conf.${confName(dev)}.disable_ipv6=0`)] : []),
-    ...addresses.map((a) => (a.includes(":") ? ip(netns, "addr", "replace", a, "dev", dev, "nodad") : ip(netns, "addr", "replace", a, "dev", dev))),
-  ];
+  return {
+    sysctls: v6 ? [`net.ipv6.conf.${confName(dev)}.disable_ipv6=0`] : [],
+    ip: addresses.map((a) => (a.includes(":") ? ["addr", "replace", a, "dev", dev, "nodad"] : ["addr", "replace", a, "dev", dev])),
+  };
 }

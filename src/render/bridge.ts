@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
-import { addressLines } from "./address";
-import { deleteOwnedLink, ensureLink, ip } from "./common";
+import { addressSteps } from "./address";
+import { aliasWords, deleteOwnedLink, ensureLink, ip } from "./common";
+import { netnsStepLines } from "./veth";
 import { BridgeSpec, Hooks, ObjectRef } from "./types";
 
 /**
@@ -16,6 +17,7 @@ export function bridgeMac(tag: string): string {
 }
 
 export function renderBridge(br: BridgeSpec, ref: ObjectRef): Hooks {
+  const addr = addressSteps(br.name, br.addresses);
   const create = [
     ...ensureLink(
       br.netns,
@@ -23,10 +25,13 @@ export function renderBridge(br: BridgeSpec, ref: ObjectRef): Hooks {
       ref.tag,
       [ip(br.netns, "link", "add", "name", br.name, ...(br.randomMac ? [] : ["address", bridgeMac(ref.tag)]), "type", "bridge")],
       "interface",
+      { aliasByCaller: true },
     ),
-    ip(br.netns, "link", "set", "dev", br.name, "mtu", br.mtu),
-    ...addressLines(br.netns, br.name, br.addresses),
-    ip(br.netns, "link", "set", "dev", br.name, "up"),
+    // Tagged first, then MTU, addresses and up: one `ip -batch` (and one sysctl for IPv6).
+    ...netnsStepLines(br.netns, {
+      sysctls: addr.sysctls,
+      ip: [aliasWords(br.name, ref.tag), ["link", "set", "dev", br.name, "mtu", br.mtu], ...addr.ip, ["link", "set", "dev", br.name, "up"]],
+    }),
   ];
   return { create, destroy: deleteOwnedLink(br.netns, br.name, ref.tag) };
 }

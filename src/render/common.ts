@@ -23,6 +23,34 @@ export function ip(netns: string | undefined, ...words: Array<string | number>):
   return netns ? argv("ip", "-n", netns, ...words) : argv("ip", ...words);
 }
 
+/**
+ * Words ip's batch reader takes as they are. It splits a line at white space,
+ * treats a leading quote as quoting, cuts the line at "#" and joins a line
+ * ending in a backslash with the next (iproute2 lib/utils.c: getcmdline,
+ * makeargs); none of those characters is allowed here.
+ */
+const BATCH_SAFE = /^[A-Za-z0-9_.:/@%+=,~][A-Za-z0-9_.:/@%+=,~-]*$/;
+/** Delimiter of a batch's quoted heredoc; no batch line can equal it (each starts with an object: link, addr). */
+const BATCH_END = "HN_IP";
+
+/**
+ * `ip` commands that follow each other in one namespace, as one process:
+ * `ip [-n NS] -batch -` reading them from a quoted heredoc (never the script's
+ * own stdin, which may be the script itself under `sh -s`). Without -force, ip
+ * stops at the first failing line and exits non-zero, as `set -e` would.
+ * One command stays a plain `ip` line, and so do the commands when any word
+ * is one ip's batch reader would read differently (a value that slipped past
+ * validation): then each goes through argv as before.
+ *
+ * The heredoc is one element of the returned lines (with embedded newlines),
+ * so a caller that indents lines never indents its terminator.
+ */
+export function ipBatch(netns: string | undefined, cmds: ReadonlyArray<ReadonlyArray<string | number>>): string[] {
+  const texts = cmds.map((c) => c.map(String));
+  if (texts.length < 2 || !texts.every((c) => c.length > 0 && c.every((w) => BATCH_SAFE.test(w)))) return texts.map((c) => ip(netns, ...c));
+  return [[`${ip(netns, "-batch", "-")} <<'${BATCH_END}'`, ...texts.map((c) => c.join(" ")), BATCH_END].join("\n")];
+}
+
 /** `tc` or `tc -n <ns>`, followed by the given words. */
 export function tc(netns: string | undefined, ...words: Array<string | number>): string {
   return netns ? argv("tc", "-n", netns, ...words) : argv("tc", ...words);
@@ -91,20 +119,52 @@ const aliasIs = (tag: string) => `*'\\    alias '${shq(tag)}'\\    '*`;
 const ANY_ALIAS = `*'\\    alias '*`;
 
 /**
+ * Shell variable a create script sets to 1 when it added the namespace itself
+ * in this run (see `namespaceCreate`): nothing but lo is in it yet, so a check
+ * for a link or route already there would find nothing and is skipped.
+ */
+export const NEW_NETNS = "hn_new";
+/** Test that holds unless this run made the namespace itself (`NEW_NETNS`). */
+export const NOT_NEW_NETNS = `[ "$${NEW_NETNS}" = 0 ]`;
+
+/** The words that tag a link as this object's (its alias): for `ip` or `ipBatch`. */
+export function aliasWords(name: string, tag: string): string[] {
+  return ["link", "set", "dev", name, "alias", tag];
+}
+
+export interface EnsureLinkOptions {
+  /**
+   * The caller sets the alias itself (`aliasWords`, first in its batch), so it
+   * shares that process.
+   * @default false: the last line sets it
+   */
+  readonly aliasByCaller?: boolean;
+  /** The link's namespace was made by this run (`NEW_NETNS`): the link cannot exist yet, so it is not looked up. @default false */
+  readonly inNewNetns?: boolean;
+}
+
+/**
  * Create-side ownership: the link must be absent (then `add` runs), or carry this
  * object's tag, or carry no tag while this object's ledger entry existed before
  * the run (a create that stopped between `link add` and `alias`).
  */
-export function ensureLink(netns: string | undefined, name: string, tag: string, add: string[], what: string): string[] {
+export function ensureLink(
+  netns: string | undefined,
+  name: string,
+  tag: string,
+  add: string[],
+  what: string,
+  opts: EnsureLinkOptions = {},
+): string[] {
   const fail = `hn_fail ${shq(`${what} ${name} already exists in ${where(netns)} and hostnet did not create it for this object; remove it or choose another name`)}`;
   return [
-    `if ${showLink(netns, name)}; then`,
+    `if ${opts.inNewNetns ? `${NOT_NEW_NETNS} && ` : ""}${showLink(netns, name)}; then`,
     `  case ${LINK_FIELDS} in ${aliasIs(tag)}) hn_ok=1 ;; ${ANY_ALIAS}) hn_ok=0 ;; *) hn_ok=$hn_own ;; esac`,
     `  [ "$hn_ok" = 1 ] || ${fail}`,
     `else`,
     ...add.map((l) => `  ${l}`),
     `fi`,
-    `${ip(netns, "link", "set", "dev", name, "alias", tag)}`,
+    ...(opts.aliasByCaller ? [] : [ip(netns, ...aliasWords(name, tag))]),
   ];
 }
 

@@ -1,9 +1,6 @@
 import { ledgerDir, ledgerFile } from "./common";
-import { commentSafe, shq, UnquotableError } from "./quote";
+import { commentSafe, shq } from "./quote";
 import { Hooks, ObjectRef } from "./types";
-
-// Quoted heredoc delimiter: the destroy script is stored verbatim, never expanded.
-const EOF_MARK = "HOSTNET_DOWN_SCRIPT";
 
 /** What the hook is about, for the first comment line of both scripts. */
 export interface ScriptHeader {
@@ -38,16 +35,21 @@ export function destroyScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): st
  * provisioner, so without this a failed create left its entry (and what it
  * made) behind after a successful destroy. A ledger entry that cannot be
  * written (a full or read-only /run) leaves no partial `.tmp` file.
+ *
+ * The framing starts as few processes as it can (each one is a fork and an
+ * exec on the host, the largest cost of a deploy): the ledger directory is
+ * made only when it is missing, and the entry is written by the shell's own
+ * printf, the destroy script one single-quoted word (shq), so nothing in it
+ * is ever expanded. It is still written to `.tmp` and renamed, so the entry
+ * is never seen half-written and a previous entry stays whole when the write
+ * fails. The create lines run in one subshell, whose last command runs
+ * without a fork of its own.
  */
 export function createScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): string {
   const down = destroyScript(hooks, ref, h);
-  if (down.split("\n").includes(EOF_MARK)) {
-    throw new UnquotableError(
-      `a value holds a line equal to "${EOF_MARK}", the marker that ends the ledger's copy of the destroy script. Remove the line break from the prop that sets it.`,
-    );
-  }
   const L = shq(ledgerFile(ref));
   const T = shq(`${ledgerFile(ref)}.tmp`);
+  const D = shq(ledgerDir(ref.stack));
   return [
     `# hostnet create ${commentSafe(h.kind)} ${commentSafe(h.name)} (${commentSafe(ref.path)})`,
     "set -eu",
@@ -57,10 +59,9 @@ export function createScript(hooks: Hooks, ref: ObjectRef, h: ScriptHeader): str
       `-f ${L} ]; then ` +
       `echo ${shq(`hostnet: ${ref.path.replace(/[^A-Za-z0-9_.:/ -]/g, "_")}: create failed; undoing what it made`)} >&2; ` +
       `sh ${L} || echo ${shq(`hostnet: undoing failed; the entry ${ledgerFile(ref)} stays for the next deploy or hostnet gc`)} >&2; fi; exit "$1"; }`,
-    `mkdir -p ${shq(ledgerDir(ref.stack))}`,
-    `cat > ${T} <<'${EOF_MARK}' || { rm -f ${T} || true; hn_fail ${shq(`cannot write the ledger entry ${ledgerFile(ref)} (is ${ledgerDir(ref.stack)} full or read-only?); nothing was changed`)}; }`,
-    down,
-    EOF_MARK,
+    `[ -d ${D} ] || mkdir -p ${D}`,
+    `printf '%s\\n' ${shq(down)} > ${T} || ` +
+      `{ rm -f ${T} || true; hn_fail ${shq(`cannot write the ledger entry ${ledgerFile(ref)} (is ${ledgerDir(ref.stack)} full or read-only?); nothing was changed`)}; }`,
     `mv -f ${T} ${L}`,
     "set +e; ( set -e",
     ...hooks.create,

@@ -20,8 +20,8 @@ describe("links of both families", () => {
     const v = new VethPair(a, "v", { a: { namespace: web, address: [lan.allocate(web), "FD00:88:0::0002/64"] }, b: { bridge: br } });
     expect(validationErrors(stack)).toEqual([]);
     expect(v.assignedAddresses().map((x) => x.cidr)).toEqual(["10.88.0.2/24", "fd00:88::2/64"]);
-    expect(v.createScript()).toContain("ip -n web addr replace fd00:88::2/64 dev eth0 nodad");
-    expect(br.createScript()).toContain("ip addr replace fd00:88::1/64 dev br0 nodad");
+    expect(v.createScript()).toContain("\naddr replace fd00:88::2/64 dev eth0 nodad\n");
+    expect(br.createScript()).toContain("\naddr replace fd00:88::1/64 dev br0 nodad\n");
     expect(web.createScript()).toContain("ip netns exec web sysctl -q -w net.ipv6.conf.lo.disable_ipv6=0");
   });
 

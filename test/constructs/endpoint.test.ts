@@ -13,27 +13,47 @@ function lan(stack: HostnetStack, host: Host = newHost(stack)) {
 }
 
 describe("Endpoint", () => {
-  test("renders exactly the lines of a Namespace, a VethPair into the bridge and a default Route", () => {
+  test("renders a Namespace, a VethPair into the bridge and a default Route in few processes", () => {
     const { stack } = newStack();
     const { host, subnet, bridge } = lan(stack);
     const ep = new Endpoint(host, "web", { bridge, address: subnet.address("10.88.0.2") });
-
-    // The same endpoint built from three objects, in another stack.
-    const other = newStack().stack;
-    const o = lan(other);
-    const ns = new Namespace(o.host, "web");
-    const veth = new VethPair(o.host, "web-veth", {
-      a: { namespace: ns, address: o.subnet.address("10.88.0.2") },
-      b: { bridge: o.bridge, name: "ve-web" },
-    });
-    const route = new Route(ns, "default", { via: o.subnet.gateway });
-
-    // Rendered with the endpoint's identity, so tags and messages match too.
-    const ref = ep.ref;
-    const parts = [ns.hooks(), veth.hooks(ref), route.hooks()];
-    expect(ep.hooks(ref)).toEqual({
-      create: parts.flatMap((p) => p.create),
-      destroy: [...parts].reverse().flatMap((p) => p.destroy),
+    const TAG = ep.ref.tag;
+    expect(ep.hooks(ep.ref)).toEqual({
+      create: [
+        "if [ -e /run/netns/web ]; then",
+        `  [ "$hn_own" = 1 ] || hn_fail 'namespace web already exists and hostnet did not create it for this object; remove it (ip netns del web) or ` +
+          `choose another name'; hn_new=0`,
+        "else",
+        "  ip netns add web; hn_new=1",
+        "fi",
+        // A namespace this run added holds only lo: eth0 is not looked up.
+        `if [ "$hn_new" = 0 ] && hn_l=$(ip -n web -o link show dev eth0 2>/dev/null); then`,
+        `  case "$hn_l\\\\    " in *'\\    alias '${TAG}'\\    '*) hn_ok=1 ;; *'\\    alias '*) hn_ok=0 ;; *) hn_ok=$hn_own ;; esac`,
+        `  [ "$hn_ok" = 1 ] || hn_fail 'interface eth0 already exists in namespace web and hostnet did not create it for this object; remove it or choose another name'`,
+        "else",
+        "  if ! ip link add name eth0 netns web type veth peer name ve-web 2>/dev/null; then",
+        "    if ip link show dev ve-web >/dev/null 2>&1; then hn_fail 'interface ve-web already exists in the root namespace; remove it or choose another name for this veth end'; fi",
+        "    ip link add name eth0 netns web type veth peer name ve-web",
+        "  fi",
+        "fi",
+        "ip netns exec web sysctl -q -w net.ipv4.conf.eth0.arp_notify=1",
+        // lo comes up in the inner end's batch.
+        `ip -n web -batch - <<'HN_IP'\nlink set dev lo up\nlink set dev eth0 alias ${TAG}\nlink set dev eth0 mtu 1500\naddr replace 10.88.0.2/24 dev eth0\nlink set dev eth0 up\nHN_IP`,
+        `ip -batch - <<'HN_IP'\nlink set dev ve-web alias ${TAG}\nlink set dev ve-web mtu 1500\nlink set dev ve-web master br-lan\nlink set dev ve-web up\nHN_IP`,
+        `if [ "$hn_new" = 0 ]; then cur=$(ip -n web route show exact 0.0.0.0/0); case "$cur" in ""|*' proto 199'*) ;; *) hn_fail 'a route to default ` +
+          `already exists in namespace web and hostnet did not add it; remove it or drop this Route' ;; esac; fi`,
+        "ip -n web route replace default via 10.88.0.1 proto 199",
+      ],
+      // The namespace is the endpoint's own: the inner end goes first (synchronously, whatever it carries), its route with it, then the namespace.
+      destroy: [
+        "if [ -e /run/netns/web ]; then",
+        "  ip -n web link del dev eth0 2>/dev/null || true",
+        `  p=; for hn_p in /proc/[0-9]*; do [ ! "$hn_p/ns/net" -ef /run/netns/web ] || p="$p \${hn_p#/proc/}"; done`,
+        `  if [ -n "$p" ]; then kill $p 2>/dev/null || true; sleep 1; p=; for hn_p in /proc/[0-9]*; do [ ! "$hn_p/ns/net" -ef /run/netns/web ] || ` +
+          `p="$p \${hn_p#/proc/}"; done; [ -z "$p" ] || kill -9 $p 2>/dev/null || true; fi`,
+        "  ip netns del web",
+        "fi",
+      ],
     });
   });
 

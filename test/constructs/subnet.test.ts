@@ -138,8 +138,8 @@ describe("Subnet allocation", () => {
     const br = new Bridge(a, "br0", { address: lan.gateway });
     const web = new Namespace(a, "web");
     const v = new VethPair(a, "v", { a: { namespace: web, address: lan.allocate(web) }, b: { bridge: br } });
-    expect(br.createScript()).toContain("\nip addr replace 10.88.0.1/24 dev br0\n");
-    expect(v.createScript()).toContain("\nip -n web addr replace 10.88.0.2/24 dev eth0\n");
+    expect(br.createScript()).toContain("\naddr replace 10.88.0.1/24 dev br0\n");
+    expect(v.createScript()).toContain("\naddr replace 10.88.0.2/24 dev eth0\n");
   });
 });
 

@@ -221,7 +221,7 @@ describe("names", () => {
   test("tags name the stack and the construct path", () => {
     const { stack } = newStack();
     const br = new Bridge(newHost(stack), "br0");
-    expect(br.createScript()).toContain("ip link set dev br0 alias hostnet:s:s/a/br0");
+    expect(br.createScript()).toContain("\nlink set dev br0 alias hostnet:s:s/a/br0\n");
   });
 });
 

@@ -35,9 +35,7 @@ describe("renderBridge", () => {
         "else",
         "  ip link add name br0 address 02:b1:3b:4e:4c:3d type bridge",
         "fi",
-        `ip link set dev br0 alias ${TAG}`,
-        "ip link set dev br0 mtu 1500",
-        "ip link set dev br0 up",
+        "ip -batch - <<'HN_IP'\nlink set dev br0 alias hostnet:s:s/a/br0\nlink set dev br0 mtu 1500\nlink set dev br0 up\nHN_IP",
       ],
       destroy: [
         `if hn_l=$(ip -o link show dev br0 2>/dev/null); then`,
@@ -57,11 +55,8 @@ describe("renderBridge", () => {
         "else",
         "  ip -n web link add name br0 address 02:b1:3b:4e:4c:3d type bridge",
         "fi",
-        `ip -n web link set dev br0 alias ${TAG}`,
-        "ip -n web link set dev br0 mtu 9000",
-        "ip -n web addr replace 10.0.0.1/24 dev br0",
-        "ip -n web addr replace 10.1.0.1/16 dev br0",
-        "ip -n web link set dev br0 up",
+        "ip -n web -batch - <<'HN_IP'\nlink set dev br0 alias hostnet:s:s/a/br0\nlink set dev br0 mtu 9000\naddr replace 10.0.0.1/24 dev br0\n" +
+          "addr replace 10.1.0.1/16 dev br0\nlink set dev br0 up\nHN_IP",
       ],
       destroy: [
         "if ! [ ! -e /run/netns/web ]; then",
@@ -99,10 +94,11 @@ describe("bridge hooks on a fake host", () => {
     expect(host.log()).toEqual([
       "ip -o link show dev br0",
       "ip link add name br0 address 02:b1:3b:4e:4c:3d type bridge",
-      `ip link set dev br0 alias ${TAG}`,
-      "ip link set dev br0 mtu 1500",
-      "ip addr replace 10.0.0.1/24 dev br0",
-      "ip link set dev br0 up",
+      "ip -batch -",
+      `batch: link set dev br0 alias ${TAG}`,
+      "batch: link set dev br0 mtu 1500",
+      "batch: addr replace 10.0.0.1/24 dev br0",
+      "batch: link set dev br0 up",
     ]);
   });
 

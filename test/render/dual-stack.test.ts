@@ -31,8 +31,9 @@ describe("addressLines: IPv6 addresses without DAD, on a link with IPv6 on", () 
 
   test("a dual-stack bridge and veth end carry both addresses; IPv4-only ones render as before", () => {
     const br = renderBridge({ name: "br0", mtu: 1500, addresses: ["10.0.0.1/24", "fd00:88::1/64"] }, ref).create;
-    expect(br).toContain("ip addr replace fd00:88::1/64 dev br0 nodad");
-    expect(br.indexOf("sysctl -q -w net.ipv6.conf.br0.disable_ipv6=0")).toBeLessThan(br.indexOf("ip addr replace fd00:88::1/64 dev br0 nodad"));
+    const brText = br.join("\n");
+    expect(brText).toContain("\naddr replace fd00:88::1/64 dev br0 nodad\n");
+    expect(brText.indexOf("sysctl -q -w net.ipv6.conf.br0.disable_ipv6=0")).toBeLessThan(brText.indexOf("addr replace fd00:88::1/64 dev br0 nodad"));
     const v = renderVeth(
       {
         a: { name: "eth0", netns: "web", addresses: ["10.0.0.2/24", "fd00:88::2/64"] },
@@ -41,7 +42,9 @@ describe("addressLines: IPv6 addresses without DAD, on a link with IPv6 on", () 
       },
       ref,
     ).create;
-    expect(v).toContain("ip -n web addr replace fd00:88::2/64 dev eth0 nodad");
+    expect(v.join("\n")).toContain(
+      "ip -n web -batch - <<'HN_IP'\nlink set dev eth0 alias hostnet:s:s/a/x\nlink set dev eth0 mtu 1500\naddr replace 10.0.0.2/24 dev eth0\naddr replace fd00:88::2/64 dev eth0 nodad\n",
+    );
     expect(v.join("\n")).not.toMatch(/ve-web.*disable_ipv6/);
     expect(renderBridge({ name: "br0", mtu: 1500, addresses: ["10.0.0.1/24"] }, ref).create.join("\n")).not.toMatch(/ipv6|nodad/);
   });
@@ -57,23 +60,21 @@ describe("IPv6 routes", () => {
   test("the IPv6 default route needs -6 to replace, list and delete", () => {
     const h = renderRoute({ netns: "web", destination: "default", via: "fd00:88::1", family: 6 });
     expect(h.create).toEqual([
-      "cur=$(ip -n web -6 route show exact ::/0)",
-      `if [ -n "$cur" ] && ! printf '%s\\n' "$cur" | grep -q ' proto 199'; then hn_fail 'a route to default already exists in namespace web ` +
-        `and hostnet did not add it; remove it or drop this Route'; fi`,
+      `cur=$(ip -n web -6 route show exact ::/0); case "$cur" in ""|*' proto 199'*) ;; *) hn_fail 'a route to default already exists in namespace web ` +
+        `and hostnet did not add it; remove it or drop this Route' ;; esac`,
       "ip -n web -6 route replace default via fd00:88::1 proto 199",
     ]);
     expect(h.destroy).toEqual([
       "if ! [ ! -e /run/netns/web ]; then",
-      "  if ip -n web -6 route show exact ::/0 proto 199 | grep -q .; then",
-      "    ip -n web -6 route del default proto 199",
-      "  fi",
+      "  cur=$(ip -n web -6 route show exact ::/0 proto 199) || cur=",
+      '  [ -z "$cur" ] || ip -n web -6 route del default proto 199',
       "fi",
     ]);
     expect(syntaxErrors([...h.create, ...h.destroy].join("\n"))).toBe("");
   });
 
   test("an IPv6 network route", () => {
-    expect(renderRoute({ destination: "fd00:89::/64", via: "fd00:88::2", metric: 5, family: 6 }).create[2]).toBe(
+    expect(renderRoute({ destination: "fd00:89::/64", via: "fd00:88::2", metric: 5, family: 6 }).create[1]).toBe(
       "ip -6 route replace fd00:89::/64 via fd00:88::2 metric 5 proto 199",
     );
   });

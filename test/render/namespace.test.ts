@@ -25,8 +25,9 @@ describe("renderNamespace", () => {
   test("destroy with killProcesses stops what runs inside before deleting", () => {
     expect(renderNamespace({ name: "web", killProcesses: true }).destroy).toEqual([
       "if [ -e /run/netns/web ]; then",
-      "  p=$(ip netns pids web)",
-      `  if [ -n "$p" ]; then kill $p 2>/dev/null || true; sleep 1; p=$(ip netns pids web); [ -z "$p" ] || kill -9 $p 2>/dev/null || true; fi`,
+      `  p=; for hn_p in /proc/[0-9]*; do [ ! "$hn_p/ns/net" -ef /run/netns/web ] || p="$p \${hn_p#/proc/}"; done`,
+      `  if [ -n "$p" ]; then kill $p 2>/dev/null || true; sleep 1; p=; for hn_p in /proc/[0-9]*; do [ ! "$hn_p/ns/net" -ef /run/netns/web ] || ` +
+        `p="$p \${hn_p#/proc/}"; done; [ -z "$p" ] || kill -9 $p 2>/dev/null || true; fi`,
       "  ip netns del web",
       "fi",
     ]);

@@ -9,11 +9,9 @@ describe("renderVeth with hairpin mode", () => {
       { a: { name: "eth0", netns: "web", addresses: [] }, b: { name: "ve-web", master: "br0", hairpin: true, addresses: [] }, mtu: 1500 },
       ref,
     );
-    expect(create.slice(-4)).toEqual([
-      "ip link set dev ve-web mtu 1500",
-      "ip link set dev ve-web master br0",
-      "ip link set dev ve-web type bridge_slave hairpin on",
-      "ip link set dev ve-web up",
+    expect(create.slice(-1)).toEqual([
+      "ip -batch - <<'HN_IP'\nlink set dev ve-web alias hostnet:s:s/a/web-veth\nlink set dev ve-web mtu 1500\nlink set dev ve-web master br0\n" +
+        "link set dev ve-web type bridge_slave hairpin on\nlink set dev ve-web up\nHN_IP",
     ]);
   });
 

@@ -23,19 +23,17 @@ describe("renderVeth", () => {
         `  [ "$hn_ok" = 1 ] || hn_fail 'interface eth0 already exists in namespace web and ` +
           `hostnet did not create it for this object; remove it or choose another name'`,
         "else",
-        "  if ip link show dev ve-web >/dev/null 2>&1; then hn_fail 'interface ve-web already exists in the root namespace; remove it or choose another name for this veth end'; fi",
-        "  ip link add name eth0 netns web type veth peer name ve-web",
+        // The add is tried first; only when it fails is end b looked up, to say why.
+        "  if ! ip link add name eth0 netns web type veth peer name ve-web 2>/dev/null; then",
+        "    if ip link show dev ve-web >/dev/null 2>&1; then hn_fail 'interface ve-web already exists in the root namespace; remove it or choose another name for this veth end'; fi",
+        "    ip link add name eth0 netns web type veth peer name ve-web",
+        "  fi",
         "fi",
-        `ip -n web link set dev eth0 alias ${TAG}`,
-        `ip link set dev ve-web alias ${TAG}`,
-        "ip -n web link set dev eth0 mtu 1500",
-        "ip -n web addr replace 10.0.0.2/24 dev eth0",
         // Before up: a gratuitous ARP goes out when the link comes up.
         "ip netns exec web sysctl -q -w net.ipv4.conf.eth0.arp_notify=1",
-        "ip -n web link set dev eth0 up",
-        "ip link set dev ve-web mtu 1500",
-        "ip link set dev ve-web master br0",
-        "ip link set dev ve-web up",
+        // Each end: tagged first, then configured and up, in one ip process.
+        `ip -n web -batch - <<'HN_IP'\nlink set dev eth0 alias ${TAG}\nlink set dev eth0 mtu 1500\naddr replace 10.0.0.2/24 dev eth0\nlink set dev eth0 up\nHN_IP`,
+        `ip -batch - <<'HN_IP'\nlink set dev ve-web alias ${TAG}\nlink set dev ve-web mtu 1500\nlink set dev ve-web master br0\nlink set dev ve-web up\nHN_IP`,
       ],
       destroy: [
         "if ! [ ! -e /run/netns/web ]; then",
@@ -47,19 +45,17 @@ describe("renderVeth", () => {
     });
   });
 
-  test("both ends in the root namespace, no master, no address", () => {
+  test("both ends in the root namespace, no master, no address: one batch for the two", () => {
     const hooks = renderVeth({ a: { name: "v-a", addresses: [] }, b: { name: "v-b", addresses: [] }, mtu: 9000 }, ref);
     expect(hooks.create.slice(3)).toEqual([
       "else",
-      "  if ip link show dev v-b >/dev/null 2>&1; then hn_fail 'interface v-b already exists in the root namespace; remove it or choose another name for this veth end'; fi",
-      "  ip link add name v-a type veth peer name v-b",
+      "  if ! ip link add name v-a type veth peer name v-b 2>/dev/null; then",
+      "    if ip link show dev v-b >/dev/null 2>&1; then hn_fail 'interface v-b already exists in the root namespace; remove it or choose another name for this veth end'; fi",
+      "    ip link add name v-a type veth peer name v-b",
+      "  fi",
       "fi",
-      `ip link set dev v-a alias ${TAG}`,
-      `ip link set dev v-b alias ${TAG}`,
-      "ip link set dev v-a mtu 9000",
-      "ip link set dev v-a up",
-      "ip link set dev v-b mtu 9000",
-      "ip link set dev v-b up",
+      `ip -batch - <<'HN_IP'\nlink set dev v-a alias ${TAG}\nlink set dev v-a mtu 9000\nlink set dev v-a up\n` +
+        `link set dev v-b alias ${TAG}\nlink set dev v-b mtu 9000\nlink set dev v-b up\nHN_IP`,
     ]);
     expect(hooks.destroy).toEqual([
       `if hn_l=$(ip -o link show dev v-a 2>/dev/null); then`,
@@ -70,11 +66,13 @@ describe("renderVeth", () => {
 
   test("root end first, namespace end second: each end goes straight to its namespace", () => {
     const hooks = renderVeth({ a: { name: "ve-db", addresses: [] }, b: { name: "eth0", netns: "db", addresses: ["10.0.0.3/24"] }, mtu: 1500 }, ref);
-    expect(hooks.create).toContain("  ip link add name ve-db type veth peer name eth0 netns db");
+    expect(hooks.create).toContain("    ip link add name ve-db type veth peer name eth0 netns db");
     expect(hooks.create).toContain(
-      "  if ip -n db link show dev eth0 >/dev/null 2>&1; then hn_fail 'interface eth0 already exists in namespace db; remove it or choose another name for this veth end'; fi",
+      "    if ip -n db link show dev eth0 >/dev/null 2>&1; then hn_fail 'interface eth0 already exists in namespace db; remove it or choose another name for this veth end'; fi",
     );
-    expect(hooks.create).toContain("ip -n db addr replace 10.0.0.3/24 dev eth0");
+    expect(hooks.create.join("\n")).toContain(
+      "ip -n db -batch - <<'HN_IP'\nlink set dev eth0 alias hostnet:s:s/a/web-veth\nlink set dev eth0 mtu 1500\naddr replace 10.0.0.3/24 dev eth0\n",
+    );
   });
 
   test("namespace to namespace, both ends with masters in their namespaces", () => {
@@ -82,9 +80,11 @@ describe("renderVeth", () => {
       { a: { name: "eth0", netns: "x", master: "brx", addresses: [] }, b: { name: "eth0", netns: "y", master: "bry", addresses: [] }, mtu: 1500 },
       ref,
     );
-    expect(hooks.create).toContain("  ip link add name eth0 netns x type veth peer name eth0 netns y");
-    expect(hooks.create).toContain("ip -n x link set dev eth0 master brx");
-    expect(hooks.create).toContain("ip -n y link set dev eth0 master bry");
+    expect(hooks.create).toContain("    ip link add name eth0 netns x type veth peer name eth0 netns y");
+    const text = hooks.create.join("\n");
+    expect(text).toMatch(
+      /\nip -n x -batch - <<'HN_IP'\n[^]*\nlink set dev eth0 master brx\n[^]*\nHN_IP\n[^]*\nip -n y -batch - <<'HN_IP'\n[^]*\nlink set dev eth0 master bry\n/,
+    );
   });
 
   test("scripts parse with sh -n and bash -n", () => {
@@ -114,7 +114,7 @@ describe("veth hooks on a fake host", () => {
     expect(host.link("ve-web")).toBe(TAG);
   });
 
-  test("create refuses when the root end's name is taken, before adding anything", () => {
+  test("create refuses when the root end's name is taken, and adds nothing", () => {
     host.addLink("ve-web");
     const r = host.run(create);
     expect(r.status).toBe(1);
@@ -122,7 +122,8 @@ describe("veth hooks on a fake host", () => {
       "hostnet: s/a/web-veth: interface ve-web already exists in the root namespace; remove it or choose another name for this veth end\n",
     );
     expect(host.link("eth0", "web")).toBeUndefined();
-    expect(host.log().filter((l) => l.includes("link add"))).toEqual([]);
+    // The one add tried failed (the name is taken) and made nothing.
+    expect(host.log().filter((l) => l.includes("link add"))).toEqual(["ip link add name eth0 netns web type veth peer name ve-web"]);
   });
 
   test("destroy removes both ends", () => {

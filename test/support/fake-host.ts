@@ -25,10 +25,20 @@ export function wordsSeenByShell(commandLine: string, shell = "/bin/sh"): string
 }
 
 // Links: links/<ns|root>/<name> holds the alias; a veth also has <name>.peer ("<ns> <name>").
+// -batch -: each stdin line as its own command (logged as "batch: <line>"), stopping at the first that fails, as ip does.
 const FAKE_IP = String.raw`#!/bin/sh
-echo "ip $*" >> "$HN_T/log"
+if [ -n "$HN_BATCH" ]; then echo "batch: $*" >> "$HN_T/log"; else echo "ip $*" >> "$HN_T/log"; fi
 ns=root
 if [ "$1" = -n ]; then ns=$2; shift 2; [ -e "$HN_T/netns/$ns" ] || { echo "Cannot open network namespace \"$ns\"" >&2; exit 1; }; fi
+if [ "$1 $2" = "-batch -" ]; then
+  n=0
+  while IFS= read -r l; do
+    n=$((n + 1))
+    if [ "$ns" = root ]; then set -- $l; else set -- -n "$ns" $l; fi
+    HN_BATCH=1 "$0" "$@" || { echo "Command failed -:$n" >&2; exit 1; }
+  done
+  exit 0
+fi
 # -o: one line per link, its lines joined by a backslash (as ip -o prints them).
 o=; if [ "$1" = -o ]; then o=1; shift; fi
 d="$HN_T/links/$ns"
@@ -47,10 +57,12 @@ case "$1 $2" in
     if [ "$1" = address ]; then shift 2; fi
     if [ "$1" = netns ]; then ans=$2; shift 2; fi
     t=$2; shift 2
+    b=; bns=$ns
+    if [ "$t" = veth ]; then b=$3; shift 3; if [ "$1" = netns ]; then bns=$2; fi; fi
+    # As the kernel: a name that is taken in its namespace fails the add, and nothing is made.
+    if [ -f "$HN_T/links/$ans/$a" ] || { [ -n "$b" ] && [ -f "$HN_T/links/$bns/$b" ]; }; then echo "RTNETLINK answers: File exists" >&2; exit 2; fi
     mkdir -p "$HN_T/links/$ans"; : > "$HN_T/links/$ans/$a"
     if [ "$t" = veth ]; then
-      b=$3; bns=$ns; shift 3
-      if [ "$1" = netns ]; then bns=$2; fi
       mkdir -p "$HN_T/links/$bns"; : > "$HN_T/links/$bns/$b"
       echo "$bns $b" > "$HN_T/links/$ans/$a.peer"; echo "$ans $a" > "$HN_T/links/$bns/$b.peer"
     fi ;;
@@ -135,7 +147,7 @@ set_key() {
 }
 case $1 in
   -n) if [ -f "$HN_T/sysctl/$2" ]; then cat "$HN_T/sysctl/$2"; else echo 0; fi ;;
-  -q) [ "$2" = -w ] || exit 2; set_key "$(printf '%s' "$3" | cut -d= -f1)" "$(printf '%s' "$3" | cut -d= -f2-)" ;;
+  -q) [ "$2" = -w ] || exit 2; shift 2; for kv; do set_key "$(printf '%s' "$kv" | cut -d= -f1)" "$(printf '%s' "$kv" | cut -d= -f2-)"; done ;;
   -a) [ "$2" = -r ] || exit 2
     for x in "$HN_T/sysctl"/*; do [ -e "$x" ] || continue; k=$(basename "$x"); printf '%s\n' "$k" | grep -qE -- "$3" && printf '%s = %s\n' "$k" "$(cat "$x")"; done
     exit 0 ;;
