@@ -34,6 +34,14 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const build = (fn: (scope: Construct, inventory: string) => HostnetStack) => fn(Testing.app({ outdir: dir }), inventory);
 const objects = (stack: HostnetStack) => stack.node.findAll().filter((c): c is NetObject => c instanceof NetObject);
+/** A create script with each `ip [-n NS] -batch -` block written out as the `ip` commands it runs, one per line. */
+const expandBatches = (script: string) =>
+  script.replace(/^( *)ip( -n \S+)? -batch - <<'HN_IP'\n([\s\S]*?)\nHN_IP$/gm, (_m, indent: string, ns: string | undefined, body: string) =>
+    body
+      .split("\n")
+      .map((l) => `${indent}ip${ns ?? ""} ${l}`)
+      .join("\n"),
+  );
 
 describe.each<[string, (scope: Construct, inventory: string) => HostnetStack, number]>([
   ["outbound-masquerade", outboundMasquerade, 8],
@@ -64,9 +72,11 @@ describe("what each example is about", () => {
     const fwd = objects(stack).find((o): o is NatRule => o instanceof NatRule && o.kind === "dnat")!;
     expect(fwd.spec()).toMatchObject({ hostPort: 10080, toAddress: "10.92.0.2", toPort: 80, hairpinSource: "10.92.0.0/24" });
     expect(
-      objects(stack)
-        .find((o) => o.node.id === "web-veth")!
-        .createScript(),
+      expandBatches(
+        objects(stack)
+          .find((o) => o.node.id === "web-veth")!
+          .createScript(),
+      ),
     ).toContain("ip link set dev ve-web-veth type bridge_slave hairpin on");
   });
 
@@ -119,18 +129,22 @@ describe("dual-stack examples", () => {
       expect.objectContaining({ toAddress: "10.92.0.2", hairpinSource: "10.92.0.0/24" }),
       expect.objectContaining({ toAddress: "fd00:92::2", hairpinSource: "fd00:92::/64", family: 6 }),
     ]);
-    const web = objects(stack)
-      .find((o) => o.node.id === "web-veth")!
-      .createScript();
+    const web = expandBatches(
+      objects(stack)
+        .find((o) => o.node.id === "web-veth")!
+        .createScript(),
+    );
     expect(web).toContain("ip -n web addr replace fd00:92::2/64 dev eth0 nodad");
     expect(objects(stack).map((o) => o.objectName)).toContain("net.ipv6.conf.all.forwarding=1");
   });
 
   test("bridge-nat-dual: the bridge has both gateways, each namespace an IPv6 default route", () => {
     const stack = build(bridgeNatDual);
-    const br = objects(stack)
-      .find((o) => o.node.id === "br-lan")!
-      .createScript();
+    const br = expandBatches(
+      objects(stack)
+        .find((o) => o.node.id === "br-lan")!
+        .createScript(),
+    );
     expect(br).toContain("ip addr replace 10.88.0.1/24 dev br-lan");
     expect(br).toContain("ip addr replace fd00:88::1/64 dev br-lan nodad");
     expect(
