@@ -45,7 +45,8 @@ async function snapshot6(host: string): Promise<string> {
     host,
     [
       // The kernel adds eth0's own link-local address (and its local route) a moment after the link is up: left out, as in hostSnapshot.
-      "echo '## route'; ip -6 route show table all | grep -v ' cache' | grep -v '^local fe80:' | sort",
+      // With forwarding on, eth0 also gets the anycast fe80:: once its link-local address is ready: left out likewise.
+      "echo '## route'; ip -6 route show table all | grep -v ' cache' | grep -v '^local fe80:' | grep -v '^anycast fe80::' | sort",
       "echo '## proxy'; ip -6 neigh show proxy | sort",
       "echo '## addr'; ip -6 -o addr show | grep -v ' fe80:' | sed 's/valid_lft.*//; s/^[0-9]*: //' | sort",
       "echo '## ip6tables'; ip6tables-save 2>/dev/null | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]//'",
