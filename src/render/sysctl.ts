@@ -18,8 +18,11 @@ export function renderSysctl(s: SysctlSpec, ref: ObjectRef): Hooks {
   // beside it, so destroy puts back an interface that forwarded on its own before.
   const ifFile = `${file}-if`;
   const ifSaved = shq(ifFile);
+  // Only interfaces (and "default") whose value differs from the one being saved: the others get it back
+  // with "all". So the entry lists the exceptions, not every interface that happens to exist at that moment.
   const saveIfs = family
-    ? `${sysctl("-a", "-r", `^${family.replace(/\./g, "\\.")}\\.[^.]*\\.forwarding$`)} | grep -v ${shq(`^${family}.all.`)} > ${ifSaved} || true; `
+    ? `${sysctl("-a", "-r", `^${family.replace(/\./g, "\\.")}\\.[^.]*\\.forwarding$`)} | ` +
+      `awk -v v="$v" ${shq(`$1 != "${family}.all.forwarding" && $3 != v`)} > ${ifSaved} || true; `
     : "";
   const create = [
     // Read first, then write: a key that cannot be read (no such key) stops here and leaves no empty saved value.

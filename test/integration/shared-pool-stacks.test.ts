@@ -63,7 +63,7 @@ function synthesized(p: CdktfProject): { lock: Record<string, string>; review: R
     // Terraform's values hold the script's hash; the text is the file of that name beside cdk.tf.json.
     if (!r.triggers_replace.create_sha256) continue; // the pool's own commit resource
     const create = readFileSync(path.join(p.stackDir, SCRIPTS_DIR, `${r.triggers_replace.create_sha256}.sh`), "utf8");
-    const m = /^ip -n \S+ addr replace (10\.60\.0\.\d+)\/24 dev eth0$/m.exec(create);
+    const m = /^(?:ip -n \S+ )?addr replace (10\.60\.0\.\d+)\/24 dev eth0$/m.exec(create); // a line of the namespace's ip -batch
     if (m) terraform[r["//"].metadata.path.replace(/\/hook$/, "")] = m[1];
   }
   return { lock, review, terraform };

@@ -14,7 +14,7 @@ describe("renderSysctl", () => {
     expect(renderSysctl({ key: "net.ipv4.ip_forward", value: "1" }, ref)).toEqual({
       create: [
         `if [ ! -f ${PREV} ]; then v=$(sysctl -n net.ipv4.ip_forward); ` +
-          `sysctl -a -r '^net\\.ipv4\\.conf\\.[^.]*\\.forwarding$' | grep -v '^net.ipv4.conf.all.' > ${PREV}-if || true; ` +
+          `sysctl -a -r '^net\\.ipv4\\.conf\\.[^.]*\\.forwarding$' | awk -v v="$v" '$1 != "net.ipv4.conf.all.forwarding" && $3 != v' > ${PREV}-if || true; ` +
           `printf '%s\\n' "$v" > ${PREV}; fi`,
         "sysctl -q -w net.ipv4.ip_forward=1",
       ],
@@ -38,7 +38,8 @@ describe("renderSysctl", () => {
     expect(renderSysctl({ netns: "web", key: "net.ipv4.conf.all.forwarding", value: "1" }, ref)).toEqual({
       create: [
         `if [ ! -f ${PREV} ]; then v=$(ip netns exec web sysctl -n net.ipv4.conf.all.forwarding); ` +
-          `ip netns exec web sysctl -a -r '^net\\.ipv4\\.conf\\.[^.]*\\.forwarding$' | grep -v '^net.ipv4.conf.all.' > ${PREV}-if || true; ` +
+          `ip netns exec web sysctl -a -r '^net\\.ipv4\\.conf\\.[^.]*\\.forwarding$' | ` +
+          `awk -v v="$v" '$1 != "net.ipv4.conf.all.forwarding" && $3 != v' > ${PREV}-if || true; ` +
           `printf '%s\\n' "$v" > ${PREV}; fi`,
         "ip netns exec web sysctl -q -w net.ipv4.conf.all.forwarding=1",
       ],
@@ -138,6 +139,8 @@ describe("sysctl hooks on a fake host", () => {
     host.setSysctl(`${prefix}.br-x.forwarding`, "1");
     expect(host.run(createScript(fwd, ref, header))).toMatchObject({ status: 0, stderr: "" });
     expect(host.sysctl(`${prefix}.eth0.forwarding`)).toBe("1");
+    // Only the exceptions are kept: the entry does not depend on which other interfaces exist at that moment.
+    expect(host.ledger("s/0123456789ab.prev-if")).toBe(`${prefix}.br-x.forwarding = 1\n${prefix}.eth1.forwarding = 1\n`);
     expect(host.run(destroyScript(fwd, ref, header))).toMatchObject({ status: 0, stderr: "" });
     expect([key, "default", "eth0", "eth1", "br-x"].map((k) => host.sysctl(k.includes(".") ? k : `${prefix}.${k}.forwarding`))).toEqual([
       "0",
