@@ -19,6 +19,7 @@ import { noPositionals, parseArgs, UsageError } from "./args";
 import { Command, Io } from "./command";
 import { DEFAULT_LOCK_WAIT_SECONDS, lockProject, ProjectLock } from "./project-lock";
 import { projectOutdir, readCdktfJson, readSynthesized, synthApp } from "./plan";
+import { terraformEnv } from "./terraform";
 
 interface Synthesized {
   readonly dir: string;
@@ -101,7 +102,7 @@ async function terraform(dir: string, args: string[], io: Io): Promise<number> {
       return init.exitCode;
     }
   }
-  const r = await execa("terraform", args, { cwd: dir, reject: false, all: true, env: { CHECKPOINT_DISABLE: "1" } });
+  const r = await execa("terraform", args, { cwd: dir, reject: false, all: true, env: terraformEnv(dir) });
   for (const l of (r.all ?? "").split("\n")) if (/Apply complete!|Error:|\(local-exec\): hostnet: /.test(l)) io.out(`  ${l.trim()}`);
   return r.exitCode;
 }

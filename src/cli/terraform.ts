@@ -13,6 +13,7 @@ import * as path from "path";
 import execa from "execa";
 import { Io } from "./command";
 import { displayPath } from "../text";
+import { copyOwner } from "../transport/hook-lock";
 
 /** Where hostnet records which `terraform` block the last successful init saw. */
 const INIT_STAMP = path.join(".terraform", "hostnet-init.sha256");
@@ -33,9 +34,24 @@ export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (n ?? 0);
 }
 
-/** The environment Terraform runs with: the user's, without the update check. */
-export function terraformEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, CHECKPOINT_DISABLE: process.env.CHECKPOINT_DISABLE ?? "1" };
+/**
+ * The environment Terraform runs with: the user's, without the update check.
+ * With the directory Terraform runs in: also its real path as PWD and the hook
+ * lock's owner for it (HN_COPY, see copyOwner), which every hook would
+ * otherwise compute with a process of its own.
+ */
+export function terraformEnv(dir?: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: process.env.CHECKPOINT_DISABLE ?? "1" };
+  if (dir === undefined) return env;
+  let real: string;
+  let name: string;
+  try {
+    real = fs.realpathSync(dir);
+    name = fs.readFileSync("/proc/sys/kernel/hostname", "utf8").replace(/\n$/, "");
+  } catch {
+    return env;
+  }
+  return { ...env, ...copyOwner(real, name) };
 }
 
 /** `-no-color` unless output goes to a terminal that wants colour. */
@@ -93,7 +109,7 @@ export async function initIfNeeded(dir: string, io: Io): Promise<number> {
  */
 export function runTerraform(dir: string, args: readonly string[]): Promise<TerraformExit> {
   return new Promise((resolve, reject) => {
-    const child = spawn("terraform", [...args], { cwd: dir, env: terraformEnv(), stdio: ["ignore", "inherit", "inherit"], detached: true });
+    const child = spawn("terraform", [...args], { cwd: dir, env: terraformEnv(dir), stdio: ["ignore", "inherit", "inherit"], detached: true });
     let interrupted = false;
     const forward = (sig: NodeJS.Signals) => {
       interrupted = true;

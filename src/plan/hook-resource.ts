@@ -201,10 +201,18 @@ export function createHookResource(scope: Construct, id: string, o: HookResource
   // `destroy` is the text; so has a hook without a ledger entry.
   const destroySha = `lookup(self.${attr}, "destroy_sha256", "")`;
   const destroyFile = file(`lookup(self.${attr}, "destroy_sha256", "none")`);
+  // HN_SCRIPT_SHA256: the sha256 of the file the text was read from, by Terraform (filesha256), so the
+  // transport compares two values instead of starting sha256sum on every hook.
+  const createFile = file(`self.${attr}.create_sha256`);
   const script = {
-    create: { HN_SCRIPT: `\${file(${file(`self.${attr}.create_sha256`)})}`, HN_SHA256: `\${self.${attr}.create_sha256}` },
+    create: {
+      HN_SCRIPT: `\${file(${createFile})}`,
+      HN_SCRIPT_SHA256: `\${filesha256(${createFile})}`,
+      HN_SHA256: `\${self.${attr}.create_sha256}`,
+    },
     destroy: {
       HN_SCRIPT: `\${fileexists(${destroyFile}) ? file(${destroyFile}) : lookup(self.${attr}, "destroy", "")}`,
+      HN_SCRIPT_SHA256: `\${fileexists(${destroyFile}) ? filesha256(${destroyFile}) : ""}`,
       HN_SHA256: `\${${destroySha}}`,
       ...(o.ledger !== undefined ? { HN_LEDGER: o.ledger } : {}),
     },

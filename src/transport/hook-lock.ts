@@ -104,3 +104,38 @@ export const HOST_LOCK_PRELUDE = [
   "  fi",
   "  exit $hn_rc' EXIT",
 ].join("\n");
+
+// CRC-32 table of POSIX cksum (polynomial 0x04C11DB7, most significant bit first).
+const CKSUM_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i << 24;
+    for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
+    t[i] = c >>> 0;
+  }
+  return t;
+})();
+
+/** What POSIX `cksum` prints first for these bytes: the CRC of the bytes followed by their length. */
+export function posixCksum(data: Uint8Array): number {
+  let crc = 0;
+  const step = (b: number) => {
+    crc = ((crc << 8) ^ CKSUM_TABLE[((crc >>> 24) ^ b) & 0xff]) >>> 0;
+  };
+  for (const b of data) step(b);
+  for (let n = data.length; n > 0; n = Math.floor(n / 256)) step(n & 0xff);
+  return ~crc >>> 0;
+}
+
+/**
+ * HN_COPY for the hooks Terraform runs in `dir`: "<machine name>:<directory>
+ * <owner>", where owner is the checksum the transport would otherwise compute
+ * with `cksum` on every hook (one process per hook less). The transport uses it
+ * only when the name and directory are its own; otherwise it computes the
+ * checksum itself. `directory` is the real path, which is the PWD the hook's
+ * shell gets when Terraform is started with PWD set to it (terraformEnv).
+ */
+export function copyOwner(dir: string, hostname: string): { HN_COPY: string; PWD: string } {
+  const id = `${hostname}:${dir}`;
+  return { HN_COPY: `${id} ${posixCksum(Buffer.from(id, "utf8"))}`, PWD: dir };
+}

@@ -82,9 +82,16 @@ export const CONTROL_PERSIST = 60;
 export const HOOK_COMMAND = [
   "set -eu",
   // The control socket directory must be private: whoever can open the socket can run commands on the host.
-  'd="${HOSTNET_SSH_DIR:-/tmp/hostnet-ssh-$(id -u)}"',
+  // The effective uid from /proc (a builtin read; `id -u` where /proc cannot be read).
+  'if [ -n "${HOSTNET_SSH_DIR:-}" ]; then d=$HOSTNET_SSH_DIR; else',
+  '  u=; { while read -r f a b x; do [ "$f" != Uid: ] || { u=$b; break; }; done < /proc/self/status; } 2>/dev/null || true',
+  '  case "$u" in ""|*[!0-9]*) u=$(id -u) ;; esac; d=/tmp/hostnet-ssh-$u',
+  "fi",
   '[ -d "$d" ] || mkdir -p -m 700 "$d"',
-  '[ -O "$d" ] && [ "$(stat -c %a "$d")" = 700 ] || { echo "hostnet: $d must be a directory of $(id -un) with mode 0700" >&2; exit 1; }',
+  // Its owner on every hook (a test builtin); its mode (a process) whenever a master is
+  // started below: only its owner or root can change the mode of a directory it owns.
+  'nd() { echo "hostnet: $d must be a directory of $(id -un) with mode 0700" >&2; exit 1; }',
+  '[ -O "$d" ] || nd',
   // The trust decision (sshTrust): computed at synth, so it costs no process here;
   // only an environment without it (a hand-run hook) pays one cksum.
   'case "${HN_TRUST:-}" in',
@@ -128,6 +135,7 @@ export const HOOK_COMMAND = [
   // (its sessions finish) rather than reuse it; remove a stale socket so a new
   // master can bind. If no master comes up, ssh's reason is the hook's error.
   "if ! up; then",
+  '  [ "$(stat -c %a "$d")" = 700 ] || nd',
   '  exec 9>"$d/lock.$k"; flock -w 30 9 || true',
   "  if ! up; then",
   '    s=$(ssh "$@" -G "$HN_ADDRESS" 2>/dev/null | sed -n \'s/^controlpath //p\')',
@@ -152,7 +160,9 @@ export const HOOK_COMMAND = [
   '  for v in "$HN_STACK" "$HN_LOCK_LEASE" "$HN_LOCK_WAIT"; do case "$v" in ""|*[!A-Za-z0-9_-]*) echo "hostnet: bad HN_STACK, HN_LOCK_LEASE or HN_LOCK_WAIT: $v" >&2; exit 2 ;; esac; done',
   '  case "$HN_LOCK_LEASE$HN_LOCK_WAIT" in *[!0-9]*) echo "hostnet: HN_LOCK_LEASE and HN_LOCK_WAIT must be whole seconds" >&2; exit 2 ;; esac',
   "  { read -r hn_h < /proc/sys/kernel/hostname; } 2>/dev/null || hn_h=unknown",
-  '  o=$(printf \'%s:%s\' "$hn_h" "$PWD" | cksum); o=${o%% *}',
+  // hostnet deploy gives that checksum as HN_COPY ("<name>:<directory> <checksum>", see copyOwner), used when it names this copy.
+  '  case "${HN_COPY:-}" in "$hn_h:$PWD "*) o=${HN_COPY##* } ;; *) o= ;; esac',
+  '  case "$o" in ""|*[!0-9]*) o=$(printf \'%s:%s\' "$hn_h" "$PWD" | cksum); o=${o%% *} ;; esac',
   '  case "$hn_h:$PWD" in *[!A-Za-z0-9_./:-]*) od="copy-$o" ;; *) od="$hn_h:$PWD" ;; esac',
   // Working copies sharing one Terraform state (HN_LOCK_OWNER, from the stack's pgBackend) are one owner.
   '  case "${HN_LOCK_OWNER:-}" in "") ;; *[!A-Za-z0-9_-]*) echo "hostnet: bad HN_LOCK_OWNER: $HN_LOCK_OWNER" >&2; exit 2 ;; *) o="$HN_LOCK_OWNER"; od="shared-state-$o" ;; esac',
@@ -171,7 +181,9 @@ export const HOOK_COMMAND = [
   "  *)",
   '    [ "${#HN_SHA256}" = 64 ] || { echo "hostnet: bad HN_SHA256: $HN_SHA256" >&2; exit 2; }',
   '    if [ -n "$HN_SCRIPT" ]; then',
-  "      hs=$(printf '%s' \"$HN_SCRIPT\" | sha256sum); hs=${hs%% *}",
+  // Terraform's filesha256() of the file it read the text from (HN_SCRIPT_SHA256), or sha256sum of the text.
+  "      hs=${HN_SCRIPT_SHA256:-}",
+  '      [ -n "$hs" ] || { hs=$(printf \'%s\' "$HN_SCRIPT" | sha256sum); hs=${hs%% *}; }',
   `      [ "$hs" = "$HN_SHA256" ] || { echo "hostnet: $HN_OP of $HN_PATH: the script file ${SCRIPTS_DIR}/$HN_SHA256.sh beside cdk.tf.json ` +
     'does not match its name (its sha256 is $hs): it changed after synthesis. Nothing was sent; synthesize again (hostnet deploy does) and do not edit these files." >&2; exit 1; }',
   "    fi",

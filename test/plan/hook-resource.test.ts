@@ -80,6 +80,7 @@ describe("createHookResource", () => {
         HN_ADDRESS: "${self.triggers_replace.address}",
         HN_PORT: "${self.triggers_replace.port}",
         HN_SCRIPT: `\${file(${fileOf("triggers_replace", "self.ATTR.create_sha256")})}`,
+        HN_SCRIPT_SHA256: `\${filesha256(${fileOf("triggers_replace", "self.ATTR.create_sha256")})}`,
         HN_SHA256: "${self.triggers_replace.create_sha256}",
         HN_OP: "create",
         HN_PATH: "s/a/__x__",
@@ -88,6 +89,7 @@ describe("createHookResource", () => {
     expect(destroy.when).toBe("destroy");
     const f = fileOf("triggers_replace", 'lookup(self.ATTR, "destroy_sha256", "none")');
     expect(destroy.environment.HN_SCRIPT).toBe(`\${fileexists(${f}) ? file(${f}) : lookup(self.triggers_replace, "destroy", "")}`);
+    expect(destroy.environment.HN_SCRIPT_SHA256).toBe(`\${fileexists(${f}) ? filesha256(${f}) : ""}`);
     expect(destroy.environment.HN_SHA256).toBe('${lookup(self.triggers_replace, "destroy_sha256", "")}');
     expect(destroy.environment.HN_LEDGER).toBeUndefined();
     expect(destroy.environment.HN_OP).toBe("destroy");
