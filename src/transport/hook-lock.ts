@@ -45,6 +45,18 @@ export const HOST_LOCK_PRELUDE = [
   'hn_fail() { echo "hostnet: cannot $1 on this host ($2). hostnet keeps its ledger and hook lock in ' +
     LEDGER_ROOT +
     ': make it a writable directory (is the file system read-only?) and run again." >&2; exit 73; }',
+  // The usual case, one flock: this copy owns the host. A shared lock on
+  // .active (the file at its path, not one the stack's last hook removed) while
+  // .owner names this copy: no other copy can take the host over while it is
+  // held, since that needs .active exclusively; so no .lock. The hook's start is
+  // written in place (`1<>`, never truncated: a reader sees the old line or the
+  // new one, the same but for the time). Anything else takes the loop below.
+  "hn_go=0",
+  'if [ -f "$hn_lock/.owner" ] && { command exec 7>>"$hn_lock/.active"; } 2>/dev/null; then',
+  '  if flock -n -s 7 && [ "$hn_lock/.active" -ef /proc/self/fd/7 ] && { read -r hn_cur hn_ts hn_cdesc < "$hn_lock/.owner"; } 2>/dev/null && [ "$hn_cur" = "$hn_owner" ] && ' +
+    'hn_now && { printf \'%s %s %s\\n\' "$hn_owner" "$hn_t" "$hn_desc" 1<>"$hn_lock/.owner"; } 2>/dev/null; then hn_go=1; else exec 7>&-; fi',
+  "fi",
+  'if [ "$hn_go" = 0 ]; then',
   "hn_now; hn_t0=$hn_t; hn_said=0; hn_next=$((hn_t + 10))",
   // The session's end. sshd holds the read end of this shell's stdout and closes
   // it when the session is gone (the local ssh or terraform killed); it sends no
@@ -91,16 +103,17 @@ export const HOST_LOCK_PRELUDE = [
   '  [ "$hn_t" -lt "$hn_next" ] || { hn_next=$((hn_t + 10)); echo "hostnet: still waiting for the other working copy ($((hn_t - hn_t0))s of ${hn_wait}s)" || exit 1; }',
   "  sleep 1",
   "done",
-  // The lease counts from the end of the owner's last hook. `>` truncates
-  // before it writes, so .owner is rewritten only under .lock, where every
-  // reader reads it (unlocked, a waiting hook once read it empty and stalled).
-  // Opened for reading: a .lock the stack's last hook removed is not made
-  // again. Written only while it still names this copy: after that removal
-  // another copy may have taken the host over on a new lock.
+  "fi",
+  // The lease counts from the end of the owner's last hook. Written while this
+  // hook still holds .active shared, and only when .active is still the file at
+  // its path and .owner still names this copy: then no other copy can have
+  // taken the host over (that needs .active exclusively; after the stack's last
+  // hook removed the files, another copy's .active is another file). In place
+  // (`1<>`), so a hook reading .owner never finds it empty (a truncating
+  // rewrite outside .lock once made one read it empty and stall).
   "trap 'hn_rc=$?",
-  '  if { command exec 8<"$hn_lock/.lock"; } 2>/dev/null && flock -x 8 && [ "$hn_lock/.lock" -ef /proc/self/fd/8 ]; then',
-  '    hn_cur=; [ ! -f "$hn_lock/.owner" ] || read -r hn_cur hn_x < "$hn_lock/.owner" || true',
-  '    hn_now; [ "$hn_cur" != "$hn_owner" ] || printf "%s %s %s\\n" "$hn_owner" "$hn_t" "$hn_desc" > "$hn_lock/.owner" 2>/dev/null || true',
+  '  if [ "$hn_lock/.active" -ef /proc/self/fd/7 ] && { read -r hn_cur hn_x < "$hn_lock/.owner"; } 2>/dev/null && [ "$hn_cur" = "$hn_owner" ]; then',
+  '    hn_now; { printf "%s %s %s\\n" "$hn_owner" "$hn_t" "$hn_desc" 1<>"$hn_lock/.owner"; } 2>/dev/null || true',
   "  fi",
   "  exit $hn_rc' EXIT",
 ].join("\n");

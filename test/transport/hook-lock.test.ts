@@ -5,7 +5,7 @@
  * the hooks run in, as Terraform runs them in each copy's stack directory.
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "fs";
 import { hostname, tmpdir } from "os";
 import * as path from "path";
 import { LOCK_FILES } from "../../src/render/common";
@@ -46,12 +46,15 @@ interface Hook {
 }
 
 /** One hook of stack "s", run from working copy `copy`. */
-function hook(copy: string, script: string, lock: { lease?: number; wait?: number } | false = {}): Hook {
+function hook(copy: string, script: string, lock: { lease?: number; wait?: number } | false = {}, trace?: string): Hook {
   const env = hookEnv(dir, bin, `s/${copy}`, {
     HN_SCRIPT: `set -eu\n${script}`,
     ...(lock ? { HN_STACK: "s", HN_LOCK_LEASE: String(lock.lease ?? 1), HN_LOCK_WAIT: String(lock.wait ?? 30) } : {}),
   });
-  const child = spawn("/bin/sh", ["-c", HOOK_COMMAND], { cwd: path.join(dir, copy), env, stdio: ["ignore", "ignore", "pipe"] });
+  const cmd = ["/bin/sh", "-c", HOOK_COMMAND];
+  // strace: every program started and every file opened, of the hook and all its children.
+  const argv = trace ? ["strace", "-f", "-qq", "-e", "trace=execve,openat", "-o", trace, ...cmd] : cmd;
+  const child = spawn(argv[0], argv.slice(1), { cwd: path.join(dir, copy), env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));
   const done = new Promise<{ code: number; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, stderr })));
@@ -179,30 +182,30 @@ describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () =>
     expect(owner()[2]).toContain("copy-a");
   }, 30_000);
 
-  test("a hook's end is written to .owner under .lock: a hook holding .lock to read .owner never sees it rewritten (or empty)", async () => {
-    const a = hook("copy-a", work("a", { until: `${dir}/release` }));
-    await logged("start a");
+  test("a hook of the copy that owns the host starts one flock and rewrites .owner only in place; the first hook of a copy takes it under .lock", async () => {
+    const trace = (n: number) => path.join(dir, `trace${n}`);
+    /** The flock processes a traced hook started on the host (not this side's `flock -w 30 9` for the ssh master), and whether it opened .owner truncating. */
+    const seen = (file: string) => {
+      const lines = readFileSync(file, "utf8").split("\n");
+      return {
+        flocks: lines.filter((l) => /execve\("[^"]*\/flock"/.test(l) && !/ENOENT/.test(l) && !l.includes('"-w", "30", "9"')).length,
+        truncated: lines.some((l) => /openat\(.*\/s\/\.owner".*O_TRUNC/.test(l)),
+      };
+    };
+    expect((await hook("copy-a", work("a1"), {}, trace(1)).done).code).toBe(0);
     const ownerFile = path.join(runRoot, "s", ".owner");
-    // What another hook's lock loop does while it reads .owner: hold .lock.
-    const reader = spawn("flock", ["-x", path.join(runRoot, "s", ".lock"), "sh", "-c", "echo held; exec cat >/dev/null"], {
-      stdio: ["pipe", "pipe", "ignore"],
-    });
-    await new Promise<void>((resolve) => reader.stdout!.on("data", (d) => String(d).includes("held") && resolve()));
-    // a's own line with its time set to 0, so a rewrite shows.
-    const [who, , desc] = readFileSync(ownerFile, "utf8").trim().split(" ");
-    try {
-      writeFileSync(ownerFile, `${who} 0 ${desc}\n`);
-      writeFileSync(path.join(dir, "release"), "");
-      await logged("end a");
-      // a's exit trap runs now; it must wait for .lock, not truncate and rewrite .owner under the reader.
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(readFileSync(ownerFile, "utf8")).toBe(`${who} 0 ${desc}\n`);
-    } finally {
-      reader.stdin!.end();
-    }
-    expect((await a.done).code).toBe(0);
-    expect(owner()[0]).toBe(who);
-    expect(Number(owner()[1])).toBeGreaterThan(0);
+    const first = { ...owner(), ino: statSync(ownerFile).ino };
+    expect((await hook("copy-a", work("a2", { secs: 1.2 }), {}, trace(2)).done).code).toBe(0);
+    // The first: .lock, then .active (take the empty host, then share it); the second: .active shared only.
+    expect([seen(trace(1)), seen(trace(2))]).toEqual([
+      { flocks: 3, truncated: true },
+      { flocks: 1, truncated: false },
+    ]);
+    // The same file, this copy's line, its end time after the first hook's.
+    expect(statSync(ownerFile).ino).toBe(first.ino);
+    expect([owner()[0], owner()[2]]).toEqual([first[0], first[2]]);
+    expect(Number(owner()[1])).toBeGreaterThanOrEqual(Number(first[1]) + 1);
+    expect(readFileSync(ownerFile, "utf8").split("\n")[0]).toBe(owner().join(" "));
   }, 30_000);
 
   test("a hook's end does not take .owner back from a copy that took over after the stack's last hook removed the lock", async () => {
