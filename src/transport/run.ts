@@ -34,10 +34,20 @@ export function sshFailureOf(stderr: string): string | undefined {
   return SSH_FAILURE.exec(last)?.[1];
 }
 
+/**
+ * The script reaches the transport on stdin, into a shell variable that is not
+ * exported: Linux refuses to start a process with an argument or environment
+ * string over 128 KiB (E2BIG), and the check of a host with 1,000 objects is
+ * larger than that. (A hook's own script is one object's, a few KB, and comes
+ * in HN_SCRIPT from Terraform.)
+ */
+const RUN_COMMAND = `unset HN_SCRIPT; HN_SCRIPT=$(cat)\n${HOOK_COMMAND}`;
+
 export async function runOnHost(host: HostRef, script: string, what: { op: string; path: string }): Promise<HostRunResult> {
-  const r = await execa("/bin/sh", ["-c", HOOK_COMMAND], {
+  const r = await execa("/bin/sh", ["-c", RUN_COMMAND], {
     reject: false,
-    env: { ...host.environment, HN_ADDRESS: host.address, HN_PORT: String(host.port), HN_SCRIPT: script, HN_OP: what.op, HN_PATH: what.path },
+    input: script,
+    env: { ...host.environment, HN_ADDRESS: host.address, HN_PORT: String(host.port), HN_OP: what.op, HN_PATH: what.path },
     timeout: 120_000,
   });
   const exitCode = r.exitCode ?? -1;

@@ -194,7 +194,8 @@ describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () =>
     };
     expect((await hook("copy-a", work("a1"), {}, trace(1)).done).code).toBe(0);
     const ownerFile = path.join(runRoot, "s", ".owner");
-    const first = { ...owner(), ino: statSync(ownerFile).ino };
+    const first = owner();
+    const ino = statSync(ownerFile).ino;
     expect((await hook("copy-a", work("a2", { secs: 1.2 }), {}, trace(2)).done).code).toBe(0);
     // The first: .lock, then .active (take the empty host, then share it); the second: .active shared only.
     expect([seen(trace(1)), seen(trace(2))]).toEqual([
@@ -202,7 +203,7 @@ describe("per-host hook lock (real sh and flock, local stand-in for ssh)", () =>
       { flocks: 1, truncated: false },
     ]);
     // The same file, this copy's line, its end time after the first hook's.
-    expect(statSync(ownerFile).ino).toBe(first.ino);
+    expect(statSync(ownerFile).ino).toBe(ino);
     expect([owner()[0], owner()[2]]).toEqual([first[0], first[2]]);
     expect(Number(owner()[1])).toBeGreaterThanOrEqual(Number(first[1]) + 1);
     expect(readFileSync(ownerFile, "utf8").split("\n")[0]).toBe(owner().join(" "));

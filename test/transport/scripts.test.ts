@@ -12,6 +12,7 @@ import * as path from "path";
 import { DESTROY_RUNNER, HOOK_COMMAND } from "../../src/transport/ssh";
 import { syntaxErrors } from "../support/fake-host";
 import { hookEnv } from "../support/hook-env";
+import { runOnHost } from "../../src/transport/run";
 
 let dir: string;
 let bin: string;
@@ -142,4 +143,20 @@ describe("destroy runs the host's ledger copy, checked against the hash in the s
       expect([r.code, sessions()]).toEqual([2, 0]);
     },
   );
+});
+
+describe("runOnHost (hostnet check, gc)", () => {
+  // The check of a host with 1,000 endpoints is ~300 KB: as an environment value it was refused by
+  // the kernel (a string over 128 KiB: spawn E2BIG), and every deploy of such a stack failed in its drift probe.
+  test("sends a script larger than the kernel's 128 KiB limit on one environment string", async () => {
+    const script = [...Array.from({ length: 6000 }, (_, i) => `: line ${i} of a large check ${"x".repeat(40)}`), "echo checked"].join("\n");
+    expect(script.length).toBeGreaterThan(300_000);
+    const env = hookEnv(dir, bin, "s/a", {});
+    const r = await runOnHost({ address: "198.18.0.2", port: 22, environment: { ...env, HN_SCRIPT: "echo stale" } }, script, {
+      op: "check",
+      path: "s/a",
+    });
+    expect([r.exitCode, r.stdout, r.stderr]).toEqual([0, "checked", ""]);
+    expect(sessions()).toBe(1);
+  });
 });
