@@ -32,7 +32,9 @@ export function synthOrExit(app: App): void {
     app.synth();
   } catch (e) {
     // A mistake found while writing files (e.g. an unreadable lock file) is one problem too.
-    if (isHostnetError(e)) exitWith([e.message]);
+    // cdktf wraps a mistake found while resolving a value (a script too large for a hook):
+    // "Resolution error: <message>." and the value's creation stack; the message names the construct.
+    if (isHostnetError(e)) exitWith([e.message.replace(/^Resolution error: ([\s\S]*?)\.(?:\nObject creation stack:[\s\S]*)?$/, "$1")]);
     throw e;
   }
 }

@@ -27,6 +27,7 @@ import * as path from "path";
 import { Construct } from "constructs";
 import { HOOK_COMMAND, SCRIPTS_DIR } from "../transport/ssh";
 import { commentSafe } from "../render/quote";
+import { ConstructError } from "../errors";
 import { createHash } from "crypto";
 
 export type ResourceType = "terraform_data" | "null_resource";
@@ -127,6 +128,14 @@ export interface HookTriggers {
  * - destroy (hooks without a ledger entry: the host's own, a few lines): the text.
  */
 export type HookState = Record<string, string>;
+
+/**
+ * The largest script file a hook can carry: Terraform passes it to the hook's
+ * shell as the environment value HN_SCRIPT, and Linux refuses to start a
+ * process with one argument or environment string over 32 pages (131,072
+ * bytes, "HN_SCRIPT=" and the terminating NUL included): spawn E2BIG.
+ */
+export const MAX_SCRIPT_BYTES = 131_072 - "HN_SCRIPT=".length - 1;
 
 /** Folder beside cdk.tf.json holding every hook's scripts, named by their sha256. */
 export { SCRIPTS_DIR };
@@ -242,6 +251,19 @@ export function createHookResource(scope: Construct, id: string, o: HookResource
     const t = o.triggers();
     const create = scriptFile(t.create);
     const destroy = scriptFile(t.destroy);
+    for (const [op, f] of [
+      ["create", create],
+      ["destroy", destroy],
+    ] as const) {
+      const bytes = Buffer.byteLength(f.content);
+      if (bytes > MAX_SCRIPT_BYTES)
+        throw new ConstructError(
+          `its ${op} script is ${bytes.toLocaleString("en")} bytes, and a hook's script reaches the transport in one environment value, ` +
+            `which Linux limits to 128 KiB (at most ${MAX_SCRIPT_BYTES.toLocaleString("en")} bytes of script). The host's sweep lists every ` +
+            `object of the stack on its host (13 bytes each, so about 10,000 objects): split the host's objects between stacks, or a large object into several.`,
+          o.path,
+        );
+    }
     const state: HookState = {
       address: t.address,
       port: t.port,

@@ -3,7 +3,8 @@
  * halfway, or end synth with a stack trace (issue 11, items 2, 4, 5, 6): each is
  * now a validation problem naming the path, the value and the fix.
  */
-import { App, Testing } from "cdktf";
+import { App, Lazy, TerraformOutput, Testing } from "cdktf";
+import { ConstructError } from "../../src/errors";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -380,5 +381,22 @@ describe("an inventory that lacks a field says which file lacks which field", ()
     const { stack } = newStack();
     Host.fromInventory(stack, "a", f, "a", { address: "198.18.0.10", hostKey: HOST_KEY });
     expect(validateStack(stack)).toEqual([]);
+  });
+});
+
+describe("a mistake found while cdktf resolves a value (a hook's script too large for the kernel)", () => {
+  test("synthOrExit prints hostnet's message as it is, without cdktf's 'Resolution error' wrapping or a stack trace", () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(work, "resolve-")) });
+    const stack = new HostnetStack(app, "s", { lockFile: false });
+    const value = Lazy.stringValue({
+      produce: () => {
+        throw new ConstructError("its create script is 140,000 bytes, ...: split the host's objects between stacks.", "s/a/sweep");
+      },
+    });
+    new TerraformOutput(stack, "o", { value });
+    expect(runSynthOrExit(app)).toEqual({
+      code: 1,
+      out: "hostnet: 1 problem(s) in the stack; nothing was synthesized or deployed:\n  s/a/sweep: its create script is 140,000 bytes, ...: split the host's objects between stacks.\n",
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import { TerraformStack, Testing } from "cdktf";
 import { App } from "cdktf";
 import { createHash } from "crypto";
@@ -7,6 +8,7 @@ import * as path from "path";
 import {
   createHookResource,
   HookTriggers,
+  MAX_SCRIPT_BYTES,
   ResourceType,
   SCRIPTS_DIR,
   scriptFile,
@@ -178,5 +180,26 @@ describe("script files beside cdk.tf.json", () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a script too large for one environment value", () => {
+  // One byte under the limit synthesizes (and Terraform starts the hook); one over fails at synth, not at apply with E2BIG.
+  const sized = (bytes: number) => `: ${"x".repeat(bytes - 3)}`; // the file adds a newline
+  test.each([
+    ["create", MAX_SCRIPT_BYTES],
+    ["destroy", MAX_SCRIPT_BYTES],
+  ] as const)("a %s script of exactly MAX_SCRIPT_BYTES synthesizes", (op, bytes) => {
+    expect(() => synthHook("terraform_data", { [op]: sized(bytes) })).not.toThrow();
+  });
+  test.each([["create"], ["destroy"]] as const)("a %s script one byte over fails at synth naming the construct, the size and the fix", (op) => {
+    expect(() => synthHook("terraform_data", { [op]: sized(MAX_SCRIPT_BYTES + 1) })).toThrow(
+      new RegExp(`^Resolution error: s/a/\\$\\(x\\)\\n: its ${op} script is 131,062 bytes, .* Linux limits to 128 KiB .* split the host's objects between stacks`),
+    );
+  });
+  test("MAX_SCRIPT_BYTES is what the kernel takes: a value of that size starts a process, one byte more does not", () => {
+    const ok = spawnSync("/bin/true", { env: { HN_SCRIPT: "x".repeat(MAX_SCRIPT_BYTES) } });
+    const over = spawnSync("/bin/true", { env: { HN_SCRIPT: "x".repeat(MAX_SCRIPT_BYTES + 1) } });
+    expect([ok.status, ok.error, (over.error as NodeJS.ErrnoException | undefined)?.code]).toEqual([0, undefined, "E2BIG"]);
   });
 });
