@@ -194,7 +194,9 @@ describe("a script too large for one environment value", () => {
   });
   test.each([["create"], ["destroy"]] as const)("a %s script one byte over fails at synth naming the construct, the size and the fix", (op) => {
     expect(() => synthHook("terraform_data", { [op]: sized(MAX_SCRIPT_BYTES + 1) })).toThrow(
-      new RegExp(`^Resolution error: s/a/\\$\\(x\\)\\n: its ${op} script is 131,062 bytes, .* Linux limits to 128 KiB .* split the host's objects between stacks`),
+      new RegExp(
+        `^Resolution error: s/a/\\$\\(x\\)\\n: its ${op} script is 131,062 bytes, .* Linux limits to 128 KiB .* split the host's objects between stacks`,
+      ),
     );
   });
   test("MAX_SCRIPT_BYTES is what the kernel takes: a value of that size starts a process, one byte more does not", () => {
