@@ -14,7 +14,7 @@ import { parseHostCheck, renderCheckBatch } from "../drift/check";
 import { findOrphans, renderGcRemove, renderGcScan } from "../drift/gc";
 import { HostnetError } from "../errors";
 import { HostManifest, MANIFEST_FILE, StackManifest } from "../plan/manifest";
-import { runOnHost } from "../transport/run";
+import { checkTimeoutSeconds, runOnHost } from "../transport/run";
 import { noPositionals, parseArgs, UsageError } from "./args";
 import { Command, Io } from "./command";
 import { DEFAULT_LOCK_WAIT_SECONDS, lockProject, ProjectLock } from "./project-lock";
@@ -76,7 +76,12 @@ export function unreachableLines(h: { name: string; address: string }, r: { stde
 }
 
 async function checkHost(h: HostManifest, io: Io): Promise<{ drifted: string[]; ok: boolean }> {
-  const r = await runOnHost(h, renderCheckBatch(h.objects, h.checks ?? []), { op: "check", path: h.path });
+  const r = await runOnHost(
+    h,
+    renderCheckBatch(h.objects, h.checks ?? []),
+    { op: "check", path: h.path },
+    { timeoutSeconds: checkTimeoutSeconds(h.objects.length) },
+  );
   if (r.exitCode !== 0) {
     for (const l of unreachableLines(h, r, "check")) io.out(l);
     return { drifted: [], ok: false };

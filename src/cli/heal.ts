@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseCheckOutput, renderCheckBatch } from "../drift/check";
 import { HostManifest, MANIFEST_FILE, ObjectManifest, StackManifest } from "../plan/manifest";
-import { runOnHost } from "../transport/run";
+import { checkTimeoutSeconds, runOnHost } from "../transport/run";
 import { Io } from "./command";
 
 /** The stack's hostnet.json, or undefined for a stack that is not a HostnetStack. */
@@ -50,7 +50,12 @@ export async function probeDrift(manifest: StackManifest, inState: ReadonlySet<s
     manifest.hosts.map(async (h) => {
       const objects = h.objects.filter((o) => o.checks && inState.has(o.resource));
       if (objects.length === 0) return;
-      const r = await runOnHost(h, renderCheckBatch(objects), { op: "drift probe", path: h.path });
+      const r = await runOnHost(
+        h,
+        renderCheckBatch(objects),
+        { op: "drift probe", path: h.path },
+        { timeoutSeconds: checkTimeoutSeconds(objects.length) },
+      );
       if (r.exitCode !== 0) {
         unprobed.push({ host: h, reason: lastLine(r.stderr, `exit ${r.exitCode}`) });
         return;

@@ -3,7 +3,7 @@
  * transport the Terraform hooks use: HOOK_COMMAND with the host's environment.
  */
 import execa from "execa";
-import { HOOK_COMMAND } from "./ssh";
+import { HOOK_COMMAND, hostPort } from "./ssh";
 
 export interface HostRef {
   readonly address: string;
@@ -43,13 +43,35 @@ export function sshFailureOf(stderr: string): string | undefined {
  */
 const RUN_COMMAND = `unset HN_SCRIPT; HN_SCRIPT=$(cat)\n${HOOK_COMMAND}`;
 
-export async function runOnHost(host: HostRef, script: string, what: { op: string; path: string }): Promise<HostRunResult> {
+/**
+ * Seconds a check of `objects` objects may take on a host: 120, and half a
+ * second per object. The check starts a few processes per object, one after
+ * another (1,000 endpoints: about two minutes on the 2-core test machine).
+ */
+export function checkTimeoutSeconds(objects: number): number {
+  return 120 + Math.ceil(objects / 2);
+}
+
+/** The exit code of a run stopped at its timeout (as timeout(1) gives). */
+export const TIMED_OUT = 124;
+
+export async function runOnHost(
+  host: HostRef,
+  script: string,
+  what: { op: string; path: string },
+  opts: { timeoutSeconds?: number } = {},
+): Promise<HostRunResult> {
+  const seconds = opts.timeoutSeconds ?? 120;
   const r = await execa("/bin/sh", ["-c", RUN_COMMAND], {
     reject: false,
     input: script,
     env: { ...host.environment, HN_ADDRESS: host.address, HN_PORT: String(host.port), HN_OP: what.op, HN_PATH: what.path },
-    timeout: 120_000,
+    timeout: seconds * 1000,
   });
+  if (r.timedOut) {
+    const line = `hostnet: ${what.op} of ${what.path} did not finish within ${seconds} s on ${host.environment.HN_USER ?? "root"}@${hostPort(host.address, host.port)}; it was stopped`;
+    return { stdout: r.stdout, stderr: [r.stderr, line].filter((x) => x !== "").join("\n"), exitCode: TIMED_OUT };
+  }
   const exitCode = r.exitCode ?? -1;
   const sshFailure = exitCode === 255 ? sshFailureOf(r.stderr) : undefined;
   return { stdout: r.stdout, stderr: r.stderr, exitCode, ...(sshFailure !== undefined ? { sshFailure } : {}) };

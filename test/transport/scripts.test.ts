@@ -12,7 +12,7 @@ import * as path from "path";
 import { DESTROY_RUNNER, HOOK_COMMAND } from "../../src/transport/ssh";
 import { syntaxErrors } from "../support/fake-host";
 import { hookEnv } from "../support/hook-env";
-import { runOnHost } from "../../src/transport/run";
+import { checkTimeoutSeconds, runOnHost } from "../../src/transport/run";
 
 let dir: string;
 let bin: string;
@@ -158,5 +158,24 @@ describe("runOnHost (hostnet check, gc)", () => {
     });
     expect([r.exitCode, r.stdout, r.stderr]).toEqual([0, "checked", ""]);
     expect(sessions()).toBe(1);
+  });
+
+  // A check of 1,000 endpoints took longer than the fixed 120 s, and the deploy said only "not probed for drift: exit -1".
+  test("a run that outlasts its timeout is stopped and says so, with exit 124", async () => {
+    const env = hookEnv(dir, bin, "s/a", {});
+    const t0 = Date.now();
+    const r = await runOnHost(
+      { address: "198.18.0.2", port: 22, environment: env },
+      "echo started; sleep 5",
+      { op: "drift probe", path: "s/a" },
+      { timeoutSeconds: 1 },
+    );
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(r.exitCode).toBe(124);
+    expect(r.stderr.split("\n").pop()).toBe("hostnet: drift probe of s/a did not finish within 1 s on root@198.18.0.2:22; it was stopped");
+  });
+
+  test("checkTimeoutSeconds: 120 s, and half a second per object", () => {
+    expect([checkTimeoutSeconds(0), checkTimeoutSeconds(1), checkTimeoutSeconds(1000)]).toEqual([120, 121, 620]);
   });
 });
