@@ -57,16 +57,17 @@ function linkChecks(
   const show = `${ip(l.netns, "-o", "link", "show", "dev", l.name)} 2>/dev/null`;
   const lines = [
     `if ! ${nsPresent(l.netns)} || ! l=$(${show}); then ${say(`${what} ${l.name} is missing in ${where(l.netns)}`)}; else`,
-    `  ${expect(`[ "$(${ip(l.netns, "link", "show", "dev", l.name)} | sed -n 's/^    alias //p')" = ${shq(tag)} ]`, `${what} ${l.name} does not carry this object's tag`)}`,
+    // `ip -o` prints the alias as "\    alias <tag>", last or before another "\    " field (altname): no second ip and sed.
+    `  ${expect(`case "$l" in *${shq(`\\    alias ${tag}`)}|*${shq(`\\    alias ${tag}\\`)}*) true;; *) false;; esac`, `${what} ${l.name} does not carry this object's tag`)}`,
     `  ${expect(`case "$l" in *" mtu ${l.mtu} "*) true;; *) false;; esac`, `${what} ${l.name}: MTU is not ${l.mtu}`)}`,
     `  ${expect(`case "$l" in *"<"*UP*">"*) true;; *) false;; esac`, `${what} ${l.name} is down`)}`,
   ];
   if (l.master)
     lines.push(`  ${expect(`case "$l" in *" master ${l.master} "*) true;; *) false;; esac`, `${what} ${l.name} is not a port of ${l.master}`)}`);
+  // One `ip -o addr` per link, matched by `case` for each address (a grep per address before).
+  if (l.addresses.length) lines.push(`  ad=$(${ip(l.netns, "-o", "addr", "show", "dev", l.name)} 2>/dev/null)`);
   for (const a of l.addresses) {
-    lines.push(
-      `  ${expect(`${ip(l.netns, "-o", "addr", "show", "dev", l.name)} | grep -qF ${shq(` ${a} `)}`, `${what} ${l.name} lacks address ${a}`)}`,
-    );
+    lines.push(`  ${expect(`case "$ad" in *${shq(` ${a} `)}*) true;; *) false;; esac`, `${what} ${l.name} lacks address ${a}`)}`);
   }
   if (details.length) {
     lines.push(`  d=$(${ip(l.netns, "-d", "-o", "link", "show", "dev", l.name)} 2>/dev/null)`);

@@ -382,3 +382,30 @@ describe("a NAT object's probe under auto reads the host's backend", () => {
     ]);
   });
 });
+
+describe("a link's tag, read from its `ip -o link show` line", () => {
+  const files = { "run/netns/mv": "" };
+  const line = (aliasPart: string) =>
+    `5: eth1@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 9a:6b:6b:2b:bb:dd brd ff:ff:ff:ff:ff:ff link-netnsid 0${aliasPart}\n`;
+  const probe = (aliasPart: string) =>
+    runProbe(
+      checkStackedLink({ ...MV, addresses: [] }, TAG),
+      {
+        "ip -n mv -o link show dev eth1": line(aliasPart),
+        "ip -n mv -d -o link show dev eth1": `5: eth1@if4: <UP> mtu 1450\\    macvlan mode bridge bcqueuelen 1000\n`,
+      },
+      files,
+    );
+  const notOurs = ["macvlan eth1 does not carry this object's tag"];
+
+  test.each([
+    ["the tag, last", `\\    alias ${TAG}`, []],
+    ["the tag, then an altname", `\\    alias ${TAG}\\    altname enp0s9`, []],
+    ["no alias", "", notOurs],
+    ["another object's tag", `\\    alias hostnet:s:s/a/y`, notOurs],
+    ["a tag that starts with this one", `\\    alias ${TAG}2`, notOurs],
+    ["this tag inside a longer alias", `\\    alias x${TAG}`, notOurs],
+  ] as const)("%s", (_what, aliasPart, want) => {
+    expect(probe(aliasPart)).toEqual(want);
+  });
+});
