@@ -386,7 +386,8 @@ describe("a NAT object's probe under auto reads the host's backend", () => {
 describe("a link's tag, read from its `ip -o link show` line", () => {
   const files = { "run/netns/mv": "" };
   const line = (aliasPart: string) =>
-    `5: eth1@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 9a:6b:6b:2b:bb:dd brd ff:ff:ff:ff:ff:ff link-netnsid 0${aliasPart}\n`;
+    `5: eth1@if4: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UP mode DEFAULT group default qlen 1000` +
+    `\\    link/ether 9a:6b:6b:2b:bb:dd brd ff:ff:ff:ff:ff:ff link-netnsid 0${aliasPart}\n`;
   const probe = (aliasPart: string) =>
     runProbe(
       checkStackedLink({ ...MV, addresses: [] }, TAG),
