@@ -10,16 +10,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import execa from "execa";
-import { parseHostCheck, renderCheckBatch } from "../drift/check";
+import { parseHostCheck } from "../drift/check";
 import { findOrphans, renderGcRemove, renderGcScan } from "../drift/gc";
 import { HostnetError } from "../errors";
 import { HostManifest, MANIFEST_FILE, StackManifest } from "../plan/manifest";
-import { checkTimeoutSeconds, runOnHost } from "../transport/run";
+import { runOnHost } from "../transport/run";
 import { noPositionals, parseArgs, UsageError } from "./args";
 import { Command, Io } from "./command";
 import { DEFAULT_LOCK_WAIT_SECONDS, lockProject, ProjectLock } from "./project-lock";
 import { projectOutdir, readCdktfJson, readSynthesized, synthApp } from "./plan";
 import { terraformEnv } from "./terraform";
+import { runCheck } from "./heal";
 
 interface Synthesized {
   readonly dir: string;
@@ -76,12 +77,7 @@ export function unreachableLines(h: { name: string; address: string }, r: { stde
 }
 
 async function checkHost(h: HostManifest, io: Io): Promise<{ drifted: string[]; ok: boolean }> {
-  const r = await runOnHost(
-    h,
-    renderCheckBatch(h.objects, h.checks ?? []),
-    { op: "check", path: h.path },
-    { timeoutSeconds: checkTimeoutSeconds(h.objects.length) },
-  );
+  const r = await runCheck(h, h.objects, "check", h.checks ?? []);
   if (r.exitCode !== 0) {
     for (const l of unreachableLines(h, r, "check")) io.out(l);
     return { drifted: [], ok: false };

@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseCheckOutput, renderCheckBatch } from "../drift/check";
 import { HostManifest, MANIFEST_FILE, ObjectManifest, StackManifest } from "../plan/manifest";
-import { checkTimeoutSeconds, runOnHost } from "../transport/run";
+import { checkTimeoutSeconds, HostRunResult, runOnHost } from "../transport/run";
 import { Io } from "./command";
 
 /** The stack's hostnet.json, or undefined for a stack that is not a HostnetStack. */
@@ -40,6 +40,20 @@ function lastLine(text: string, fallback: string): string {
 }
 
 /**
+ * Runs the check of `objects` (and `hostChecks`, the host-wide ones) on a host
+ * in one session, with a timeout that grows with the number of objects: the
+ * deploy's drift probe and `hostnet check`.
+ */
+export function runCheck(
+  h: HostManifest,
+  objects: readonly ObjectManifest[],
+  op: string,
+  hostChecks: readonly string[] = [],
+): Promise<HostRunResult> {
+  return runOnHost(h, renderCheckBatch(objects, hostChecks), { op, path: h.path }, { timeoutSeconds: checkTimeoutSeconds(objects.length) });
+}
+
+/**
  * Probes, on every host in parallel, the objects whose resource is in
  * `inState` (objects not created yet have nothing to drift).
  */
@@ -50,12 +64,7 @@ export async function probeDrift(manifest: StackManifest, inState: ReadonlySet<s
     manifest.hosts.map(async (h) => {
       const objects = h.objects.filter((o) => o.checks && inState.has(o.resource));
       if (objects.length === 0) return;
-      const r = await runOnHost(
-        h,
-        renderCheckBatch(objects),
-        { op: "drift probe", path: h.path },
-        { timeoutSeconds: checkTimeoutSeconds(objects.length) },
-      );
+      const r = await runCheck(h, objects, "drift probe");
       if (r.exitCode !== 0) {
         unprobed.push({ host: h, reason: lastLine(r.stderr, `exit ${r.exitCode}`) });
         return;
