@@ -4,7 +4,7 @@
  * and the output is split back into problems per host and per construct path.
  */
 import { ObjectManifest } from "../plan/manifest";
-import { NOT_CHECKED } from "../render/check";
+import { NEED, NOT_CHECKED, renderCheckCache } from "../render/check";
 import { HostnetError } from "../errors";
 
 const MARK = "@@hostnet-check ";
@@ -13,6 +13,10 @@ const HOST_ID = "host";
 
 export function renderCheckBatch(objects: readonly ObjectManifest[], hostChecks: readonly string[] = []): string {
   const lines = ["# hostnet check: read-only", "set -u"];
+  // Each namespace the probes read is loaded once, before them (src/render/check.ts renderCheckCache).
+  const needs = new Set<string>();
+  for (const o of objects) for (const l of o.checks ?? []) if (l.startsWith(NEED)) needs.add(l.slice(NEED.length));
+  lines.push(...renderCheckCache([...needs]));
   if (hostChecks.length) lines.push(`echo '${MARK}${HOST_ID}'`, "(", ...hostChecks.map((l) => `  ${l}`), ")");
   for (const o of objects) {
     if (!o.checks) continue;

@@ -43,6 +43,98 @@ function nsPresent(netns: string | undefined): string {
   return netns ? netnsPresent(netns) : "true";
 }
 
+/*
+ * The probe's cache. A host has one read of each namespace the objects use
+ * (`ip -batch`: links, addresses, and hostnet's routes of both families), not
+ * a few `ip` per object: with 1,000 endpoints, about 1,000 processes instead of
+ * 4,000. An object's probe declares each namespace it reads with a NEED line;
+ * renderCheckBatch (src/drift/check.ts) loads them all first
+ * (renderCheckCache), and awk turns the output into shell variables, one per
+ * link, per link's addresses and per route destination. A probe reads the
+ * variable and, when it is unset (the namespace was not loaded, or the link
+ * or route is not in it), runs the `ip` it always ran: a cached value is the
+ * same text that `ip` prints, so the result is the same either way, and what
+ * looks missing is looked up again on its own.
+ */
+
+/** Marks a probe line that names a namespace to load first ('' is the root namespace); `:` makes it a no-op on its own. */
+export const NEED = ": hn_need ";
+
+function need(netns: string | undefined): string {
+  return `${NEED}${shq(netns ?? "")}`;
+}
+
+/** Letters and digits as they are, every other byte as _xx ("_" too): a name that fits in a shell variable's (enc() in CACHE_AWK). */
+export function cacheWord(s: string): string {
+  let o = "";
+  for (const b of Buffer.from(s, "utf8")) {
+    const c = String.fromCharCode(b);
+    o += /[A-Za-z0-9]/.test(c) ? c : `_${b.toString(16).padStart(2, "0")}`;
+  }
+  return o;
+}
+
+/** The cache variable for a link's line (L), its addresses (A), or the routes to a destination (R4, R6) in a namespace. */
+function cacheVar(kind: "L" | "A" | "R4" | "R6", netns: string | undefined, name: string): string {
+  return `hn_${kind}_${netns ? `n${cacheWord(netns)}` : "r"}__${cacheWord(name)}`;
+}
+
+/** How `ip route` prints a destination: default for /0, a host route without /32 or /128. */
+function printedDestination(destination: string, family: 4 | 6 | undefined): string {
+  if (destination === "default" || destination === "0.0.0.0/0" || destination === "::/0") return "default";
+  if (family !== 6 && destination.endsWith("/32")) return destination.slice(0, -3);
+  if (family === 6 && destination.endsWith("/128")) return destination.slice(0, -4);
+  return destination;
+}
+
+/**
+ * Reads `ip -o` batch output (links, addresses, routes of all tables), each
+ * namespace after a "@@hn-ns <name>" line, and prints shell assignments.
+ * A link name seen twice in a namespace is left out (looked up on its own),
+ * and so are its addresses; routes of other tables than main are left out.
+ * IPv6 routes are told by a colon or "pref" (every IPv6 route prints it).
+ */
+const CACHE_AWK = String.raw`
+BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i }
+function enc(s,  o, i, c) {
+  o = ""
+  for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c ~ /[A-Za-z0-9]/) o = o c; else o = o sprintf("_%02x", ord[c]) }
+  return o
+}
+function q(s,  p, n, i, o) { n = split(s, p, "'"); o = p[1]; for (i = 2; i <= n; i++) o = o "'\''" p[i]; return "'" o "'" }
+/^@@hn-ns / { n = substr($0, 9); k = (n == "") ? "r" : "n" enc(n); next }
+$1 ~ /^[0-9]+:$/ && substr($3, 1, 1) == "<" { d = $2; sub(/:$/, "", d); sub(/@.*/, "", d); x = k "__" enc(d); L[x] = $0; nl[x]++; next }
+$1 ~ /^[0-9]+:$/ && ($3 == "inet" || $3 == "inet6") { x = k "__" enc($2); v = (x in A) ? A[x] "\n" $0 : $0; A[x] = v; next }
+/ table / { next }
+{ f = (index($0, ":") || / pref /) ? "6" : "4"; x = "R" f "_" k "__" enc($1); v = (x in R) ? R[x] "\n" $0 : $0; R[x] = v }
+END {
+  for (x in L) if (nl[x] == 1) print "hn_L_" x "=" q(L[x])
+  for (x in A) if (nl[x] == 1) print "hn_A_" x "=" q(A[x])
+  for (x in R) print "hn_" x "=" q(R[x])
+}`;
+
+/**
+ * Lines that load the namespaces `needs` names (shell words from NEED lines)
+ * into the cache, with one `ip` each; nothing is cached when awk is missing.
+ */
+export function renderCheckCache(needs: readonly string[]): string[] {
+  if (needs.length === 0) return [];
+  return [
+    `hn_cache_awk=${shq(CACHE_AWK)}`,
+    "hn_load() {",
+    "  for hn_n; do",
+    "    printf '@@hn-ns %s\\n' \"$hn_n\"",
+    `    if [ -z "$hn_n" ]; then ip -o -force -batch -; else ip -n "$hn_n" -o -force -batch -; fi 2>/dev/null <<'HN_IP' || :`,
+    "link show",
+    "addr show",
+    `route show table all proto ${ROUTE_PROTO}`,
+    "HN_IP",
+    "  done",
+    "}",
+    `if command -v awk >/dev/null 2>&1; then eval "$(hn_load ${needs.join(" ")} | LC_ALL=C awk "$hn_cache_awk")"; fi`,
+  ];
+}
+
 /**
  * Checks on one link: present, tagged, MTU, master, addresses, up, and `details`
  * (a glob over `ip -d -o link show`, with the message when it does not match).
@@ -56,7 +148,9 @@ function linkChecks(
 ): string[] {
   const show = `${ip(l.netns, "-o", "link", "show", "dev", l.name)} 2>/dev/null`;
   const lines = [
-    `if ! ${nsPresent(l.netns)} || ! l=$(${show}); then ${say(`${what} ${l.name} is missing in ${where(l.netns)}`)}; else`,
+    need(l.netns),
+    // The cached line, else ip's (the status is ip's when it runs, 0 when the cache has the link).
+    `if ! ${nsPresent(l.netns)} || ! l=\${${cacheVar("L", l.netns, l.name)}-$(${show})}; then ${say(`${what} ${l.name} is missing in ${where(l.netns)}`)}; else`,
     // `ip -o` prints the alias as "\    alias <tag>", last or before another "\    " field (altname): no second ip and sed.
     `  ${expect(`case "$l" in *${shq(`\\    alias ${tag}`)}|*${shq(`\\    alias ${tag}\\`)}*) true;; *) false;; esac`, `${what} ${l.name} does not carry this object's tag`)}`,
     `  ${expect(`case "$l" in *" mtu ${l.mtu} "*) true;; *) false;; esac`, `${what} ${l.name}: MTU is not ${l.mtu}`)}`,
@@ -65,7 +159,7 @@ function linkChecks(
   if (l.master)
     lines.push(`  ${expect(`case "$l" in *" master ${l.master} "*) true;; *) false;; esac`, `${what} ${l.name} is not a port of ${l.master}`)}`);
   // One `ip -o addr` per link, matched by `case` for each address (a grep per address before).
-  if (l.addresses.length) lines.push(`  ad=$(${ip(l.netns, "-o", "addr", "show", "dev", l.name)} 2>/dev/null)`);
+  if (l.addresses.length) lines.push(`  ad=\${${cacheVar("A", l.netns, l.name)}-$(${ip(l.netns, "-o", "addr", "show", "dev", l.name)} 2>/dev/null)}`);
   for (const a of l.addresses) {
     lines.push(`  ${expect(`case "$ad" in *${shq(` ${a} `)}*) true;; *) false;; esac`, `${what} ${l.name} lacks address ${a}`)}`);
   }
@@ -92,9 +186,11 @@ export function checkVeth(v: VethSpec, tag: string): string[] {
 
 export function checkRoute(r: RouteSpec): string[] {
   const dest = r.destination === "default" ? (r.family === 6 ? "::/0" : "0.0.0.0/0") : r.destination;
+  const cached = cacheVar(r.family === 6 ? "R6" : "R4", r.netns, printedDestination(r.destination, r.family));
   const lines = [
+    need(r.netns),
     `if ! ${nsPresent(r.netns)} || ! ` +
-      `rt=$(${ip(r.netns, ...(r.family === 6 ? ["-6"] : []), "route", "show", "exact", dest, "proto", ROUTE_PROTO)} 2>/dev/null) || [ -z "$rt" ]; ` +
+      `rt=\${${cached}-$(${ip(r.netns, ...(r.family === 6 ? ["-6"] : []), "route", "show", "exact", dest, "proto", ROUTE_PROTO)} 2>/dev/null)} || [ -z "$rt" ]; ` +
       `then ${say(`route to ${r.destination} is missing in ${where(r.netns)}`)}; else`,
   ];
   if (r.via)
@@ -148,7 +244,7 @@ export function checkRoutedEndpoint(e: RoutedEndpointSpec, tag: string): string[
   const lines = [
     ...linkChecks({ name: e.hostName, mtu: e.mtu, addresses: [] }, tag, "veth end"),
     ...linkChecks({ name: e.name, netns: e.netns, mtu: e.mtu, addresses: inside }, tag, "veth end"),
-    `if ${nsPresent(e.netns)} && ${ip(e.netns, "link", "show", "dev", e.name)} >/dev/null 2>&1; then`,
+    `if ${nsPresent(e.netns)} && { [ -n "\${${cacheVar("L", e.netns, e.name)}-}" ] || ${ip(e.netns, "link", "show", "dev", e.name)} >/dev/null 2>&1; }; then`,
   ];
   if (host32)
     lines.push(
@@ -166,7 +262,10 @@ export function checkRoutedEndpoint(e: RoutedEndpointSpec, tag: string): string[
           `IPv6 default route via ${e.gateway6} dev ${e.name} is missing in ${where(e.netns)}`,
         ),
     );
-  lines.push("fi", `if ${ip(undefined, "link", "show", "dev", e.hostName)} >/dev/null 2>&1; then`);
+  lines.push(
+    "fi",
+    `if [ -n "\${${cacheVar("L", undefined, e.hostName)}-}" ] || ${ip(undefined, "link", "show", "dev", e.hostName)} >/dev/null 2>&1; then`,
+  );
   if (host32) {
     const proxy = `/proc/sys/net/ipv4/conf/${e.hostName}/proxy_arp`;
     lines.push(
