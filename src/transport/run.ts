@@ -2,6 +2,7 @@
  * Run a script on a host from the CLI (check, gc) through the very same
  * transport the Terraform hooks use: HOOK_COMMAND with the host's environment.
  */
+import * as fs from "fs";
 import execa from "execa";
 import { HOOK_COMMAND, hostPort } from "./ssh";
 
@@ -62,17 +63,56 @@ export async function runOnHost(
   opts: { timeoutSeconds?: number } = {},
 ): Promise<HostRunResult> {
   const seconds = opts.timeoutSeconds ?? 120;
-  const r = await execa("/bin/sh", ["-c", RUN_COMMAND], {
+  const child = execa("/bin/sh", ["-c", RUN_COMMAND], {
     reject: false,
     input: script,
     env: { ...host.environment, HN_ADDRESS: host.address, HN_PORT: String(host.port), HN_OP: what.op, HN_PATH: what.path },
-    timeout: seconds * 1000,
   });
-  if (r.timedOut) {
+  // At the timeout the whole tree goes, ssh included: stopping the shell alone left ssh and the script running.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killTree(child.pid);
+  }, seconds * 1000);
+  const r = await child.finally(() => clearTimeout(timer));
+  if (timedOut) {
     const line = `hostnet: ${what.op} of ${what.path} did not finish within ${seconds} s on ${host.environment.HN_USER ?? "root"}@${hostPort(host.address, host.port)}; it was stopped`;
     return { stdout: r.stdout, stderr: [r.stderr, line].filter((x) => x !== "").join("\n"), exitCode: TIMED_OUT };
   }
   const exitCode = r.exitCode ?? -1;
   const sshFailure = exitCode === 255 ? sshFailureOf(r.stderr) : undefined;
   return { stdout: r.stdout, stderr: r.stderr, exitCode, ...(sshFailure !== undefined ? { sshFailure } : {}) };
+}
+
+/** The pids below `pid` (Linux: /proc/<pid>/task/<tid>/children), deepest last. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[] = [];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    let text = "";
+    try {
+      text = fs.readFileSync(`/proc/${pid}/task/${t}/children`, "utf8");
+    } catch {
+      continue;
+    }
+    for (const c of text.split(" ").filter((x) => x.trim() !== "")) out.push(Number(c), ...descendants(Number(c)));
+  }
+  return out;
+}
+
+/** SIGKILL to `pid` and every process below it, the tree read first so none is orphaned out of reach. */
+function killTree(pid: number | undefined): void {
+  if (pid === undefined) return;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
 }

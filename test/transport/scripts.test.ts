@@ -175,6 +175,23 @@ describe("runOnHost (hostnet check, gc)", () => {
     expect(r.stderr.split("\n").pop()).toBe("hostnet: drift probe of s/a did not finish within 1 s on root@198.18.0.2:22; it was stopped");
   });
 
+  // A check that timed out stopped only the local shell: ssh and the script went on running.
+  test("at the timeout nothing it started is left running: not ssh, not the script", async () => {
+    const env = hookEnv(dir, bin, "s/a", {});
+    const pids = path.join(dir, "pids");
+    const r = await runOnHost(
+      { address: "198.18.0.2", port: 22, environment: env },
+      `echo $PPID $$ > ${pids}; sleep 30`,
+      { op: "check", path: "s/a" },
+      { timeoutSeconds: 1 },
+    );
+    expect(r.exitCode).toBe(124);
+    // The fake ssh execs sh -s: its pid is the script's; $PPID is the transport's shell.
+    const [shell, script] = readFileSync(pids, "utf8").trim().split(" ").map(Number);
+    const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+    expect([alive(shell), alive(script)]).toEqual([false, false]);
+  });
+
   test("checkTimeoutSeconds: 120 s, and half a second per object", () => {
     expect([checkTimeoutSeconds(0), checkTimeoutSeconds(1), checkTimeoutSeconds(1000)]).toEqual([120, 121, 620]);
   });
