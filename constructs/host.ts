@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from "constructs";
-import { ConstructError, HostnetError } from "../src/errors";
+import { HostnetError, isHostnetError } from "../src/errors";
 import { createHookResource, HookResource } from "../src/plan/hook-resource";
 import { checkHost } from "../src/render/check";
 import { Flow, mergeFlows } from "../src/render/firewall";
@@ -84,6 +84,11 @@ export class NotInHostError extends HostnetError {
   }
 }
 
+/** What a stack author does about a missing or broken inventory file. */
+const INVENTORY_FIX =
+  'write it (the format is in hostnet\'s docs/hosts.md), or start local test hosts with "npx hostnet lab up" (as root), ' +
+  "which writes .lab/<lab>/inventory.json, and pass that file";
+
 /**
  * A Linux host hostnet configures over SSH. Network objects are created in its
  * scope (`new Namespace(host, "web")`). It also carries two hooks of its own
@@ -128,14 +133,17 @@ export class Host extends Construct {
    * inventory says. The same reader as `hostnet inspect` (src/transport/inventory.ts).
    */
   static fromInventory(scope: Construct, id: string, inventoryFile: string, hostName: string = id, props: Partial<HostProps> = {}): Host {
-    let h: InventoryHost;
+    let h: InventoryHost = {} as InventoryHost;
+    // A missing or broken file is the stack's problem at synth, with the others (synthOrExit prints it, no stack trace).
+    let unreadable: string | undefined;
     try {
-      h = readInventoryHost(inventoryFile, hostName);
+      h = readInventoryHost(inventoryFile, hostName, { fix: INVENTORY_FIX });
     } catch (e) {
-      throw new ConstructError((e as Error).message, `${scope.node.path}/${id}`);
+      if (!isHostnetError(e)) throw e;
+      unreadable = e.message;
     }
     const host = new Host(scope, id, { ...(connectionOf(h) as HostProps), ...props });
-    host.inventory = { file: inventoryFile, host: hostName, given: props };
+    host.inventory = { file: inventoryFile, host: hostName, given: props, unreadable };
     return host;
   }
 
@@ -154,7 +162,7 @@ export class Host extends Construct {
   private readonly hookLock: { leaseSeconds: number; waitSeconds: number } | false;
   private readonly objects: NetObject[] = [];
   /** Where the props came from, when from an inventory: problems name the file. */
-  private inventory?: { file: string; host: string; given: Partial<HostProps> };
+  private inventory?: { file: string; host: string; given: Partial<HostProps>; unreadable?: string };
 
   constructor(scope: Construct, id: string, props: HostProps) {
     super(scope, id);
@@ -281,6 +289,8 @@ export class Host extends Construct {
   }
 
   private validate(): string[] {
+    // Nothing else about the host can be judged without its inventory entry.
+    if (this.inventory?.unreadable !== undefined) return [this.inventory.unreadable];
     const t = this.target;
     // The check's own advice, then the prop to fix.
     const fix = (p: Problem | null, prop: string) => (p ? `${problemText(p)} Fix props.${prop}.` : null);

@@ -142,7 +142,8 @@ npx hostnet destroy
 failures as success (see hostnet's README, "When things go wrong").
 
 - \`inventory.json\` lists the hosts (address, port, user, identityFile, knownHostsFile or hostKey);
-  \`npx hostnet lab up\` (as root) makes local test hosts and writes \`.lab/lab/inventory.json\`.
+  \`npx hostnet lab up\` (as root) makes local test hosts and writes \`.lab/lab/inventory.json\`; to use
+  them, set \`HOSTNET_INVENTORY=.lab/lab/inventory.json\` for plan, deploy and destroy.
 - **Commit \`hostnet.lock.json\`** (written beside \`cdktf.json\` by the first synth): it keeps every
   address the subnets hand out stable across synths and working copies.
 ${cli === "cdktn" ? "- cdktn-cli 0.24 needs Node.js >= 22.19 (on Node 20 its deploy fails).\n" : ""}- The Terraform state (\`terraform.${name}.tfstate\`) is local and not committed; for a team,

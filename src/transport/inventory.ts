@@ -82,8 +82,8 @@ export function readInventoryFile<H extends InventoryHost = InventoryHost>(file:
 }
 
 /** Host `name` of an inventory file, as it stands there. */
-export function readInventoryHost(file: string, name: string): InventoryHost {
-  const inv = readInventoryFile(file);
+export function readInventoryHost(file: string, name: string, opts: ReadInventoryOptions = {}): InventoryHost {
+  const inv = readInventoryFile(file, opts);
   const h = Object.prototype.hasOwnProperty.call(inv.hosts, name) ? inv.hosts[name] : undefined;
   if (!h || typeof h !== "object")
     throw new HostnetError(`inventory ${file} has no host "${name}"; it has: ${Object.keys(inv.hosts).join(", ") || "none"}.`);

@@ -376,6 +376,18 @@ describe("an inventory that lacks a field says which file lacks which field", ()
     ]);
   });
 
+  // It threw while main.ts built the app, before synthOrExit: a Node stack trace, and a hint that did not say which file to pass.
+  test("no inventory file: one problem at synth, naming the file and the fix, not an exception while the app is built", () => {
+    const f = path.join(work, "nowhere", "inventory.json");
+    const { stack } = newStack();
+    const host = Host.fromInventory(stack, "a", f);
+    new Bridge(host, "br0", {});
+    expect(validateStack(stack)).toEqual([
+      `s/a: no inventory at ${f}; write it (the format is in hostnet's docs/hosts.md), or start local test hosts with ` +
+        `"npx hostnet lab up" (as root), which writes .lab/<lab>/inventory.json, and pass that file.`,
+    ]);
+  });
+
   test("props given to fromInventory fill what the inventory lacks", () => {
     const f = inventory("partial.json", { port: 22, user: "root" });
     const { stack } = newStack();
