@@ -31,12 +31,14 @@ function sh(script: string): void {
  * PATH logs them, but for the `ip netns exec` that starts the batch); the cache's loader
  * is left out when `cached` is false.
  */
-function runBatch(batch: string, cached: boolean): { out: string; ips: string[] } {
+function runBatch(batch: string, cached: boolean, noUnshare = false): { out: string; ips: string[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-cc-"));
   try {
     const real = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].find((f) => fs.existsSync(f))!;
     fs.writeFileSync(path.join(dir, "ip"), `#!/bin/sh\n[ "$1" = netns ] || printf "%s\\n" "$*" >> ${dir}/log\nexec ${real} "$@"\n`, { mode: 0o755 });
-    const script = cached ? batch : batch.replace(/\nif command -v awk [^\n]*\n/, "\n");
+    // Where unshare fails (no right to mount, say), the reads run with ip -n.
+    if (noUnshare) fs.writeFileSync(path.join(dir, "unshare"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const script = cached ? batch : batch.replace(/\nif command -v awk [^\n]*\n[\s\S]*?\nfi\n/, "\n");
     if (!cached) expect(script).not.toEqual(batch);
     const r = spawnSync("ip", ["netns", "exec", ROOT, "sh", "-c", script], {
       encoding: "utf8",
@@ -136,8 +138,10 @@ describe("the check batch's cache", () => {
   test("prints what the probes print without it, for objects as planned and drifted, with one ip per namespace", () => {
     const batch = renderCheckBatch(objects());
     const cached = runBatch(batch, true);
+    const plain = runBatch(batch, true, true);
     const direct = runBatch(batch, false);
     expect(cached.out).toEqual(direct.out);
+    expect(plain.out).toEqual(direct.out);
     const problems = (id: string) => {
       const lines = cached.out.split("\n");
       const at = lines.indexOf(`@@hostnet-check ${id}`);
@@ -166,14 +170,11 @@ describe("the check batch's cache", () => {
     expect(problems("r8")).toEqual([`route to default is missing in namespace ${P}b`]);
     expect(problems("r9")).toEqual([`route to default is missing in namespace ${P}gone`]);
     expect(problems("re")).toEqual([]);
-    // One ip per namespace (the missing one's too), then a lookup of what the cache does not hold: h1, because a
-    // foreign link's printed name ("h1@z@q'x") reads as h1 too; h3, missing; three routes not in main, not there
-    // and of another proto; and the routed endpoint's own checks, which the cache does not serve.
-    expect(cached.ips).toEqual([
-      "-o -force -batch -",
-      `-n ${P}a -o -force -batch -`,
-      `-n ${P}b -o -force -batch -`,
-      `-n ${P}gone -o -force -batch -`,
+    // One ip per namespace (entered with nsenter, in a mount namespace where ip does not look through /run/netns;
+    // the missing one is not entered), then a lookup of what the cache does not hold: h1, because a foreign link's
+    // printed name ("h1@z@q'x") reads as h1 too; h3, missing; three routes not in main, not there and of another
+    // proto; and the routed endpoint's own checks, which the cache does not serve.
+    const lookups = [
       "-o link show dev h1",
       "-o link show dev h3",
       `-n ${P}a route show exact 10.61.0.7/32 proto 199`,
@@ -181,6 +182,17 @@ describe("the check batch's cache", () => {
       `-n ${P}b route show exact 0.0.0.0/0 proto 199`,
       `-n ${P}a route show default`,
       "route show exact 10.70.0.5/32 proto 199",
+    ];
+    expect(cached.ips).toEqual([...Array(3).fill("-o -force -batch -"), ...lookups]);
+    // The empty /run/netns was the private mount namespace's alone.
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain("hostnet-probe");
+    // Without unshare: ip -n, the missing namespace's too.
+    expect(plain.ips).toEqual([
+      "-o -force -batch -",
+      `-n ${P}a -o -force -batch -`,
+      `-n ${P}b -o -force -batch -`,
+      `-n ${P}gone -o -force -batch -`,
+      ...lookups,
     ]);
     expect(direct.ips).toHaveLength(24);
   });
