@@ -84,7 +84,7 @@ export async function runOnHost(
   return { stdout: r.stdout, stderr: r.stderr, exitCode, ...(sshFailure !== undefined ? { sshFailure } : {}) };
 }
 
-/** The pids below `pid` (Linux: /proc/<pid>/task/<tid>/children), deepest last. */
+/** The pids below `pid` (Linux: /proc/<pid>/task/<tid>/children), each followed by its own. */
 function descendants(pid: number): number[] {
   const out: number[] = [];
   let tasks: string[] = [];
