@@ -310,14 +310,32 @@ class ScriptFiles extends Construct {
         const files = new Map<string, string>();
         for (const source of this.sources) for (const f of source()) files.set(`${f.sha256}.sh`, f.content);
         for (const name of fs.readdirSync(dir)) if (!files.has(name)) fs.rmSync(path.join(dir, name), { force: true, recursive: true });
-        // Rewritten every time: a file edited by hand gets its text back.
-        for (const [name, content] of files) fs.writeFileSync(path.join(dir, name), content, { mode: 0o644 });
+        // A file already holding its text is left as it is; any other gets its text back (one edited by
+        // hand included). Rewriting an unchanged file costs the truncation of its blocks: 1,000 endpoints
+        // are 2,008 files, 350-450 ms of a 2.8 s synth, against 35 ms to read and compare them.
+        for (const [name, content] of files) {
+          const file = path.join(dir, name);
+          if (holds(file, content)) continue;
+          // Removed first: a symlink is replaced rather than followed, and the mode is set anew.
+          fs.rmSync(file, { force: true, recursive: true });
+          fs.writeFileSync(file, content, { mode: 0o644, flag: "wx" });
+        }
       },
     });
   }
 
   add(source: () => Array<{ sha256: string; content: string }>): void {
     this.sources.push(source);
+  }
+}
+
+/** True when `file` is a regular file of mode 0644 whose text is `content`. */
+function holds(file: string, content: string): boolean {
+  try {
+    const st = fs.lstatSync(file);
+    return st.isFile() && (st.mode & 0o7777) === 0o644 && st.size === Buffer.byteLength(content) && fs.readFileSync(file, "utf8") === content;
+  } catch {
+    return false;
   }
 }
 

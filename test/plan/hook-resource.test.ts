@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import { TerraformStack, Testing } from "cdktf";
 import { App } from "cdktf";
 import { createHash } from "crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import {
@@ -177,6 +177,48 @@ describe("script files beside cdk.tf.json", () => {
         [sha256("echo same\n"), sha256("echo a ${HOME}\n"), sha256("echo b ${HOME}\n")].map((h) => `${h}.sh`).sort(),
       );
       expect(readFileSync(path.join(dir, `${sha256("echo a ${HOME}\n")}.sh`), "utf8")).toBe("echo a ${HOME}\n");
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("script files of a second synth into the same outdir", () => {
+  test("an unchanged file is not rewritten; an edited, re-moded, symlinked or emptied one gets its text back", () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), "hostnet-scripts-"));
+    const synth = () => {
+      const app = new App({ outdir });
+      const stack = new TerraformStack(app, "s");
+      for (const id of ["a", "b", "c", "d", "e"]) {
+        createHookResource(stack, id, {
+          type: "terraform_data",
+          path: `p/${id}`,
+          environment: {},
+          triggers: () => ({ address: "a", port: "22", create: `echo ${id}`, destroy: "true", after: "" }),
+        });
+      }
+      app.synth();
+    };
+    try {
+      synth();
+      const dir = path.join(outdir, "stacks", "s", SCRIPTS_DIR);
+      const file = (id: string) => path.join(dir, `${sha256(`echo ${id}\n`)}.sh`);
+      const past = new Date("2001-01-01T00:00:00Z");
+      for (const id of ["a", "b", "c", "d", "e"]) utimesSync(file(id), past, past);
+      writeFileSync(file("b"), "echo B\n"); // edited by hand: same size
+      chmodSync(file("c"), 0o755);
+      rmSync(file("d"));
+      symlinkSync(path.join(outdir, "elsewhere"), file("d"));
+      writeFileSync(path.join(outdir, "elsewhere"), "echo d\n");
+      writeFileSync(file("e"), "");
+      synth();
+      // Untouched: its mtime is still the one set above (the old code rewrote every file).
+      expect(statSync(file("a")).mtime.getTime()).toBe(past.getTime());
+      for (const id of ["a", "b", "c", "d", "e"]) {
+        expect(readFileSync(file(id), "utf8")).toBe(`echo ${id}\n`);
+        expect(statSync(file(id)).mode & 0o7777).toBe(0o644);
+      }
+      expect(statSync(file("d")).isFile()).toBe(true);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
