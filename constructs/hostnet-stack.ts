@@ -1,7 +1,7 @@
 import { App, PgBackend, PgBackendConfig, TerraformStack } from "cdktf";
 import { nullProviderClass } from "../src/plan/null-provider";
 import { Construct, IConstruct } from "constructs";
-import { ResourceType } from "../src/plan/hook-resource";
+import { ResourceType, resolveHooksOnce } from "../src/plan/hook-resource";
 import { ReviewSynthesizer } from "../src/review/synthesizer";
 import { ManifestSynthesizer } from "../src/plan/manifest-synthesizer";
 import { LockData, LockedSubnet, readLockFile } from "../src/ipam/lock";
@@ -163,6 +163,11 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
         ? []
         : [`stack name "${JSON.stringify(id).slice(1, -1)}" is used in tags and on-host paths; use 1-63 letters, digits, "_" or "-".`],
     );
+  }
+
+  /** The stack's Terraform JSON, as cdktf's, with each hook resolved once (see resolveHooksOnce). */
+  toTerraform(): any {
+    return resolveHooksOnce(this, () => super.toTerraform());
   }
 
   /** @internal called by SharedAddressPool.claim with `owner: stack`: the stack's deploy frees what it no longer claims. */

@@ -9,6 +9,7 @@
  */
 import { nullResourceClass } from "./null-provider";
 import {
+  DefaultTokenResolver,
   dependable,
   IResolvable,
   IResolveContext,
@@ -17,8 +18,10 @@ import {
   Lazy,
   LocalExecProvisioner,
   TerraformResource,
+  StringConcat,
   TerraformStack,
   Token,
+  Tokenization,
 } from "cdktf";
 // Not re-exported by cdktf's index; TerraformAsset writes its files through it (cdktf is pinned).
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
@@ -71,10 +74,13 @@ class TerraformDataHook extends TerraformResource {
 
   /**
    * cdktf resolves every element three times: once with `preparing` set, only
-   * to find cross-stack references, then twice for the output. A hook whose
-   * references are all plain text (same stack, see idReference) and that nobody
+   * to find cross-stack references, then once on its own and once more as part
+   * of the whole stack (TerraformStack.toTerraform). A hook whose references
+   * are all plain text (same stack, see idReference) and that nobody
    * customised has nothing to find, so it answers the preparing pass with an
-   * empty fragment (10,000 endpoints: ~4 s less synth).
+   * empty fragment (10,000 endpoints: ~4 s less synth); inside
+   * resolveHooksOnce it answers the other two with a placeholder and is
+   * resolved once, after them.
    */
   toTerraform(): any {
     const full = () => super.toTerraform();
@@ -85,7 +91,19 @@ class TerraformDataHook extends TerraformResource {
       [this.count, this.forEach, this.provider, this.lifecycle, this.connection].every((x) => x === undefined);
     const fragment: IResolvable = {
       creationStack: [],
-      resolve: (context: IResolveContext) => (context.preparing && plain() ? {} : full()),
+      resolve: (context: IResolveContext) => {
+        if (!plain()) return full();
+        if (context.preparing) return {};
+        const later = deferred.get(this.cdktfStack);
+        if (!later) return full();
+        const f = full();
+        // moved or import blocks: resolved as cdktf does.
+        if (Object.keys(f).some((k) => k !== "resource" && f[k] !== undefined)) return f;
+        const [[type, byId]] = Object.entries(f.resource as Record<string, Record<string, unknown>>);
+        const [[id, body]] = Object.entries(byId);
+        later.push({ type, id, body });
+        return { resource: { [type]: { [id]: {} } } };
+      },
       toString: () => Token.asString(fragment),
     };
     return fragment;
@@ -94,6 +112,51 @@ class TerraformDataHook extends TerraformResource {
   protected synthesizeHclAttributes(): { [name: string]: any } {
     return { triggers_replace: { value: this.triggers(), isBlock: false, type: "map", storageClassType: "stringMap" } };
   }
+}
+
+/** Stacks inside resolveHooksOnce, with the hooks that answered with a placeholder. */
+const deferred = new WeakMap<TerraformStack, Array<{ type: string; id: string; body: unknown }>>();
+
+/**
+ * The stack's Terraform JSON (`whole`: TerraformStack.toTerraform) with each
+ * plain hook resolved once rather than twice: cdktf resolves every element,
+ * then the merged whole again, and resolving (a context per key and value)
+ * was a third of a 1,000-endpoint synth. Inside `whole` a plain hook answers
+ * with an empty placeholder at its place; here its body takes the placeholder's
+ * place, with whatever the stack's own overrides put into it merged over the
+ * body, as cdktf merges them.
+ */
+export function resolveHooksOnce(stack: TerraformStack, whole: () => any): any {
+  const later: Array<{ type: string; id: string; body: unknown }> = [];
+  deferred.set(stack, later);
+  let tf: any;
+  try {
+    tf = whole();
+  } finally {
+    deferred.delete(stack);
+  }
+  const resolver = new DefaultTokenResolver(new StringConcat());
+  for (const { type, id, body } of later) {
+    const resolved = Tokenization.resolve(body, { scope: stack, preparing: false, resolver });
+    const byId = tf.resource?.[type];
+    const placeholder = byId?.[id];
+    // An override that removed the resource removed its placeholder: nothing to put back.
+    if (placeholder === null || typeof placeholder !== "object") continue;
+    byId[id] = Object.keys(placeholder).length === 0 ? resolved : mergeOver(resolved, placeholder);
+  }
+  return tf;
+}
+
+/** cdktf's deepMerge of plain values (objects merged, arrays concatenated, undefined deletes), `over` onto `base`. */
+function mergeOver(base: any, over: any): any {
+  for (const [k, v] of Object.entries(over)) {
+    if (v !== null && typeof v === "object" && !Array.isArray(v))
+      base[k] = mergeOver(typeof base[k] === "object" && base[k] !== null ? base[k] : {}, v);
+    else if (Array.isArray(v)) base[k] = Array.isArray(base[k]) ? [...base[k], ...v] : v;
+    else if (v === undefined) delete base[k];
+    else base[k] = v;
+  }
+  return base;
 }
 
 /** What a hook is made of; createHookResource decides what of it Terraform stores (see HookState). */

@@ -1,5 +1,5 @@
 import { spawnSync } from "child_process";
-import { TerraformStack, Testing } from "cdktf";
+import { Lazy, TerraformStack, Testing } from "cdktf";
 import { App } from "cdktf";
 import { createHash } from "crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "fs";
@@ -8,7 +8,9 @@ import * as path from "path";
 import {
   createHookResource,
   HookTriggers,
+  idReference,
   MAX_SCRIPT_BYTES,
+  resolveHooksOnce,
   ResourceType,
   SCRIPTS_DIR,
   scriptFile,
@@ -151,6 +153,80 @@ describe("createHookResource", () => {
     });
     script = "echo late";
     expect(JSON.parse(Testing.synth(stack)).resource.terraform_data.h.triggers_replace.create_sha256).toBe(sha256("echo late\n"));
+  });
+});
+
+describe("resolveHooksOnce", () => {
+  /** Hooks a, b (after a, depends on a) and c (customised: not plain), with a token in a's environment. */
+  function stackOfHooks() {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const hook = (id: string, after: () => string, environment: Record<string, string> = {}) =>
+      createHookResource(stack, id, {
+        type: "terraform_data",
+        path: `s/${id}`,
+        environment,
+        triggers: () => ({ address: "192.0.2.1", port: "22", create: `echo ${id}`, destroy: "", after: after(), summary: `hook ${id}` }),
+      });
+    const a = hook("a", () => "", { HN_USER: Lazy.stringValue({ produce: () => "root" }) });
+    const b = hook("b", () => idReference(stack, a));
+    b.dependsOn = ["terraform_data.a"];
+    const c = hook("c", () => "");
+    c.addOverride("lifecycle.ignore_changes", ["triggers_replace"]);
+    return stack;
+  }
+  const cdktfs = (stack: TerraformStack) => TerraformStack.prototype.toTerraform.call(stack);
+
+  test("gives cdktf's own JSON, key order included, for plain and customised hooks", () => {
+    const want = cdktfs(stackOfHooks());
+    const got = (() => {
+      const stack = stackOfHooks();
+      return resolveHooksOnce(stack, () => cdktfs(stack));
+    })();
+    expect(JSON.stringify(got)).toBe(JSON.stringify(want));
+    expect(got.resource.terraform_data.a.provisioner[0]["local-exec"].environment.HN_USER).toBe("root");
+    expect(got.resource.terraform_data.b.depends_on).toEqual(["terraform_data.a"]);
+  });
+
+  test("cdktf's pass over the whole stack sees an empty placeholder for each plain hook, not its body", () => {
+    const stack = stackOfHooks();
+    let seen: any;
+    resolveHooksOnce(stack, () => {
+      const tf = cdktfs(stack);
+      seen = structuredClone(tf);
+      return tf;
+    });
+    expect(seen.resource.terraform_data.a).toEqual({});
+    expect(seen.resource.terraform_data.b).toEqual({});
+    expect(seen.resource.terraform_data.c.lifecycle).toEqual({ ignore_changes: ["triggers_replace"] });
+  });
+
+  test("the stack's own overrides into a plain hook are merged over its body, as cdktf merges them", () => {
+    const build = () => {
+      const stack = stackOfHooks();
+      stack.addOverride("resource.terraform_data.a.triggers_replace.summary", "overridden");
+      stack.addOverride("resource.terraform_data.a.provisioner", [{ "local-exec": { command: "true" } }]);
+      stack.addOverride("resource.terraform_data.b.depends_on", ["terraform_data.c"]);
+      return stack;
+    };
+    const want = cdktfs(build());
+    const stack = build();
+    const got = resolveHooksOnce(stack, () => cdktfs(stack));
+    expect(got).toEqual(want);
+    expect(got.resource.terraform_data.a.triggers_replace.summary).toBe("overridden");
+    expect(got.resource.terraform_data.a.provisioner).toHaveLength(3);
+    expect(got.resource.terraform_data.b.depends_on).toEqual(["terraform_data.a", "terraform_data.c"]);
+  });
+
+  test("a plain hook the stack's overrides removed stays removed", () => {
+    const stack = stackOfHooks();
+    stack.addOverride("resource.terraform_data.a", undefined);
+    const got = resolveHooksOnce(stack, () => cdktfs(stack));
+    expect(Object.keys(got.resource.terraform_data)).toEqual(["b", "c"]);
+  });
+
+  test("outside it (a plain TerraformStack), every hook is resolved by cdktf as before", () => {
+    const stack = stackOfHooks();
+    expect(cdktfs(stack).resource.terraform_data.a.triggers_replace.summary).toBe("hook a");
   });
 });
 
