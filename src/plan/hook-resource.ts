@@ -9,7 +9,6 @@
  */
 import { nullResourceClass } from "./null-provider";
 import {
-  DefaultTokenResolver,
   dependable,
   IResolvable,
   IResolveContext,
@@ -18,10 +17,8 @@ import {
   Lazy,
   LocalExecProvisioner,
   TerraformResource,
-  StringConcat,
   TerraformStack,
   Token,
-  Tokenization,
 } from "cdktf";
 // Not re-exported by cdktf's index; TerraformAsset writes its files through it (cdktf is pinned).
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
@@ -101,7 +98,8 @@ class TerraformDataHook extends TerraformResource {
         if (Object.keys(f).some((k) => k !== "resource" && f[k] !== undefined)) return f;
         const [[type, byId]] = Object.entries(f.resource as Record<string, Record<string, unknown>>);
         const [[id, body]] = Object.entries(byId);
-        later.push({ type, id, body });
+        // What cdktf does with a token's value (DefaultTokenResolver.resolveToken), once, here.
+        later.push({ type, id, body: context.resolve(body) });
         return { resource: { [type]: { [id]: {} } } };
       },
       toString: () => Token.asString(fragment),
@@ -114,17 +112,17 @@ class TerraformDataHook extends TerraformResource {
   }
 }
 
-/** Stacks inside resolveHooksOnce, with the hooks that answered with a placeholder. */
+/** Stacks inside resolveHooksOnce, with the resolved bodies of the hooks that answered with a placeholder. */
 const deferred = new WeakMap<TerraformStack, Array<{ type: string; id: string; body: unknown }>>();
 
 /**
  * The stack's Terraform JSON (`whole`: TerraformStack.toTerraform) with each
  * plain hook resolved once rather than twice: cdktf resolves every element,
  * then the merged whole again, and resolving (a context per key and value)
- * was a third of a 1,000-endpoint synth. Inside `whole` a plain hook answers
- * with an empty placeholder at its place; here its body takes the placeholder's
- * place, with whatever the stack's own overrides put into it merged over the
- * body, as cdktf merges them.
+ * was a third of a 1,000-endpoint synth. Inside `whole` a plain hook resolves
+ * its body as cdktf would and answers with an empty placeholder at its place;
+ * here the body takes the placeholder's place, with whatever the stack's own
+ * overrides put into it merged over the body, as cdktf merges them.
  */
 export function resolveHooksOnce(stack: TerraformStack, whole: () => any): any {
   const later: Array<{ type: string; id: string; body: unknown }> = [];
@@ -135,9 +133,7 @@ export function resolveHooksOnce(stack: TerraformStack, whole: () => any): any {
   } finally {
     deferred.delete(stack);
   }
-  const resolver = new DefaultTokenResolver(new StringConcat());
-  for (const { type, id, body } of later) {
-    const resolved = Tokenization.resolve(body, { scope: stack, preparing: false, resolver });
+  for (const { type, id, body: resolved } of later) {
     const byId = tf.resource?.[type];
     const placeholder = byId?.[id];
     // An override that removed the resource removed its placeholder: nothing to put back.
