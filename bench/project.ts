@@ -11,12 +11,10 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { appRun } from "../src/cli/deploy";
 import type { BenchShape } from "./topology";
-import { PROJECT_TSCONFIG } from "../src/cli/init";
+import { APP_COMMAND, PROJECT_TSCONFIG } from "../src/cli/init";
 
 export const ROOT = path.resolve(__dirname, "..");
 const HOSTNET_BIN = path.join(ROOT, "bin", "hostnet");
-/** The app command `hostnet init` writes to cdktf.json. */
-export const APP_COMMAND = "npx ts-node --transpile-only main.ts";
 
 /** What a bench project synthesizes: bench.json beside main.ts. */
 export interface ProjectConfig {

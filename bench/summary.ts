@@ -117,7 +117,7 @@ export interface Results {
   date: string;
   machine: Machine;
   options: Options;
-  /** How the bench projects load hostnet: "dist" (compiled, as an installed package) or "sources" (ts-node). */
+  /** How the bench projects load hostnet: "dist" (compiled, as an installed package) or "sources" (TypeScript, run by the app command's sucrase). */
   hostnetBuild: string;
   comparison: WayResult[];
   synth: SynthRow[];

@@ -165,7 +165,7 @@ export class HostnetStack extends TerraformStack implements PoolOwner {
     );
   }
 
-  /** The stack's Terraform JSON, as cdktf's, with each hook resolved once (see resolveHooksOnce). */
+  /** The stack's Terraform JSON, the same as cdktf's; hostnet's own resources are resolved once rather than twice, for a faster synth. */
   toTerraform(): any {
     return resolveHooksOnce(this, () => super.toTerraform());
   }

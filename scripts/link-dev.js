@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Run by `npm install` in this repository (the "prepare" script): links
 // node_modules/hostnet to constructs/, so the examples import from "hostnet"
-// exactly as a user's project does and run from the sources with ts-node.
+// exactly as a user's project does and run from the sources (their app command,
+// `node -r sucrase/register/ts main.ts`, loads the .ts files).
 // (tsc resolves "hostnet" through tsconfig.json "paths", jest through
 // moduleNameMapper; this link is for code that runs outside both.)
 "use strict";

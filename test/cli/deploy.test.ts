@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { Io } from "../../src/cli/command";
 import { appRun } from "../../src/cli/deploy";
+import { APP_COMMAND } from "../../src/cli/init";
 import { main } from "../../src/cli/main";
 import { lockProject, OWNER_FILE } from "../../src/cli/project-lock";
 import { needsInit, signalExitCode } from "../../src/cli/terraform";
@@ -117,6 +118,7 @@ describe("the app command as the deploy runs it", () => {
     ["an npx option", "npx --yes ts-node main.ts"],
     ["a package spec npx would download", "npx ts-node@10 main.ts"],
     ["not npx", "node main.js"],
+    ["the app command hostnet init writes (no npx)", APP_COMMAND],
     ["npx in a longer command", "cd app && npx ts-node main.ts"],
   ])("%s: runs as written", (_what, app) => {
     bin(dir, "ts-node");

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "fs
 import { tmpdir } from "os";
 import * as path from "path";
 import { main } from "../../src/cli/main";
-import { hostnetVersion, npxLocalPackage, projectFiles } from "../../src/cli/init";
+import { APP_COMMAND, hostnetVersion, npxLocalPackage, projectFiles } from "../../src/cli/init";
 
 function capture() {
   const out: string[] = [];
@@ -30,7 +30,13 @@ describe("projectFiles", () => {
 
   test("cdktf.json runs main.ts; .gitignore keeps state, cdktf.out and the lab out; the README says to commit hostnet.lock.json", () => {
     const files = projectFiles({ framework: "cdktf", hostnetSpec: "^1.2.3", name: "n" });
-    expect(JSON.parse(files["cdktf.json"]).app).toBe("npx ts-node --transpile-only main.ts");
+    expect(JSON.parse(files["cdktf.json"]).app).toBe("node -r sucrase/register/ts main.ts");
+    expect(APP_COMMAND).toBe("node -r sucrase/register/ts main.ts");
+    // sucrase runs main.ts (it does not typecheck); typescript stays for the typecheck script.
+    const pkg = JSON.parse(files["package.json"]);
+    expect(pkg.devDependencies).toMatchObject({ sucrase: "^3.35.1", typescript: expect.any(String), "@types/node": expect.any(String) });
+    expect(pkg.devDependencies["ts-node"]).toBeUndefined();
+    expect(pkg.scripts.typecheck).toBe("tsc --noEmit");
     expect(files[".gitignore"].split("\n")).toEqual(expect.arrayContaining(["cdktf.out/", ".lab/", "*.tfstate", "*.tfstate.backup", ".terraform/"]));
     expect(files["README.md"]).toContain("**Commit `hostnet.lock.json`**");
     expect(JSON.parse(files["tsconfig.json"]).compilerOptions.strict).toBe(true);
