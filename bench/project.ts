@@ -171,9 +171,14 @@ export interface SynthRun {
   readonly maxRssKb: number;
 }
 
-/** Runs the project's app command as `hostnet deploy` runs it, as a whole process (module loading included), into a scratch outdir. */
-export async function synthProcess(p: Project, env: Record<string, string>): Promise<SynthRun> {
+/**
+ * Runs the project's app command as `hostnet deploy` runs it, as a whole process (module loading included), into a
+ * scratch outdir: an empty one (a first deploy: every script file is new), or with `again` the one the previous
+ * call left (every later deploy: the files are there already), which is then removed.
+ */
+export async function synthProcess(p: Project, env: Record<string, string>, again = false): Promise<SynthRun> {
   const outdir = path.join(p.dir, "synth.out");
+  if (!again) fs.rmSync(outdir, { recursive: true, force: true });
   const run = appRun(APP_COMMAND, p.dir);
   const t0 = performance.now();
   const r = await execa("/usr/bin/time", ["-f", "hostnet-bench-rss %M", "/bin/sh", "-c", run.command], {
@@ -183,7 +188,7 @@ export async function synthProcess(p: Project, env: Record<string, string>): Pro
     all: true,
   });
   const seconds = (performance.now() - t0) / 1000;
-  fs.rmSync(outdir, { recursive: true, force: true });
+  if (again || r.exitCode !== 0) fs.rmSync(outdir, { recursive: true, force: true });
   if (r.exitCode !== 0) throw new Error(`synth of ${p.config.count} endpoints (${p.config.shape}) failed:\n${(r.all ?? "").slice(-3000)}`);
   const m = /hostnet-bench-rss (\d+)/.exec(r.all ?? "");
   return { seconds, maxRssKb: m ? Number(m[1]) : NaN };

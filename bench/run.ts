@@ -390,12 +390,16 @@ async function main(): Promise<void> {
           ];
     for (const [n, shape] of synthCases) {
       const p = makeProject(path.join(work, `synth-${shape}-${n}`), { count: n, shape, hosts: [HOST], inventory: inventoryFile(c) }, compiled);
-      const row: SynthRow = { endpoints: n, shape, resources: resources(n, shape), runs: [], load: [] };
+      const row: SynthRow = { endpoints: n, shape, resources: resources(n, shape), runs: [], again: [], load: [] };
       for (let i = 0; i < o.rounds; i++) {
         const before = load1();
         row.runs.push(await synthProcess(p, c.env));
+        row.again!.push(await synthProcess(p, c.env, true));
         row.load.push({ before, after: load1() });
-        say(`synth ${n} endpoints (${shape}), whole process: ${sec(row.runs.at(-1)!.seconds)} s, ${mib(row.runs.at(-1)!.maxRssKb)} MiB peak RSS`);
+        say(
+          `synth ${n} endpoints (${shape}), whole process: ${sec(row.runs.at(-1)!.seconds)} s into an empty outdir, ` +
+            `${sec(row.again!.at(-1)!.seconds)} s again into the same; ${mib(row.runs.at(-1)!.maxRssKb)} MiB peak RSS`,
+        );
       }
       results.synth.push(row);
     }

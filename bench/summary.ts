@@ -65,7 +65,10 @@ export interface SynthRow {
   readonly endpoints: number;
   readonly shape: BenchShape;
   readonly resources: number;
+  /** Into an empty outdir (a first deploy). */
   readonly runs: SynthRun[];
+  /** Each right after a run of `runs`, into the outdir it left (every later deploy); absent in older results. */
+  readonly again?: SynthRun[];
   readonly load: Load[];
 }
 
@@ -203,14 +206,14 @@ export function targets(r: Results): Target[] {
   for (const row of r.synth.filter((s) => s.shape === "endpoint")) {
     const t = median(row.runs.map((x) => x.seconds));
     const limit = row.endpoints >= 10000 ? 15 : 2;
-    const rss = Math.max(...row.runs.map((x) => x.maxRssKb)) / 1024;
+    const rss = Math.max(...[...row.runs, ...(row.again ?? [])].map((x) => x.maxRssKb)) / 1024;
     out.push({
       target: `synth of ${row.endpoints.toLocaleString("en")} endpoints ≤ ${limit} s, whole process`,
       value: round(t),
       limit,
       unit: "s",
       met: t <= limit,
-      note: `load ${row.load[0]?.before}`,
+      note: `into an empty outdir; load ${row.load[0]?.before}${row.again?.length ? `; again into the same: ${sec(median(row.again.map((x) => x.seconds)))} s` : ""}`,
     });
     out.push({
       target: `synth of ${row.endpoints.toLocaleString("en")} endpoints under 1 GiB peak RSS`,
@@ -332,16 +335,18 @@ export function render(r: Results): string {
   }
   if (r.synth.length) {
     out.push(
-      "Synth: the app command as `hostnet deploy` runs it, whole process (module loading included):",
+      "Synth: the app command as `hostnet deploy` runs it, whole process (module loading included), into an empty outdir " +
+        "(a first deploy: every script file is new) and again into the outdir that run left (every later deploy):",
       "",
       table(
-        ["endpoints", "shape", "resources", "wall (s)", "peak RSS (MiB)", "load"],
+        ["endpoints", "shape", "resources", "wall (s), empty outdir", "wall (s), again", "peak RSS (MiB)", "load"],
         r.synth.map((s) => [
           s.endpoints.toLocaleString("en"),
           shapeLabel(s.shape),
           s.resources.toLocaleString("en"),
           sec(median(s.runs.map((x) => x.seconds))),
-          mib(Math.max(...s.runs.map((x) => x.maxRssKb))),
+          s.again?.length ? sec(median(s.again.map((x) => x.seconds))) : "–",
+          mib(Math.max(...s.runs.map((x) => x.maxRssKb), ...(s.again ?? []).map((x) => x.maxRssKb))),
           loadRange(s.load),
         ]),
       ),

@@ -140,6 +140,22 @@ describe("targets of issue 14", () => {
       ["synth of 10,000 endpoints under 1 GiB peak RSS", 1100, false],
     ]);
   });
+
+  test("synth: the time target is the first synth's (empty outdir); the note and the table give the synth again, RSS the larger", () => {
+    const row: SynthRow = {
+      endpoints: 1000,
+      shape: "endpoint",
+      resources: 1004,
+      runs: [{ seconds: 2.6, maxRssKb: 200 * 1024 }],
+      again: [{ seconds: 1.8, maxRssKb: 210 * 1024 }],
+      load: [{ before: 0.5, after: 0.6 }],
+    };
+    const r = results({ synth: [row] });
+    const [time, rss] = find(r, "synth of");
+    expect([time.value, time.met, time.note]).toEqual([2.6, false, "into an empty outdir; load 0.5; again into the same: 1.80 s"]);
+    expect(rss.value).toBe(210);
+    expect(render(r)).toMatch(/\| 1,000 +\| Endpoint +\| 1,004 +\| 2\.60 +\| 1\.80 +\| 210 /);
+  });
 });
 
 describe("the printed report", () => {
