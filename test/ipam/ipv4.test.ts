@@ -1,3 +1,4 @@
+import { Address4 } from "ip-address";
 import { AddressError, broadcastOf, cidrSize, contains, formatCidr4, formatIp4, maskOf, overlaps, parseCidr4, parseIp4 } from "../../src/ipam/ipv4";
 
 const cidr = (t: string) => parseCidr4(t);
@@ -13,6 +14,17 @@ describe("parseIp4 / formatIp4", () => {
   ])("%s is %i and formats back", (text, n) => {
     expect(parseIp4(text)).toBe(n);
     expect(formatIp4(n)).toBe(text);
+  });
+
+  test("agrees with ip-address on every octet value in every position", () => {
+    for (let pos = 0; pos < 4; pos++) {
+      for (let v = 0; v < 256; v++) {
+        const parts = [10, 200, 3, 255];
+        parts[pos] = v;
+        const text = parts.join(".");
+        expect(parseIp4(text)).toBe(Number(new Address4(text).bigInt()));
+      }
+    }
   });
 
   test("addresses with the top bit set stay unsigned", () => {
