@@ -98,8 +98,9 @@ class TerraformDataHook extends TerraformResource {
         if (Object.keys(f).some((k) => k !== "resource" && f[k] !== undefined)) return f;
         const [[type, byId]] = Object.entries(f.resource as Record<string, Record<string, unknown>>);
         const [[id, body]] = Object.entries(byId);
-        // What cdktf does with a token's value (DefaultTokenResolver.resolveToken), once, here.
-        later.push({ type, id, body: context.resolve(body) });
+        // What cdktf does with a token's value (DefaultTokenResolver.resolveToken), once, here; a body without
+        // tokens (every hook hostnet makes) resolves to a copy of itself, made without cdktf's walk.
+        later.push({ type, id, body: withoutTokens(body) ?? context.resolve(body) });
         return { resource: { [type]: { [id]: {} } } };
       },
       toString: () => Token.asString(fragment),
@@ -109,6 +110,49 @@ class TerraformDataHook extends TerraformResource {
 
   protected synthesizeHclAttributes(): { [name: string]: any } {
     return { triggers_replace: { value: this.triggers(), isBlock: false, type: "map", storageClassType: "stringMap" } };
+  }
+}
+
+const NOT_PLAIN = Symbol("not plain");
+/**
+ * Strings cdktf's resolve may change: a token's marker (string, list, map), or a number token written out (a
+ * double of about -1.9e+289; JavaScript writes every large exponent as "e+" and digits).
+ */
+const MAY_HOLD_TOKEN = /TfToken\[|e\+\d/;
+
+/**
+ * What cdktf's resolve returns for a value that holds no token, or undefined when it may hold one: a copy of
+ * plain objects, arrays, strings, booleans and nulls, with undefined left out, as resolve leaves it out. A
+ * string without a token marker resolves to itself (its `${` and `}` are joined back as they were); numbers
+ * (a number token is a number), other objects (Lazy, Intrinsic, any class) and token-like strings are left to
+ * cdktf. A hook's body is ~60 values, and cdktf's walk (a context per key and value) was a third of a
+ * 10,000-endpoint synth.
+ */
+export function withoutTokens(value: unknown): unknown {
+  const copy = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      if (MAY_HOLD_TOKEN.test(v) || v === Token.STRING_MAP_TOKEN_VALUE || v === Token.ANY_MAP_TOKEN_VALUE) throw NOT_PLAIN;
+      return v;
+    }
+    if (v === null || typeof v === "boolean") return v;
+    if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(copy);
+    if (typeof v === "object" && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v)) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x === undefined) continue;
+        if (MAY_HOLD_TOKEN.test(k)) throw NOT_PLAIN;
+        out[k] = copy(x);
+      }
+      return out;
+    }
+    throw NOT_PLAIN;
+  };
+  try {
+    return copy(value);
+  } catch (e) {
+    if (e === NOT_PLAIN) return undefined;
+    throw e;
   }
 }
 

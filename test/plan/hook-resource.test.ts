@@ -1,5 +1,5 @@
 import { spawnSync } from "child_process";
-import { Lazy, TerraformStack, Testing } from "cdktf";
+import { DefaultTokenResolver, Lazy, StringConcat, TerraformStack, Testing, Token, Tokenization } from "cdktf";
 import { App } from "cdktf";
 import { createHash } from "crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "fs";
@@ -17,6 +17,7 @@ import {
   tfEscape,
   TRANSPORT_FILE,
   TRANSPORT_FILE_CONTEXT,
+  withoutTokens,
 } from "../../src/plan/hook-resource";
 import { HOOK_COMMAND } from "../../src/transport/ssh";
 
@@ -227,6 +228,53 @@ describe("resolveHooksOnce", () => {
   test("outside it (a plain TerraformStack), every hook is resolved by cdktf as before", () => {
     const stack = stackOfHooks();
     expect(cdktfs(stack).resource.terraform_data.a.triggers_replace.summary).toBe("hook a");
+  });
+});
+
+describe("withoutTokens", () => {
+  const cdktfResolve = (v: unknown) =>
+    Tokenization.resolve(v, {
+      scope: new TerraformStack(Testing.app(), "s"),
+      preparing: false,
+      resolver: new DefaultTokenResolver(new StringConcat()),
+    });
+
+  test("a value without tokens is copied as cdktf's resolve returns it: undefined left out, Terraform's ${ } kept", () => {
+    const body = {
+      "//": { metadata: { path: "s/a" } },
+      depends_on: ["terraform_data.a", undefined],
+      provisioner: [
+        { "local-exec": { command: 'eval "$HN_TRANSPORT"', environment: { HN_ADDRESS: "${self.triggers_replace.address}", X: undefined } } },
+      ],
+      triggers_replace: { create_sha256: "8e5a1e2e3f0e9e1e0d5c4b3a29180716253443526170819e2e3e4e5e6e7e8e9e", after: "", flag: true, none: null },
+    };
+    const got = withoutTokens(body);
+    expect(got).toEqual(cdktfResolve(body));
+    expect(JSON.stringify(got)).toBe(JSON.stringify(cdktfResolve(body)));
+    expect(got).not.toBe(body);
+  });
+
+  test.each(["${a}", "$${a}", "${a${b}}", "}{", "%{ if x }${y}%{ endif }", "a}b${", "1e5", "2e-5 and 3E7", ""])(
+    "the string %j resolves to itself, in cdktf as here",
+    (text) => {
+      expect(cdktfResolve(text)).toBe(text);
+      expect(withoutTokens({ v: [text] })).toEqual({ v: [text] });
+    },
+  );
+
+  test.each([
+    ["a string token", () => Token.asString(Lazy.stringValue({ produce: () => "x" }))],
+    ["a string token inside text", () => `x-${Token.asString(Lazy.stringValue({ produce: () => "x" }))}`],
+    ["a list token", () => Token.asList(Lazy.listValue({ produce: () => ["a"] }))],
+    ["a map token", () => Token.asStringMap(Lazy.anyValue({ produce: () => ({}) }))],
+    ["a number token", () => Token.asNumber(Lazy.numberValue({ produce: () => 5 }))],
+    ["a number token written in a string", () => `n=${Token.asNumber(Lazy.numberValue({ produce: () => 5 }))}`],
+    ["a number", () => 5],
+    ["a Lazy", () => Lazy.stringValue({ produce: () => "x" })],
+    ["a class instance", () => new Date(0)],
+    ["cdktf's map token value", () => Token.STRING_MAP_TOKEN_VALUE],
+  ])("%s is left to cdktf (undefined)", (_what, value) => {
+    expect(withoutTokens({ environment: { X: value() } })).toBeUndefined();
   });
 });
 
