@@ -197,6 +197,21 @@ describe("the check batch's cache", () => {
     expect(direct.ips).toHaveLength(24);
   });
 
+  test("object probes run as { } groups, not subshells: an unset variable ends the batch before its end marker, so it never reads as clean", () => {
+    const batch = renderCheckBatch([
+      obj("ok", ['echo "$PATH" >/dev/null']),
+      obj("bad", ['echo "$hn_no_such_variable"']),
+      obj("after", ["echo never"]),
+    ]);
+    expect(batch.split("\n")).toContain("{");
+    const r = spawnSync("ip", ["netns", "exec", ROOT, "sh", "-c", batch], { encoding: "utf8" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("hn_no_such_variable");
+    expect(r.stdout).toContain("@@hostnet-check bad");
+    expect(r.stdout).not.toContain("@@hostnet-check after");
+    expect(r.stdout).not.toContain("@@hostnet-check end");
+  });
+
   test("a probe on its own (no batch) still runs each ip, and the NEED line is a no-op", () => {
     const lines = checkVeth(
       { a: { name: "a1", netns: `${P}a`, addresses: ["10.50.0.2/24"] }, b: { name: "h1", master: "br0", addresses: [] }, mtu: 1500 },
