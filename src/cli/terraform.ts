@@ -152,8 +152,53 @@ export function runTerraform(dir: string, args: readonly string[]): Promise<Terr
   });
 }
 
+/**
+ * The resource addresses of the stack's state when it is a plain local file,
+ * read directly: what `terraform state list` prints, without starting
+ * Terraform (1.2 s of every deploy at 1,000 resources on the bench machine).
+ * Plain means: the backend of cdk.tf.json is `local` (or none), the workspace
+ * is the default one, and the file is state version 4 with only managed
+ * resources of the root module, none with count or for_each. Anything else
+ * (another backend, a workspace, a file that does not parse, written half) is
+ * undefined, and the caller asks Terraform. No state file: an empty set.
+ */
+export function localStateAddresses(dir: string): Set<string> | undefined {
+  try {
+    if ((process.env.TF_WORKSPACE ?? "default") !== "default") return undefined;
+    const env = path.join(dir, ".terraform", "environment");
+    if (fs.existsSync(env) && fs.readFileSync(env, "utf8").trim() !== "default") return undefined;
+    const config = JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as { terraform?: { backend?: Record<string, unknown> } };
+    const backend = config.terraform?.backend ?? { local: {} };
+    const keys = Object.keys(backend);
+    if (keys.length !== 1 || keys[0] !== "local") return undefined;
+    const local = (backend.local ?? {}) as { path?: unknown };
+    if (local.path !== undefined && (typeof local.path !== "string" || local.path === "")) return undefined;
+    const file = path.resolve(dir, (local.path as string | undefined) ?? "terraform.tfstate");
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === "ENOENT" ? new Set() : undefined;
+    }
+    const state = JSON.parse(text) as { version?: unknown; resources?: unknown };
+    if (state.version !== 4 || !Array.isArray(state.resources)) return undefined;
+    const addresses = new Set<string>();
+    for (const r of state.resources as Array<Record<string, unknown>>) {
+      const instances = r.instances;
+      if (r.mode !== "managed" || r.module !== undefined || typeof r.type !== "string" || typeof r.name !== "string") return undefined;
+      if (!Array.isArray(instances) || instances.some((i: Record<string, unknown>) => i.index_key !== undefined)) return undefined;
+      if (instances.length > 0) addresses.add(`${r.type}.${r.name}`);
+    }
+    return addresses;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resource addresses in the stack's state (empty when there is no state yet). */
 export async function stateList(dir: string): Promise<{ ok: boolean; addresses: Set<string>; error: string }> {
+  const local = localStateAddresses(dir);
+  if (local) return { ok: true, addresses: local, error: "" };
   const r = await execa("terraform", ["state", "list", "-no-color"], { cwd: dir, env: terraformEnv(), reject: false, stdin: "ignore" });
   // Before the first apply there is no state at all: nothing in it, not a failure.
   if (r.exitCode !== 0 && /No state file was found/.test(r.stderr)) return { ok: true, addresses: new Set(), error: "" };
