@@ -157,6 +157,7 @@ test("two deploys of one working copy at once: the second waits for the first, a
   const plan = await hostnet(second, "diff");
   expect(plan.exitCode).toBe(0);
   expect(plan.output).toContain("No changes.");
+  expect(plan.output).toMatch(new RegExp(`hostnet: stack ${STACK}: no drift on 1 host\\(s\\) \\(\\d+ object\\(s\\) probed in \\d+\\.\\d s\\)`));
 }, 900_000);
 
 test("drift after a firewall flush and a deleted namespace: diff shows it, deploy replaces exactly what drifted and says so, probes pass", async () => {
@@ -168,6 +169,10 @@ test("drift after a firewall flush and a deleted namespace: diff shows it, deplo
   expect(diff.exitCode).toBe(0);
   expect(diff.output).toContain(`hostnet: stack ${STACK}: drift: ${STACK}/a/db: namespace db is missing`);
   expect(diff.output).toContain(`hostnet: stack ${STACK}: drift: ${STACK}/a/masquerade: iptables rule missing: -t nat -A POSTROUTING`);
+  // What the probe read and how long it took, before what it found.
+  const probed = diff.output.search(new RegExp(`hostnet: stack ${STACK}: \\d+ object\\(s\\) probed in \\d+\\.\\d s\\n`));
+  expect(probed).toBeGreaterThan(-1);
+  expect(probed).toBeLessThan(diff.output.indexOf(`hostnet: stack ${STACK}: drift: `));
   expect(diff.output).toMatch(/-replace=terraform_data\.a_db_hook_\w+/);
   expect(diff.output).toMatch(/Plan: \d+ to add, 0 to change, \d+ to destroy\./);
   expect(await netnsList()).toEqual(["web"]); // diff changed nothing
