@@ -177,8 +177,7 @@ async function driftReplacements(stack: SynthesizedStack, manifest: StackManifes
   const started = Date.now();
   const report = await probeDrift(manifest, st.addresses);
   // Where a deploy's time goes: the probe reads every namespace of the stack, whatever changed.
-  const probed = manifest.hosts.reduce((n, h) => n + h.objects.filter((o) => o.checks && st.addresses.has(o.resource)).length, 0);
-  const took = `${probed} object(s) probed in ${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const took = `${report.probed} object(s) probed in ${((Date.now() - started) / 1000).toFixed(1)} s`;
   if (report.drifted.length === 0 && report.unprobed.length === 0) {
     io.out(`hostnet: stack ${stack.name}: no drift on ${manifest.hosts.length} host(s) (${took})`);
     return [];

@@ -32,6 +32,8 @@ export interface DriftReport {
   readonly drifted: Drifted[];
   /** Hosts that could not be probed, with ssh's or the probe's reason. */
   readonly unprobed: Array<{ host: HostManifest; reason: string }>;
+  /** How many objects the probe was sent for, on every host. */
+  readonly probed: number;
 }
 
 /** The last non-empty line of `text`, or `fallback`. */
@@ -60,10 +62,12 @@ export function runCheck(
 export async function probeDrift(manifest: StackManifest, inState: ReadonlySet<string>): Promise<DriftReport> {
   const drifted: Drifted[] = [];
   const unprobed: DriftReport["unprobed"] = [];
+  let probed = 0;
   await Promise.all(
     manifest.hosts.map(async (h) => {
       const objects = h.objects.filter((o) => o.checks && inState.has(o.resource));
       if (objects.length === 0) return;
+      probed += objects.length;
       const r = await runCheck(h, objects, "drift probe");
       if (r.exitCode !== 0) {
         unprobed.push({ host: h, reason: lastLine(r.stderr, `exit ${r.exitCode}`) });
@@ -80,7 +84,7 @@ export async function probeDrift(manifest: StackManifest, inState: ReadonlySet<s
   // Manifest order, so the output reads the same on every run.
   const order = new Map(manifest.hosts.flatMap((h) => h.objects).map((o, i) => [o.resource, i]));
   drifted.sort((a, b) => order.get(a.object.resource)! - order.get(b.object.resource)!);
-  return { drifted, unprobed };
+  return { drifted, unprobed, probed };
 }
 
 /** Prints the report, one line per drifted object and per unprobed host. */

@@ -59,14 +59,21 @@ export function colorArgs(): string[] {
   return process.stdout.isTTY && !process.env.NO_COLOR && process.env.FORCE_COLOR !== "0" ? [] : ["-no-color"];
 }
 
-function terraformBlockHash(dir: string): string {
-  let block: unknown = null;
+/** The `terraform` block (backend, providers) of the stack's cdk.tf.json: null when it has none, undefined when the file is unreadable. */
+function terraformBlock(dir: string): { backend?: Record<string, unknown> } | null | undefined {
   try {
-    block = (JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as { terraform?: unknown }).terraform ?? null;
+    return (
+      (JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as { terraform?: { backend?: Record<string, unknown> } }).terraform ?? null
+    );
   } catch {
-    // No readable cdk.tf.json: always init; Terraform says what is wrong.
-    return "";
+    return undefined;
   }
+}
+
+function terraformBlockHash(dir: string): string {
+  const block = terraformBlock(dir);
+  // No readable cdk.tf.json: always init; Terraform says what is wrong.
+  if (block === undefined) return "";
   return createHash("sha256").update(JSON.stringify(block)).digest("hex");
 }
 
@@ -167,8 +174,9 @@ export function localStateAddresses(dir: string): Set<string> | undefined {
     if ((process.env.TF_WORKSPACE ?? "default") !== "default") return undefined;
     const env = path.join(dir, ".terraform", "environment");
     if (fs.existsSync(env) && fs.readFileSync(env, "utf8").trim() !== "default") return undefined;
-    const config = JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as { terraform?: { backend?: Record<string, unknown> } };
-    const backend = config.terraform?.backend ?? { local: {} };
+    const block = terraformBlock(dir);
+    if (block === undefined) return undefined;
+    const backend = block?.backend ?? { local: {} };
     const keys = Object.keys(backend);
     if (keys.length !== 1 || keys[0] !== "local") return undefined;
     const local = (backend.local ?? {}) as { path?: unknown };
