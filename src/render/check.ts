@@ -3,7 +3,7 @@
  * line per problem ("bridge br0 is missing in the root namespace") and nothing
  * when the object is as planned. They change nothing on the host.
  */
-import { inNetns, ip, netnsPresent, ROUTE_PROTO, where } from "./common";
+import { cacheWord, inNetns, ip, netnsPresent, ROUTE_PROTO, where } from "./common";
 import { Flow, renderFirewallScan } from "./firewall";
 import { iptablesOf, natRules } from "./nat";
 import { DECIDE_FIREWALL, firewallNote, FirewallChoice } from "./nft";
@@ -18,6 +18,7 @@ import { VxlanSpec } from "./vxlan";
  * checked, and why (src/drift/check.ts counts it as not checked, not as drift).
  */
 export const NOT_CHECKED = "?";
+export { cacheWord };
 
 /** Lines that run `body` when `iptables` exists, else print why the object is not checked. */
 function withIptables(body: string[]): string[] {
@@ -62,16 +63,6 @@ export const NEED = ": hn_need ";
 
 function need(netns: string | undefined): string {
   return `${NEED}${shq(netns ?? "")}`;
-}
-
-/** Letters and digits as they are, every other byte as _xx ("_" too): a name that fits in a shell variable's (enc() in CACHE_AWK). */
-export function cacheWord(s: string): string {
-  let o = "";
-  for (const b of Buffer.from(s, "utf8")) {
-    const c = String.fromCharCode(b);
-    o += /[A-Za-z0-9]/.test(c) ? c : `_${b.toString(16).padStart(2, "0")}`;
-  }
-  return o;
 }
 
 /** The cache variable for a link's line (L), its addresses (A), or the routes to a destination (R4, R6) in a namespace. */

@@ -176,3 +176,13 @@ export function deleteOwnedLink(netns: string | undefined, name: string, tag: st
     `fi`,
   ]);
 }
+
+/** Letters and digits as they are, every other byte as _xx ("_" too): a name that fits in a shell variable's (enc() in CACHE_AWK). */
+export function cacheWord(s: string): string {
+  let o = "";
+  for (const b of Buffer.from(s, "utf8")) {
+    const c = String.fromCharCode(b);
+    o += /[A-Za-z0-9]/.test(c) ? c : `_${b.toString(16).padStart(2, "0")}`;
+  }
+  return o;
+}

@@ -13,7 +13,7 @@
  * interface name, a tag) and the input itself is printed by `printf '%s\n'`
  * with shell-quoted lines, so neither the shell nor nft sees a value as syntax.
  */
-import { inNetns, ledgerDir, unlessNetnsGone } from "./common";
+import { cacheWord, inNetns, ledgerDir, unlessNetnsGone } from "./common";
 import { shq, UnquotableError } from "./quote";
 import { DnatSpec, Hooks, MasqueradeSpec, NatSpec, ObjectRef, SnatSpec, StaticNatSpec } from "./types";
 
@@ -190,8 +190,13 @@ function hooksOf(rules: readonly NftRule[]): NftHook[] {
   return (Object.keys(NFT_HOOKS) as NftHook[]).filter((h) => rules.some((r) => r.hook === h));
 }
 
-/** nft input lines that add the object's chains, rules and jumps (the table and base chains first, when missing). */
-export function nftCreateLines(n: NatSpec, ref: ObjectRef): string[] {
+/**
+ * nft input lines that add the object's chains, rules and jumps (the table and
+ * base chains first, when missing). `fresh`: the object's chains are made with
+ * `create`, which fails the whole transaction when one exists already (a create
+ * run again), instead of `add` + `flush`.
+ */
+export function nftCreateLines(n: NatSpec, ref: ObjectRef, fresh = false): string[] {
   const t = `inet ${nftTable(ref.stack)}`;
   const rules = nftRules(n);
   const hooks = hooksOf(rules);
@@ -199,7 +204,9 @@ export function nftCreateLines(n: NatSpec, ref: ObjectRef): string[] {
   return [
     `add table ${t}`,
     ...hooks.map((h) => `add chain ${t} ${h} { ${NFT_HOOKS[h]} }`),
-    ...hooks.flatMap((h) => [`add chain ${t} ${nftChain(ref, h)}`, `flush chain ${t} ${nftChain(ref, h)}`]),
+    ...hooks.flatMap((h) =>
+      fresh ? [`create chain ${t} ${nftChain(ref, h)}`] : [`add chain ${t} ${nftChain(ref, h)}`, `flush chain ${t} ${nftChain(ref, h)}`],
+    ),
     ...rules.map((r) => `add rule ${t} ${nftChain(ref, r.hook)} ${r.words.join(" ")} ${comment}`),
     ...hooks.map((h) => `add rule ${t} ${h} jump ${nftChain(ref, h)} ${comment}`),
   ];
@@ -221,16 +228,37 @@ function nft(netns: string | undefined, ...words: string[]): string {
 }
 
 /**
- * Shell lines that print `delete rule` lines for the object's jump rules in
- * the base chains (found by the tag comment; nft prints `# handle N` last).
+ * awk over `nft -a list table` (nft prints `# handle N` last on each line):
+ * prints a `delete rule` line for each of the object's jumps in a base chain
+ * (found by the jump and the tag comment, `m` holding one such text per base
+ * chain, "|"-separated); with `drop` set it then prints `drop` ("|"-separated
+ * nft lines) and, when no other object's chain (`o_*` not starting with
+ * `own`) is left in the table, `delete table`. Prints nothing for no input
+ * (the table is gone).
  */
-function deleteJumps(netns: string | undefined, ref: ObjectRef): string[] {
+const JUMPS_AWK = [
+  'BEGIN { n = split(m, M, "|"); split(bases, B, " "); for (i in B) base[B[i]] = 1 }',
+  '$1 == "chain" { c = $2; if (c ~ /^o_/ && index(c, own) != 1) others++; next }',
+  'c in base { for (i = 1; i <= n; i++) if (index($0, M[i]) && $NF ~ /^[0-9]+$/) { print "delete rule " t " " c " handle " $NF; break } }',
+  'END { if (NR == 0 || drop == "") exit; k = split(drop, D, "|"); for (i = 1; i <= k; i++) print D[i]; if (!others) print "delete table " t }',
+].join("\n");
+
+/**
+ * One `nft -a list table` piped through JUMPS_AWK: the object's jumps of an
+ * earlier run (create) or of this one (destroy, with `drop`), as nft input.
+ */
+function jumpLines(netns: string | undefined, ref: ObjectRef, drop: readonly string[] = []): string {
   const table = nftTable(ref.stack);
-  return (Object.keys(NFT_HOOKS) as NftHook[]).map(
-    (h) =>
-      `${nft(netns, "-a", "list", "chain", "inet", table, h)} 2>/dev/null | ` +
-      `awk -v m=${shq(`jump ${nftChain(ref, h)} ${nftComment(ref.tag)} `)} -v d=${shq(`delete rule inet ${table} ${h} handle `)} 'index($0, m) { print d $NF }'`,
-  );
+  const hooks = Object.keys(NFT_HOOKS) as NftHook[];
+  const markers = hooks.map((h) => `jump ${nftChain(ref, h)} ${nftComment(ref.tag)} `).join("|");
+  const vars = [
+    ["t", `inet ${table}`],
+    ["m", markers],
+    ["bases", hooks.join(" ")],
+    ["own", `o_${ref.id}_`],
+    ["drop", drop.join("|")],
+  ];
+  return `${nft(netns, "-a", "list", "table", "inet", table)} 2>/dev/null | awk ${vars.map(([k, v]) => `-v ${k}=${shq(v)}`).join(" ")} ${shq(JUMPS_AWK)}`;
 }
 
 // Objects of one stack on one host are created in parallel: the check of the
@@ -249,36 +277,33 @@ function printLines(lines: readonly string[]): string {
 }
 
 /**
- * Create: in one transaction, remove the object's jumps of an earlier run
- * (a create that is run again), then add table, base chains, the object's
- * chains (flushed), its rules and its jumps.
+ * Create: one transaction that adds table, base chains, the object's chains
+ * (with `create`), its rules and its jumps: one nft process. Where one of the
+ * object's chains exists (a create run again) that transaction fails as a
+ * whole, and a second one removes the earlier run's jumps (one listing of the
+ * table), then adds the chains (flushed), rules and jumps again.
  */
 export function renderNftNatCreate(n: NatSpec, ref: ObjectRef): string[] {
-  const lines = nftCreateLines(n, ref);
-  return locked(ref, [`{`, ...deleteJumps(n.netns, ref).map((l) => `  ${l}`), `  ${printLines(lines)}`, `} | ${nft(n.netns, "-f", "-")}`]);
+  return locked(ref, [
+    `if ! ${printLines(nftCreateLines(n, ref, true))} | ${nft(n.netns, "-f", "-")} 2>/dev/null; then`,
+    `  { ${jumpLines(n.netns, ref)}; ${printLines(nftCreateLines(n, ref))}; } | ${nft(n.netns, "-f", "-")}`,
+    `fi`,
+  ]);
 }
 
 /**
- * Destroy: in one transaction, delete the object's jump rules and chains, and
- * the table when no other object's chain is left in it. Nothing to do when the
- * table (or the namespace) is gone.
+ * Destroy: one listing of the table, and one transaction that deletes the
+ * object's jump rules and chains, and the table when no other object's chain
+ * is left in it. Nothing to do when nft, the table (or the namespace) is gone.
  */
 export function renderNftNatDestroy(n: NatSpec, ref: ObjectRef): string[] {
-  const table = nftTable(ref.stack);
-  const t = `inet ${table}`;
+  const t = `inet ${nftTable(ref.stack)}`;
   const mine = (Object.keys(NFT_HOOKS) as NftHook[]).map((h) => nftChain(ref, h));
   // `add` first: deleting a chain that does not exist would fail the whole transaction.
   const dropChains = mine.flatMap((c) => [`add chain ${t} ${c}`, `flush chain ${t} ${c}`, `delete chain ${t} ${c}`]);
-  const others = `${nft(n.netns, "list", "table", "inet", table)} | awk -v own=${shq(`o_${ref.id}_`)} '$1 == "chain" && $2 ~ /^o_/ && index($2, own) != 1 { n++ } END { exit n > 0 }'`;
   const body = [
-    `if command -v nft >/dev/null 2>&1 && ${nft(n.netns, "list", "table", "inet", table)} >/dev/null 2>&1; then`,
-    ...locked(ref, [
-      `{`,
-      ...deleteJumps(n.netns, ref).map((l) => `  ${l}`),
-      `  ${printLines(dropChains)}`,
-      `  if ${others}; then ${printLines([`delete table ${t}`])}; fi`,
-      `} | ${nft(n.netns, "-f", "-")}`,
-    ]).map((l) => `  ${l}`),
+    `if command -v nft >/dev/null 2>&1; then`,
+    ...locked(ref, [`${jumpLines(n.netns, ref, dropChains)} | ${nft(n.netns, "-f", "-")}`]).map((l) => `  ${l}`),
     `fi`,
   ];
   return unlessNetnsGone(n.netns, body);
@@ -342,31 +367,48 @@ export function renderAutoNat(n: NatSpec, ref: ObjectRef, iptables: Hooks): Hook
 }
 
 /**
+ * awk over `nft list table`: `want` holds the expected lines as "|"-separated
+ * triples (chain, line as listed without its indent, what to print when it is
+ * missing: none of them holds a "|"); prints the message of each one not in its chain.
+ */
+const CHECK_AWK = [
+  'BEGIN { n = split(want, W, "|"); for (i = 1; i + 2 <= n; i += 3) { k++; key[k] = W[i] SUBSEP W[i + 1]; msg[k] = W[i + 2] } }',
+  '$1 == "chain" { c = $2; next }',
+  '{ l = $0; sub(/^[ \\t]+/, "", l); seen[c SUBSEP l] = 1 }',
+  "END { for (i = 1; i <= k; i++) if (!(key[i] in seen)) print msg[i] }",
+].join("\n");
+
+/**
  * Drift probe (src/render/check.ts): the table, each jump from a base chain
  * and each rule of the object's chains, as `nft list` prints them. Prints one
- * line per missing piece; `?` when nft is missing.
+ * line per missing piece; `?` when nft is missing. The table is listed once
+ * per namespace in a probe run (a shell variable every NAT object of the stack
+ * reads) and each object's lines are looked up in it by one awk.
  */
 export function checkNftNat(n: NatSpec, ref: ObjectRef): string[] {
   const table = nftTable(ref.stack);
   const rules = nftRules(n);
-  const list = (chain: string) => `${nft(n.netns, "list", "chain", "inet", table, chain)} 2>/dev/null`;
-  // A whole line as nft lists it (indented with tabs).
-  const has = (chain: string, text: string) => `${list(chain)} | sed 's/^[[:space:]]*//' | grep -qxF -- ${shq(text)}`;
   const say = (msg: string) => `echo ${shq(msg)}`;
   const comment = nftComment(ref.tag);
+  const want = [
+    ...hooksOf(rules).map((h) => [h, `jump ${nftChain(ref, h)} ${comment}`, `nft jump from inet ${table} ${h} to ${nftChain(ref, h)} is missing`]),
+    ...rules.map((r) => [
+      nftChain(ref, r.hook),
+      `${r.words.join(" ")} ${comment}`,
+      `nft rule missing: ${nftChain(ref, r.hook)}: ${r.words.join(" ")}`,
+    ]),
+  ];
+  const cache = `hn_nft_${n.netns ? `n${cacheWord(n.netns)}` : "r"}__${cacheWord(table)}`;
   return [
     "if ! command -v nft >/dev/null 2>&1; then",
     `  ${say("? nft is missing on the host")}`,
-    `elif ! ${nft(n.netns, "list", "table", "inet", table)} >/dev/null 2>&1; then`,
-    `  ${say(`nftables table inet ${table} is missing`)}`,
     "else",
-    ...hooksOf(rules).map(
-      (h) => `  ${has(h, `jump ${nftChain(ref, h)} ${comment}`)} || ${say(`nft jump from inet ${table} ${h} to ${nftChain(ref, h)} is missing`)}`,
-    ),
-    ...rules.map(
-      (r) =>
-        `  ${has(nftChain(ref, r.hook), `${r.words.join(" ")} ${comment}`)} || ${say(`nft rule missing: ${nftChain(ref, r.hook)}: ${r.words.join(" ")}`)}`,
-    ),
+    `  [ -n "\${${cache}+x}" ] || ${cache}=$(${nft(n.netns, "list", "table", "inet", table)} 2>/dev/null) || ${cache}=`,
+    `  if [ -z "$${cache}" ]; then`,
+    `    ${say(`nftables table inet ${table} is missing`)}`,
+    "  else",
+    `    printf '%s\\n' "$${cache}" | awk -v want=${shq(want.flat().join("|"))} ${shq(CHECK_AWK)}`,
+    "  fi",
     "fi",
   ];
 }
