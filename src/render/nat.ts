@@ -148,21 +148,87 @@ function ruleWords(r: Rule, op: "-C" | "-A" | "-D", tag: string): Array<string |
   return [iptablesOf(r.family ?? 4), "-w", "-t", r.table, op, r.chain, ...r.spec, "-m", "comment", "--comment", tag];
 }
 
+/** Words iptables-restore reads as they are, each one word (every rule word hostnet writes is one: addresses, names, ports, the tag). */
+const RESTORE_WORD = /^[A-Za-z0-9_.:/~!,+[\]-]+$/;
+
+/** A newline in a shell variable, without a literal newline in the script: `$(...)` drops only trailing ones. */
+const NEWLINE = "hn_nl=$(printf '\\nx'); hn_nl=${hn_nl%x}";
+
+/**
+ * awk over `iptables-save`: for every rule carrying the tag as its comment
+ * (quoted, as iptables-save prints it, or bare), the `-D` line that deletes it,
+ * under its `*table` line, each table closed by COMMIT: iptables-restore input.
+ */
+const DELETE_AWK = [
+  "/^\\*/ { t = $0; next }",
+  '/^-A / && (index($0 " ", " --comment \\"" tag "\\" ") || index($0 " ", " --comment " tag " ")) {',
+  '  if (t != open) { if (open != "") print "COMMIT"; print t; open = t }',
+  '  sub(/^-A /, "-D "); print',
+  "}",
+  'END { if (open != "") print "COMMIT" }',
+].join("\n");
+
+/**
+ * The rules of a NAT object. Create: one `iptables-save`, and where none of the
+ * object's rules is there yet (a fresh create), all of them in one
+ * `iptables-restore --noflush`; a create run again, or one whose restore
+ * fails, checks and appends rule by rule (`-C` || `-A`), so no rule is ever
+ * there twice. Destroy: one `iptables-save`, and the `-D` of every rule that
+ * carries the tag in one `iptables-restore --noflush`; should that fail, the
+ * rules are deleted one by one (`-C`, `-D`) as before. A table hostnet made
+ * goes with its last rule (removeTableIfEmpty).
+ */
 export function renderNat(n: NatSpec, ref: ObjectRef): Hooks {
   const netns = n.netns;
   const rules = natRules(n);
   const family = n.family ?? 4;
+  const tool = iptablesOf(family);
   const tables = [...new Set(rules.map((r) => r.table))];
-  const create = [
-    ...tables.map((t) => noteNewTable(netns, t, family)),
-    ...rules.map((r) => `${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null || ${inNetns(netns, ...ruleWords(r, "-A", ref.tag))}`),
-  ];
-  const del = [
-    ...[...rules]
-      .reverse()
-      .map((r) => `while ${inNetns(netns, ...ruleWords(r, "-C", ref.tag))} 2>/dev/null; do ${inNetns(netns, ...ruleWords(r, "-D", ref.tag))}; done`),
-    ...tables.flatMap((t) => removeTableIfEmpty(netns, t, family)),
-  ];
+  const one = (r: Rule, op: "-C" | "-A" | "-D") => inNetns(netns, ...ruleWords(r, op, ref.tag));
+  const addEach = rules.map((r) => `${one(r, "-C")} 2>/dev/null || ${one(r, "-A")}`);
+  const deleteEach = [...rules].reverse().map((r) => `while ${one(r, "-C")} 2>/dev/null; do ${one(r, "-D")}; done`);
+  const restorable = rules.every((r) => [r.chain, ...r.spec.map(String), ref.tag].every((w) => RESTORE_WORD.test(w)));
+  const indent = (ls: string[]) => ls.map((l) => `  ${l}`);
+  const save = `${inNetns(netns, `${tool}-save`)} 2>/dev/null`;
+  // Any of the object's rules already there: the object's tag as a comment, quoted or bare, before a space or at the end of a line.
+  const tagged = [` --comment "${ref.tag}"`, ` --comment ${ref.tag}`].flatMap((c) => [`*${shq(`${c} `)}*`, `*${shq(c)}"$hn_nl"*`]).join("|");
+  const restore = inNetns(netns, `${tool}-restore`, "-w", "--noflush");
+  const input = tables.flatMap((t) => [
+    `*${t}`,
+    ...rules.filter((r) => r.table === t).map((r) => ["-A", r.chain, ...r.spec, "-m", "comment", "--comment", ref.tag].join(" ")),
+    "COMMIT",
+  ]);
+  const notes = tables.map((t) => noteNewTable(netns, t, family));
+  // No iptables-save output (the tool missing or failing): rule by rule, as without it.
+  const create = restorable
+    ? [
+        NEWLINE,
+        "hn_fresh=1",
+        `hn_ipt=$(${save}) || { hn_ipt=; hn_fresh=0; }`,
+        ...notes,
+        `case "$hn_ipt$hn_nl" in ${tagged}) hn_fresh=0 ;; esac`,
+        `if [ "$hn_fresh" = 0 ] || ! printf '%s\\n' ${input.map(shq).join(" ")} | ${restore} 2>/dev/null; then`,
+        ...indent(addEach),
+        "fi",
+      ]
+    : [NEWLINE, `hn_ipt=$(${save}) || hn_ipt=`, ...notes, ...addEach];
+  // Rule by rule when there is no iptables-save output, or when the restore fails.
+  const del = restorable
+    ? [
+        NEWLINE,
+        "hn_each=1",
+        `if hn_ipt=$(${save}); then`,
+        "  hn_each=0",
+        `  case "$hn_ipt$hn_nl" in ${tagged})`,
+        `    printf '%s\\n' "$hn_ipt" | awk -v tag=${shq(ref.tag)} ${shq(DELETE_AWK)} | ${restore} 2>/dev/null || hn_each=1 ;;`,
+        "  esac",
+        "fi",
+        `if [ "$hn_each" = 1 ]; then`,
+        ...indent(deleteEach),
+        "fi",
+        ...tables.flatMap((t) => removeTableIfEmpty(netns, t, family)),
+      ]
+    : [...deleteEach, ...tables.flatMap((t) => removeTableIfEmpty(netns, t, family))];
   // A namespace that is gone took its tables with it: only the notes remain.
   const dropNotes = [`${argv("rm", "-f", ...tables.map((t) => tableNote(netns, t, family)))}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`];
   return { create, destroy: unlessNetnsGone(netns, del, dropNotes) };
@@ -182,10 +248,11 @@ export function tableNote(netns: string | undefined, table: string, family: 4 | 
   return `${TABLE_NOTES}/${netns ? `ns-${netns}` : "host"}.${family === 6 ? "ip6." : ""}${table}`;
 }
 
-// `iptables-save -t nat` prints an empty table even when there is none; the full output lists only tables that exist.
+// Read from the full `iptables-save` in $hn_ipt (framed by $hn_nl), which lists only tables that exist;
+// `iptables-save -t nat` prints an empty table even when there is none.
 function noteNewTable(netns: string | undefined, table: string, family: 4 | 6): string {
   const note = shq(tableNote(netns, table, family));
-  return `[ -f ${note} ] || ${inNetns(netns, `${iptablesOf(family)}-save`)} | grep -qxF ${shq(`*${table}`)} || { mkdir -p ${shq(TABLE_NOTES)}; : > ${note}; }`;
+  return `case "$hn_nl$hn_ipt$hn_nl" in *"$hn_nl"${shq(`*${table}`)}"$hn_nl"*) ;; *) [ -f ${note} ] || { mkdir -p ${shq(TABLE_NOTES)}; : > ${note}; } ;; esac`;
 }
 
 /**
@@ -198,9 +265,10 @@ function noteNewTable(netns: string | undefined, table: string, family: 4 | 6): 
  */
 function removeTableIfEmpty(netns: string | undefined, table: string, family: 4 | 6): string[] {
   const note = shq(tableNote(netns, table, family));
-  const content = `${inNetns(netns, `${iptablesOf(family)}-save`, "-t", table)} | grep -v -e '^#' -e ${shq(`^\\*${table}$`)} -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .`;
+  // Only from a listing iptables-save gave: no output is not an empty table (replacing the table would drop every rule in it).
+  const content = `printf '%s\\n' "$hn_tbl" | grep -v -e '^#' -e ${shq(`^\\*${table}$`)} -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .`;
   return [
-    `if [ -f ${note} ] && ! ${content}; then`,
+    `if [ -f ${note} ] && hn_tbl=$(${inNetns(netns, `${iptablesOf(family)}-save`, "-t", table)}) && ! ${content}; then`,
     `  printf ${shq(`*${table}\\nCOMMIT\\n`)} | ${inNetns(netns, `${iptablesOf(family)}-restore`, "-w")}`,
     `  rm -f ${note}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`,
     `fi`,

@@ -166,11 +166,12 @@ describe("NAT66 through ip6tables", () => {
     const h = renderNat(spec, ref);
     const all = [...h.create, ...h.destroy].join("\n");
     expect(h.create).toContain(
-      `ip6tables -w -t nat -C POSTROUTING -s fd00:88::/64 -j MASQUERADE -m comment --comment ${TAG} 2>/dev/null || ` +
+      `  ip6tables -w -t nat -C POSTROUTING -s fd00:88::/64 -j MASQUERADE -m comment --comment ${TAG} 2>/dev/null || ` +
         `ip6tables -w -t nat -A POSTROUTING -s fd00:88::/64 -j MASQUERADE -m comment --comment ${TAG}`,
     );
-    expect(all).toContain("ip6tables-save | grep -qxF '*nat'");
-    expect(all).toContain("ip6tables-restore -w");
+    expect(all).toContain("hn_ipt=$(ip6tables-save 2>/dev/null) || { hn_ipt=; hn_fresh=0; }");
+    expect(all).toContain(`'-A POSTROUTING -s fd00:88::/64 -j MASQUERADE -m comment --comment ${TAG}' COMMIT`);
+    expect(all).toContain("ip6tables-restore -w --noflush");
     expect(all).not.toMatch(/(^|[ (])iptables/);
     expect(tableNote(undefined, "nat", 6)).toBe("/run/hostnet/.tables/host.ip6.nat");
     expect(tableNote("r", "filter", 6)).toBe("/run/hostnet/.tables/ns-r.ip6.filter");

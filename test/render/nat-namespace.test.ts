@@ -68,12 +68,12 @@ describe("renderNat in a namespace", () => {
   ])("every rule of a $type runs through ip netns exec, and destroy is skipped when the namespace is gone", (spec) => {
     const hooks = renderNat(spec, ref);
     const rules = natRules(spec);
-    const tables = new Set(rules.map((r) => r.table)).size;
-    expect(hooks.create).toHaveLength(tables + rules.length);
-    for (const line of hooks.create.slice(0, tables))
-      expect(line).toMatch(/^\[ -f \/run\/hostnet\/\.tables\/ns-router\.\w+ \] \|\| ip netns exec router iptables-save \| /);
-    for (const line of hooks.create.slice(tables))
-      expect(line).toMatch(/^ip netns exec router iptables -w -t \w+ -C .* 2>\/dev\/null \|\| ip netns exec router iptables -w -t \w+ -A /);
+    const all = [...hooks.create, ...hooks.destroy].join("\n");
+    // Every iptables tool, in the create and in the destroy, runs in the namespace.
+    expect(all.match(/(?:ip netns exec router )?iptables(?:-save|-restore)? -?/g)!.every((w) => w.startsWith("ip netns exec router "))).toBe(true);
+    expect(
+      hooks.create.filter((l) => / iptables -w -t \w+ -C .* 2>\/dev\/null \|\| ip netns exec router iptables -w -t \w+ -A /.test(l)),
+    ).toHaveLength(rules.length);
     expect(hooks.destroy[0]).toBe("if ! [ ! -e /run/netns/router ]; then");
     expect(hooks.destroy[hooks.destroy.length - 1]).toBe("fi");
   });
@@ -81,23 +81,46 @@ describe("renderNat in a namespace", () => {
   test("masquerade in a namespace: exact lines", () => {
     const hooks = renderNat({ type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br0", allowForward: false, netns: "router" }, ref);
     const rule = `POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE -m comment --comment ${TAG}`;
-    expect(hooks).toEqual({
-      create: [
-        "[ -f /run/hostnet/.tables/ns-router.nat ] || ip netns exec router iptables-save | grep -qxF '*nat' || { mkdir -p /run/hostnet/.tables; : > /run/hostnet/.tables/ns-router.nat; }",
-        `ip netns exec router iptables -w -t nat -C ${rule} 2>/dev/null || ip netns exec router iptables -w -t nat -A ${rule}`,
-      ],
-      destroy: [
-        "if ! [ ! -e /run/netns/router ]; then",
-        `  while ip netns exec router iptables -w -t nat -C ${rule} 2>/dev/null; do ip netns exec router iptables -w -t nat -D ${rule}; done`,
-        "  if [ -f /run/hostnet/.tables/ns-router.nat ] && ! ip netns exec router iptables-save -t nat | grep -v -e '^#' -e '^\\*nat$' -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .; then",
-        "    printf '*nat\\nCOMMIT\\n' | ip netns exec router iptables-restore -w",
-        "    rm -f /run/hostnet/.tables/ns-router.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
-        "  fi",
-        "else",
-        "  rm -f /run/hostnet/.tables/ns-router.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
-        "fi",
-      ],
-    });
+    const tagged = `*' --comment "${TAG}" '*|*' --comment "${TAG}"'"$hn_nl"*|*' --comment ${TAG} '*|*' --comment ${TAG}'"$hn_nl"*`;
+    expect(hooks.create).toEqual([
+      "hn_nl=$(printf '\\nx'); hn_nl=${hn_nl%x}",
+      "hn_fresh=1",
+      "hn_ipt=$(ip netns exec router iptables-save 2>/dev/null) || { hn_ipt=; hn_fresh=0; }",
+      `case "$hn_nl$hn_ipt$hn_nl" in *"$hn_nl"'*nat'"$hn_nl"*) ;; *) [ -f /run/hostnet/.tables/ns-router.nat ] || { mkdir -p /run/hostnet/.tables; : > /run/hostnet/.tables/ns-router.nat; } ;; esac`,
+      `case "$hn_ipt$hn_nl" in ${tagged}) hn_fresh=0 ;; esac`,
+      `if [ "$hn_fresh" = 0 ] || ! printf '%s\\n' '*nat' '-A ${rule.replace("'!'", "!")}' COMMIT | ip netns exec router iptables-restore -w --noflush 2>/dev/null; then`,
+      `  ip netns exec router iptables -w -t nat -C ${rule} 2>/dev/null || ip netns exec router iptables -w -t nat -A ${rule}`,
+      "fi",
+    ]);
+    const d = hooks.destroy;
+    const each = `while ip netns exec router iptables -w -t nat -C ${rule} 2>/dev/null; do ip netns exec router iptables -w -t nat -D ${rule}; done`;
+    expect(d.slice(0, 7)).toEqual([
+      "if ! [ ! -e /run/netns/router ]; then",
+      "  hn_nl=$(printf '\\nx'); hn_nl=${hn_nl%x}",
+      "  hn_each=1",
+      "  if hn_ipt=$(ip netns exec router iptables-save 2>/dev/null); then",
+      "    hn_each=0",
+      `    case "$hn_ipt$hn_nl" in ${tagged})`,
+      expect.stringMatching(
+        /^ {6}printf '%s\\n' "\$hn_ipt" \| awk -v tag=hostnet:s:s\/a\/router\/nat '[^']*' \| ip netns exec router iptables-restore -w --noflush 2>\/dev\/null \|\| hn_each=1 ;;$/,
+      ),
+    ]);
+    expect(d.slice(7)).toEqual([
+      "    esac",
+      "  fi",
+      // No iptables-save output, or the restore failed: rule by rule.
+      '  if [ "$hn_each" = 1 ]; then',
+      `    ${each}`,
+      "  fi",
+      "  if [ -f /run/hostnet/.tables/ns-router.nat ] && hn_tbl=$(ip netns exec router iptables-save -t nat) && ! " +
+        "printf '%s\\n' \"$hn_tbl\" | grep -v -e '^#' -e '^\\*nat$' -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .; then",
+      "    printf '*nat\\nCOMMIT\\n' | ip netns exec router iptables-restore -w",
+      "    rm -f /run/hostnet/.tables/ns-router.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
+      "  fi",
+      "else",
+      "  rm -f /run/hostnet/.tables/ns-router.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
+      "fi",
+    ]);
   });
 
   test("root-namespace specs render as before (no ip netns exec)", () => {

@@ -104,60 +104,82 @@ describe("natRules", () => {
 });
 
 describe("renderNat", () => {
-  test("masquerade: check-then-append in order, delete every copy in reverse order", () => {
+  test("masquerade: every rule in one iptables-restore when none is there, else check-then-append in order; destroy: one restore, else every copy in reverse order", () => {
     const hooks = renderNat({ type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br0", allowForward: true }, ref);
     const c = `-m comment --comment ${TAG}`;
-    expect(hooks).toEqual({
-      create: [
-        "[ -f /run/hostnet/.tables/host.nat ] || iptables-save | grep -qxF '*nat' || { mkdir -p /run/hostnet/.tables; : > /run/hostnet/.tables/host.nat; }",
-        "[ -f /run/hostnet/.tables/host.filter ] || iptables-save | grep -qxF '*filter' || { mkdir -p /run/hostnet/.tables; : > /run/hostnet/.tables/host.filter; }",
-        `iptables -w -t nat -C POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c} 2>/dev/null || iptables -w -t nat -A POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c}`,
-        `iptables -w -t filter -C FORWARD -s 10.0.0.0/24 -j ACCEPT ${c} 2>/dev/null || iptables -w -t filter -A FORWARD -s 10.0.0.0/24 -j ACCEPT ${c}`,
-        `iptables -w -t filter -C FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ` +
-          `ACCEPT ${c} 2>/dev/null || iptables -w -t filter -A FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ${c}`,
-      ],
-      destroy: [
-        `while iptables -w -t filter -C FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ` +
-          `ACCEPT ${c} 2>/dev/null; do iptables -w -t filter -D FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ` +
-          `ACCEPT ${c}; done`,
-        `while iptables -w -t filter -C FORWARD -s 10.0.0.0/24 -j ACCEPT ${c} 2>/dev/null; do iptables -w -t filter -D FORWARD -s 10.0.0.0/24 -j ACCEPT ${c}; done`,
-        `while iptables -w -t nat -C POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c} 2>/dev/null; do iptables -w -t nat -D POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE ${c}; done`,
-        "if [ -f /run/hostnet/.tables/host.nat ] && ! iptables-save -t nat | grep -v -e '^#' -e '^\\*nat$' -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .; then",
-        "  printf '*nat\\nCOMMIT\\n' | iptables-restore -w",
-        "  rm -f /run/hostnet/.tables/host.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
-        "fi",
-        "if [ -f /run/hostnet/.tables/host.filter ] && ! iptables-save -t filter | grep -v -e '^#' -e '^\\*filter$' -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .; then",
-        "  printf '*filter\\nCOMMIT\\n' | iptables-restore -w",
-        "  rm -f /run/hostnet/.tables/host.filter; rmdir /run/hostnet/.tables 2>/dev/null || true",
-        "fi",
-      ],
-    });
+    const rules = [
+      ["nat", "POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE"],
+      ["filter", "FORWARD -s 10.0.0.0/24 -j ACCEPT"],
+      ["filter", "FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"],
+    ];
+    expect(hooks.create.slice(0, 3)).toEqual([
+      "hn_nl=$(printf '\\nx'); hn_nl=${hn_nl%x}",
+      "hn_fresh=1",
+      // No iptables-save output: rule by rule.
+      "hn_ipt=$(iptables-save 2>/dev/null) || { hn_ipt=; hn_fresh=0; }",
+    ]);
+    // The tables hostnet makes are noted from that one iptables-save.
+    expect(hooks.create[3]).toContain(`*"$hn_nl"'*nat'"$hn_nl"*) ;; *) [ -f /run/hostnet/.tables/host.nat ] ||`);
+    expect(hooks.create[4]).toContain(`*"$hn_nl"'*filter'"$hn_nl"*) ;; *) [ -f /run/hostnet/.tables/host.filter ] ||`);
+    expect(hooks.create[5]).toMatch(/^case "\$hn_ipt\$hn_nl" in .*\) hn_fresh=0 ;; esac$/);
+    const input = ["'*nat'", ...rules.slice(0, 1), "COMMIT", "'*filter'", ...rules.slice(1), "COMMIT"]
+      .map((r) => (Array.isArray(r) ? `'-A ${r[1].replace("'!'", "!")} ${c}'` : r))
+      .join(" ");
+    expect(hooks.create.slice(6)).toEqual([
+      `if [ "$hn_fresh" = 0 ] || ! printf '%s\\n' ${input} | iptables-restore -w --noflush 2>/dev/null; then`,
+      ...rules.map(([t, r]) => `  iptables -w -t ${t} -C ${r} ${c} 2>/dev/null || iptables -w -t ${t} -A ${r} ${c}`),
+      "fi",
+    ]);
+    const d = hooks.destroy;
+    const each = [...rules]
+      .reverse()
+      .map(([t, r]) => `while iptables -w -t ${t} -C ${r} ${c} 2>/dev/null; do iptables -w -t ${t} -D ${r} ${c}; done`);
+    expect(d.slice(0, 5)).toEqual([
+      hooks.create[0],
+      "hn_each=1",
+      "if hn_ipt=$(iptables-save 2>/dev/null); then",
+      "  hn_each=0",
+      `  case "$hn_ipt$hn_nl" in ${hooks.create[5].slice('case "$hn_ipt$hn_nl" in '.length, -" hn_fresh=0 ;; esac".length)}`,
+    ]);
+    expect(d[5]).toMatch(
+      /^ {4}printf '%s\\n' "\$hn_ipt" \| awk -v tag=hostnet:s:s\/a\/nat '[^']*' \| iptables-restore -w --noflush 2>\/dev\/null \|\| hn_each=1 ;;$/,
+    );
+    // No iptables-save output, or the restore failed: every copy, rule by rule, in reverse order.
+    expect(d.slice(6, 13)).toEqual(["  esac", "fi", 'if [ "$hn_each" = 1 ]; then', ...each.map((l) => `  ${l}`), "fi"]);
+    expect(d.slice(13)).toEqual([
+      "if [ -f /run/hostnet/.tables/host.nat ] && hn_tbl=$(iptables-save -t nat) && ! " +
+        "printf '%s\\n' \"$hn_tbl\" | grep -v -e '^#' -e '^\\*nat$' -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .; then",
+      "  printf '*nat\\nCOMMIT\\n' | iptables-restore -w",
+      "  rm -f /run/hostnet/.tables/host.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
+      "fi",
+      "if [ -f /run/hostnet/.tables/host.filter ] && hn_tbl=$(iptables-save -t filter) && ! " +
+        "printf '%s\\n' \"$hn_tbl\" | grep -v -e '^#' -e '^\\*filter$' -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .; then",
+      "  printf '*filter\\nCOMMIT\\n' | iptables-restore -w",
+      "  rm -f /run/hostnet/.tables/host.filter; rmdir /run/hostnet/.tables 2>/dev/null || true",
+      "fi",
+    ]);
   });
 
-  test("dnat inside a namespace runs iptables there and skips destroy when the namespace is gone", () => {
+  test("a rule word iptables-restore would not read as one word keeps the rule-by-rule scripts", () => {
+    const hooks = renderNat({ type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br 0", allowForward: false }, ref);
+    expect([...hooks.create, ...hooks.destroy].join("\n")).not.toContain("--noflush");
+    expect(hooks.create[hooks.create.length - 1]).toMatch(/^iptables -w -t nat -C POSTROUTING .* \|\| iptables -w -t nat -A POSTROUTING /);
+  });
+
+  test("dnat inside a namespace runs every iptables tool there and skips destroy when the namespace is gone", () => {
     const hooks = renderNat(
       { type: "dnat", protocol: "tcp", hostPort: 80, toAddress: "10.0.0.2", toPort: 8080, fromHost: false, allowForward: false, netns: "edge" },
       ref,
     );
-    const rule = `-p tcp -m addrtype --dst-type LOCAL --dport 80 -j DNAT --to-destination 10.0.0.2:8080 -m comment --comment ${TAG}`;
-    expect(hooks).toEqual({
-      create: [
-        "[ -f /run/hostnet/.tables/ns-edge.nat ] || ip netns exec edge iptables-save | grep -qxF '*nat' || { mkdir -p /run/hostnet/.tables; : > /run/hostnet/.tables/ns-edge.nat; }",
-        `ip netns exec edge iptables -w -t nat -C PREROUTING ${rule} 2>/dev/null || ip netns exec edge iptables -w -t nat -A PREROUTING ${rule}`,
-      ],
-      destroy: [
-        "if ! [ ! -e /run/netns/edge ]; then",
-        `  while ip netns exec edge iptables -w -t nat -C PREROUTING ${rule} 2>/dev/null; do ip netns exec edge iptables -w -t nat -D PREROUTING ${rule}; done`,
-        "  if [ -f /run/hostnet/.tables/ns-edge.nat ] && ! ip netns exec edge iptables-save -t nat | grep -v -e '^#' -e '^\\*nat$' -e '^COMMIT$' -e '^:[A-Z]* ACCEPT ' | grep -q .; then",
-        "    printf '*nat\\nCOMMIT\\n' | ip netns exec edge iptables-restore -w",
-        "    rm -f /run/hostnet/.tables/ns-edge.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
-        "  fi",
-        "else",
-        // A namespace that is gone took its tables along: only the notes go.
-        "  rm -f /run/hostnet/.tables/ns-edge.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
-        "fi",
-      ],
-    });
+    const all = [...hooks.create, ...hooks.destroy].join("\n");
+    expect(all.match(/(?:ip netns exec edge )?iptables(?:-save|-restore)? /g)!.every((w) => w.startsWith("ip netns exec edge "))).toBe(true);
+    expect(hooks.destroy[0]).toBe("if ! [ ! -e /run/netns/edge ]; then");
+    // A namespace that is gone took its tables along: only the notes go.
+    expect(hooks.destroy.slice(-3)).toEqual([
+      "else",
+      "  rm -f /run/hostnet/.tables/ns-edge.nat; rmdir /run/hostnet/.tables 2>/dev/null || true",
+      "fi",
+    ]);
   });
 
   test("every rule line carries the tag as its comment", () => {

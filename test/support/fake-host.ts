@@ -115,19 +115,31 @@ for t in $list; do
 done
 `;
 
-// Only what hostnet sends: "*<table>" then "COMMIT", which removes the table.
+// Only what hostnet sends. Without --noflush: "*<table>" then "COMMIT", which removes the table. With
+// --noflush: "-A <chain> <spec>" and "-D <chain> <spec>" lines under "*<table>", as iptables would take them
+// (a -D of a rule that is not there fails the whole input, as it does; nothing is applied then).
 const FAKE_IPTABLES_RESTORE =
   String.raw`#!/bin/sh
 echo "iptables-restore $*" >> "$HN_T/log"
 touch "$HN_T/rules" "$HN_T/tables"
+noflush=0; for a in "$@"; do [ "$a" = --noflush ] && noflush=1; done
+cp "$HN_T/rules" "$HN_T/rules.in"; cp "$HN_T/tables" "$HN_T/tables.in"
 while read -r l; do
   case "$l" in
-    "*"*) t=$(printf '%s' "$l" | cut -c2-); grep -v "^$t " "$HN_T/rules" > "$HN_T/rules.new"; mv "$HN_T/rules.new" "$HN_T/rules"; ` +
-  String.raw`grep -vxF -- "$t" "$HN_T/tables" > "$HN_T/tables.new"; mv "$HN_T/tables.new" "$HN_T/tables" ;;
+    "*"*) t=$(printf '%s' "$l" | cut -c2-)
+      if [ "$noflush" = 0 ]; then grep -v "^$t " "$HN_T/rules.in" > "$HN_T/rules.new"; mv "$HN_T/rules.new" "$HN_T/rules.in"; ` +
+  String.raw`grep -vxF -- "$t" "$HN_T/tables.in" > "$HN_T/tables.new"; mv "$HN_T/tables.new" "$HN_T/tables.in"; fi ;;
     COMMIT) ;;
+    "-A "*) [ "$noflush" = 1 ] || { echo "fake iptables-restore: -A without --noflush" >&2; exit 2; }
+      printf '%s\n' "$t ${"$"}{l#-A }" >> "$HN_T/rules.in"; grep -qxF -- "$t" "$HN_T/tables.in" || echo "$t" >> "$HN_T/tables.in" ;;
+    "-D "*) [ "$noflush" = 1 ] || { echo "fake iptables-restore: -D without --noflush" >&2; exit 2; }
+      rule="$t ${"$"}{l#-D }"
+      grep -qxF -- "$rule" "$HN_T/rules.in" || { echo "iptables-restore: line: Bad rule (does a matching rule exist in that chain?)" >&2; exit 1; }
+      awk -v r="$rule" 'd == 0 && $0 == r { d = 1; next } { print }' "$HN_T/rules.in" > "$HN_T/rules.new"; mv "$HN_T/rules.new" "$HN_T/rules.in" ;;
     *) echo "fake iptables-restore: unexpected: $l" >&2; exit 2 ;;
   esac
 done
+mv "$HN_T/rules.in" "$HN_T/rules"; mv "$HN_T/tables.in" "$HN_T/tables"
 `;
 
 // Sysctls: sysctl/<key> holds the value; unset keys read "0". As the kernel does, writing a family's "all"
