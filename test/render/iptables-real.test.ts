@@ -6,13 +6,13 @@
  * iptables-save and one iptables-restore, a destroy likewise, and the tables
  * come out exactly as they went in.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderNat } from "../../src/render/nat";
 import { createScript, destroyScript } from "../../src/render/script";
 import { NatSpec, ObjectRef } from "../../src/render/types";
+import { findTool, inScratchNetns, ScratchRun, writeShims } from "../support/scratch-netns";
 
 const masq: NatSpec = { type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br0", allowForward: true };
 const fwd: NatSpec = {
@@ -40,37 +40,25 @@ let dir: string;
 beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-ipt-"))));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Shims that log each iptables tool's words, then run the real one of the backend (`iptables-nft` or `iptables-legacy` and their tools). */
+/**
+ * Shims that log each iptables tool's words, then run the real one of the backend (`iptables-nft` or
+ * `iptables-legacy` and their tools). With HN_SAVE_FAILS set, the -save tools fail (a host where
+ * iptables-save is missing or broken).
+ */
 function shims(backend: "nft" | "legacy"): string {
-  const bin = path.join(dir, `bin-${backend}`);
-  fs.mkdirSync(bin, { recursive: true });
-  for (const t of TOOLS) {
+  const real = (t: string) => {
     const [family, ...rest] = t.split("-");
-    const real = ["/usr/sbin", "/sbin"].map((d) => path.join(d, [`${family}-${backend}`, ...rest].join("-"))).find((f) => fs.existsSync(f))!;
-    // With HN_SAVE_FAILS set, the -save tools fail (a host where iptables-save is missing or broken).
-    const fails = t.endsWith("-save") ? `[ -z "$HN_SAVE_FAILS" ] || exit 1\n` : "";
-    fs.writeFileSync(path.join(bin, t), `#!/bin/sh\necho "${t} $*" >> "$HN_LOG"\n${fails}exec ${real} "$@"\n`, { mode: 0o755 });
-  }
-  return bin;
+    const name = [`${family}-${backend}`, ...rest].join("-");
+    return findTool(`/usr/sbin/${name}`, `/sbin/${name}`);
+  };
+  return writeShims(path.join(dir, `bin-${backend}`), Object.fromEntries(TOOLS.map((t) => [t, real(t)])), (t) =>
+    t.endsWith("-save") ? `[ -z "$HN_SAVE_FAILS" ] || exit 1\n` : "",
+  );
 }
 
-/** Runs the steps one after another in one scratch namespace, each as its own `sh -c`; returns each step's iptables processes and output. */
-function inScratch(
-  backend: "nft" | "legacy",
-  steps: string[],
-): { status: number | null; stderr: string; steps: Array<{ log: string[]; out: string }> } {
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const setup = "mkdir -p /run/hostnet && mount -t tmpfs hn /run/hostnet && mkdir /run/hostnet/s";
-  const run = steps.map((s, i) => `HN_LOG=${dir}/log.${i} sh -c ${q(s)} > ${dir}/out.${i}; touch ${dir}/log.${i}`).join(" && ");
-  const r = spawnSync("unshare", ["-nm", "sh", "-c", `rm -f ${dir}/log.* ${dir}/out.*; ${setup} && PATH=${shims(backend)}:$PATH && ${run}`], {
-    encoding: "utf8",
-  });
-  const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "");
-  return {
-    status: r.status,
-    stderr: r.stderr,
-    steps: steps.map((_, i) => ({ log: read(`${dir}/log.${i}`).split("\n").filter(Boolean), out: read(`${dir}/out.${i}`) })),
-  };
+/** The steps in one scratch namespace; each step's iptables processes and output. */
+function inScratch(backend: "nft" | "legacy", steps: string[]): ScratchRun {
+  return inScratchNetns(dir, shims(backend), steps);
 }
 
 /** iptables-save output without its comment lines and counters. */

@@ -5,13 +5,13 @@
  * process logged: the number of nft processes is the cost of a NAT object
  * (README "Speed"), and the table must come out exactly as it went in.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { checkNftNat, renderNftNat } from "../../src/render/nft";
 import { createScript, destroyScript } from "../../src/render/script";
 import { NatSpec, ObjectRef } from "../../src/render/types";
+import { findTool, inScratchNetns, writeShims } from "../support/scratch-netns";
 
 const masq: NatSpec = { type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br0", allowForward: true };
 const fwd: NatSpec = { type: "dnat", protocol: "tcp", hostPort: 8080, toAddress: "10.0.0.2", toPort: 80, fromHost: true, allowForward: true };
@@ -24,29 +24,17 @@ const destroy = (spec: NatSpec, r: ObjectRef) => destroyScript(renderNftNat(spec
 const probe = (spec: NatSpec, r: ObjectRef) => ["set -eu", ...checkNftNat(spec, r)].join("\n");
 
 let dir: string;
+let bin: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostnet-nft-"));
-  const real = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"].find((f) => fs.existsSync(f))!;
-  fs.mkdirSync(path.join(dir, "bin"));
-  // Each nft process writes its words to the log, then runs the real nft.
-  fs.writeFileSync(path.join(dir, "bin", "nft"), `#!/bin/sh\necho "nft $*" >> "$HN_NFT_LOG"\nexec ${real} "$@"\n`, { mode: 0o755 });
+  bin = writeShims(path.join(dir, "bin"), { nft: findTool("/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft") });
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the steps one after another in one scratch namespace, each as its own `sh -c`; returns each step's nft processes and output. */
-function inScratch(steps: string[]): { status: number | null; stderr: string; steps: Array<{ nft: string[]; out: string }> } {
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const setup = "mkdir -p /run/hostnet /run/netns && mount -t tmpfs hn /run/hostnet && mount -t tmpfs hn /run/netns && mkdir /run/hostnet/s";
-  const run = steps.map((s, i) => `HN_NFT_LOG=${dir}/log.${i} sh -c ${q(s)} > ${dir}/out.${i}; touch ${dir}/log.${i}`).join(" && ");
-  const r = spawnSync("unshare", ["-nm", "sh", "-c", `rm -f ${dir}/log.* ${dir}/out.*; ${setup} && PATH=${dir}/bin:$PATH && ${run}`], {
-    encoding: "utf8",
-  });
-  const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "");
-  return {
-    status: r.status,
-    stderr: r.stderr,
-    steps: steps.map((_, i) => ({ nft: read(`${dir}/log.${i}`).split("\n").filter(Boolean), out: read(`${dir}/out.${i}`) })),
-  };
+/** The steps in one scratch namespace; each step's nft processes and output. */
+function inScratch(steps: string[]) {
+  const r = inScratchNetns(dir, bin, steps);
+  return { ...r, steps: r.steps.map((s) => ({ nft: s.log, out: s.out })) };
 }
 
 describe("nftables NAT objects on real nft", () => {
