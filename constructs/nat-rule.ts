@@ -176,7 +176,8 @@ export class NatRule extends NetObject {
   requiredCommands(): string[] {
     // auto: whichever the host has; the host hook's decision needs neither.
     const iptables = this.rule.family() === 6 ? "ip6tables" : "iptables";
-    return { iptables: [iptables], nftables: ["nft", "flock"], auto: ["flock"] }[this.host.firewall];
+    // flock: every backend's create and destroy hold a lock on the host (src/render/common.ts underLock).
+    return { iptables: [iptables, "flock"], nftables: ["nft", "flock"], auto: ["flock"] }[this.host.firewall];
   }
 
   summary(): ObjectSummary {

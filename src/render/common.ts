@@ -96,6 +96,16 @@ function indent(lines: string[]): string[] {
   return lines.map((l) => `  ${l}`);
 }
 
+/**
+ * `body` in a subshell that holds an exclusive flock on the directory `dir`
+ * (whose path the shell variable `name` holds; "/" when the directory is gone,
+ * as after a lost ledger: then nobody else holds it either). The lock goes
+ * with the subshell, however it ends.
+ */
+export function underLock(name: string, dir: string, body: readonly string[]): string[] {
+  return [`${name}=${shq(dir)}; [ -d "$${name}" ] || ${name}=/`, `(`, `  flock 9`, ...body.map((l) => `  ${l}`), `) 9<"$${name}"`];
+}
+
 export function where(netns: string | undefined): string {
   return netns ? `namespace ${netns}` : "the root namespace";
 }

@@ -1,4 +1,4 @@
-import { inNetns, LEDGER_ROOT, unlessNetnsGone } from "./common";
+import { inNetns, LEDGER_ROOT, underLock, unlessNetnsGone } from "./common";
 import { argv, shq } from "./quote";
 import { FirewallChoice, renderAutoNat, renderNftNat } from "./nft";
 import { DnatSpec, Hooks, MasqueradeSpec, NatSpec, ObjectRef, SnatSpec, StaticNatSpec } from "./types";
@@ -231,7 +231,13 @@ export function renderNat(n: NatSpec, ref: ObjectRef): Hooks {
     : [...deleteEach, ...tables.flatMap((t) => removeTableIfEmpty(netns, t, family))];
   // A namespace that is gone took its tables with it: only the notes remain.
   const dropNotes = [`${argv("rm", "-f", ...tables.map((t) => tableNote(netns, t, family)))}; rmdir ${shq(TABLE_NOTES)} 2>/dev/null || true`];
-  return { create, destroy: unlessNetnsGone(netns, del, dropNotes) };
+  // Every NAT object's create and destroy on the host, of every stack, holds one lock: a destroy that finds a
+  // table hostnet made empty replaces it, and a create beside it would add rules between that check and the
+  // replacement (they were lost). The table notes are the host's, shared by its stacks; so is the lock.
+  return {
+    create: underLock("hn_nat_lock", LEDGER_ROOT, create),
+    destroy: unlessNetnsGone(netns, underLock("hn_nat_lock", LEDGER_ROOT, del), dropNotes),
+  };
 }
 
 /**

@@ -13,7 +13,7 @@
  * interface name, a tag) and the input itself is printed by `printf '%s\n'`
  * with shell-quoted lines, so neither the shell nor nft sees a value as syntax.
  */
-import { cacheWord, inNetns, ledgerDir, unlessNetnsGone } from "./common";
+import { cacheWord, inNetns, ledgerDir, underLock, unlessNetnsGone } from "./common";
 import { shq, UnquotableError } from "./quote";
 import { DnatSpec, Hooks, MasqueradeSpec, NatSpec, ObjectRef, SnatSpec, StaticNatSpec } from "./types";
 
@@ -267,8 +267,7 @@ function jumpLines(netns: string | undefined, ref: ObjectRef, drop: readonly str
 // while any of its objects does, so it is what they lock (flock on a directory).
 // A destroy run where the directory is gone (a lost ledger) locks "/" instead: it then has nobody to wait for.
 function locked(ref: ObjectRef, body: string[]): string[] {
-  const dir = shq(ledgerDir(ref.stack));
-  return [`hn_nft_lock=${dir}; [ -d "$hn_nft_lock" ] || hn_nft_lock=/`, `(`, `  flock 9`, ...body.map((l) => `  ${l}`), `) 9<"$hn_nft_lock"`];
+  return underLock("hn_nft_lock", ledgerDir(ref.stack), body);
 }
 
 /** Lines that print nft input lines, one shell-quoted argument per line. */

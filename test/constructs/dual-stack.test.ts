@@ -129,7 +129,7 @@ describe("NAT66", () => {
     NatRule.masquerade(router, "rm6", { subnet: "fd00:77::/64" });
     expect(validationErrors(stack)).toEqual([]);
     expect(m.spec()).toEqual({ type: "masquerade", source: "fd00:88::/64", notOutInterface: "br0", allowForward: true, family: 6 });
-    expect(m.requiredCommands()).toEqual(["ip6tables"]);
+    expect(m.requiredCommands()).toEqual(["ip6tables", "flock"]);
     expect(m.createScript()).toContain("ip6tables -w -t nat -A POSTROUTING -s fd00:88::/64 '!' -o br0 -j MASQUERADE");
     const sysctls = a.netObjects.filter((o) => o.kind === "sysctl").map((o) => `${o.node.path} ${o.objectName}`);
     expect(sysctls).toEqual(["s/a/ip6-forward net.ipv6.conf.all.forwarding=1", "s/a/router/ip6-forward net.ipv6.conf.all.forwarding=1"]);

@@ -143,7 +143,7 @@ describe("scripts beside cdk.tf.json", () => {
     const ids = host.netObjects.map((o) => objectId(o.node.path)).sort();
     expect(ids).toHaveLength(13);
     expect(scripts.get("s/a/sweep")!.create).toContain(`keep=' ${ids.join(" ")} '`);
-    expect(h.create).toContain("for c in ip iptables sha256sum sysctl; do");
+    expect(h.create).toContain("for c in flock ip iptables sha256sum sysctl; do");
   });
 
   test("the create hook reads its script file by the hash in self; the destroy names the ledger entry; both carry the host's SSH settings", () => {

@@ -166,7 +166,7 @@ describe("NAT66 through ip6tables", () => {
     const h = renderNat(spec, ref);
     const all = [...h.create, ...h.destroy].join("\n");
     expect(h.create).toContain(
-      `  ip6tables -w -t nat -C POSTROUTING -s fd00:88::/64 -j MASQUERADE -m comment --comment ${TAG} 2>/dev/null || ` +
+      `    ip6tables -w -t nat -C POSTROUTING -s fd00:88::/64 -j MASQUERADE -m comment --comment ${TAG} 2>/dev/null || ` +
         `ip6tables -w -t nat -A POSTROUTING -s fd00:88::/64 -j MASQUERADE -m comment --comment ${TAG}`,
     );
     expect(all).toContain("hn_ipt=$(ip6tables-save 2>/dev/null) || { hn_ipt=; hn_fresh=0; }");

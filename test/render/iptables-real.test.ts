@@ -156,4 +156,24 @@ describe.each(["nft", "legacy"] as const)("NAT objects on real iptables (%s)", (
     expect(after.out).not.toContain("hostnet:s:s/a/masq");
     expect(rulesOf(after.out).filter((l) => l.includes("hostnet:s:s/a/fwd"))).toHaveLength(5);
   });
+
+  test("one object's destroy beside another's create in the same tables (hooks run in parallel) loses none of the create's rules", () => {
+    // The destroy of the last rules of a table hostnet made replaces the table with an empty one; a create
+    // that added its rules between that destroy's check and the replacement lost them (20 of 60 rounds).
+    const files = { masqUp: create(masq, MASQ), masqDown: destroy(masq, MASQ), fwdUp: create(fwd, FWD), fwdDown: destroy(fwd, FWD) };
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, `${backend}-${name}.sh`), text);
+    const f = (name: keyof typeof files) => path.join(dir, `${backend}-${name}.sh`);
+    const rounds = [
+      "for i in $(seq 25); do",
+      `  sh ${f("masqUp")} >/dev/null`,
+      `  sh ${f("masqDown")} >/dev/null & sh ${f("fwdUp")} >/dev/null & wait`,
+      "  iptables-save | grep -c 'hostnet:s:s/a/fwd'",
+      `  sh ${f("fwdDown")} >/dev/null`,
+      "done",
+    ].join("\n");
+    const r = inScratch(backend, [rounds, SAVE]);
+    expect(r).toMatchObject({ status: 0, stderr: "" });
+    expect(r.steps[0].out.split("\n").filter(Boolean)).toEqual(Array(25).fill("5"));
+    expect(r.steps[1].out).not.toContain("hostnet");
+  });
 });

@@ -9,6 +9,13 @@ const ref: ObjectRef = { stack: "s", path: "s/a/nat", id: "0123456789ab", tag: "
 const TAG = ref.tag;
 const header = { kind: "nat", name: "nat" };
 
+/** The lines inside the host's NAT lock (src/render/common.ts underLock), after checking the lock's own lines. */
+function inLock(lines: string[]): string[] {
+  expect(lines.slice(0, 3)).toEqual(['hn_nat_lock=/run/hostnet; [ -d "$hn_nat_lock" ] || hn_nat_lock=/', "(", "  flock 9"]);
+  expect(lines[lines.length - 1]).toBe(') 9<"$hn_nat_lock"');
+  return lines.slice(3, -1).map((l) => (l.startsWith("  ") ? l.slice(2) : l));
+}
+
 describe("natRules", () => {
   test.each<[string, NatSpec, Rule[]]>([
     [
@@ -112,34 +119,35 @@ describe("renderNat", () => {
       ["filter", "FORWARD -s 10.0.0.0/24 -j ACCEPT"],
       ["filter", "FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"],
     ];
-    expect(hooks.create.slice(0, 3)).toEqual([
+    const create = inLock(hooks.create);
+    expect(create.slice(0, 3)).toEqual([
       "hn_nl=$(printf '\\nx'); hn_nl=${hn_nl%x}",
       "hn_fresh=1",
       // No iptables-save output: rule by rule.
       "hn_ipt=$(iptables-save 2>/dev/null) || { hn_ipt=; hn_fresh=0; }",
     ]);
     // The tables hostnet makes are noted from that one iptables-save.
-    expect(hooks.create[3]).toContain(`*"$hn_nl"'*nat'"$hn_nl"*) ;; *) [ -f /run/hostnet/.tables/host.nat ] ||`);
-    expect(hooks.create[4]).toContain(`*"$hn_nl"'*filter'"$hn_nl"*) ;; *) [ -f /run/hostnet/.tables/host.filter ] ||`);
-    expect(hooks.create[5]).toMatch(/^case "\$hn_ipt\$hn_nl" in .*\) hn_fresh=0 ;; esac$/);
+    expect(create[3]).toContain(`*"$hn_nl"'*nat'"$hn_nl"*) ;; *) [ -f /run/hostnet/.tables/host.nat ] ||`);
+    expect(create[4]).toContain(`*"$hn_nl"'*filter'"$hn_nl"*) ;; *) [ -f /run/hostnet/.tables/host.filter ] ||`);
+    expect(create[5]).toMatch(/^case "\$hn_ipt\$hn_nl" in .*\) hn_fresh=0 ;; esac$/);
     const input = ["'*nat'", ...rules.slice(0, 1), "COMMIT", "'*filter'", ...rules.slice(1), "COMMIT"]
       .map((r) => (Array.isArray(r) ? `'-A ${r[1].replace("'!'", "!")} ${c}'` : r))
       .join(" ");
-    expect(hooks.create.slice(6)).toEqual([
+    expect(create.slice(6)).toEqual([
       `if [ "$hn_fresh" = 0 ] || ! printf '%s\\n' ${input} | iptables-restore -w --noflush 2>/dev/null; then`,
       ...rules.map(([t, r]) => `  iptables -w -t ${t} -C ${r} ${c} 2>/dev/null || iptables -w -t ${t} -A ${r} ${c}`),
       "fi",
     ]);
-    const d = hooks.destroy;
+    const d = inLock(hooks.destroy);
     const each = [...rules]
       .reverse()
       .map(([t, r]) => `while iptables -w -t ${t} -C ${r} ${c} 2>/dev/null; do iptables -w -t ${t} -D ${r} ${c}; done`);
     expect(d.slice(0, 5)).toEqual([
-      hooks.create[0],
+      create[0],
       "hn_each=1",
       "if hn_ipt=$(iptables-save 2>/dev/null); then",
       "  hn_each=0",
-      `  case "$hn_ipt$hn_nl" in ${hooks.create[5].slice('case "$hn_ipt$hn_nl" in '.length, -" hn_fresh=0 ;; esac".length)}`,
+      `  case "$hn_ipt$hn_nl" in ${create[5].slice('case "$hn_ipt$hn_nl" in '.length, -" hn_fresh=0 ;; esac".length)}`,
     ]);
     expect(d[5]).toMatch(
       /^ {4}printf '%s\\n' "\$hn_ipt" \| awk -v tag=hostnet:s:s\/a\/nat '[^']*' \| iptables-restore -w --noflush 2>\/dev\/null \|\| hn_each=1 ;;$/,
@@ -163,7 +171,7 @@ describe("renderNat", () => {
   test("a rule word iptables-restore would not read as one word keeps the rule-by-rule scripts", () => {
     const hooks = renderNat({ type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br 0", allowForward: false }, ref);
     expect([...hooks.create, ...hooks.destroy].join("\n")).not.toContain("--noflush");
-    expect(hooks.create[hooks.create.length - 1]).toMatch(/^iptables -w -t nat -C POSTROUTING .* \|\| iptables -w -t nat -A POSTROUTING /);
+    expect(hooks.create[hooks.create.length - 2]).toMatch(/^ {2}iptables -w -t nat -C POSTROUTING .* \|\| iptables -w -t nat -A POSTROUTING /);
   });
 
   test("dnat inside a namespace runs every iptables tool there and skips destroy when the namespace is gone", () => {
