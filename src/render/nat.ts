@@ -195,7 +195,8 @@ export function renderNat(n: NatSpec, ref: ObjectRef): Hooks {
   const restore = inNetns(netns, `${tool}-restore`, "-w", "--noflush");
   const input = tables.flatMap((t) => [
     `*${t}`,
-    ...rules.filter((r) => r.table === t).map((r) => ["-A", r.chain, ...r.spec, "-m", "comment", "--comment", ref.tag].join(" ")),
+    // iptables-restore takes the words after `iptables -w -t <table>`.
+    ...rules.filter((r) => r.table === t).map((r) => ruleWords(r, "-A", ref.tag).slice(4).join(" ")),
     "COMMIT",
   ]);
   const notes = tables.map((t) => noteNewTable(netns, t, family));
