@@ -3,21 +3,11 @@ import { natRules, renderNat, Rule } from "../../src/render/nat";
 import { createScript, destroyScript } from "../../src/render/script";
 import { NatSpec, ObjectRef } from "../../src/render/types";
 import { FakeHost, syntaxErrors } from "../support/fake-host";
+import { inNatLock } from "../support/nat-lock";
 
 const ref: ObjectRef = { stack: "s", path: "s/a/router/nat", id: "0123456789ab", tag: "hostnet:s:s/a/router/nat" };
 const TAG = ref.tag;
 const header = { kind: "static", name: "1:1" };
-
-/** Lines as they are inside the host's NAT lock (src/render/common.ts underLock), `indent` being the lock's own indent. */
-function locked(lines: string[], indent = ""): string[] {
-  return [
-    `${indent}hn_nat_lock=/run/hostnet; [ -d "$hn_nat_lock" ] || hn_nat_lock=/`,
-    `${indent}(`,
-    `${indent}  flock 9`,
-    ...lines.map((l) => `  ${l}`),
-    `${indent}) 9<"$hn_nat_lock"`,
-  ];
-}
 
 describe("natRules: 1:1 NAT and hairpin", () => {
   test.each<[string, NatSpec, Rule[]]>([
@@ -93,30 +83,19 @@ describe("renderNat in a namespace", () => {
     const hooks = renderNat({ type: "masquerade", source: "10.0.0.0/24", notOutInterface: "br0", allowForward: false, netns: "router" }, ref);
     const rule = `POSTROUTING -s 10.0.0.0/24 '!' -o br0 -j MASQUERADE -m comment --comment ${TAG}`;
     const tagged = `*' --comment "${TAG}" '*|*' --comment "${TAG}"'"$hn_nl"*|*' --comment ${TAG} '*|*' --comment ${TAG}'"$hn_nl"*`;
-    expect(hooks.create).toEqual(
-      locked([
-        "hn_nl=$(printf '\\nx'); hn_nl=${hn_nl%x}",
-        "hn_fresh=1",
-        "hn_ipt=$(ip netns exec router iptables-save 2>/dev/null) || { hn_ipt=; hn_fresh=0; }",
-        `case "$hn_nl$hn_ipt$hn_nl" in *"$hn_nl"'*nat'"$hn_nl"*) ;; *) [ -f /run/hostnet/.tables/ns-router.nat ] || { mkdir -p /run/hostnet/.tables; : > /run/hostnet/.tables/ns-router.nat; } ;; esac`,
-        `case "$hn_ipt$hn_nl" in ${tagged}) hn_fresh=0 ;; esac`,
-        `if [ "$hn_fresh" = 0 ] || ! printf '%s\\n' '*nat' '-A ${rule.replace("'!'", "!")}' COMMIT | ip netns exec router iptables-restore -w --noflush 2>/dev/null; then`,
-        `  ip netns exec router iptables -w -t nat -C ${rule} 2>/dev/null || ip netns exec router iptables -w -t nat -A ${rule}`,
-        "fi",
-      ]),
-    );
+    expect(inNatLock(hooks.create)).toEqual([
+      "hn_nl=$(printf '\\nx'); hn_nl=${hn_nl%x}",
+      "hn_fresh=1",
+      "hn_ipt=$(ip netns exec router iptables-save 2>/dev/null) || { hn_ipt=; hn_fresh=0; }",
+      `case "$hn_nl$hn_ipt$hn_nl" in *"$hn_nl"'*nat'"$hn_nl"*) ;; *) [ -f /run/hostnet/.tables/ns-router.nat ] || { mkdir -p /run/hostnet/.tables; : > /run/hostnet/.tables/ns-router.nat; } ;; esac`,
+      `case "$hn_ipt$hn_nl" in ${tagged}) hn_fresh=0 ;; esac`,
+      `if [ "$hn_fresh" = 0 ] || ! printf '%s\\n' '*nat' '-A ${rule.replace("'!'", "!")}' COMMIT | ip netns exec router iptables-restore -w --noflush 2>/dev/null; then`,
+      `  ip netns exec router iptables -w -t nat -C ${rule} 2>/dev/null || ip netns exec router iptables -w -t nat -A ${rule}`,
+      "fi",
+    ]);
     // The destroy's body inside the lock, inside the check that the namespace is there.
     const inner = hooks.destroy.slice(1, hooks.destroy.indexOf("else"));
-    expect(inner).toEqual(
-      locked(
-        inner
-          .slice(3, -1)
-          .map((l) => l.slice(4))
-          .map((l) => `  ${l}`),
-        "  ",
-      ),
-    );
-    const d = [hooks.destroy[0], ...inner.slice(3, -1).map((l) => l.slice(2)), ...hooks.destroy.slice(hooks.destroy.indexOf("else"))];
+    const d = [hooks.destroy[0], ...inNatLock(inner, "  "), ...hooks.destroy.slice(hooks.destroy.indexOf("else"))];
     const each = `while ip netns exec router iptables -w -t nat -C ${rule} 2>/dev/null; do ip netns exec router iptables -w -t nat -D ${rule}; done`;
     expect(d.slice(0, 7)).toEqual([
       "if ! [ ! -e /run/netns/router ]; then",

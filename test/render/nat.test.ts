@@ -4,17 +4,11 @@ import { describeRule, natRules, renderNat, Rule } from "../../src/render/nat";
 import { createScript, destroyScript } from "../../src/render/script";
 import { NatSpec, ObjectRef } from "../../src/render/types";
 import { FakeHost, syntaxErrors } from "../support/fake-host";
+import { inNatLock } from "../support/nat-lock";
 
 const ref: ObjectRef = { stack: "s", path: "s/a/nat", id: "0123456789ab", tag: "hostnet:s:s/a/nat" };
 const TAG = ref.tag;
 const header = { kind: "nat", name: "nat" };
-
-/** The lines inside the host's NAT lock (src/render/common.ts underLock), after checking the lock's own lines. */
-function inLock(lines: string[]): string[] {
-  expect(lines.slice(0, 3)).toEqual(['hn_nat_lock=/run/hostnet; [ -d "$hn_nat_lock" ] || hn_nat_lock=/', "(", "  flock 9"]);
-  expect(lines[lines.length - 1]).toBe(') 9<"$hn_nat_lock"');
-  return lines.slice(3, -1).map((l) => (l.startsWith("  ") ? l.slice(2) : l));
-}
 
 describe("natRules", () => {
   test.each<[string, NatSpec, Rule[]]>([
@@ -119,7 +113,7 @@ describe("renderNat", () => {
       ["filter", "FORWARD -s 10.0.0.0/24 -j ACCEPT"],
       ["filter", "FORWARD -d 10.0.0.0/24 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"],
     ];
-    const create = inLock(hooks.create);
+    const create = inNatLock(hooks.create);
     expect(create.slice(0, 3)).toEqual([
       "hn_nl=$(printf '\\nx'); hn_nl=${hn_nl%x}",
       "hn_fresh=1",
@@ -138,7 +132,7 @@ describe("renderNat", () => {
       ...rules.map(([t, r]) => `  iptables -w -t ${t} -C ${r} ${c} 2>/dev/null || iptables -w -t ${t} -A ${r} ${c}`),
       "fi",
     ]);
-    const d = inLock(hooks.destroy);
+    const d = inNatLock(hooks.destroy);
     const each = [...rules]
       .reverse()
       .map(([t, r]) => `while iptables -w -t ${t} -C ${r} ${c} 2>/dev/null; do iptables -w -t ${t} -D ${r} ${c}; done`);
