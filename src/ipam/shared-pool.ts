@@ -15,7 +15,9 @@
  * (constructs/pool-commit.ts): the deploy that removes an endpoint frees its
  * address once it has succeeded, and destroying the stack frees them all.
  */
-import { Client, ClientConfig } from "pg";
+// Types only: pg (and the fetch implementation it touches on load, ~40 ms) is loaded by connect(),
+// not by every synth that imports hostnet.
+import type { Client, ClientConfig } from "pg";
 import { formatAnyCidr, formatIp, parseAnyCidr } from "./ip";
 import { AddressError } from "./ipv4";
 import { HostnetError } from "../errors";
@@ -106,6 +108,7 @@ export class SharedAddressPool {
       target = { host: c.host, port: c.port, user: c.user, database: c.database, sslmode: c.ssl ? "require" : "disable" };
     }
     // pg waits forever by default; an unreachable server should fail the synth, not hang it.
+    const { Client } = await import("pg");
     const client = new Client({ connectionTimeoutMillis: 15_000, ...config });
     // A dropped connection also fails the next query, which reports it; without a listener it would crash the process.
     client.on("error", () => undefined);

@@ -4,6 +4,7 @@
  * tooling in src/lab/; and no file depends on itself through others, so no
  * import needs a require() at run time to break a cycle.
  */
+import { spawnSync } from "child_process";
 import * as path from "path";
 import { ImportEdge, importGraph, importProblems } from "../support/import-graph";
 
@@ -43,5 +44,19 @@ describe("import graph of constructs/ and src/", () => {
       "production code imports the lab: src/inspect/remote.ts -> src/lab/sys.ts",
       "production code imports the lab: constructs/h.ts -> src/lab/paths.ts",
     ]);
+  });
+});
+
+describe("what loading hostnet loads", () => {
+  // Every synth pays for the modules `import "hostnet"` loads. pg (and the fetch
+  // implementation it touches when it loads) is for SharedAddressPool.connect only.
+  test("the constructs' index does not load pg", () => {
+    const script = `require(${JSON.stringify(path.join(ROOT, "constructs/index.ts"))}); process.stdout.write(JSON.stringify(Object.keys(require.cache)))`;
+    const r = spawnSync(process.execPath, ["-r", "sucrase/register/ts", "-e", script], { cwd: ROOT, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    // The packages under node_modules that were loaded, by name.
+    const loaded = new Set((JSON.parse(r.stdout) as string[]).map((f) => /[\\/]node_modules[\\/]([^\\/]+)[\\/]/.exec(f)?.[1]));
+    expect(loaded.has("cdktf")).toBe(true); // the filter sees what it is for
+    expect(loaded.has("pg")).toBe(false);
   });
 });
