@@ -2,7 +2,7 @@ import { App } from "cdktf";
 import { IConstruct } from "constructs";
 import { isHostnetError } from "../src/errors";
 import { formatPathProblem } from "../src/validate/problem";
-import { stackProblems } from "./problems";
+import { stackProblems, synthChecked } from "./problems";
 
 /**
  * Every validation problem of the constructs in `scope` (an App, a stack or any
@@ -29,7 +29,7 @@ export function synthOrExit(app: App): void {
   const problems = validateStack(app);
   if (problems.length > 0) exitWith(problems);
   try {
-    app.synth();
+    synthChecked(app, () => app.synth());
   } catch (e) {
     // A mistake found while writing files (e.g. an unreadable lock file) is one problem too.
     // cdktf wraps a mistake found while resolving a value (a script too large for a hook):

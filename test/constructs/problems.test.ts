@@ -1,6 +1,6 @@
-import { Testing } from "cdktf";
-import { Construct } from "constructs";
-import { Bridge, Namespace, validateStack } from "../../constructs";
+import { Aspects, Testing } from "cdktf";
+import { Construct, IConstruct } from "constructs";
+import { Bridge, Namespace, synthOrExit, validateStack } from "../../constructs";
 import { addProblems, stackProblems } from "../../constructs/problems";
 import { newHost, newStack } from "../support/stacks";
 
@@ -50,5 +50,39 @@ describe("validation problems are data; the construct path is added once", () =>
     expect(other!.stackProblems(stack)).toEqual([
       { path: "s/a/br", message: `interface name "very-long-name-x" is 16 bytes; Linux allows 15. Set props.name or shorten the construct id.` },
     ]);
+  });
+});
+
+describe("synthOrExit runs hostnet's checks once", () => {
+  const counted = (stack: IConstruct) => {
+    const calls = { n: 0 };
+    addProblems(new Construct(newHost(stack as never), "x"), () => (calls.n++, []));
+    return calls;
+  };
+
+  test("cdktf's synth does not run them again for a stack that has not changed since they passed", () => {
+    const { app, stack } = newStack();
+    const calls = counted(stack);
+    synthOrExit(app);
+    expect(calls.n).toBe(1);
+    // app.synth() on its own (no check before it) still runs them, through cdktf's validation.
+    app.synth();
+    expect(calls.n).toBe(2);
+  });
+
+  test("a stack an aspect adds constructs to during synth is checked again in full: a bad object it adds fails the synth", () => {
+    const { app, stack } = newStack();
+    const calls = counted(stack);
+    const host = stack.node.findChild("a");
+    let added = false;
+    Aspects.of(stack).add({
+      visit: () => {
+        if (added) return;
+        added = true;
+        new Bridge(host as never, "late", { name: "very-long-name-x" });
+      },
+    });
+    expect(() => synthOrExit(app)).toThrow(/s\/a\/late: interface name "very-long-name-x" is 16 bytes/);
+    expect(calls.n).toBe(2);
   });
 });
