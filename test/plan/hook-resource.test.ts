@@ -20,6 +20,8 @@ import {
   withoutTokens,
 } from "../../src/plan/hook-resource";
 import { HOOK_COMMAND } from "../../src/transport/ssh";
+import { isHostnetError } from "../../src/errors";
+import { ScriptDirWrite } from "../../src/plan/script-dir";
 
 describe("tfEscape", () => {
   test.each([
@@ -343,6 +345,77 @@ describe("script files of a second synth into the same outdir", () => {
         expect(statSync(file(id)).mode & 0o7777).toBe(0o644);
       }
       expect(statSync(file("d")).isFile()).toBe(true);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("script files are written by a worker thread while synth goes on", () => {
+  const stackOf = (outdir: string, ids: string[]) => {
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, "s");
+    for (const id of ids) {
+      createHookResource(stack, id, {
+        type: "terraform_data",
+        path: `p/${id}`,
+        environment: {},
+        ledger: `/run/hostnet/s/${id}.down`,
+        triggers: () => ({ address: "a", port: "22", create: `echo ${id}`, destroy: `echo ${id} down`, after: "" }),
+      });
+    }
+    return app;
+  };
+
+  test("every file is in place, with its text and mode 0644, when app.synth() returns", () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), "hostnet-scripts-"));
+    try {
+      const ids = Array.from({ length: 300 }, (_, i) => `o${i}`);
+      stackOf(outdir, ids).synth();
+      const dir = path.join(outdir, "stacks", "s", SCRIPTS_DIR);
+      expect(readdirSync(dir)).toHaveLength(600);
+      for (const id of ids) {
+        for (const text of [`echo ${id}\n`, `echo ${id} down\n`]) {
+          const file = path.join(dir, `${sha256(text)}.sh`);
+          expect(readFileSync(file, "utf8")).toBe(text);
+          expect(statSync(file).mode & 0o7777).toBe(0o644);
+        }
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test("waiting right after the start (the worker starts while this thread is blocked) finds every file written", () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), "hostnet-scripts-"));
+    try {
+      const dir = path.join(outdir, "deep", "dir");
+      const files = new Map(Array.from({ length: 50 }, (_, i) => [`f${i}.sh`, `echo ${i}\n`] as const));
+      new ScriptDirWrite(dir, files).wait();
+      expect(readdirSync(dir).sort()).toEqual([...files.keys()].sort());
+      for (const [name, text] of files) expect(readFileSync(path.join(dir, name), "utf8")).toBe(text);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test("a script directory that cannot be written fails the synth with a HostnetError naming it (it was fs's bare ENOTDIR)", () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), "hostnet-scripts-"));
+    try {
+      mkdirSync(path.join(outdir, "stacks", "s"), { recursive: true });
+      writeFileSync(path.join(outdir, "stacks", "s", SCRIPTS_DIR), "a file where the directory goes\n");
+      let thrown: unknown;
+      try {
+        stackOf(outdir, ["a"]).synth();
+      } catch (e) {
+        thrown = e;
+      }
+      expect(isHostnetError(thrown)).toBe(true);
+      expect((thrown as Error).message).toMatch(
+        new RegExp(
+          `^cannot write the hook scripts to ${path.join(outdir, "stacks", "s", SCRIPTS_DIR).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: .*EEXIST`,
+        ),
+      );
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
