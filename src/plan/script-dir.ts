@@ -68,7 +68,8 @@ export class ScriptDirWrite {
   ) {
     // Generous: a file takes well under 10 ms even on a slow disk; a worker that never starts must not hang synth.
     this.deadline = Date.now() + 120_000 + 10 * files.size;
-    new Worker(WORKER, { eval: true, workerData: { dir, files: [...files], state: this.state, message: this.message } });
+    // execArgv []: the app's own `-r` preloads (sucrase, anything of the user's) are not loaded again in the worker.
+    new Worker(WORKER, { eval: true, execArgv: [], workerData: { dir, files: [...files], state: this.state, message: this.message } });
   }
 
   /** Blocks until the worker is done; a HostnetError naming the directory when it could not write it. */

@@ -399,6 +399,22 @@ describe("script files are written by a worker thread while synth goes on", () =
     }
   });
 
+  test("the worker does not load the app's -r preloads again (sucrase, or anything of the user's)", () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), "hostnet-scripts-"));
+    try {
+      const preload = path.join(outdir, "preload.js");
+      writeFileSync(preload, `if (!require("worker_threads").isMainThread) process.stderr.write("preload ran in a worker\\n");\n`);
+      const module = JSON.stringify(path.resolve(__dirname, "../../src/plan/script-dir.ts"));
+      const script = `new (require(${module}).ScriptDirWrite)(${JSON.stringify(path.join(outdir, "d"))}, new Map([["a.sh", "echo a\\n"]])).wait()`;
+      const r = spawnSync(process.execPath, ["-r", preload, "-r", "sucrase/register/ts", "-e", script], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(readFileSync(path.join(outdir, "d", "a.sh"), "utf8")).toBe("echo a\n");
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
   test("a script directory that cannot be written fails the synth with a HostnetError naming it (it was fs's bare ENOTDIR)", () => {
     const outdir = mkdtempSync(path.join(tmpdir(), "hostnet-scripts-"));
     try {
