@@ -23,6 +23,8 @@ import {
 } from "cdktf";
 // Not re-exported by cdktf's index; TerraformAsset writes its files through it (cdktf is pinned).
 import { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
+// The merge cdktf itself applies to a resource's overrides (objects merged, arrays concatenated, undefined deletes).
+import { deepMerge } from "cdktf/lib/util";
 import * as fs from "fs";
 import * as path from "path";
 import { Construct } from "constructs";
@@ -184,21 +186,9 @@ export function resolveHooksOnce(stack: TerraformStack, whole: () => any): any {
     const placeholder = byId?.[id];
     // An override that removed the resource removed its placeholder: nothing to put back.
     if (placeholder === null || typeof placeholder !== "object") continue;
-    byId[id] = Object.keys(placeholder).length === 0 ? resolved : mergeOver(resolved, placeholder);
+    byId[id] = Object.keys(placeholder).length === 0 ? resolved : deepMerge(resolved, placeholder);
   }
   return tf;
-}
-
-/** cdktf's deepMerge of plain values (objects merged, arrays concatenated, undefined deletes), `over` onto `base`. */
-function mergeOver(base: any, over: any): any {
-  for (const [k, v] of Object.entries(over)) {
-    if (v !== null && typeof v === "object" && !Array.isArray(v))
-      base[k] = mergeOver(typeof base[k] === "object" && base[k] !== null ? base[k] : {}, v);
-    else if (Array.isArray(v)) base[k] = Array.isArray(base[k]) ? [...base[k], ...v] : v;
-    else if (v === undefined) delete base[k];
-    else base[k] = v;
-  }
-  return base;
 }
 
 /** What a hook is made of; createHookResource decides what of it Terraform stores (see HookState). */
