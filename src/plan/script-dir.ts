@@ -59,7 +59,6 @@ export class ScriptDirWrite {
   private readonly state = new Int32Array(new SharedArrayBuffer(8));
   private readonly message = new Uint8Array(new SharedArrayBuffer(4096));
   private readonly deadline: number;
-  private done = false;
 
   /** Starts writing `files` (name, text) into `dir`, which then holds exactly those files. */
   constructor(
@@ -74,12 +73,10 @@ export class ScriptDirWrite {
 
   /** Blocks until the worker is done; a HostnetError naming the directory when it could not write it. */
   wait(): void {
-    if (this.done) return;
     while (Atomics.load(this.state, 0) === 0) {
       if (Date.now() > this.deadline) throw new HostnetError(`writing the hook scripts to ${this.dir} did not finish; nothing was deployed.`);
       Atomics.wait(this.state, 0, 0, 1000);
     }
-    this.done = true;
     const length = Atomics.load(this.state, 1);
     if (length > 0) {
       const why = Buffer.from(this.message.subarray(0, length)).toString("utf8");
