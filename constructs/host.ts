@@ -246,11 +246,16 @@ export class Host extends Construct {
 
   /**
    * What the stack forwards through this host's root namespace, for the firewall
-   * checks; empty unless the stack turns net.ipv4.ip_forward on there.
+   * checks: its IPv4 flows when the stack turns net.ipv4.ip_forward on there, its
+   * IPv6 flows when it turns net.ipv6.conf.all.forwarding on (a family the host
+   * does not forward is not checked: its firewall cannot drop what never passes).
    */
   forwardedFlows(): Flow[] {
-    const forwards = this.objects.some((o) => o instanceof Sysctl && !o.namespace && o.key === "net.ipv4.ip_forward" && o.value === "1");
-    return forwards ? mergeFlows(this.objects.flatMap((o) => o.forwardedFlows())) : [];
+    const on = (key: string) => this.objects.some((o) => o instanceof Sysctl && !o.namespace && o.key === key && o.value === "1");
+    const v4 = on("net.ipv4.ip_forward");
+    const v6 = on("net.ipv6.conf.all.forwarding");
+    if (!v4 && !v6) return [];
+    return mergeFlows(this.objects.flatMap((o) => o.forwardedFlows()).filter((f) => (f.cidr.includes(":") ? v6 : v4)));
   }
 
   /** Host-wide drift probe for `hostnet check`: tools present, firewall lets the stack's traffic through. */

@@ -73,6 +73,28 @@ describe("what a host forwards, for the firewall checks", () => {
     expect(buildManifest(stack).hosts[0].checks!.join("\n")).toContain("hn_fw_scan | sed -n 's/^P //p; s/^W /warning: /p'");
   });
 
+  test("a host that forwards only IPv6: its IPv6 flows are checked against ip6tables (they were not checked at all)", () => {
+    const { stack } = newStack();
+    const a = newHost(stack, "a");
+    const br = new Bridge(a, "br0", { address: "fd00:88::1/64" });
+    NatRule.masquerade(a, "masq6", { subnet: "fd00:88::/64", bridge: br });
+    expect(a.forwardedFlows().map((f) => `${f.dir} ${f.cidr}${f.own ? " own" : ""}`)).toEqual(["from fd00:88::/64 own", "to fd00:88::/64 own"]);
+    const script = a.createScript();
+    expect(script).toContain("hn_fw_flows6='from:fd00:88::/64:1 to:fd00:88::/64:1'");
+    expect(script).toContain("ip6tables-save 2>/dev/null | awk");
+  });
+
+  test("a host that forwards only IPv4: its IPv6 flows are left out, so ip6tables is not read (a DROP there stops nothing this host forwards)", () => {
+    const { stack } = newStack();
+    const a = newHost(stack, "a");
+    const lan = new Subnet(a, "lan", { cidr: "10.88.0.0/24" });
+    const br = new Bridge(a, "br0", { address: [lan.gateway!, "fd00:88::1/64"] });
+    NatRule.masquerade(a, "masq", { subnet: lan, bridge: br });
+    expect(a.forwardedFlows().map((f) => `${f.dir} ${f.cidr}`)).toEqual(["from 10.88.0.0/24", "to 10.88.0.0/24"]);
+    expect(a.createScript()).not.toContain("hn_fw_flows6");
+    expect(a.createScript()).not.toContain("ip6tables-save");
+  });
+
   test("a host that forwards nothing: no firewall scan in its preflight or its check", () => {
     const { stack } = newStack();
     const a = newHost(stack, "a");

@@ -10,6 +10,9 @@
  * same way. Both backends are real (this machine has iptables-nft and
  * iptables-legacy); the rules live in the lab host's own network namespace.
  *
+ * The same for a host that forwards only IPv6: its flows are read against
+ * ip6tables of both backends (they were not checked at all).
+ *
  * Items 14 and 15: `hostnet check` probes every construct (VXLAN, routed
  * endpoint, macvlan included) and names by path what was changed by hand; gc's
  * exit code says whether it found leftovers; a changed host key is reported in
@@ -163,6 +166,38 @@ describe("a firewall that drops what the stack forwards", () => {
     );
     expect(await sh("a", "ip netns list")).toBe("");
     expect((await sh("a", "iptables-nft-save | grep -c hostnet: || true")).trim()).toBe("0");
+  }, 300_000);
+});
+
+describe("a host that forwards only IPv6", () => {
+  const p = project("fw6", "nat6");
+
+  test("ip6tables-legacy FORWARD policy DROP beside nft: the preflight fails the deploy naming ip6tables-legacy and the fix, and creates nothing", async () => {
+    await sh("a", "ip6tables-legacy -w -P FORWARD DROP");
+    try {
+      const r = await p.deploy();
+      expect(r.exitCode).not.toBe(0);
+      expect(flat(r.output)).toContain(
+        "hostnet: host a: ip6tables-legacy: the filter FORWARD policy DROP drops traffic this stack forwards (from fd00:131::/64, to " +
+          "fd00:131::/64) (hostnet writes its rules with ip6tables-nft;",
+      );
+      expect(flat(r.output)).toContain(
+        "Fix: ip6tables-legacy -I FORWARD -s fd00:131::/64 -j ACCEPT; ip6tables-legacy -I FORWARD -d fd00:131::/64 -j ACCEPT",
+      );
+      expect(await sh("a", "ip -br link show type bridge")).toBe("");
+      expect((await sh("a", "sysctl -n net.ipv6.conf.all.forwarding")).trim()).toBe("0");
+    } finally {
+      await sh("a", "ip6tables-legacy -w -P FORWARD ACCEPT");
+    }
+  }, 300_000);
+
+  test("with the policy put back the same deploy goes through, and destroy removes it", async () => {
+    const r = await p.deploy();
+    expect({ exitCode: r.exitCode, output: r.exitCode === 0 ? "" : r.output.slice(-3000) }).toEqual({ exitCode: 0, output: "" });
+    expect((await sh("a", "sysctl -n net.ipv6.conf.all.forwarding")).trim()).toBe("1");
+    const d = await p.destroy();
+    expect({ exitCode: d.exitCode, output: d.exitCode === 0 ? "" : d.output.slice(-3000) }).toEqual({ exitCode: 0, output: "" });
+    expect(await sh("a", "ip -br link show type bridge")).toBe("");
   }, 300_000);
 });
 
