@@ -6,7 +6,7 @@ import { Bridge } from "./bridge";
 import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
-import { AddressInput, addressCidr, checkAddressInput, placeName } from "./place";
+import { AddressesInput, AddressInput, addressCidr, addressList, checkAddressesInput, placeName } from "./place";
 import { renderStackedLink, StackedLinkSpec } from "../src/render/stacked-link";
 import { checkStackedLink } from "../src/render/check";
 import { Hooks, ObjectRef } from "../src/render/types";
@@ -22,8 +22,11 @@ export interface StackedLinkProps {
   readonly namespace?: Namespace;
   /** Interface name, 1-15 bytes. @default "eth0" inside a namespace, else a prefix plus the construct id */
   readonly name?: string;
-  /** Address of the link: `subnet.allocate(...)`, `subnet.address("...")` or "a.b.c.d/len". @default none */
-  readonly address?: AddressInput;
+  /**
+   * Address of the link: `subnet.allocate(...)`, `subnet.address("...")`, "a.b.c.d/len" or "fd00::2/64";
+   * or one per family for a dual-stack link (`[lan.allocate(ns), lan6.allocate(ns)]`). @default none
+   */
+  readonly address?: AddressesInput;
   /** MTU of the parent when it is given by name (a Bridge parent has its own). @default 1500 */
   readonly parentMtu?: number;
   /** MTU of the link; at most the parent's. @default the parent's MTU */
@@ -56,7 +59,10 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
   readonly parentBridge?: Bridge;
   readonly parentMtu: number;
   readonly mtu: number;
+  /** The first of its addresses. */
   readonly address?: AddressInput;
+  /** Its addresses, at most one per family. */
+  readonly addresses: readonly AddressInput[];
 
   protected constructor(
     scope: Construct,
@@ -74,7 +80,8 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
     this.namespace = ns ?? parentBridge?.namespace;
     this.parentMtu = parentBridge ? parentBridge.mtu : (props.parentMtu ?? 1500);
     this.mtu = props.mtu ?? this.parentMtu;
-    this.address = props.address;
+    this.addresses = addressList(props.address);
+    this.address = this.addresses[0];
     this.mode = props.mode ?? linkType.defaultMode;
     this.name = props.name ?? (this.namespace && this.namespace !== parentBridge?.namespace ? "eth0" : deriveName(id, this.node.path, 15, prefix));
   }
@@ -101,14 +108,14 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
   diagram(): ObjectDiagram {
     const ref = refOf(this);
     const parent = this.parentBridge ? refOf(this.parentBridge) : refOf(this.host, `if ${this.parentName}`);
-    const label = [`${this.kind} ${this.name}`, ...(this.address !== undefined ? [addressCidr(this.address)] : [])];
+    const label = [`${this.kind} ${this.name}`, ...this.addresses.map(addressCidr)];
     return {
       nodes: [
         ...(this.parentBridge ? [] : [{ ref: parent, label: [this.parentName], shape: "interface" as const }]),
         { ref, label, shape: "interface", ...inGroup(this.namespace), ...holding(this.address) },
       ],
       edges: [{ from: parent, to: ref, style: "stacked", label: this.mode }],
-      subnets: subnetsOf(this.address),
+      subnets: subnetsOf(...this.addresses),
     };
   }
 
@@ -121,7 +128,7 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
       parent: this.parentName,
       parentNetns: this.parentNamespace?.name,
       mtu: this.mtu,
-      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
+      addresses: this.addresses.map(addressCidr),
     };
   }
 
@@ -149,7 +156,7 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
   }
 
   assignedAddresses(): Array<{ cidr: string; iface: string; namespace?: Namespace }> {
-    return this.address !== undefined ? [{ cidr: addressCidr(this.address), iface: this.name, namespace: this.namespace }] : [];
+    return this.addresses.map((a) => ({ cidr: addressCidr(a), iface: this.name, namespace: this.namespace }));
   }
 
   summary(): ObjectSummary {
@@ -157,7 +164,7 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
       kind: this.kind,
       name: this.name,
       where: placeName(this.namespace),
-      addresses: this.address !== undefined ? [addressCidr(this.address)] : [],
+      addresses: this.addresses.map(addressCidr),
       detail: `on ${this.parentName}@${placeName(this.parentNamespace)}, mode ${this.mode}, mtu ${this.mtu}`,
     };
   }
@@ -179,7 +186,7 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
         `MTU ${this.mtu} is larger than the MTU ${this.parentMtu} of parent ${printable(this.parentName)}; the child cannot exceed its parent. Set props.mtu to at most ${this.parentMtu}.`,
       );
     }
-    if (this.address !== undefined) errs.push(...checkAddressInput(this.address, "address"));
+    errs.push(...checkAddressesInput(this.addresses, "address", "props.address"));
     const { type, modes } = this.linkType;
     if (!modes.includes(this.mode)) {
       errs.push(

@@ -25,6 +25,20 @@ describe("links of both families", () => {
     expect(web.createScript()).toContain("ip netns exec web sysctl -q -w net.ipv6.conf.lo.disable_ipv6=0");
   });
 
+  test("a dual-stack macvlan child (docker network create -d macvlan --ipv6): both addresses, IPv6 without DAD (a list was a TypeError at synth)", () => {
+    const { stack } = newStack();
+    const { a, lan, lan6, br } = dual(stack);
+    const m = new Namespace(a, "m");
+    const mv = new Macvlan(a, "mv", { parent: br, namespace: m, address: [lan.allocate(m), lan6.allocate(m)] });
+    expect(validationErrors(stack)).toEqual([]);
+    expect(mv.address).toBe(mv.addresses[0]);
+    expect(mv.assignedAddresses().map((x) => x.cidr)).toEqual(["10.88.0.2/24", "fd00:88::2/64"]);
+    expect(mv.summary().addresses).toEqual(["10.88.0.2/24", "fd00:88::2/64"]);
+    expect(mv.createScript()).toContain("addr replace 10.88.0.2/24 dev eth0");
+    expect(mv.createScript()).toContain("addr replace fd00:88::2/64 dev eth0 nodad");
+    expect(m.createScript()).toContain("ip netns exec m sysctl -q -w net.ipv6.conf.lo.disable_ipv6=0");
+  });
+
   test("an IPv4-only namespace renders no IPv6 line", () => {
     const { stack } = newStack();
     const a = newHost(stack);
@@ -58,6 +72,13 @@ describe("links of both families", () => {
       "an IPv6 address on a macvlan with a prefix over 128",
       ({ a, br }) => new Macvlan(a, "mv", { parent: br, namespace: new Namespace(a, "m"), address: "fd00:88::7/129" }),
       [`s/a/mv: address: "fd00:88::7/129" has prefix length 129; IPv6 allows 0-128.`],
+    ],
+    [
+      "two IPv6 addresses on a macvlan",
+      ({ a, br }) => new Macvlan(a, "mv", { parent: br, namespace: new Namespace(a, "m"), address: ["fd00:88::7/64", "fd00:88::8/64"] }),
+      [
+        "s/a/mv: address: fd00:88::7/64 and fd00:88::8/64 are both IPv6; an interface takes one address per family. Keep one of them in props.address.",
+      ],
     ],
   ])("refused at synth: %s", (_, build, expected) => {
     const { stack } = newStack();

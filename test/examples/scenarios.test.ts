@@ -15,6 +15,7 @@ import { outboundMasquerade } from "../../examples/outbound-masquerade/main";
 import { portPublish } from "../../examples/port-publish/main";
 import { bridgeNatDual } from "../../examples/bridge-nat-dual/main";
 import { portPublishDual } from "../../examples/port-publish-dual/main";
+import { dockerNetworkDual } from "../../examples/docker-network-dual/main";
 import { routerNamespace } from "../../examples/router-namespace/main";
 import { hostGwDualStack } from "../../examples/host-gw-dual/main";
 import { HOST_KEY, synthJson, validationErrors } from "../support/stacks";
@@ -51,6 +52,7 @@ describe.each<[string, (scope: Construct, inventory: string) => HostnetStack, nu
   ["docker-network", dockerNetwork, 15],
   ["bridge-nat-dual", bridgeNatDual, 17],
   ["port-publish-dual", portPublishDual, 17],
+  ["docker-network-dual", dockerNetworkDual, 30],
   ["host-gw-dual", hostGwDualStack, 22],
 ])("example %s", (name, fn, resources) => {
   test(`synthesizes without validation errors into ${resources} resources (objects and hosts)`, () => {
