@@ -4,7 +4,7 @@ import { Hooks, HtbClassSpec, HtbSpec, ObjectRef } from "../src/render/types";
 import { anyCidrProblem } from "../src/validate/address";
 import { familyOf } from "../src/ipam/ip";
 import { canonicalText } from "./place";
-import { checkInterfaceName, checkPort, printable } from "../src/validate/names";
+import { checkInterfaceName, checkPort, printable, shownValue } from "../src/validate/names";
 import { checkClassId, checkRate, checkSize, formatRate, htbQuantum, rateBits } from "../src/validate/tc";
 import { Bridge } from "./bridge";
 import { Namespace } from "./namespace";
@@ -88,6 +88,7 @@ export class BandwidthLimit extends NetObject {
   readonly defaultClass?: number;
   private readonly totalRate?: string;
   private readonly bridge?: Bridge;
+  private readonly classesGiven: unknown;
 
   constructor(scope: Construct, id: string, props: BandwidthLimitProps) {
     const i = props.interface;
@@ -96,7 +97,9 @@ export class BandwidthLimit extends NetObject {
     this.dev = i.name;
     this.namespace = ns;
     this.bridge = Bridge.isBridge(i) ? i : undefined;
-    this.classes = props.classes;
+    // A value that is no list (from JavaScript or parsed config) is held back for validateObject to name.
+    this.classes = Array.isArray(props.classes) ? props.classes : [];
+    this.classesGiven = props.classes;
     this.defaultClass = props.defaultClass;
     this.totalRate = props.total;
   }
@@ -186,7 +189,9 @@ export class BandwidthLimit extends NetObject {
     const errs: string[] = [];
     const n = checkInterfaceName(this.dev);
     if (n) errs.push(`interface: ${n}`);
-    if (this.classes.length === 0) errs.push(`no classes. Give props.classes at least one { id, rate }.`);
+    if (!Array.isArray(this.classesGiven)) {
+      errs.push(`classes: ${shownValue(this.classesGiven)} is not a list. Give props.classes a list of { id, rate }.`);
+    } else if (this.classes.length === 0) errs.push(`no classes. Give props.classes at least one { id, rate }.`);
     const seen = new Set<number>();
     for (const [k, c] of this.classes.entries()) {
       const where = `class ${Number.isInteger(c.id) ? c.id : `#${k + 1}`}`;

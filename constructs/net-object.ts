@@ -187,13 +187,19 @@ export abstract class NetObject extends Construct {
     if (!this.cachedScripts) {
       const ref = this.ref;
       const header = { kind: this.kind, name: this.objectName };
-      const r = renderProblems(
-        () => {
-          const hooks = this.hooks(ref);
-          return { create: createScript(hooks, ref, header), destroy: destroyScript(hooks, ref, header) };
-        },
-        { create: "", destroy: "" },
-      );
+      const render = () => {
+        const hooks = this.hooks(ref);
+        return { create: createScript(hooks, ref, header), destroy: destroyScript(hooks, ref, header) };
+      };
+      let r: { value: { create: string; destroy: string }; problems: string[] };
+      try {
+        r = renderProblems(render, { create: "", destroy: "" });
+      } catch (e) {
+        // A prop of the wrong type (a number for a name, from JavaScript or parsed config) can break rendering
+        // before it is checked; the object's own checks name it, so nothing is rendered and they are reported.
+        if (this.validateObject().length === 0) throw e;
+        r = { value: { create: "", destroy: "" }, problems: [] };
+      }
       this.cachedScripts = { ...r.value, problems: r.problems };
     }
     return this.cachedScripts;

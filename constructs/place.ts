@@ -2,6 +2,7 @@ import { Address, Subnet } from "./subnet";
 import type { Namespace } from "./namespace";
 import { cidrContains, Family, familyOf, formatAnyCidr, formatIp, IpCidr, lastOf } from "../src/ipam/ip";
 import { parseAnyAddress, parseAnyPrefix } from "../src/validate/address";
+import { shownValue } from "../src/validate/names";
 
 /** Where a link or rule lives: the host's root namespace (undefined) or a Namespace. */
 export function placeName(ns?: Namespace): string {
@@ -14,10 +15,22 @@ export type AddressInput = Address | string;
 /** One address, or one per family for a dual-stack interface (`[lan.allocate(ns), lan6.allocate(ns)]`). */
 export type AddressesInput = AddressInput | readonly AddressInput[];
 
-/** "address/prefix"; an IPv6 one in canonical form (RFC 5952), as `ip` prints it, so "FD00::0002/64" and "fd00::2/64" are one value. */
+/**
+ * "address/prefix"; an IPv6 one in canonical form (RFC 5952), as `ip` prints it, so "FD00::0002/64" and "fd00::2/64" are one value.
+ * A value that is no address at all (null, a number, a nested list: from JavaScript or parsed config) gives a text no
+ * parser takes, so every use of it fails its own check; `checkAddressInput` names the value.
+ */
 export function addressCidr(a: AddressInput): string {
+  if (typeof a !== "string" && !isAddressLike(a)) return NOT_AN_ADDRESS;
   const text = typeof a === "string" ? a : a.cidr;
   return text.includes(":") ? canonicalText(text) : text;
+}
+
+const NOT_AN_ADDRESS = "(not an address)";
+
+/** An Address, or an object with a `cidr` text (an Address of another copy of hostnet). */
+function isAddressLike(a: unknown): a is Address {
+  return a instanceof Address || (typeof a === "object" && a !== null && typeof (a as { cidr?: unknown }).cidr === "string");
 }
 
 /**
@@ -57,6 +70,11 @@ export function addressIp(a: AddressInput): string {
 
 /** Problems with an address prop, or [] */
 export function checkAddressInput(a: AddressInput, what: string): string[] {
+  if (typeof a !== "string" && !isAddressLike(a)) {
+    return [
+      `${what}: ${shownValue(a)} is not an address. Write it as "a.b.c.d/len" or "fd00::2/64", or take one from a Subnet (subnet.allocate(...)).`,
+    ];
+  }
   // An Address from a Subnet was checked there; one built by hand (new Address("fd00::2", 64)) is checked here.
   if (a instanceof Address && a.subnet) return [];
   const r = parseAnyPrefix(addressCidr(a), false);

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { deriveName } from "../src/plan/names";
-import { checkMtu, interfaceNameProblem, printable } from "../src/validate/names";
+import { checkMtu, interfaceNameProblem, printable, shownValue } from "../src/validate/names";
 import { problemText } from "../src/validate/problem";
 import { Bridge } from "./bridge";
 import { Namespace } from "./namespace";
@@ -57,6 +57,8 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
   readonly parentName: string;
   /** The parent, when it is a Bridge. */
   readonly parentBridge?: Bridge;
+  /** props.parent as given, for its check. */
+  private readonly parentGiven: unknown;
   readonly parentMtu: number;
   readonly mtu: number;
   /** The first of its addresses. */
@@ -76,6 +78,7 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
     super(scope, id, hostFor(scope, id, type, [parentBridge, ns]));
     this.parentBridge = parentBridge;
     this.parentName = parentBridge ? parentBridge.name : String(props.parent);
+    this.parentGiven = props.parent;
     // No namespace given: the link stays beside its parent.
     this.namespace = ns ?? parentBridge?.namespace;
     this.parentMtu = parentBridge ? parentBridge.mtu : (props.parentMtu ?? 1500);
@@ -173,7 +176,11 @@ export abstract class StackedLink<M extends string = string> extends NetObject {
     const errs: string[] = [];
     const n = interfaceNameProblem(this.name);
     if (n) errs.push(problemText(n, "Set props.name or shorten the construct id."));
-    if (!this.parentBridge) {
+    if (!this.parentBridge && typeof this.parentGiven !== "string") {
+      errs.push(
+        `parent: ${shownValue(this.parentGiven)} is neither a Bridge nor an interface name. Give props.parent a Bridge or a name such as "eth0".`,
+      );
+    } else if (!this.parentBridge) {
       const p = interfaceNameProblem(this.parentName);
       if (p) errs.push(`parent: ${problemText(p, "Fix props.parent.")}`);
     }

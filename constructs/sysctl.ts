@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { checkSysctl } from "../src/render/check";
 import { renderSysctl } from "../src/render/sysctl";
 import { Hooks, ObjectRef } from "../src/render/types";
-import { printable } from "../src/validate/names";
+import { printable, shownValue } from "../src/validate/names";
 import { Namespace } from "./namespace";
 import { NetObject, ObjectSummary } from "./net-object";
 import { hostFor, OnHost } from "./same-host";
@@ -76,7 +76,9 @@ export class Sysctl extends NetObject {
     const errs: string[] = [];
     if (!/^[a-z0-9_]+(\.[a-z0-9_-]+)+$/.test(this.key))
       errs.push(`sysctl key "${printable(String(this.key))}" is not a dotted sysctl name like net.ipv4.ip_forward. Fix props.key.`);
-    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(this.value))
+    if (typeof this.value !== "string" && typeof this.value !== "number")
+      errs.push(`sysctl value ${shownValue(this.value)} is not text. Give props.value as a string, e.g. "1".`);
+    else if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(String(this.value)))
       errs.push(`sysctl value "${printable(String(this.value))}" may hold only letters, digits and "_.:-". Fix props.value.`);
     return errs;
   }

@@ -5,7 +5,7 @@ import { deriveName } from "../src/plan/names";
 import { checkVxlan } from "../src/render/check";
 import { Hooks, ObjectRef } from "../src/render/types";
 import { renderVxlan, VxlanSpec } from "../src/render/vxlan";
-import { checkMtu, checkPort, interfaceNameProblem, printable } from "../src/validate/names";
+import { checkMtu, checkPort, interfaceNameProblem, printable, shownValue } from "../src/validate/names";
 import { problemText } from "../src/validate/problem";
 import { Bridge } from "./bridge";
 import { NetObject, ObjectSummary } from "./net-object";
@@ -83,6 +83,8 @@ export class Vxlan extends NetObject {
   /** Every address of the device: `address`, then `addresses`. */
   readonly addresses: readonly AddressInput[];
   private readonly peerList: Array<Vxlan | string>;
+  /** Problems with list props that are no lists. */
+  private readonly notLists: string[];
 
   constructor(scope: Construct, id: string, props: VxlanProps) {
     const host = hostFor(scope, id, "Vxlan");
@@ -96,8 +98,18 @@ export class Vxlan extends NetObject {
     this.mtu = props.mtu ?? this.parentMtu - this.overhead;
     this.bridge = props.bridge;
     this.address = props.address;
-    this.addresses = [...(props.address !== undefined ? [props.address] : []), ...(props.addresses ?? [])];
-    this.peerList = [...(props.peers ?? [])];
+    // A value that is no list (from JavaScript or parsed config) is held back for validateObject to name.
+    const more = Array.isArray(props.addresses) ? props.addresses : [];
+    this.addresses = [...(props.address !== undefined ? [props.address] : []), ...more];
+    this.peerList = Array.isArray(props.peers) ? [...props.peers] : [];
+    this.notLists = [
+      ...(props.addresses !== undefined && !Array.isArray(props.addresses)
+        ? [`addresses: ${shownValue(props.addresses)} is not a list. Give props.addresses a list of addresses, or use props.address for one.`]
+        : []),
+      ...(props.peers !== undefined && !Array.isArray(props.peers)
+        ? [`peers: ${shownValue(props.peers)} is not a list. Give props.peers a list of Vxlan objects or underlay addresses.`]
+        : []),
+    ];
   }
 
   /** Flood to another end: a Vxlan on another host (its `local`) or an underlay address. */
@@ -205,7 +217,7 @@ export class Vxlan extends NetObject {
   }
 
   protected validateObject(): string[] {
-    const errs: string[] = [];
+    const errs: string[] = [...this.notLists];
     const n = interfaceNameProblem(this.name);
     if (n) errs.push(problemText(n, "Set props.name or shorten the construct id."));
     if (!Number.isInteger(this.vni) || this.vni < 1 || this.vni > 16777215) {

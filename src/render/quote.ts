@@ -39,5 +39,5 @@ export function argv(...words: Array<string | number>): string {
 /** Make text safe inside a `#` comment line: no newlines or control characters. */
 export function commentSafe(text: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, "?");
+  return String(text).replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, "?");
 }

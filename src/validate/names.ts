@@ -9,6 +9,8 @@ import { problem, Problem, problemTextOrNull } from "./problem";
 
 // IFNAMSIZ is 16 including the NUL, so 15 bytes; the kernel also refuses "/", ":" and whitespace.
 export function interfaceNameProblem(name: string): Problem | null {
+  if (name !== undefined && name !== null && typeof name !== "string")
+    return problem(`interface name ${shownValue(name)} is not text.`, `Set a name of 1-15 characters.`);
   if (typeof name !== "string" || name.length === 0) return problem(`interface name is empty.`, `Set a name of 1-15 characters.`);
   const bytes = Buffer.byteLength(name, "utf8");
   if (bytes > 15) return problem(`interface name "${printable(name)}" is ${bytes} bytes; Linux allows 15.`, `Set a shorter name.`);
@@ -32,6 +34,8 @@ export function checkNamespaceName(name: string): string | null {
 }
 
 export function namespaceNameProblem(name: string): Problem | null {
+  if (name !== undefined && name !== null && typeof name !== "string")
+    return problem(`namespace name ${shownValue(name)} is not text.`, `Set a name.`);
   if (typeof name !== "string" || name.length === 0) return problem(`namespace name is empty.`, `Set a name.`);
   if (name.length > 64) return problem(`namespace name "${printable(name)}" is ${name.length} characters; use at most 64.`);
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) || name === "." || name === "..") {
@@ -134,4 +138,17 @@ export function checkHostKey(key: string): string | null {
 /** Show a value in an error message without letting control characters through. */
 export function printable(value: string): string {
   return JSON.stringify(String(value)).slice(1, -1);
+}
+
+/** A prop's value as the user wrote it, for a message about a value of the wrong type: JSON where it can be, else its text. */
+export function shownValue(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  // JSON escapes quotes and control characters in strings; other text loses its control characters.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
+  return text ?? String(value).replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, "?");
 }
