@@ -70,7 +70,10 @@ export class NatRule extends NetObject {
     return new NatRule(scope, id, { type: "dnat", ...props });
   }
 
-  /** 1:1 NAT: the outside address reaches the inside one, and the inside one leaves as the outside one. */
+  /**
+   * 1:1 NAT: the outside address reaches the inside one, and the inside one leaves as the outside one. Its SNAT
+   * goes first in POSTROUTING, so it wins over a masquerade of the subnet around the inside address.
+   */
   static oneToOne(scope: Construct, id: string, props: StaticNatProps): NatRule {
     return new NatRule(scope, id, { type: "static", ...props });
   }

@@ -28,7 +28,17 @@ export class OneToOne implements NatKind {
   }
 
   spec(namespace?: Namespace): StaticNatSpec {
-    return { type: "static", inside: this.inside(), outside: this.outside(), allowForward: true, ...netnsOf(namespace), ...familyOf6(this.family()) };
+    const i = this.props.inside;
+    const subnet = i instanceof Address && i.subnet ? { insideSubnet: canonicalText(i.subnet.cidr) } : {};
+    return {
+      type: "static",
+      inside: this.inside(),
+      outside: this.outside(),
+      ...subnet,
+      allowForward: true,
+      ...netnsOf(namespace),
+      ...familyOf6(this.family()),
+    };
   }
 
   problems(): string[] {

@@ -10,6 +10,11 @@ export interface Rule {
   readonly table: "nat" | "filter";
   readonly chain: string;
   readonly spec: readonly (string | number)[];
+  /**
+   * Inserted at the top of its chain (`-I CHAIN 1`) instead of appended: a 1:1 NAT's SNAT of one address must
+   * come before a masquerade of the subnet around it, whichever object Terraform happened to create first.
+   */
+  readonly first?: true;
 }
 
 /** A rule before the family of its spec is stamped on. */
@@ -132,7 +137,12 @@ function staticRules(n: StaticNatSpec): Words[] {
   const rules: Words[] = [
     { table: "nat", chain: "PREROUTING", spec: ["-d", outside, "-j", "DNAT", "--to-destination", n.inside] },
     { table: "nat", chain: "OUTPUT", spec: ["-d", outside, "-j", "DNAT", "--to-destination", n.inside] },
-    { table: "nat", chain: "POSTROUTING", spec: ["-s", inside, "-j", "SNAT", "--to-source", n.outside] },
+    {
+      table: "nat",
+      chain: "POSTROUTING",
+      spec: ["-s", inside, ...(n.insideSubnet ? ["!", "-d", n.insideSubnet] : []), "-j", "SNAT", "--to-source", n.outside],
+      first: true,
+    },
   ];
   if (n.allowForward) {
     rules.push(
@@ -145,7 +155,8 @@ function staticRules(n: StaticNatSpec): Words[] {
 
 function ruleWords(r: Rule, op: "-C" | "-A" | "-D", tag: string): Array<string | number> {
   // -w: wait for the xtables lock instead of failing when another hook holds it.
-  return [iptablesOf(r.family ?? 4), "-w", "-t", r.table, op, r.chain, ...r.spec, "-m", "comment", "--comment", tag];
+  const where = op === "-A" && r.first ? ["-I", r.chain, 1] : [op, r.chain];
+  return [iptablesOf(r.family ?? 4), "-w", "-t", r.table, ...where, ...r.spec, "-m", "comment", "--comment", tag];
 }
 
 /** Words iptables-restore reads as they are, each one word (every rule word hostnet writes is one: addresses, names, ports, the tag). */

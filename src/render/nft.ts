@@ -38,6 +38,8 @@ const SHORT: Record<NftHook, string> = { prerouting: "pre", output: "out", postr
 export interface NftRule {
   readonly hook: NftHook;
   readonly words: readonly string[];
+  /** The object's jump from this hook's base chain goes first (`insert rule`), not last: see Rule.first in src/render/nat.ts. */
+  readonly first?: true;
 }
 
 /** The stack's table name on every host: `hostnet_<stack>` (stack names are letters, digits, "_" and "-", which nft takes as they are). */
@@ -175,7 +177,11 @@ function staticRules(n: StaticNatSpec): NftRule[] {
   const rules: NftRule[] = [
     { hook: "prerouting", words: dnat },
     { hook: "output", words: dnat },
-    { hook: "postrouting", words: [...match("saddr", n.inside), "snat", fam, "to", nftAddress(n.outside)] },
+    {
+      hook: "postrouting",
+      words: [...match("saddr", n.inside), ...(n.insideSubnet ? [fam, "daddr", "!=", n.insideSubnet] : []), "snat", fam, "to", nftAddress(n.outside)],
+      first: true,
+    },
   ];
   if (n.allowForward)
     rules.push(
@@ -208,7 +214,7 @@ export function nftCreateLines(n: NatSpec, ref: ObjectRef, fresh = false): strin
       fresh ? [`create chain ${t} ${nftChain(ref, h)}`] : [`add chain ${t} ${nftChain(ref, h)}`, `flush chain ${t} ${nftChain(ref, h)}`],
     ),
     ...rules.map((r) => `add rule ${t} ${nftChain(ref, r.hook)} ${r.words.join(" ")} ${comment}`),
-    ...hooks.map((h) => `add rule ${t} ${h} jump ${nftChain(ref, h)} ${comment}`),
+    ...hooks.map((h) => `${rules.some((r) => r.hook === h && r.first) ? "insert" : "add"} rule ${t} ${h} jump ${nftChain(ref, h)} ${comment}`),
   ];
 }
 

@@ -121,6 +121,12 @@ export interface StaticNatSpec {
   readonly inside: string;
   /** Outside (public) address the inside address is known by. */
   readonly outside: string;
+  /**
+   * The subnet the inside address was allocated from: traffic to it stays untranslated (neighbours on the inside
+   * address's own bridge see its real address, as with a masquerade's `! -o bridge`; with br_netfilter on, bridged
+   * traffic passes POSTROUTING too). Absent: every connection the inside address opens is translated.
+   */
+  readonly insideSubnet?: string;
   readonly allowForward: boolean;
   /** Namespace whose netfilter tables get the rules; default the root namespace. */
   readonly netns?: string;

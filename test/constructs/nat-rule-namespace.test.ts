@@ -1,3 +1,5 @@
+import { natRules } from "../../src/render/nat";
+import { nftRules } from "../../src/render/nft";
 import { Bridge, Namespace, NatRule, Subnet, Sysctl } from "../../constructs";
 import { messages, newHost, newStack, validationErrors } from "../support/stacks";
 
@@ -41,8 +43,42 @@ describe("NatRule in a namespace (router namespace)", () => {
     const nat = NatRule.oneToOne(router, "floating", { inside: inside.address("10.95.1.3", "vm"), outside: "198.19.51.103" });
     expect(nat.kind).toBe("static");
     expect(nat.objectName).toBe("1:1 10.95.1.3 <-> 198.19.51.103");
-    expect(nat.spec()).toEqual({ type: "static", inside: "10.95.1.3", outside: "198.19.51.103", allowForward: true, netns: "router" });
+    // An IPAM address: its subnet stays untranslated (the neighbours on its bridge see its real address).
+    expect(nat.spec()).toEqual({
+      type: "static",
+      inside: "10.95.1.3",
+      outside: "198.19.51.103",
+      insideSubnet: "10.95.1.0/24",
+      allowForward: true,
+      netns: "router",
+    });
     expect(nat.publishedPorts()).toEqual([]);
+    expect(natRules(nat.spec()).find((r) => r.chain === "POSTROUTING")!.spec).toEqual([
+      "-s",
+      "10.95.1.3/32",
+      "!",
+      "-d",
+      "10.95.1.0/24",
+      "-j",
+      "SNAT",
+      "--to-source",
+      "198.19.51.103",
+    ]);
+    expect(nftRules(nat.spec()).find((r) => r.hook === "postrouting")!.words).toEqual([
+      "ip",
+      "saddr",
+      "10.95.1.3",
+      "ip",
+      "daddr",
+      "!=",
+      "10.95.1.0/24",
+      "snat",
+      "ip",
+      "to",
+      "198.19.51.103",
+    ]);
+    // A plain address: every connection it opens is translated, as before.
+    expect(NatRule.oneToOne(router, "plain", { inside: "10.95.1.4", outside: "198.19.51.104" }).spec()).not.toHaveProperty("insideSubnet");
   });
 
   test("a port forward inside a namespace publishes no host port (no clash with the root namespace's)", () => {

@@ -52,7 +52,7 @@ describe.each<[string, (scope: Construct, inventory: string) => HostnetStack, nu
   ["docker-network", dockerNetwork, 15],
   ["bridge-nat-dual", bridgeNatDual, 17],
   ["port-publish-dual", portPublishDual, 17],
-  ["docker-network-dual", dockerNetworkDual, 30],
+  ["docker-network-dual", dockerNetworkDual, 26],
   ["host-gw-dual", hostGwDualStack, 22],
 ])("example %s", (name, fn, resources) => {
   test(`synthesizes without validation errors into ${resources} resources (objects and hosts)`, () => {
@@ -89,6 +89,7 @@ describe("what each example is about", () => {
       type: "static",
       inside: "10.95.1.3",
       outside: "198.19.51.103",
+      insideSubnet: "10.95.1.0/24",
       allowForward: true,
       netns: "router",
     });

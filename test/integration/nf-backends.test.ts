@@ -209,6 +209,7 @@ describe("scenarios with the nftables backend", () => {
     await deployed(project("router-namespace", "router-namespace", "nftables"), async () => {
       const r = await rulesOf("router-namespace", "router");
       expect(r.nft).toContain("ip daddr 198.19.51.103 dnat ip to 10.95.1.3");
+      expect(r.nft).toContain("ip saddr 10.95.1.3 ip daddr != 10.95.1.0/24 snat ip to 198.19.51.103");
       expect(r.iptables).toBe(false);
       await probes.serveEcho("a", "vm", 80, "vm");
       expect(await probes.tcpLine("a", "198.19.51.103", 80)).toBe("vm 198.19.51.1");

@@ -148,7 +148,7 @@ describe("NAT66 through ip6tables", () => {
       [
         { family: 6, table: "nat", chain: "PREROUTING", spec: ["-d", "fd00:1::5/128", "-j", "DNAT", "--to-destination", "fd00:88::5"] },
         { family: 6, table: "nat", chain: "OUTPUT", spec: ["-d", "fd00:1::5/128", "-j", "DNAT", "--to-destination", "fd00:88::5"] },
-        { family: 6, table: "nat", chain: "POSTROUTING", spec: ["-s", "fd00:88::5/128", "-j", "SNAT", "--to-source", "fd00:1::5"] },
+        { family: 6, table: "nat", chain: "POSTROUTING", spec: ["-s", "fd00:88::5/128", "-j", "SNAT", "--to-source", "fd00:1::5"], first: true },
       ],
     ],
   ])("%s", (_, spec, rules) => {

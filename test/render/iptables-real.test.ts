@@ -30,6 +30,8 @@ const ref = (name: string, id: string): ObjectRef => ({ stack: "s", path: `s/a/$
 const MASQ = ref("masq", "aaaaaaaaaaaa");
 const FWD = ref("fwd", "bbbbbbbbbbbb");
 const MASQ6 = ref("masq6", "cccccccccccc");
+const fip: NatSpec = { type: "static", inside: "10.0.0.5", outside: "192.0.2.5", insideSubnet: "10.0.0.0/24", allowForward: false };
+const FIP = ref("fip", "dddddddddddd");
 const header = (r: ObjectRef) => ({ kind: "nat", name: r.path });
 const create = (spec: NatSpec, r: ObjectRef) => createScript(renderNat(spec, r), r, header(r));
 const destroy = (spec: NatSpec, r: ObjectRef) => destroyScript(renderNat(spec, r), r, header(r));
@@ -109,6 +111,28 @@ describe.each(["nft", "legacy"] as const)("NAT objects on real iptables (%s)", (
     expect(rulesOf(left.out).filter((l) => l.includes('"hostnet:s:s/a/masq"'))).toHaveLength(3);
     expect(last.log.filter((l) => l.startsWith("iptables-restore -w --noflush"))).toHaveLength(1);
     expect(asBefore(after.out)).toEqual(asBefore(before.out));
+  });
+
+  test("a 1:1 NAT made after the masquerade of its subnet: its SNAT is first in POSTROUTING, created fresh or rule by rule", () => {
+    const postrouting = (out: string) => rulesOf(out).filter((l) => l.startsWith("-A POSTROUTING"));
+    const r = inScratch(backend, [
+      create(masq, MASQ),
+      create(fip, FIP),
+      "iptables-save -t nat",
+      `iptables -w -t nat -D POSTROUTING -s 10.0.0.5/32 ! -d 10.0.0.0/24 -j SNAT --to-source 192.0.2.5 -m comment --comment hostnet:s:s/a/fip`,
+      create(fip, FIP),
+      "iptables-save -t nat",
+      destroy(fip, FIP),
+      destroy(masq, MASQ),
+    ]);
+    expect(r).toMatchObject({ status: 0, stderr: "" });
+    const [, , fresh, , , again] = r.steps;
+    // Appended, the SNAT came after the masquerade, which took the address's connections: they left as the host's address.
+    for (const out of [fresh.out, again.out]) {
+      expect(postrouting(out)[0]).toContain("-s 10.0.0.5/32 ! -d 10.0.0.0/24");
+      expect(postrouting(out)[0]).toContain("-j SNAT --to-source 192.0.2.5");
+    }
+    expect(postrouting(again.out)).toHaveLength(2);
   });
 
   test("a rule deleted by hand: the create run again puts back only that one; the destroy takes the rest", () => {

@@ -17,7 +17,7 @@ describe("natRules: 1:1 NAT and hairpin", () => {
       [
         { table: "nat", chain: "PREROUTING", spec: ["-d", "198.19.51.103/32", "-j", "DNAT", "--to-destination", "10.95.1.3"] },
         { table: "nat", chain: "OUTPUT", spec: ["-d", "198.19.51.103/32", "-j", "DNAT", "--to-destination", "10.95.1.3"] },
-        { table: "nat", chain: "POSTROUTING", spec: ["-s", "10.95.1.3/32", "-j", "SNAT", "--to-source", "198.19.51.103"] },
+        { table: "nat", chain: "POSTROUTING", spec: ["-s", "10.95.1.3/32", "-j", "SNAT", "--to-source", "198.19.51.103"], first: true },
         { table: "filter", chain: "FORWARD", spec: ["-d", "10.95.1.3/32", "-j", "ACCEPT"] },
         { table: "filter", chain: "FORWARD", spec: ["-s", "10.95.1.3/32", "-j", "ACCEPT"] },
       ],
@@ -28,7 +28,7 @@ describe("natRules: 1:1 NAT and hairpin", () => {
       [
         { table: "nat", chain: "PREROUTING", spec: ["-d", "192.0.2.3/32", "-j", "DNAT", "--to-destination", "10.0.0.3"] },
         { table: "nat", chain: "OUTPUT", spec: ["-d", "192.0.2.3/32", "-j", "DNAT", "--to-destination", "10.0.0.3"] },
-        { table: "nat", chain: "POSTROUTING", spec: ["-s", "10.0.0.3/32", "-j", "SNAT", "--to-source", "192.0.2.3"] },
+        { table: "nat", chain: "POSTROUTING", spec: ["-s", "10.0.0.3/32", "-j", "SNAT", "--to-source", "192.0.2.3"], first: true },
       ],
     ],
     [
@@ -73,7 +73,7 @@ describe("renderNat in a namespace", () => {
     // Every iptables tool, in the create and in the destroy, runs in the namespace.
     expect(all.match(/(?:ip netns exec router )?iptables(?:-save|-restore)? -?/g)!.every((w) => w.startsWith("ip netns exec router "))).toBe(true);
     expect(
-      hooks.create.filter((l) => / iptables -w -t \w+ -C .* 2>\/dev\/null \|\| ip netns exec router iptables -w -t \w+ -A /.test(l)),
+      hooks.create.filter((l) => / iptables -w -t \w+ -C .* 2>\/dev\/null \|\| ip netns exec router iptables -w -t \w+ -(A|I \w+ 1) /.test(l)),
     ).toHaveLength(rules.length);
     expect(hooks.destroy[0]).toBe("if ! [ ! -e /run/netns/router ]; then");
     expect(hooks.destroy[hooks.destroy.length - 1]).toBe("fi");
@@ -165,10 +165,11 @@ describe("1:1 NAT in a namespace on a fake host", () => {
     const create = createScript(hooks, ref, header);
     host.run(create);
     expect(host.run(create)).toMatchObject({ status: 0, stderr: "" });
+    // The SNAT is inserted at the top of POSTROUTING (before any masquerade of the subnet around it).
     expect(host.rules()).toEqual([
+      `nat POSTROUTING -s 10.95.1.3/32 -j SNAT --to-source 198.19.51.103 ${c}`,
       `nat PREROUTING -d 198.19.51.103/32 -j DNAT --to-destination 10.95.1.3 ${c}`,
       `nat OUTPUT -d 198.19.51.103/32 -j DNAT --to-destination 10.95.1.3 ${c}`,
-      `nat POSTROUTING -s 10.95.1.3/32 -j SNAT --to-source 198.19.51.103 ${c}`,
       `filter FORWARD -d 10.95.1.3/32 -j ACCEPT ${c}`,
       `filter FORWARD -s 10.95.1.3/32 -j ACCEPT ${c}`,
     ]);

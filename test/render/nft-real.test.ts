@@ -18,6 +18,8 @@ const fwd: NatSpec = { type: "dnat", protocol: "tcp", hostPort: 8080, toAddress:
 const ref = (name: string, id: string): ObjectRef => ({ stack: "s", path: `s/a/${name}`, id, tag: `hostnet:s:s/a/${name}` });
 const MASQ = ref("masq", "aaaaaaaaaaaa");
 const FWD = ref("fwd", "bbbbbbbbbbbb");
+const fip: NatSpec = { type: "static", inside: "10.0.0.5", outside: "192.0.2.5", insideSubnet: "10.0.0.0/24", allowForward: false };
+const FIP = ref("fip", "dddddddddddd");
 const header = (r: ObjectRef) => ({ kind: "nat", name: r.path });
 const create = (spec: NatSpec, r: ObjectRef) => createScript(renderNftNat(spec, r), r, header(r));
 const destroy = (spec: NatSpec, r: ObjectRef) => destroyScript(renderNftNat(spec, r), r, header(r));
@@ -66,6 +68,35 @@ describe("nftables NAT objects on real nft", () => {
     expect(left.out).not.toContain("bbbbbbbbbbbb");
     expect(last.nft.sort()).toEqual(["nft -a list table inet hostnet_s", "nft -f -"]);
     expect(empty.out).toBe("");
+  });
+
+  test("a 1:1 NAT made after the masquerade of its subnet: its jump is first in postrouting, created fresh or again", () => {
+    const r = inScratch([
+      create(masq, MASQ),
+      create(fip, FIP),
+      "nft list chain inet hostnet_s postrouting",
+      create(fip, FIP),
+      "nft list chain inet hostnet_s postrouting",
+      `${probe(masq, MASQ)}\n${probe(fip, FIP)}`,
+      "nft list table inet hostnet_s",
+      destroy(fip, FIP),
+      destroy(masq, MASQ),
+      "nft list ruleset",
+    ]);
+    expect(r).toMatchObject({ status: 0, stderr: "" });
+    const [, , fresh, , again, probed, listed, , , empty] = r.steps;
+    const jumps = (out: string) =>
+      out
+        .split("\n")
+        .filter((l) => l.trim().startsWith("jump "))
+        .map((l) => l.trim().split(" ")[1]);
+    // Added at the end, the jump came after the masquerade's, which took the address's connections.
+    expect(jumps(fresh.out)).toEqual(["o_dddddddddddd_post", "o_aaaaaaaaaaaa_post"]);
+    expect(jumps(again.out)).toEqual(["o_dddddddddddd_post", "o_aaaaaaaaaaaa_post"]);
+    expect(empty.out.trim()).toBe("");
+    // Its SNAT leaves the inside subnet alone, and the drift probe reads the rule as nft lists it back.
+    expect(probed.out).toBe("");
+    expect(listed.out).toContain("ip saddr 10.0.0.5 ip daddr != 10.0.0.0/24 snat ip to 192.0.2.5");
   });
 
   test("a destroy where the table is gone, or nft's listing is empty, does nothing and succeeds", () => {

@@ -110,7 +110,7 @@ describe("nftRules: the same traffic as the iptables rules, in nft's words", () 
       [
         { hook: "prerouting", words: ["ip", "daddr", "16.158.1.5", "dnat", "ip", "to", "10.0.0.5"] },
         { hook: "output", words: ["ip", "daddr", "16.158.1.5", "dnat", "ip", "to", "10.0.0.5"] },
-        { hook: "postrouting", words: ["ip", "saddr", "10.0.0.5", "snat", "ip", "to", "16.158.1.5"] },
+        { hook: "postrouting", words: ["ip", "saddr", "10.0.0.5", "snat", "ip", "to", "16.158.1.5"], first: true },
         { hook: "forward", words: ["ip", "daddr", "10.0.0.5", "accept"] },
         { hook: "forward", words: ["ip", "saddr", "10.0.0.5", "accept"] },
       ],

@@ -96,6 +96,9 @@ f="$HN_T/rules"; touch "$f"
 case $op in
   -C) grep -qxF -- "$rule" "$f" ;;
   -A) printf '%s\n' "$rule" >> "$f"; grep -qxF -- "$t" "$HN_T/tables" 2>/dev/null || echo "$t" >> "$HN_T/tables" ;;
+  -I) [ "$2" = 1 ] || { echo "fake iptables: -I only at 1" >&2; exit 2; }
+      c=$1; shift 2; { printf '%s\n' "$t $c $*"; cat "$f"; } > "$f.new"; mv "$f.new" "$f"
+      grep -qxF -- "$t" "$HN_T/tables" 2>/dev/null || echo "$t" >> "$HN_T/tables" ;;
   -D) grep -qxF -- "$rule" "$f" || exit 1
       awk -v r="$rule" 'd == 0 && $0 == r { d = 1; next } { print }' "$f" > "$f.new"; mv "$f.new" "$f" ;;
   *) exit 2 ;;
@@ -116,7 +119,7 @@ done
 `;
 
 // Only what hostnet sends. Without --noflush: "*<table>" then "COMMIT", which removes the table. With
-// --noflush: "-A <chain> <spec>" and "-D <chain> <spec>" lines under "*<table>", as iptables would take them
+// --noflush: "-A <chain> <spec>", "-I <chain> 1 <spec>" and "-D <chain> <spec>" lines under "*<table>", as iptables would take them
 // (a -D of a rule that is not there fails the whole input, as it does; nothing is applied then).
 const FAKE_IPTABLES_RESTORE =
   String.raw`#!/bin/sh
@@ -132,6 +135,10 @@ while read -r l; do
     COMMIT) ;;
     "-A "*) [ "$noflush" = 1 ] || { echo "fake iptables-restore: -A without --noflush" >&2; exit 2; }
       printf '%s\n' "$t ${"$"}{l#-A }" >> "$HN_T/rules.in"; grep -qxF -- "$t" "$HN_T/tables.in" || echo "$t" >> "$HN_T/tables.in" ;;
+    "-I "*) [ "$noflush" = 1 ] || { echo "fake iptables-restore: -I without --noflush" >&2; exit 2; }
+      set -- ${"$"}{l#-I }; c=$1; [ "$2" = 1 ] || { echo "fake iptables-restore: -I only at 1" >&2; exit 2; }; shift 2
+      { printf '%s\n' "$t $c $*"; cat "$HN_T/rules.in"; } > "$HN_T/rules.new"; mv "$HN_T/rules.new" "$HN_T/rules.in"
+      grep -qxF -- "$t" "$HN_T/tables.in" || echo "$t" >> "$HN_T/tables.in" ;;
     "-D "*) [ "$noflush" = 1 ] || { echo "fake iptables-restore: -D without --noflush" >&2; exit 2; }
       rule="$t ${"$"}{l#-D }"
       grep -qxF -- "$rule" "$HN_T/rules.in" || { echo "iptables-restore: line: Bad rule (does a matching rule exist in that chain?)" >&2; exit 1; }
