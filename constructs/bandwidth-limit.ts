@@ -4,7 +4,7 @@ import { Hooks, HtbClassSpec, HtbSpec, ObjectRef } from "../src/render/types";
 import { anyCidrProblem } from "../src/validate/address";
 import { familyOf } from "../src/ipam/ip";
 import { canonicalText } from "./place";
-import { checkInterfaceName, checkPort, printable, shownValue } from "../src/validate/names";
+import { checkInterfaceName, checkPort, notListProblem, printable } from "../src/validate/names";
 import { checkClassId, checkRate, checkSize, formatRate, htbQuantum, rateBits } from "../src/validate/tc";
 import { Bridge } from "./bridge";
 import { Namespace } from "./namespace";
@@ -189,9 +189,9 @@ export class BandwidthLimit extends NetObject {
     const errs: string[] = [];
     const n = checkInterfaceName(this.dev);
     if (n) errs.push(`interface: ${n}`);
-    if (!Array.isArray(this.classesGiven)) {
-      errs.push(`classes: ${shownValue(this.classesGiven)} is not a list. Give props.classes a list of { id, rate }.`);
-    } else if (this.classes.length === 0) errs.push(`no classes. Give props.classes at least one { id, rate }.`);
+    const notList = notListProblem(this.classesGiven, "classes", "Give props.classes a list of { id, rate }.", false);
+    if (notList) errs.push(notList);
+    else if (this.classes.length === 0) errs.push(`no classes. Give props.classes at least one { id, rate }.`);
     const seen = new Set<number>();
     for (const [k, c] of this.classes.entries()) {
       const where = `class ${Number.isInteger(c.id) ? c.id : `#${k + 1}`}`;

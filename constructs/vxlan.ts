@@ -5,7 +5,7 @@ import { deriveName } from "../src/plan/names";
 import { checkVxlan } from "../src/render/check";
 import { Hooks, ObjectRef } from "../src/render/types";
 import { renderVxlan, VxlanSpec } from "../src/render/vxlan";
-import { checkMtu, checkPort, interfaceNameProblem, printable, shownValue } from "../src/validate/names";
+import { checkMtu, checkPort, interfaceNameProblem, notListProblem, printable } from "../src/validate/names";
 import { problemText } from "../src/validate/problem";
 import { Bridge } from "./bridge";
 import { NetObject, ObjectSummary } from "./net-object";
@@ -103,13 +103,9 @@ export class Vxlan extends NetObject {
     this.addresses = [...(props.address !== undefined ? [props.address] : []), ...more];
     this.peerList = Array.isArray(props.peers) ? [...props.peers] : [];
     this.notLists = [
-      ...(props.addresses !== undefined && !Array.isArray(props.addresses)
-        ? [`addresses: ${shownValue(props.addresses)} is not a list. Give props.addresses a list of addresses, or use props.address for one.`]
-        : []),
-      ...(props.peers !== undefined && !Array.isArray(props.peers)
-        ? [`peers: ${shownValue(props.peers)} is not a list. Give props.peers a list of Vxlan objects or underlay addresses.`]
-        : []),
-    ];
+      notListProblem(props.addresses, "addresses", "Give props.addresses a list of addresses, or use props.address for one."),
+      notListProblem(props.peers, "peers", "Give props.peers a list of Vxlan objects or underlay addresses."),
+    ].filter((p): p is string => p !== null);
   }
 
   /** Flood to another end: a Vxlan on another host (its `local`) or an underlay address. */

@@ -152,3 +152,8 @@ export function shownValue(value: unknown): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
   return text ?? String(value).replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, "?");
 }
+
+/** The problem with a list prop given something that is no list (from JavaScript or parsed config), or null. Left out is fine when `optional`. */
+export function notListProblem(value: unknown, prop: string, give: string, optional = true): string | null {
+  return (optional && value === undefined) || Array.isArray(value) ? null : `${prop}: ${shownValue(value)} is not a list. ${give}`;
+}
