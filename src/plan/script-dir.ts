@@ -13,7 +13,10 @@
  * file that does not already hold its text (a regular file, mode 0644):
  * removed first, so a symlink is replaced rather than followed, then created
  * with O_EXCL. An unchanged file is not rewritten: rewriting 2,008 unchanged
- * files costs 350-450 ms, reading and comparing them 35 ms.
+ * files costs 350-450 ms, reading and comparing them 35 ms. Only a name the
+ * directory listed is checked and removed: into an empty directory (a first
+ * deploy) each file is one create (2,008 files: 80 ms; with a check and a
+ * remove of each absent name first, 220-280 ms).
  */
 import { Worker } from "worker_threads";
 import { HostnetError } from "../errors";
@@ -27,11 +30,17 @@ let error = "";
 try {
   fs.mkdirSync(dir, { recursive: true });
   const names = new Set(files.map((f) => f[0]));
-  for (const name of fs.readdirSync(dir)) if (!names.has(name)) fs.rmSync(path.join(dir, name), { force: true, recursive: true });
+  const present = new Set();
+  for (const name of fs.readdirSync(dir)) {
+    if (names.has(name)) present.add(name);
+    else fs.rmSync(path.join(dir, name), { force: true, recursive: true });
+  }
   for (const [name, content] of files) {
     const file = path.join(dir, name);
-    if (holds(file, content)) continue;
-    fs.rmSync(file, { force: true, recursive: true });
+    if (present.has(name)) {
+      if (holds(file, content)) continue;
+      fs.rmSync(file, { force: true, recursive: true });
+    }
     fs.writeFileSync(file, content, { mode: 0o644, flag: "wx" });
   }
 } catch (e) {
