@@ -379,6 +379,7 @@ export class Host extends Construct {
       ),
       subnets: this.subnets().map((s) => ({ cidr: s.cidr, path: s.node.path })),
       publishes: objs.flatMap((o) => o.publishedPorts().map((p) => ({ ...p, path: o.node.path }))),
+      sourceNats: objs.flatMap((o) => o.sourceNats().map((n) => ({ ...n, place: place(n.namespace), path: o.node.path }))),
       routes: objs.flatMap((o) =>
         o.routes().map((r) => ({ destination: r.destination, via: r.via, onlink: r.onlink, place: place(r.namespace), path: o.node.path })),
       ),

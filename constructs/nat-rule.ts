@@ -19,6 +19,8 @@ import { brand, hasBrand } from "./guard";
 import { natLabel, ObjectDiagram } from "../src/review/topology";
 import { refOf } from "./diagram";
 import { ipForwarding, Sysctl } from "./sysctl";
+import type { SourceNatUse } from "../src/validate/topology";
+import type { NamespaceLike } from "./net-object";
 
 export type { NatPlaceProps } from "./nat/kind";
 export type { MasqueradeProps } from "./nat/masquerade";
@@ -60,7 +62,12 @@ export class NatRule extends NetObject {
     return new NatRule(scope, id, { type: "masquerade", ...props });
   }
 
-  /** Source NAT to a fixed address. */
+  /**
+   * Source NAT to a fixed address. Its rule goes first in POSTROUTING, so an address or subnet inside a
+   * masqueraded subnet leaves as `toSource` whatever order Terraform creates them in. Source NATs whose order
+   * would still decide (two SNATs or an SNAT and a 1:1 NAT of overlapping sources, a masquerade inside an SNAT's
+   * source) are refused at synth.
+   */
   static snat(scope: Construct, id: string, props: SnatProps): NatRule {
     return new NatRule(scope, id, { type: "snat", ...props });
   }
@@ -174,6 +181,21 @@ export class NatRule extends NetObject {
   /** Ports published on the host's own addresses; a port forward inside a namespace publishes none of them. */
   publishedPorts(): Array<{ protocol: string; port: number; hostAddress?: string }> {
     return this.namespace ? [] : this.rule.publishedPorts();
+  }
+
+  sourceNats(): Array<Omit<SourceNatUse, "place" | "path"> & { namespace?: NamespaceLike }> {
+    const spec = this.spec();
+    const namespace = this.namespace ? { namespace: this.namespace } : {};
+    switch (spec.type) {
+      case "masquerade":
+        return [{ kind: "masquerade", source: spec.source, notOutInterface: spec.notOutInterface, ...namespace }];
+      case "snat":
+        return [{ kind: "snat", source: spec.source, outInterface: spec.outInterface, ...namespace }];
+      case "static":
+        return [{ kind: "static", source: `${spec.inside}/${spec.family === 6 ? 128 : 32}`, ...namespace }];
+      case "dnat":
+        return [];
+    }
   }
 
   requiredCommands(): string[] {

@@ -13,6 +13,7 @@ import { addProblems } from "./problems";
 import { OnHost, otherHostProblems } from "./same-host";
 import { renderProblems } from "../src/validate/shell";
 import type { ObjectDiagram } from "../src/review/topology";
+import type { SourceNatUse } from "../src/validate/topology";
 
 /** What place checks need of a Namespace (avoids an import cycle). */
 export interface NamespaceLike {
@@ -117,6 +118,11 @@ export abstract class NetObject extends Construct {
 
   /** Host ports this object publishes, for per-host uniqueness checks. */
   publishedPorts(): Array<{ protocol: string; port: number; hostAddress?: string }> {
+    return [];
+  }
+
+  /** Source NAT rules this object puts in POSTROUTING, for the per-host check of their order (src/validate/topology.ts). */
+  sourceNats(): Array<Omit<SourceNatUse, "place" | "path"> & { namespace?: NamespaceLike }> {
     return [];
   }
 

@@ -11,8 +11,10 @@ export interface Rule {
   readonly chain: string;
   readonly spec: readonly (string | number)[];
   /**
-   * Inserted at the top of its chain (`-I CHAIN 1`) instead of appended: a 1:1 NAT's SNAT of one address must
-   * come before a masquerade of the subnet around it, whichever object Terraform happened to create first.
+   * Inserted at the top of its chain (`-I CHAIN 1`) instead of appended: an SNAT, or a 1:1 NAT's SNAT of one
+   * address, must come before a masquerade of the subnet around it, whichever object Terraform happened to
+   * create first. Overlaps where this order would not decide are refused at synth (sourceNatClashes in
+   * src/validate/topology.ts).
    */
   readonly first?: true;
 }
@@ -62,6 +64,7 @@ function snatRules(n: SnatSpec): Words[] {
       table: "nat",
       chain: "POSTROUTING",
       spec: ["-s", n.source, ...(n.outInterface ? ["-o", n.outInterface] : []), "-j", "SNAT", "--to-source", n.toSource],
+      first: true,
     },
   ];
   if (n.allowForward) rules.push(...forwardSubnet(n.source));

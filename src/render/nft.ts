@@ -128,7 +128,7 @@ function masqueradeRules(n: MasqueradeSpec): NftRule[] {
 function snatRules(n: SnatSpec): NftRule[] {
   const out = n.outInterface ? ["oifname", nftIfname(n.outInterface)] : [];
   return [
-    { hook: "postrouting", words: [...match("saddr", n.source), ...out, "snat", family(n.toSource), "to", nftAddress(n.toSource)] },
+    { hook: "postrouting", words: [...match("saddr", n.source), ...out, "snat", family(n.toSource), "to", nftAddress(n.toSource)], first: true },
     ...(n.allowForward ? forwardSubnet(n.source) : []),
   ];
 }

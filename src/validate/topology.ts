@@ -49,6 +49,24 @@ export interface RouteUse {
   readonly path: string;
 }
 
+/**
+ * A source NAT rule in POSTROUTING. A masquerade is appended; an SNAT and a 1:1 NAT's
+ * SNAT go first (`-I POSTROUTING 1`, nft `insert rule`, see Rule.first in
+ * src/render/nat.ts), so one address or subnet can leave differently from the
+ * masqueraded subnet around it whatever order Terraform creates them in.
+ */
+export interface SourceNatUse {
+  readonly kind: "masquerade" | "snat" | "static";
+  /** Source CIDR (a 1:1 NAT's inside address as /32 or /128). */
+  readonly source: string;
+  /** SNAT: only traffic leaving through this interface. */
+  readonly outInterface?: string;
+  /** Masquerade: not traffic leaving through this interface (its subnet's own bridge). */
+  readonly notOutInterface?: string;
+  readonly place: string;
+  readonly path: string;
+}
+
 export interface HostFacts {
   readonly namespaces: readonly NamedThing[];
   readonly interfaces: readonly NamedThing[];
@@ -57,6 +75,7 @@ export interface HostFacts {
   readonly publishes: readonly Publish[];
   /** Routes, for the next-hop check; routes in the root namespace are not checked (hostnet does not see the host's own interfaces). */
   readonly routes?: readonly RouteUse[];
+  readonly sourceNats?: readonly SourceNatUse[];
 }
 
 export function checkHostFacts(f: HostFacts): PathProblem[] {
@@ -86,6 +105,7 @@ export function checkHostFacts(f: HostFacts): PathProblem[] {
       (p, first) => `host port ${p.protocol}/${p.port} is already published by ${first.path}. Use another hostPort.`,
     ),
     ...unreachableNextHops(f.addresses, f.routes ?? []),
+    ...sourceNatClashes(f.sourceNats ?? []),
   ];
 }
 
@@ -167,4 +187,61 @@ function subnetOverlaps(subnets: readonly SubnetUse[]): PathProblem[] {
     parsed.push({ s, c });
   }
   return out;
+}
+
+const NAT_WORDS: Record<SourceNatUse["kind"], string> = { masquerade: "masquerade", snat: "SNAT", static: "1:1 NAT" };
+
+/**
+ * Source NAT rules of one place whose sources overlap, where the order in
+ * POSTROUTING decides and Terraform's creation order would pick it: two rules
+ * that both go first (the one created last would win), or a masquerade inside
+ * the source of an SNAT or 1:1 NAT (it would never apply). An SNAT or 1:1 NAT
+ * inside a masquerade is what going first is for; two masquerades translate
+ * alike; SNATs through different interfaces, or an SNAT through the interface
+ * a masquerade leaves out, never meet.
+ */
+function sourceNatClashes(uses: readonly SourceNatUse[]): PathProblem[] {
+  const parsed: Array<{ u: SourceNatUse; c: IpCidr }> = [];
+  const out: PathProblem[] = [];
+  for (const u of uses) {
+    const c = parseAnyPrefix(u.source, false).value;
+    if (c === undefined) continue; // reported by the rule itself
+    for (const p of parsed) {
+      if (p.u.place !== u.place || !cidrsOverlap(p.c, c)) continue;
+      const clash = sourceNatClash({ ...p.u, c: p.c }, { ...u, c });
+      if (clash) {
+        out.push({
+          path: u.path,
+          message: `${NAT_WORDS[u.kind]} of ${formatAnyCidr(c)} overlaps the ${NAT_WORDS[p.u.kind]} of ${formatAnyCidr(p.c)} by ${p.u.path} in ${placeWords(u.place)}: ${clash}`,
+        });
+        break;
+      }
+    }
+    parsed.push({ u, c });
+  }
+  return out;
+}
+
+function placeWords(place: string): string {
+  return place === "root" ? "the root namespace" : place;
+}
+
+function sourceNatClash(a: SourceNatUse & { c: IpCidr }, b: SourceNatUse & { c: IpCidr }): string | undefined {
+  const firstA = a.kind !== "masquerade";
+  const firstB = b.kind !== "masquerade";
+  if (!firstA && !firstB) return undefined;
+  if (firstA && firstB) {
+    if (a.outInterface !== undefined && b.outInterface !== undefined && a.outInterface !== b.outInterface) return undefined;
+    return (
+      "both go first in POSTROUTING, so whichever Terraform creates last would translate the addresses they share. " +
+      "Give them sources that do not overlap (or SNATs different outInterface values), or make the outer one a masquerade."
+    );
+  }
+  const [first, masq] = firstA ? [a, b] : [b, a];
+  if (first.c.prefix >= masq.c.prefix) return undefined; // inside the masquerade (they overlap): it goes first, as meant
+  if (first.outInterface !== undefined && first.outInterface === masq.notOutInterface) return undefined;
+  return (
+    `the ${NAT_WORDS[first.kind]} goes first in POSTROUTING, so the masquerade of ${formatAnyCidr(masq.c)} inside it would never apply. ` +
+    `Give them sources that do not overlap, or make the ${NAT_WORDS[first.kind]}'s source the addresses it alone should translate.`
+  );
 }

@@ -90,7 +90,7 @@ describe("NAT66 through ip6tables", () => {
     [
       "snat to an IPv6 address (no brackets without a port)",
       { type: "snat", source: "fd00:88::5/128", toSource: "fd00:1::10", allowForward: false, family: 6 },
-      [{ family: 6, table: "nat", chain: "POSTROUTING", spec: ["-s", "fd00:88::5/128", "-j", "SNAT", "--to-source", "fd00:1::10"] }],
+      [{ family: 6, table: "nat", chain: "POSTROUTING", spec: ["-s", "fd00:88::5/128", "-j", "SNAT", "--to-source", "fd00:1::10"], first: true }],
     ],
     [
       "port forward to [address]:port, the host's own connections except ::1, hairpin",

@@ -32,6 +32,8 @@ const FWD = ref("fwd", "bbbbbbbbbbbb");
 const MASQ6 = ref("masq6", "cccccccccccc");
 const fip: NatSpec = { type: "static", inside: "10.0.0.5", outside: "192.0.2.5", insideSubnet: "10.0.0.0/24", allowForward: false };
 const FIP = ref("fip", "dddddddddddd");
+const snat: NatSpec = { type: "snat", source: "10.0.0.6/32", toSource: "192.0.2.6", allowForward: false };
+const SNAT = ref("snat", "eeeeeeeeeeee");
 const header = (r: ObjectRef) => ({ kind: "nat", name: r.path });
 const create = (spec: NatSpec, r: ObjectRef) => createScript(renderNat(spec, r), r, header(r));
 const destroy = (spec: NatSpec, r: ObjectRef) => destroyScript(renderNat(spec, r), r, header(r));
@@ -133,6 +135,15 @@ describe.each(["nft", "legacy"] as const)("NAT objects on real iptables (%s)", (
       expect(postrouting(out)[0]).toContain("-j SNAT --to-source 192.0.2.5");
     }
     expect(postrouting(again.out)).toHaveLength(2);
+  });
+
+  test("an SNAT of one address made after the masquerade of its subnet: its rule is first in POSTROUTING", () => {
+    const postrouting = (out: string) => rulesOf(out).filter((l) => l.startsWith("-A POSTROUTING"));
+    const r = inScratch(backend, [create(masq, MASQ), create(snat, SNAT), "iptables-save -t nat", destroy(snat, SNAT), destroy(masq, MASQ)]);
+    expect(r).toMatchObject({ status: 0, stderr: "" });
+    // Appended, it came after the masquerade, which took the address's connections: they left as the host's address.
+    expect(postrouting(r.steps[2].out)[0]).toMatch(/^-A POSTROUTING -s 10.0.0.6\/32 .*-j SNAT --to-source 192.0.2.6$/);
+    expect(postrouting(r.steps[2].out)).toHaveLength(2);
   });
 
   test("a rule deleted by hand: the create run again puts back only that one; the destroy takes the rest", () => {

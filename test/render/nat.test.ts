@@ -29,13 +29,13 @@ describe("natRules", () => {
     [
       "snat out of one interface",
       { type: "snat", source: "10.0.0.0/24", toSource: "192.0.2.1", outInterface: "eth0", allowForward: false },
-      [{ table: "nat", chain: "POSTROUTING", spec: ["-s", "10.0.0.0/24", "-o", "eth0", "-j", "SNAT", "--to-source", "192.0.2.1"] }],
+      [{ table: "nat", chain: "POSTROUTING", spec: ["-s", "10.0.0.0/24", "-o", "eth0", "-j", "SNAT", "--to-source", "192.0.2.1"], first: true }],
     ],
     [
       "snat with forwarding",
       { type: "snat", source: "10.0.0.5/32", toSource: "192.0.2.1", allowForward: true },
       [
-        { table: "nat", chain: "POSTROUTING", spec: ["-s", "10.0.0.5/32", "-j", "SNAT", "--to-source", "192.0.2.1"] },
+        { table: "nat", chain: "POSTROUTING", spec: ["-s", "10.0.0.5/32", "-j", "SNAT", "--to-source", "192.0.2.1"], first: true },
         { table: "filter", chain: "FORWARD", spec: ["-s", "10.0.0.5/32", "-j", "ACCEPT"] },
         { table: "filter", chain: "FORWARD", spec: ["-d", "10.0.0.5/32", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
       ],

@@ -20,6 +20,8 @@ const MASQ = ref("masq", "aaaaaaaaaaaa");
 const FWD = ref("fwd", "bbbbbbbbbbbb");
 const fip: NatSpec = { type: "static", inside: "10.0.0.5", outside: "192.0.2.5", insideSubnet: "10.0.0.0/24", allowForward: false };
 const FIP = ref("fip", "dddddddddddd");
+const snat: NatSpec = { type: "snat", source: "10.0.0.6/32", toSource: "192.0.2.6", allowForward: false };
+const SNAT = ref("snat", "eeeeeeeeeeee");
 const header = (r: ObjectRef) => ({ kind: "nat", name: r.path });
 const create = (spec: NatSpec, r: ObjectRef) => createScript(renderNftNat(spec, r), r, header(r));
 const destroy = (spec: NatSpec, r: ObjectRef) => destroyScript(renderNftNat(spec, r), r, header(r));
@@ -97,6 +99,23 @@ describe("nftables NAT objects on real nft", () => {
     // Its SNAT leaves the inside subnet alone, and the drift probe reads the rule as nft lists it back.
     expect(probed.out).toBe("");
     expect(listed.out).toContain("ip saddr 10.0.0.5 ip daddr != 10.0.0.0/24 snat ip to 192.0.2.5");
+  });
+
+  test("an SNAT of one address made after the masquerade of its subnet: its jump is first in postrouting", () => {
+    const r = inScratch([
+      create(masq, MASQ),
+      create(snat, SNAT),
+      "nft list chain inet hostnet_s postrouting",
+      destroy(snat, SNAT),
+      destroy(masq, MASQ),
+    ]);
+    expect(r).toMatchObject({ status: 0, stderr: "" });
+    const jumps = r.steps[2].out
+      .split("\n")
+      .filter((l) => l.trim().startsWith("jump "))
+      .map((l) => l.trim().split(" ")[1]);
+    // Added at the end, the jump came after the masquerade's, which took the address's connections.
+    expect(jumps).toEqual(["o_eeeeeeeeeeee_post", "o_aaaaaaaaaaaa_post"]);
   });
 
   test("a destroy where the table is gone, or nft's listing is empty, does nothing and succeeds", () => {

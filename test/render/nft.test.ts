@@ -40,12 +40,12 @@ describe("nftRules: the same traffic as the iptables rules, in nft's words", () 
     [
       "snat out of one interface",
       { type: "snat", source: "10.0.0.0/24", toSource: "192.0.2.1", outInterface: "eth0", allowForward: false },
-      [{ hook: "postrouting", words: ["ip", "saddr", "10.0.0.0/24", "oifname", '"eth0"', "snat", "ip", "to", "192.0.2.1"] }],
+      [{ hook: "postrouting", words: ["ip", "saddr", "10.0.0.0/24", "oifname", '"eth0"', "snat", "ip", "to", "192.0.2.1"], first: true }],
     ],
     [
       "IPv6 snat",
       { type: "snat", source: "fd00::/64", toSource: "2001:db8::1", allowForward: false },
-      [{ hook: "postrouting", words: ["ip6", "saddr", "fd00::/64", "snat", "ip6", "to", "2001:db8::1"] }],
+      [{ hook: "postrouting", words: ["ip6", "saddr", "fd00::/64", "snat", "ip6", "to", "2001:db8::1"], first: true }],
     ],
     [
       "port forward on every local address, from the host too, with forwarding and hairpin",
