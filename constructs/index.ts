@@ -1,3 +1,5 @@
+// First: a synth process turns V8's optimizing compiler off before the rest loads (see synth-process.ts).
+import "./synth-process";
 export { HostnetStack, NotInHostnetStackError } from "./hostnet-stack";
 export type { HostnetStackProps } from "./hostnet-stack";
 export { Host, NotInHostError } from "./host";
