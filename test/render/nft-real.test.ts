@@ -35,6 +35,13 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/** The chains a listed base chain jumps to, in order. */
+const jumps = (out: string) =>
+  out
+    .split("\n")
+    .filter((l) => l.trim().startsWith("jump "))
+    .map((l) => l.trim().split(" ")[1]);
+
 /** The steps in one scratch namespace; each step's nft processes and output. */
 function inScratch(steps: string[]) {
   const r = inScratchNetns(dir, bin, steps);
@@ -87,11 +94,6 @@ describe("nftables NAT objects on real nft", () => {
     ]);
     expect(r).toMatchObject({ status: 0, stderr: "" });
     const [, , fresh, , again, probed, listed, , , empty] = r.steps;
-    const jumps = (out: string) =>
-      out
-        .split("\n")
-        .filter((l) => l.trim().startsWith("jump "))
-        .map((l) => l.trim().split(" ")[1]);
     // Added at the end, the jump came after the masquerade's, which took the address's connections.
     expect(jumps(fresh.out)).toEqual(["o_dddddddddddd_post", "o_aaaaaaaaaaaa_post"]);
     expect(jumps(again.out)).toEqual(["o_dddddddddddd_post", "o_aaaaaaaaaaaa_post"]);
@@ -110,12 +112,8 @@ describe("nftables NAT objects on real nft", () => {
       destroy(masq, MASQ),
     ]);
     expect(r).toMatchObject({ status: 0, stderr: "" });
-    const jumps = r.steps[2].out
-      .split("\n")
-      .filter((l) => l.trim().startsWith("jump "))
-      .map((l) => l.trim().split(" ")[1]);
     // Added at the end, the jump came after the masquerade's, which took the address's connections.
-    expect(jumps).toEqual(["o_eeeeeeeeeeee_post", "o_aaaaaaaaaaaa_post"]);
+    expect(jumps(r.steps[2].out)).toEqual(["o_eeeeeeeeeeee_post", "o_aaaaaaaaaaaa_post"]);
   });
 
   test("a destroy where the table is gone, or nft's listing is empty, does nothing and succeeds", () => {
