@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { checkNat } from "../src/render/check";
 import { Flow, natFlows } from "../src/render/firewall";
-import { natRules, renderNatWith } from "../src/render/nat";
+import { hostCidr, natRules, renderNatWith } from "../src/render/nat";
 import { checkNftNat, DECIDE_FIREWALL, firewallNote, nftRules, nftTable as nftTableName } from "../src/render/nft";
 import { shq } from "../src/render/quote";
 import { Hooks, NatSpec, ObjectRef } from "../src/render/types";
@@ -192,7 +192,7 @@ export class NatRule extends NetObject {
       case "snat":
         return [{ kind: "snat", source: spec.source, outInterface: spec.outInterface, ...namespace }];
       case "static":
-        return [{ kind: "static", source: `${spec.inside}/${spec.family === 6 ? 128 : 32}`, ...namespace }];
+        return [{ kind: "static", source: hostCidr(spec.inside, spec.family ?? 4), ...namespace }];
       case "dnat":
         return [];
     }

@@ -33,7 +33,7 @@ export function iptablesOf(family: 4 | 6): string {
 }
 
 /** An address as one host: /32, or /128 for IPv6. */
-function hostCidr(address: string, family: 4 | 6): string {
+export function hostCidr(address: string, family: 4 | 6): string {
   return `${address}/${family === 6 ? 128 : 32}`;
 }
 

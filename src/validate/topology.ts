@@ -88,8 +88,7 @@ export function checkHostFacts(f: HostFacts): PathProblem[] {
     ...dupes(
       f.interfaces,
       (i) => `${i.place}|${i.name}`,
-      (i, first) =>
-        `interface name "${i.name}" in ${i.place === "root" ? "the root namespace" : i.place} is also used by ${first.path}. Set a different name on one of them.`,
+      (i, first) => `interface name "${i.name}" in ${placeWords(i.place)} is also used by ${first.path}. Set a different name on one of them.`,
     ),
     ...dupes(
       // IPv6 link-local addresses are per link (fe80::1 may be the gateway on every veth): not compared.
