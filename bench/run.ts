@@ -6,13 +6,17 @@
  * and writes bench/results/latest.json, with every target of issue 14, the
  * value measured, and whether it is met. Needs root (it starts a lab).
  *
- *   npm run bench -- [--quick] [--cases compare,synth,growth,rules,multi-host] [--rounds N]
+ *   npm run bench -- [--quick] [--cases compare,synth,growth,rules,multi-host] [--rounds N] [--no-low-load]
  *                    [--growth N] [--port-forwards N] [--multi-hosts N] [--keep-root-home] [--keep-workdir] [-- TERRAFORM-ARGS]
  *
  * Cases, in this order (every case records the 1-minute load average before and after it):
  * - compare: 100 endpoints up + down, each way in turn for N rounds (rotated):
  *   the plain script, the CNI bridge plugin (one ADD/DEL per endpoint),
  *   hostnet `Endpoint` and hostnet `Namespace` + `VethPair` + `Route` (the README's shape);
+ *   each round runs every way back to back (under load: the 1-minute average
+ *   still counts the runs before), then every way again, each after a wait
+ *   until the average is under 1 (low load; at most 5 minutes a wait);
+ *   --no-low-load leaves the second set out;
  * - synth: the app command as `hostnet deploy` runs it, as a whole process
  *   (module loading included): wall time and peak RSS, 1,000 and 10,000 endpoints;
  * - growth: 1,000 endpoints up; then, in the same working copy, one endpoint
@@ -23,7 +27,7 @@
  *   with firewall "iptables" and "nftables" in turn for N rounds (rotated);
  *   the ratio nftables / iptables;
  * - multi-host: 10 hosts × 100 endpoints in one stack, up and down.
- * --quick runs compare (1 round unless --rounds) and the 1,000-endpoint synth:
+ * --quick runs compare (1 round unless --rounds, no low-load set) and the 1,000-endpoint synth:
  * a few minutes. The full run (every case, 3 rounds) takes long on a loaded
  * machine. --cases picks cases; --growth N sizes the growth case (default
  * 1,000; a smaller N checks the case quickly, and its targets are then not
@@ -53,6 +57,7 @@ import {
   GROWTH,
   isEndpoint,
   Load,
+  LOW_LOAD_START,
   Options,
   PORT_FORWARDS,
   render,
@@ -85,6 +90,7 @@ function parseArgs(argv: string[]): Options {
     keepRootHome: false,
     keepWorkdir: false,
     terraformArgs: [],
+    lowLoad: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -116,8 +122,10 @@ function parseArgs(argv: string[]): Options {
       }
     } else if (a === "--keep-root-home") o.keepRootHome = true;
     else if (a === "--keep-workdir") o.keepWorkdir = true;
+    else if (a === "--no-low-load") o.lowLoad = false;
     else throw new Error(`unknown option ${a}; see the top of bench/run.ts`);
   }
+  if (o.quick) o.lowLoad = false;
   if (o.rounds === 0) o.rounds = o.quick ? 1 : 3;
   if (o.cases.length === 0) o.cases = o.quick ? ["compare", "synth"] : [...CASES];
   return o;
@@ -125,6 +133,18 @@ function parseArgs(argv: string[]): Options {
 
 const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 const load1 = () => Math.round(os.loadavg()[0] * 100) / 100;
+
+/** The longest wait for a quiet machine; a round that starts after it is still recorded, with its load. */
+const LOW_LOAD_WAIT_SECONDS = 300;
+
+/** Waits until the 1-minute load average is under LOW_LOAD_START (the kernel updates it every 5 s). */
+async function lowLoad(): Promise<void> {
+  const t0 = Date.now();
+  while (load1() >= LOW_LOAD_START && Date.now() - t0 < LOW_LOAD_WAIT_SECONDS * 1000) await new Promise((r) => setTimeout(r, 5000));
+  const waited = (Date.now() - t0) / 1000;
+  if (load1() >= LOW_LOAD_START) say(`waited ${waited.toFixed(0)} s for a load under ${LOW_LOAD_START}; starting at ${load1()}`);
+  else if (waited >= 5) say(`waited ${waited.toFixed(0)} s for a load under ${LOW_LOAD_START} (now ${load1()})`);
+}
 
 interface Context {
   readonly o: Options;
@@ -365,18 +385,29 @@ async function main(): Promise<void> {
         run: (r) => runHostnet(c, p, r),
       });
     }
+    // The same ways again, each round after a wait for a quiet machine (the issue's low load).
+    const quiet = o.lowLoad ? ways.map((w) => ({ r: newWay(w.r.way, w.r.label, w.r.endpoints), run: w.run })) : [];
     for (let round = 0; round < (has("compare") ? o.rounds : 0); round++) {
       // Rotate the order each round, so slow drift of the machine's load hits every way alike.
-      for (let k = 0; k < ways.length; k++) {
-        const w = ways[(k + round) % ways.length];
-        await w.run(w.r);
-        const l = w.r.load.at(-1)!;
-        say(
-          `round ${round + 1}/${o.rounds}: ${w.r.label}: up ${sec(w.r.up.at(-1)!)} s, down ${sec(w.r.down.at(-1)!)} s (load ${l.before} → ${l.after})`,
-        );
+      for (const [set, list] of [
+        ["", ways],
+        ["low load, ", quiet],
+      ] as const) {
+        for (let k = 0; k < list.length; k++) {
+          const w = list[(k + round) % list.length];
+          if (list === quiet) await lowLoad();
+          await w.run(w.r);
+          const l = w.r.load.at(-1)!;
+          say(
+            `round ${round + 1}/${o.rounds}, ${set}${w.r.label}: up ${sec(w.r.up.at(-1)!)} s, down ${sec(w.r.down.at(-1)!)} s (load ${l.before} → ${l.after})`,
+          );
+        }
       }
     }
-    if (has("compare")) results.comparison.push(...ways.map((w) => w.r));
+    if (has("compare")) {
+      results.comparison.push(...ways.map((w) => w.r));
+      if (quiet.length) results.comparisonLowLoad = quiet.map((w) => w.r);
+    }
 
     // --- synth as a whole process ---
     const synthCases: Array<[number, BenchShape]> = !has("synth")

@@ -89,6 +89,39 @@ describe("targets of issue 14", () => {
     ]);
   });
 
+  // A round of the low-load set starts at `start`, and the run itself raises the average to 6.
+  const quietWay = (id: string, up: number, down: number, start: number): WayResult => ({
+    ...way(id, 100, up, down, start),
+    load: [{ before: start, after: 6 }],
+  });
+
+  test("low-load set: rounds that started under 2 are measured at the 0.5x limit, whatever the run raised the load to", () => {
+    const r = results({
+      comparison: [way("script", 100, 3, 1, 5), way("cni", 100, 6, 4, 5), way("hostnet-endpoint", 100, 4, 4, 5)],
+      comparisonLowLoad: [quietWay("script", 3, 1, 0.4), quietWay("cni", 6, 4, 0.9), quietWay("hostnet-endpoint", 3, 3, 0.6)],
+    });
+    const cni = find(r, "× CNI");
+    expect(cni.map((t) => [t.target, t.value, t.limit, t.met])).toEqual([
+      ["100 endpoints up+down, hostnet Endpoint ≤ 1 × CNI bridge plugin (under load)", 0.8, 1, true],
+      ["100 endpoints up+down, hostnet Endpoint ≤ 0.5 × CNI bridge plugin (low load, each round started at low load)", 0.6, 0.5, false],
+    ]);
+    expect(cni[1].note).toBe("rounds started at load 0.4–0.9; during them up to 6");
+    expect(find(r, "plain script").map((t) => [t.target, t.value])).toEqual([
+      ["100 endpoints up+down, hostnet Endpoint ≤ 2.5 × plain script", 2],
+      ["100 endpoints up+down, hostnet Endpoint ≤ 2.5 × plain script (low load, each round started at low load)", 1.5],
+    ]);
+  });
+
+  test("low-load set: a round that started at 2 or more (its wait ran out) makes the set under load, at the 1.0x limit", () => {
+    const r = results({
+      comparison: [],
+      comparisonLowLoad: [quietWay("script", 3, 1, 0.4), quietWay("cni", 6, 4, 2.3), quietWay("hostnet-endpoint", 4, 5, 0.6)],
+    });
+    expect(find(r, "× CNI").map((t) => [t.target, t.value, t.limit, t.met])).toEqual([
+      ["100 endpoints up+down, hostnet Endpoint ≤ 1 × CNI bridge plugin (under load, each round started at low load)", 0.9, 1, true],
+    ]);
+  });
+
   test("growth is linear when 1,000 takes at most 12 times 100, up and down alike", () => {
     const r = results({ growth: [way("hostnet-endpoint", 100, 10, 10, 1), way("hostnet-endpoint", 1000, 120, 130, 1)] });
     expect(find(r, "1,000 endpoints").map((t) => [t.value, t.met])).toEqual([
@@ -167,6 +200,25 @@ describe("the printed report", () => {
     expect(text).not.toContain("100 endpoints on one test host");
     expect(text).not.toContain("Synth: the app command");
     expect(text).toContain("Targets (issue 14):");
+  });
+});
+
+describe("the printed report: compare", () => {
+  test("the back-to-back rounds, then the low-load ones with the load at their starts", () => {
+    const set = (start: number) => [
+      { ...way("script", 100, 3, 1, start), load: [{ before: start, after: 4 }] },
+      { ...way("cni", 100, 6, 4, start), load: [{ before: start, after: 5 }] },
+      { ...way("hostnet-endpoint", 100, 5, 5, start), load: [{ before: start, after: 6 }] },
+    ];
+    const both = render(results({ comparison: set(3), comparisonLowLoad: set(0.5) }));
+    expect(both).toContain("the rounds back to back:");
+    expect(both).toContain("each round started at low load (the bench waited until the 1-minute load average was under 1;");
+    expect(both).toMatch(
+      /\| hostnet-endpoint +\| 5\.00 +\| 5\.00 +\| 10\.00 +\| 1\.00× +\| 2\.50× +\| – +\| 1\.00 +\| 1\.00 +\| 0\.5–0\.5, then ≤ 6\.0 +\|/,
+    );
+    const one = render(results({ comparison: set(3) }));
+    expect(one).toContain("the rounds back to back:");
+    expect(one).not.toContain("started at low load");
   });
 });
 
