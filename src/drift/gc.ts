@@ -10,7 +10,10 @@ import { shq } from "../render/quote";
 
 export interface Orphan {
   readonly type: "ledger" | "partial" | "link" | "rule" | "nft";
-  /** Ledger id, file name of a partial ledger entry, "<netns|root> <ifname>", "<table> <rule>", or "<netns|root> <base chain> jump <chain>". */
+  /**
+   * Ledger id, file name of a partial ledger entry, "<netns|root> <ifname>", "<table> <rule>" (root namespace),
+   * "<netns> <table> <rule>", or "<netns|root> <base chain> jump <chain>".
+   */
   readonly what: string;
   /** The object's tag or the ledger entry's first line. */
   readonly tag: string;
@@ -21,6 +24,8 @@ export interface Orphan {
   readonly nft?: { readonly base: string; readonly chain: string; readonly handle: number };
   /** For rules: 6 when ip6tables holds it. */
   readonly family?: 6;
+  /** For rules in a namespace (netns set): the table that holds it. */
+  readonly table?: string;
 }
 
 export function tagPrefix(stack: string): string {
@@ -30,8 +35,10 @@ export function tagPrefix(stack: string): string {
 /**
  * Read-only scan: one line per tagged thing, `L id first-line`, `P file` (a
  * ledger entry whose write never finished: `<id>.down.tmp`), `K netns name
- * alias`, `R table rule` (iptables), `R6 table rule` (ip6tables). IPv6 addresses,
- * routes and proxy neighbours belong to tagged links and go with them.
+ * alias`, `R table rule` (iptables), `R6 table rule` (ip6tables), `RN netns
+ * table rule` and `RN6 netns table rule` (the same in a namespace: NatRule and
+ * the firewall objects take a namespace). IPv6 addresses, routes and proxy
+ * neighbours belong to tagged links and go with them.
  */
 export function renderGcScan(stack: string): string {
   const prefix = shq(tagPrefix(stack));
@@ -50,6 +57,12 @@ export function renderGcScan(stack: string): string {
         `-- ${shq(`--comment ${tagPrefix(stack)}`)} | sed "s/^/${mark} $t /"; ${tool} -w -t "$t" -S 2>/dev/null | grep -F ` +
         `-- ${shq(`--comment "${tagPrefix(stack)}`)} | sed "s/^/${mark} $t /"; done`,
     ),
+    // Each namespace's rules: one iptables-save and ip6tables-save, which list only the tables in use there
+    // (`iptables -t raw -S` would make an empty raw table in a namespace that has none, with iptables-legacy).
+    `rscan() { ip netns exec "$1" sh -c 'iptables-save 2>/dev/null; echo @@hn-v6; ip6tables-save 2>/dev/null' 2>/dev/null | ` +
+      `awk -v ns="$1" -v a=${shq(`--comment ${tagPrefix(stack)}`)} -v b=${shq(`--comment "${tagPrefix(stack)}`)} ` +
+      `'$0 == "@@hn-v6" { m = "RN6" } substr($0, 1, 1) == "*" { t = substr($0, 2) } $1 == "-A" && (index($0, a) || index($0, b)) { print (m ? m : "RN"), ns, t, $0 }'; }`,
+    `for n in $(ls ${shq(NETNS_DIR)} 2>/dev/null); do rscan "$n"; done`,
     // The stack's nft table (root and each namespace): the jumps from its base chains to objects' chains, tagged like the rules.
     `nscan() { { if [ "$1" = - ]; then nft -a list table inet ${shq(nftTable(stack))}; else ip netns exec "$1" nft -a list table inet ${shq(nftTable(stack))}; fi; } 2>/dev/null | ` +
       `awk -v ns="$1" -v p=${shq(`comment "${tagPrefix(stack)}`)} '$1 == "chain" { c = $2 } $1 == "jump" && index($0, p) ` +
@@ -86,6 +99,11 @@ export function findOrphans(scan: string, plan: { ids: ReadonlySet<string>; tags
     } else if (type === "R" || type === "R6") {
       const m = /--comment "?([^" ]+)"?/.exec(line);
       if (m && !plan.tags.has(m[1])) out.push({ type: "rule", what: rest.join(" "), tag: m[1], ...(type === "R6" ? { family: 6 as const } : {}) });
+    } else if (type === "RN" || type === "RN6") {
+      const [netns, table] = rest;
+      const m = /--comment "?([^" ]+)"?/.exec(line);
+      if (m && netns && table && !plan.tags.has(m[1]))
+        out.push({ type: "rule", what: rest.join(" "), tag: m[1], netns, table, ...(type === "RN6" ? { family: 6 as const } : {}) });
     }
   }
   return out;
@@ -114,14 +132,21 @@ export function renderGcRemove(stack: string, orphans: readonly Orphan[]): strin
     ["iptables", undefined],
     ["ip6tables", 6],
   ] as const) {
-    const ruleTags = [...new Set(orphans.filter((o) => o.type === "rule" && o.family === family).map((o) => o.tag))];
-    for (const tag of ruleTags) {
+    const rules = orphans.filter((o) => o.type === "rule" && o.family === family);
+    // In the root namespace: every table, as the scan read it. In a namespace: the table the rule was found in.
+    const places = [
+      ...new Map(
+        rules.map((o) => [`${o.netns ?? ""}\n${o.table ?? ""}\n${o.tag}`, { netns: o.netns, table: o.netns ? o.table : undefined, tag: o.tag }]),
+      ).values(),
+    ];
+    for (const { netns, table, tag } of places) {
+      const run = netns ? `${inNetns(netns, tool)} -w` : `${tool} -w`;
       lines.push(
-        `for t in filter nat mangle raw; do`,
-        `  while pos=$(${tool} -w -t "$t" -S 2>/dev/null | awk -v ` +
+        table ? `for t in ${shq(table)}; do` : `for t in filter nat mangle raw; do`,
+        `  while pos=$(${run} -t "$t" -S 2>/dev/null | awk -v ` +
           `a=${shq(`--comment ${tag} `)} -v ` +
           `b=${shq(`--comment "${tag}"`)} '$1=="-A"{n[$2]++; if (index($0" ", a) || index($0, b)) {print $2" "n[$2]; exit}}') && [ -n "$pos" ]; do`,
-        `    ${tool} -w -t "$t" -D $pos`,
+        `    ${run} -t "$t" -D $pos`,
         `  done`,
         `done`,
       );
