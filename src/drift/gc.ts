@@ -96,14 +96,12 @@ export function findOrphans(scan: string, plan: { ids: ReadonlySet<string>; tags
           netns: ns === "-" ? "" : ns,
           nft: { base, chain, handle: Number(handle) },
         });
-    } else if (type === "R" || type === "R6") {
+    } else if (type === "R" || type === "R6" || type === "RN" || type === "RN6") {
+      // RN lines name the namespace and the table first.
+      const place = type.startsWith("RN") ? { netns: rest[0], table: rest[1] } : undefined;
       const m = /--comment "?([^" ]+)"?/.exec(line);
-      if (m && !plan.tags.has(m[1])) out.push({ type: "rule", what: rest.join(" "), tag: m[1], ...(type === "R6" ? { family: 6 as const } : {}) });
-    } else if (type === "RN" || type === "RN6") {
-      const [netns, table] = rest;
-      const m = /--comment "?([^" ]+)"?/.exec(line);
-      if (m && netns && table && !plan.tags.has(m[1]))
-        out.push({ type: "rule", what: rest.join(" "), tag: m[1], netns, table, ...(type === "RN6" ? { family: 6 as const } : {}) });
+      if (m && !plan.tags.has(m[1]) && (!place || (place.netns && place.table)))
+        out.push({ type: "rule", what: rest.join(" "), tag: m[1], ...place, ...(type.endsWith("6") ? { family: 6 as const } : {}) });
     }
   }
   return out;
@@ -134,11 +132,7 @@ export function renderGcRemove(stack: string, orphans: readonly Orphan[]): strin
   ] as const) {
     const rules = orphans.filter((o) => o.type === "rule" && o.family === family);
     // In the root namespace: every table, as the scan read it. In a namespace: the table the rule was found in.
-    const places = [
-      ...new Map(
-        rules.map((o) => [`${o.netns ?? ""}\n${o.table ?? ""}\n${o.tag}`, { netns: o.netns, table: o.netns ? o.table : undefined, tag: o.tag }]),
-      ).values(),
-    ];
+    const places = [...new Map(rules.map((o) => [`${o.netns ?? ""}\n${o.table ?? ""}\n${o.tag}`, o])).values()];
     for (const { netns, table, tag } of places) {
       const run = netns ? `${inNetns(netns, tool)} -w` : `${tool} -w`;
       lines.push(
